@@ -1,0 +1,607 @@
+#!/usr/bin/env bash
+# Local multi-architecture Docker build lab (see the shared docs: build-lab.md).
+#
+#   scripts/lab.sh up             install what is missing, start dockerd + registry, build base images
+#   scripts/lab.sh down [--purge] stop what `up` started (by pid); --purge also deletes $LAB_DIR
+#   scripts/lab.sh status         say what is running; exit 0 when the lab is fully up, 1 otherwise
+#   scripts/lab.sh env            print exports for: eval "$(scripts/lab.sh env)"
+#
+# Everything lives under $LAB_DIR: dockerd data/exec roots and socket, registry storage,
+# cached root filesystems, logs and pid files. Only Debian's mirror is needed (no Docker Hub).
+set -euo pipefail
+shopt -s inherit_errexit
+
+# --------------------------------------------------------------------------------------------
+# Settings, image names and packages (defined once, here)
+# --------------------------------------------------------------------------------------------
+LAB_DIR=${LAB_DIR:-/var/tmp/projen-multiarch-lab}
+LAB_REGISTRY_PORT=${LAB_REGISTRY_PORT:-5000}
+LAB_REGISTRY=127.0.0.1:${LAB_REGISTRY_PORT}
+
+GO_VERSION=1.24
+GO_SUITE=trixie
+PYTHON_VERSION=3.11
+PYTHON_SUITE=bookworm
+
+GOLANG_IMAGE=${LAB_REGISTRY}/lab/golang:${GO_VERSION}
+GOLANG_PLATFORMS=(linux/amd64)
+DISTROLESS_IMAGE=${LAB_REGISTRY}/lab/distroless-static:nonroot
+DISTROLESS_PLATFORMS=(linux/amd64 linux/arm64)
+PYTHON_IMAGE=${LAB_REGISTRY}/lab/python:${PYTHON_VERSION}-slim
+PYTHON_ARCHES=(amd64 arm64) # pushed as ${PYTHON_IMAGE}-<arch>, joined into ${PYTHON_IMAGE}
+
+GOLANG_PACKAGES=golang-${GO_VERSION}-go,ca-certificates,git,upx-ucl
+PYTHON_PACKAGES=python3,python3-venv,python3-pip,python-is-python3,ca-certificates
+
+# arch-test: mmdebstrap needs it for foreign architectures (a Recommends of mmdebstrap, named here
+# because the install below skips Recommends).
+BOOKWORM_PACKAGES=(qemu-user-static binfmt-support docker-registry mmdebstrap arch-test iptables runc tini)
+TRIXIE_PACKAGES=(docker.io containerd docker-buildx)
+MIN_DOCKERD_VERSION=26
+BUILDX_PLUGIN=/usr/libexec/docker/cli-plugins/docker-buildx
+# The docker CLI names the docker-driver builder after its context; with DOCKER_HOST set the
+# context is "default".
+LAB_BUILDER=default
+BINFMT_HANDLERS=(qemu-aarch64) # add e.g. qemu-arm to build linux/arm/v7 too
+DEFAULT_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+DOCKER_SOCK=${LAB_DIR}/docker.sock
+DOCKERD_CONFIG=${LAB_DIR}/daemon.json
+DOCKERD_PID=${LAB_DIR}/dockerd.pid
+DOCKERD_LOG=${LAB_DIR}/dockerd.log
+REGISTRY_CONFIG=${LAB_DIR}/registry.yml
+REGISTRY_PID=${LAB_DIR}/registry.pid
+REGISTRY_LOG=${LAB_DIR}/registry.log
+CACHE_DIR=${LAB_DIR}/cache
+LOG_DIR=${LAB_DIR}/logs
+WORK_DIR=${LAB_DIR}/work
+TRIXIE_APT=${LAB_DIR}/trixie-apt
+
+# The lab's own engine, whatever the caller's environment says.
+export DOCKER_HOST=unix://${DOCKER_SOCK}
+unset DOCKER_CONTEXT
+export DEBIAN_FRONTEND=noninteractive
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------
+now_ms() { local t=${EPOCHREALTIME//[!0-9]/}; echo $((t / 1000)); }
+fmt_ms() { printf '%d.%ds' $(($1 / 1000)) $(($1 % 1000 / 100)); }
+log() { printf '[lab %(%H:%M:%S)T] %s\n' -1 "$*"; }
+die() {
+  printf '[lab %(%H:%M:%S)T] ERROR: %s\n' -1 "$*" >&2
+  exit 1
+}
+
+STEP_NAME=''
+STEP_T0=0
+step() {
+  STEP_NAME=$1
+  STEP_T0=$(now_ms)
+  log "==> ${STEP_NAME}"
+}
+step_done() {
+  log "<== ${STEP_NAME}: ${1:-done} ($(fmt_ms $(($(now_ms) - STEP_T0))))"
+}
+
+# run LOGFILE CMD...: run a noisy command with its output in LOGFILE; show the tail on failure.
+run_logged() {
+  local logfile=$1
+  shift
+  mkdir -p "$(dirname "$logfile")"
+  if ! "$@" >"$logfile" 2>&1; then
+    printf '[lab] command failed: %s\n[lab] last lines of %s:\n' "$*" "$logfile" >&2
+    tail -n 30 "$logfile" >&2 || true
+    return 1
+  fi
+}
+
+mirror() {
+  local m
+  m=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1 || true)
+  [[ -n $m ]] || die "no 'URIs:' line in /etc/apt/sources.list.d/*.sources (cannot tell which Debian mirror apt uses)"
+  echo "$m"
+}
+
+pkg_installed() { [[ $(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true) == installed ]]; }
+pkg_version() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || true; }
+
+# pid_alive PIDFILE EXE: the pid in PIDFILE is alive and runs EXE (guards against reused pids).
+pid_alive() {
+  local pidfile=$1 exe=$2 pid
+  [[ -s $pidfile ]] || return 1
+  pid=$(<"$pidfile")
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  [[ -d /proc/$pid ]] || return 1
+  [[ $(readlink "/proc/$pid/exe" 2>/dev/null || true) == *"/$exe" ]]
+}
+
+docker_up() { docker info --format '{{.ServerVersion}}' >/dev/null 2>&1; }
+registry_up() { curl -fsS -o /dev/null --max-time 2 "http://${LAB_REGISTRY}/v2/" 2>/dev/null; }
+image_present() { docker buildx imagetools inspect "$1" >/dev/null 2>&1; }
+
+# image_platforms REF: platforms of an index, space separated (attestations show as unknown/unknown).
+image_platforms() {
+  docker buildx imagetools inspect "$1" \
+    --format '{{range .Manifest.Manifests}}{{.Platform.OS}}/{{.Platform.Architecture}}{{if .Platform.Variant}}/{{.Platform.Variant}}{{end}} {{end}}' 2>/dev/null
+}
+# has_platforms REF PLATFORM...: REF exists and (if it is an index) lists every PLATFORM.
+has_platforms() {
+  local ref=$1 got p
+  shift
+  got=$(image_platforms "$ref") || return 1
+  if [[ -z ${got// /} ]]; then
+    # a single-platform manifest: fine when one platform is expected
+    [[ $# -le 1 ]]
+    return
+  fi
+  for p in "$@"; do
+    [[ " $got " == *" $p "* ]] || return 1
+  done
+}
+
+# stop_pid NAME PIDFILE EXE: TERM the process from PIDFILE (if it is still EXE), wait, then KILL.
+stop_pid() {
+  local name=$1 pidfile=$2 exe=$3 pid i
+  if ! pid_alive "$pidfile" "$exe"; then
+    log "${name}: not running"
+    rm -f "$pidfile"
+    return 0
+  fi
+  pid=$(<"$pidfile")
+  log "${name}: stopping pid ${pid}"
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 300; i++)); do
+    [[ -d /proc/$pid ]] || break
+    sleep 0.1
+  done
+  if [[ -d /proc/$pid ]]; then
+    log "${name}: still running after 30s, sending KILL to pid ${pid}"
+    kill -KILL "$pid" 2>/dev/null || true
+    sleep 1
+  fi
+  rm -f "$pidfile"
+}
+
+# --------------------------------------------------------------------------------------------
+# up, step 1: packages, buildx plugin, binfmt
+# --------------------------------------------------------------------------------------------
+apt_policy_guard() {
+  # Package scripts must not start system services (a docker-registry on :5000, a system dockerd).
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    POLICY_RC_CREATED=1
+  fi
+}
+apt_policy_release() {
+  if [[ ${POLICY_RC_CREATED:-0} == 1 ]]; then
+    rm -f /usr/sbin/policy-rc.d
+    POLICY_RC_CREATED=0
+  fi
+}
+
+install_packages() {
+  step "packages"
+  local missing=() p trixie_needed=0 v
+  for p in "${BOOKWORM_PACKAGES[@]}"; do
+    pkg_installed "$p" || missing+=("$p")
+  done
+  for p in "${TRIXIE_PACKAGES[@]}"; do
+    pkg_installed "$p" || trixie_needed=1
+  done
+  v=$(pkg_version docker.io)
+  if [[ -n $v ]] && ! dpkg --compare-versions "$v" ge "$MIN_DOCKERD_VERSION"; then
+    log "docker.io ${v} is older than ${MIN_DOCKERD_VERSION} (no multi-platform docker-driver builds); installing trixie's"
+    trixie_needed=1
+  fi
+  if [[ ${#missing[@]} -eq 0 && $trixie_needed -eq 0 ]]; then
+    step_done "all present (docker.io $(pkg_version docker.io), containerd $(pkg_version containerd), docker-buildx $(pkg_version docker-buildx))"
+    return 0
+  fi
+
+  [[ $(id -u) -eq 0 ]] || die "installing packages needs root"
+  apt_policy_guard
+  trap apt_policy_release EXIT
+  if [[ ${#missing[@]} -gt 0 ]]; then
+    log "apt-get install (bookworm): ${missing[*]}"
+    run_logged "$LOG_DIR/apt-bookworm.log" apt-get update
+    run_logged "$LOG_DIR/apt-bookworm.log.install" apt-get install -y --no-install-recommends "${missing[@]}"
+  fi
+  if [[ $trixie_needed -eq 1 ]]; then
+    local m
+    m=$(mirror)
+    log "downloading from trixie (${m}): ${TRIXIE_PACKAGES[*]}"
+    mkdir -p "$TRIXIE_APT/lists/partial" "$TRIXIE_APT/debs"
+    rm -f "$TRIXIE_APT"/debs/*.deb
+    echo "deb $m trixie main" >"$TRIXIE_APT/sources.list"
+    local o=(-o "Dir::Etc::SourceList=$TRIXIE_APT/sources.list" -o Dir::Etc::SourceParts=/dev/null
+      -o "Dir::State::Lists=$TRIXIE_APT/lists" -o APT::Architecture=amd64 -o APT::Architectures=amd64)
+    run_logged "$LOG_DIR/apt-trixie.log" apt-get "${o[@]}" update
+    (cd "$TRIXIE_APT/debs" && run_logged "$LOG_DIR/apt-trixie.log.download" apt-get "${o[@]}" download "${TRIXIE_PACKAGES[@]}")
+    run_logged "$LOG_DIR/apt-trixie.log.install" dpkg -i "$TRIXIE_APT"/debs/*.deb
+  fi
+  apt_policy_release
+  trap - EXIT
+  step_done "installed (docker.io $(pkg_version docker.io), containerd $(pkg_version containerd), docker-buildx $(pkg_version docker-buildx))"
+}
+
+ensure_buildx() {
+  step "buildx plugin"
+  if ! docker buildx version >/dev/null 2>&1; then
+    [[ -x $BUILDX_PLUGIN ]] || die "docker-buildx is installed but ${BUILDX_PLUGIN} is missing"
+    local dir=${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins
+    mkdir -p "$dir"
+    ln -sf "$BUILDX_PLUGIN" "$dir/docker-buildx"
+    log "linked ${dir}/docker-buildx -> ${BUILDX_PLUGIN}"
+    docker buildx version >/dev/null 2>&1 || die "'docker buildx version' still fails"
+  fi
+  step_done "$(docker buildx version)"
+}
+
+ensure_binfmt() {
+  step "binfmt ${BINFMT_HANDLERS[*]}"
+  local h entry done=()
+  if [[ ! -e /proc/sys/fs/binfmt_misc/status ]]; then
+    mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+  fi
+  for h in "${BINFMT_HANDLERS[@]}"; do
+    entry=/proc/sys/fs/binfmt_misc/$h
+    if ! grep -qx enabled "$entry" 2>/dev/null; then
+      update-binfmts --enable "$h" || true
+    fi
+    grep -qx enabled "$entry" 2>/dev/null || die "binfmt handler ${h} is not enabled (${entry})"
+    done+=("${h}: $(sed -n 's/^interpreter //p' "$entry") flags $(sed -n 's/^flags: *//p' "$entry")")
+  done
+  step_done "enabled (${done[*]})"
+}
+
+# --------------------------------------------------------------------------------------------
+# up, step 2: dockerd
+# --------------------------------------------------------------------------------------------
+start_dockerd() {
+  step "dockerd"
+  if pid_alive "$DOCKERD_PID" dockerd && docker_up; then
+    step_done "already running (pid $(<"$DOCKERD_PID"), $(docker info --format '{{.ServerVersion}}'))"
+    return 0
+  fi
+  if pid_alive "$DOCKERD_PID" dockerd; then
+    log "dockerd pid $(<"$DOCKERD_PID") is alive but does not answer yet; waiting"
+  else
+    if [[ -S $DOCKER_SOCK ]] && docker_up; then
+      die "something else answers on ${DOCKER_SOCK} (not the pid in ${DOCKERD_PID}); stop it first"
+    fi
+    rm -f "$DOCKERD_PID"
+    mkdir -p "$LAB_DIR/docker" "$LAB_DIR/exec"
+    printf '{\n  "features": { "containerd-snapshotter": true }\n}\n' >"$DOCKERD_CONFIG"
+    # setsid: dockerd must outlive this script and its process group (CI steps, job shells).
+    setsid dockerd \
+      --config-file "$DOCKERD_CONFIG" \
+      --data-root "$LAB_DIR/docker" \
+      --exec-root "$LAB_DIR/exec" \
+      --pidfile "$DOCKERD_PID" \
+      -H "unix://$DOCKER_SOCK" \
+      </dev/null >>"$DOCKERD_LOG" 2>&1 &
+  fi
+  local i
+  for ((i = 0; i < 600; i++)); do
+    docker_up && break
+    if ((i > 20)) && ! pid_alive "$DOCKERD_PID" dockerd; then
+      tail -n 30 "$DOCKERD_LOG" >&2 || true
+      die "dockerd exited; see ${DOCKERD_LOG}"
+    fi
+    sleep 0.1
+  done
+  docker_up || {
+    tail -n 30 "$DOCKERD_LOG" >&2 || true
+    die "dockerd did not answer within 60s; see ${DOCKERD_LOG}"
+  }
+  docker info --format '{{json .DriverStatus}}' | grep -q io.containerd.snapshotter ||
+    die "dockerd is not using the containerd image store (multi-platform builds need it)"
+  step_done "started (pid $(<"$DOCKERD_PID"), $(docker info --format '{{.ServerVersion}}'), containerd image store)"
+}
+
+# --------------------------------------------------------------------------------------------
+# up, step 3: registry
+# --------------------------------------------------------------------------------------------
+start_registry() {
+  step "registry ${LAB_REGISTRY}"
+  if pid_alive "$REGISTRY_PID" docker-registry && registry_up; then
+    step_done "already running (pid $(<"$REGISTRY_PID"))"
+    return 0
+  fi
+  if ! pid_alive "$REGISTRY_PID" docker-registry; then
+    registry_up && die "something else answers on ${LAB_REGISTRY} (not the pid in ${REGISTRY_PID}); set LAB_REGISTRY_PORT"
+    rm -f "$REGISTRY_PID"
+    mkdir -p "$LAB_DIR/registry"
+    cat >"$REGISTRY_CONFIG" <<EOF
+version: 0.1
+log:
+  level: warn
+  fields:
+    service: lab-registry
+storage:
+  filesystem:
+    rootdirectory: ${LAB_DIR}/registry
+  delete:
+    enabled: true
+http:
+  addr: ${LAB_REGISTRY}
+  headers:
+    X-Content-Type-Options: [nosniff]
+EOF
+    # The inner shell records its own pid, then becomes the registry (exec keeps the pid).
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    setsid sh -c 'echo $$ >"$1"; exec docker-registry serve "$2"' lab-registry \
+      "$REGISTRY_PID" "$REGISTRY_CONFIG" </dev/null >>"$REGISTRY_LOG" 2>&1 &
+  fi
+  local i
+  for ((i = 0; i < 300; i++)); do
+    registry_up && break
+    if ((i > 20)) && ! pid_alive "$REGISTRY_PID" docker-registry; then
+      tail -n 20 "$REGISTRY_LOG" >&2 || true
+      die "docker-registry exited; see ${REGISTRY_LOG}"
+    fi
+    sleep 0.1
+  done
+  registry_up || die "registry did not answer on ${LAB_REGISTRY} within 30s; see ${REGISTRY_LOG}"
+  step_done "started (pid $(<"$REGISTRY_PID"), storage ${LAB_DIR}/registry)"
+}
+
+# --------------------------------------------------------------------------------------------
+# up, step 4: stand-in base images
+# --------------------------------------------------------------------------------------------
+# rootfs NAME ARCH SUITE PACKAGES: path of a cached mmdebstrap tarball, built when missing.
+rootfs() {
+  local name=$1 arch=$2 suite=$3 packages=$4
+  local tar=$CACHE_DIR/${name}-${suite}-${arch}.tar
+  if [[ -s $tar ]]; then
+    log "  rootfs ${name}/${arch}: cached ${tar}" >&2
+  else
+    local t0 m
+    t0=$(now_ms)
+    m=$(mirror)
+    log "  rootfs ${name}/${arch}: mmdebstrap ${suite} (${packages})$([[ $arch != amd64 ]] && echo ', under QEMU: minutes')" >&2
+    mkdir -p "$CACHE_DIR"
+    rm -f "$tar.tmp.tar"
+    run_logged "$LOG_DIR/mmdebstrap-${name}-${arch}.log" \
+      mmdebstrap --architectures="$arch" --variant=minbase --include="$packages" \
+      "$suite" "$tar.tmp.tar" "$m" >&2
+    mv "$tar.tmp.tar" "$tar"
+    log "  rootfs ${name}/${arch}: $(du -h "$tar" | cut -f1) in $(fmt_ms $(($(now_ms) - t0)))" >&2
+  fi
+  echo "$tar"
+}
+
+build_golang() {
+  step "image ${GOLANG_IMAGE} (${GOLANG_PLATFORMS[*]})"
+  if image_present "$GOLANG_IMAGE"; then
+    step_done "already in the registry"
+    return 0
+  fi
+  local tar ctx=$WORK_DIR/golang rootfs_ref=lab-local/golang-rootfs:${GO_VERSION}
+  tar=$(rootfs golang amd64 "$GO_SUITE" "$GOLANG_PACKAGES")
+  log "  docker import ${rootfs_ref}"
+  run_logged "$LOG_DIR/golang-import.log" docker import --platform linux/amd64 "$tar" "$rootfs_ref"
+  mkdir -p "$ctx"
+  cat >"$ctx/Dockerfile" <<EOF
+FROM ${rootfs_ref}
+ENV GOPATH=/go \\
+    PATH=/go/bin:/usr/lib/go-${GO_VERSION}/bin:${DEFAULT_PATH} \\
+    GOTOOLCHAIN=local
+RUN set -e; \\
+    command -v upx >/dev/null || ln -s /usr/bin/upx-ucl /usr/local/bin/upx; \\
+    mkdir -p /go/src /go/bin; chmod -R 1777 /go; \\
+    go version; upx --version | sed -n 1p
+WORKDIR /go
+EOF
+  log "  docker buildx build --push ${GOLANG_IMAGE}"
+  run_logged "$LOG_DIR/golang-build.log" docker buildx build --builder "$LAB_BUILDER" \
+    --platform "$(IFS=,; echo "${GOLANG_PLATFORMS[*]}")" --provenance=false \
+    -t "$GOLANG_IMAGE" --push "$ctx"
+  local out
+  out=$(docker run --rm "$GOLANG_IMAGE" sh -c 'go version && upx --version | sed -n 1p')
+  log "  check: ${out//$'\n'/; }"
+  step_done "pushed"
+}
+
+build_distroless() {
+  step "image ${DISTROLESS_IMAGE} (${DISTROLESS_PLATFORMS[*]})"
+  if has_platforms "$DISTROLESS_IMAGE" "${DISTROLESS_PLATFORMS[@]}"; then
+    step_done "already in the registry"
+    return 0
+  fi
+  local ctx=$WORK_DIR/distroless root
+  root=$ctx/rootfs
+  rm -rf "$ctx"
+  mkdir -p "$root/etc/ssl/certs" "$root/home/nonroot" "$root/root" "$root/tmp"
+  cat >"$root/etc/passwd" <<'EOF'
+root:x:0:0:root:/root:/sbin/nologin
+nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin
+nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin
+EOF
+  cat >"$root/etc/group" <<'EOF'
+root:x:0:
+nobody:x:65534:
+tty:x:5:
+staff:x:50:
+nonroot:x:65532:
+EOF
+  printf 'hosts: files dns\n' >"$root/etc/nsswitch.conf"
+  printf 'PRETTY_NAME="Distroless static stand-in (projen-multiarch lab)"\nID=distroless\n' >"$root/etc/os-release"
+  cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
+  chmod 0644 "$root"/etc/passwd "$root"/etc/group "$root"/etc/nsswitch.conf "$root"/etc/os-release "$root"/etc/ssl/certs/ca-certificates.crt
+  chmod 0700 "$root/root"
+  chmod 1777 "$root/tmp"
+  chmod 0755 "$root/home/nonroot"
+  chown 65532:65532 "$root/home/nonroot"
+  # a tarball keeps owners and modes exactly; ADD extracts it (files only, nothing runs on the target)
+  tar --numeric-owner -C "$root" -cf "$ctx/rootfs.tar" .
+  cat >"$ctx/Dockerfile" <<EOF
+FROM scratch
+ADD rootfs.tar /
+ENV PATH=${DEFAULT_PATH} \\
+    SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+USER 65532
+WORKDIR /home/nonroot
+EOF
+  printf 'rootfs\n' >"$ctx/.dockerignore"
+  log "  docker buildx build --push ${DISTROLESS_IMAGE}"
+  run_logged "$LOG_DIR/distroless-build.log" docker buildx build --builder "$LAB_BUILDER" \
+    --platform "$(IFS=,; echo "${DISTROLESS_PLATFORMS[*]}")" --provenance=false \
+    -t "$DISTROLESS_IMAGE" --push "$ctx"
+  step_done "pushed ($(image_platforms "$DISTROLESS_IMAGE"))"
+}
+
+build_python() {
+  local platforms=() a
+  for a in "${PYTHON_ARCHES[@]}"; do platforms+=("linux/$a"); done
+  step "image ${PYTHON_IMAGE} (${platforms[*]})"
+  if has_platforms "$PYTHON_IMAGE" "${platforms[@]}"; then
+    step_done "already in the registry"
+    return 0
+  fi
+  local tar ref refs=()
+  for a in "${PYTHON_ARCHES[@]}"; do
+    ref=${PYTHON_IMAGE}-${a}
+    refs+=("$ref")
+    if image_present "$ref"; then
+      log "  ${ref}: already in the registry"
+      continue
+    fi
+    tar=$(rootfs python "$a" "$PYTHON_SUITE" "$PYTHON_PACKAGES")
+    log "  docker import --platform linux/${a} + push ${ref}"
+    run_logged "$LOG_DIR/python-import-${a}.log" docker import --platform "linux/$a" \
+      --change "ENV PATH=${DEFAULT_PATH}" --change 'ENV LANG=C.UTF-8' --change 'CMD ["python3"]' \
+      "$tar" "$ref"
+    run_logged "$LOG_DIR/python-push-${a}.log" docker push "$ref"
+  done
+  log "  docker buildx imagetools create ${PYTHON_IMAGE}"
+  run_logged "$LOG_DIR/python-index.log" docker buildx imagetools create -t "$PYTHON_IMAGE" "${refs[@]}"
+  local out
+  for a in "${PYTHON_ARCHES[@]}"; do
+    out=$(docker run --rm --platform "linux/$a" "$PYTHON_IMAGE" sh -c \
+      'python -m venv /opt/venv && /opt/venv/bin/python -c "import platform,sys; print(platform.machine(), sys.version.split()[0], \"venv ok\")"')
+    log "  check linux/${a}: ${out}"
+  done
+  step_done "pushed ($(image_platforms "$PYTHON_IMAGE"))"
+}
+
+# --------------------------------------------------------------------------------------------
+# commands
+# --------------------------------------------------------------------------------------------
+cmd_up() {
+  local t0
+  t0=$(now_ms)
+  [[ $(id -u) -eq 0 ]] || die "the lab needs root (dockerd, binfmt, packages)"
+  mkdir -p "$LAB_DIR" "$CACHE_DIR" "$LOG_DIR" "$WORK_DIR"
+  log "lab up: LAB_DIR=${LAB_DIR} registry=${LAB_REGISTRY}"
+  install_packages
+  ensure_buildx
+  ensure_binfmt
+  start_dockerd
+  start_registry
+  build_golang
+  build_distroless
+  build_python
+  log "lab is up in $(fmt_ms $(($(now_ms) - t0))); use it with: eval \"\$($0 env)\""
+}
+
+cmd_down() {
+  local purge=0
+  case ${1:-} in
+  '') ;;
+  --purge) purge=1 ;;
+  *) die "usage: $0 down [--purge]" ;;
+  esac
+  local t0
+  t0=$(now_ms)
+  stop_pid registry "$REGISTRY_PID" docker-registry
+  stop_pid dockerd "$DOCKERD_PID" dockerd
+  if [[ $purge -eq 1 && -d $LAB_DIR ]]; then
+    [[ $LAB_DIR == /*/* ]] || die "refusing to delete LAB_DIR=${LAB_DIR}"
+    local mnt
+    # dockerd unmounts on shutdown; make sure nothing under LAB_DIR is still mounted before rm -rf
+    while read -r mnt; do
+      log "unmounting ${mnt}"
+      umount "$mnt" || umount -l "$mnt" || true
+    done < <(awk -v d="$LAB_DIR/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts | sort -r)
+    if awk -v d="$LAB_DIR/" 'index($2, d) == 1 { f = 1 } END { exit !f }' /proc/self/mounts; then
+      die "still mounted under ${LAB_DIR}; not deleting it"
+    fi
+    log "deleting ${LAB_DIR}"
+    rm -rf "$LAB_DIR"
+  else
+    log "kept ${LAB_DIR} (registry storage, image cache); 'down --purge' deletes it"
+  fi
+  log "lab is down ($(fmt_ms $(($(now_ms) - t0))))"
+}
+
+cmd_status() {
+  local ok=0
+  if pid_alive "$DOCKERD_PID" dockerd && docker_up; then
+    echo "dockerd:  running (pid $(<"$DOCKERD_PID"), $(docker info --format '{{.ServerVersion}}'), DOCKER_HOST=${DOCKER_HOST})"
+  elif pid_alive "$DOCKERD_PID" dockerd; then
+    echo "dockerd:  pid $(<"$DOCKERD_PID") alive but not answering on ${DOCKER_SOCK}"
+    ok=1
+  else
+    echo "dockerd:  not running"
+    ok=1
+  fi
+  if pid_alive "$REGISTRY_PID" docker-registry && registry_up; then
+    echo "registry: running (pid $(<"$REGISTRY_PID"), http://${LAB_REGISTRY})"
+  else
+    echo "registry: not running (${LAB_REGISTRY})"
+    ok=1
+  fi
+  if [[ $ok -eq 0 ]]; then
+    local ref p
+    for ref in "$GOLANG_IMAGE" "$DISTROLESS_IMAGE" "$PYTHON_IMAGE"; do
+      if p=$(image_platforms "$ref"); then
+        echo "image:    ${ref} [${p% }]"
+      else
+        echo "image:    ${ref} MISSING"
+        ok=1
+      fi
+    done
+  fi
+  if [[ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]]; then
+    echo "binfmt:   qemu-aarch64 $(sed -n 1p /proc/sys/fs/binfmt_misc/qemu-aarch64)"
+  else
+    echo "binfmt:   qemu-aarch64 not registered"
+  fi
+  if [[ $ok -eq 0 ]]; then echo "lab: up"; else echo "lab: down (run: $0 up)"; fi
+  return "$ok"
+}
+
+cmd_env() {
+  printf 'export DOCKER_HOST=%q\n' "$DOCKER_HOST"
+  printf 'export BUILDX_BUILDER=%q\n' "$LAB_BUILDER"
+  printf 'export LAB_DIR=%q\n' "$LAB_DIR"
+  printf 'export LAB_REGISTRY=%q\n' "$LAB_REGISTRY"
+  printf 'export LAB_GOLANG_IMAGE=%q\n' "$GOLANG_IMAGE"
+  printf 'export LAB_DISTROLESS_IMAGE=%q\n' "$DISTROLESS_IMAGE"
+  printf 'export LAB_PYTHON_IMAGE=%q\n' "$PYTHON_IMAGE"
+}
+
+usage() {
+  sed -n '2,10s/^# \{0,1\}//p' "$0"
+}
+
+main() {
+  local cmd=${1:-}
+  [[ $# -gt 0 ]] && shift
+  case $cmd in
+  up) cmd_up "$@" ;;
+  down) cmd_down "$@" ;;
+  status) cmd_status "$@" ;;
+  env) cmd_env "$@" ;;
+  -h | --help | help) usage ;;
+  *)
+    usage >&2
+    exit 2
+    ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,297 @@
+import { invalid, noControlCharacters, serviceName, variableName } from '../validation';
+
+/** A bake `variable` block. Its value can be set from the environment (`VERSION=1.2.3 docker buildx bake`). */
+export interface BakeVariable {
+  /** The variable name, e.g. `REGISTRY`. */
+  readonly name: string;
+  /** The default value. */
+  readonly default: string;
+  /**
+   * A comment written above the block.
+   * @default - no comment
+   */
+  readonly description?: string;
+}
+
+/**
+ * Options of a bake `target`. Strings are HCL templates: `${NAME}` interpolates a bake variable,
+ * everything else is literal and escaped.
+ */
+export interface BakeTargetOptions {
+  /** Build context directory. */
+  readonly context: string;
+  /** Path of the Dockerfile (relative to the bake file's directory). */
+  readonly dockerfile: string;
+  /**
+   * Platforms as a literal list.
+   * @default - see `platformsVariable`
+   */
+  readonly platforms?: string[];
+  /**
+   * Name of a bake variable holding a comma-separated platform list (rendered `split(",", VAR)`);
+   * used when `platforms` is not given.
+   * @default "PLATFORMS"
+   */
+  readonly platformsVariable?: string;
+  /**
+   * Image tags.
+   * @default []
+   */
+  readonly tags?: string[];
+  /**
+   * Build arguments.
+   * @default {}
+   */
+  readonly args?: { [name: string]: string };
+  /**
+   * Image labels.
+   * @default {}
+   */
+  readonly labels?: { [key: string]: string };
+  /**
+   * Targets to inherit attributes from.
+   * @default []
+   */
+  readonly inherits?: string[];
+  /**
+   * `cache-from` entries, e.g. `type=registry,ref=${CACHE_REGISTRY}/svc:cache`.
+   * @default []
+   */
+  readonly cacheFrom?: string[];
+  /**
+   * `cache-to` entries.
+   * @default []
+   */
+  readonly cacheTo?: string[];
+  /**
+   * A bake variable that must be non-empty for the cache entries to apply (rendered as a
+   * conditional, so an empty `CACHE_REGISTRY` turns the cache off).
+   * @default - the cache entries always apply
+   */
+  readonly cacheEnabledVariable?: string;
+  /**
+   * Attestations, e.g. `type=provenance,mode=max` or `type=sbom`.
+   * @default []
+   */
+  readonly attest?: string[];
+  /**
+   * The Dockerfile stage to build.
+   * @default - the last stage
+   */
+  readonly target?: string;
+  /**
+   * A description shown by `docker buildx bake --list targets`.
+   * @default - none
+   */
+  readonly description?: string;
+}
+
+/** A bake `target` block. Mutable, so escape hatches can change any attribute before synthesis. */
+export class BakeTarget {
+  /** The target name. */
+  public readonly name: string;
+  /** Build context. */
+  public context: string;
+  /** Dockerfile path. */
+  public dockerfile: string;
+  /** Literal platforms, if any. */
+  public platforms?: string[];
+  /** Variable holding the platforms, used when `platforms` is unset. */
+  public platformsVariable: string;
+  /** Tags. */
+  public readonly tags: string[];
+  /** Build args. */
+  public readonly args: { [name: string]: string };
+  /** Labels. */
+  public readonly labels: { [key: string]: string };
+  /** Inherited targets. */
+  public readonly inherits: string[];
+  /** cache-from entries. */
+  public readonly cacheFrom: string[];
+  /** cache-to entries. */
+  public readonly cacheTo: string[];
+  /** Variable gating the cache entries. */
+  public cacheEnabledVariable?: string;
+  /** Attestations. */
+  public readonly attest: string[];
+  /** Dockerfile stage. */
+  public target?: string;
+  /** Description. */
+  public description?: string;
+  private readonly extra: { [attribute: string]: any } = {};
+
+  constructor(name: string, options: BakeTargetOptions) {
+    if (!/^[A-Za-z0-9_-]+$/.test(name)) throw invalid('bake target name', name, 'use letters, digits, "_" and "-"');
+    this.name = name;
+    this.context = options.context;
+    this.dockerfile = options.dockerfile;
+    this.platforms = options.platforms;
+    this.platformsVariable = options.platformsVariable ?? 'PLATFORMS';
+    this.tags = [...(options.tags ?? [])];
+    this.args = { ...(options.args ?? {}) };
+    this.labels = { ...(options.labels ?? {}) };
+    this.inherits = [...(options.inherits ?? [])];
+    this.cacheFrom = [...(options.cacheFrom ?? [])];
+    this.cacheTo = [...(options.cacheTo ?? [])];
+    this.cacheEnabledVariable = options.cacheEnabledVariable;
+    this.attest = [...(options.attest ?? [])];
+    this.target = options.target;
+    this.description = options.description;
+  }
+
+  /**
+   * Escape hatch: sets any other bake attribute (e.g. `secret`, `ssh`, `no-cache`, `output`,
+   * `shm-size`). Strings and string lists are written as HCL templates; booleans and numbers as is.
+   * Check your buildx version supports the attribute (Debian's buildx 0.13 has no `network`).
+   */
+  public addOverride(attribute: string, value: any): void {
+    if (!/^[a-z][a-z0-9-]*$/.test(attribute)) throw invalid('bake attribute', attribute, 'must be lowercase letters, digits and "-"');
+    this.extra[attribute] = value;
+  }
+
+  /** Renders the block; `variables` are the names `${...}` may reference. */
+  public render(variables: string[]): string {
+    const t = (v: string) => template(v, variables);
+    const list = (vs: string[]) => `[${vs.map(t).join(', ')}]`;
+    const map = (m: { [k: string]: string }) => {
+      const keys = Object.keys(m).sort();
+      const width = Math.max(...keys.map(k => hclKey(k).length));
+      return `{\n${keys.map(k => `    ${hclKey(k).padEnd(width)} = ${t(m[k])}`).join('\n')}\n  }`;
+    };
+    const attrs: Array<[string, string]> = [];
+    if (this.description) attrs.push(['description', t(this.description)]);
+    if (this.inherits.length) attrs.push(['inherits', list(this.inherits)]);
+    attrs.push(['context', t(this.context)]);
+    attrs.push(['dockerfile', t(this.dockerfile)]);
+    if (this.target) attrs.push(['target', t(this.target)]);
+    attrs.push(['platforms', this.platforms ? list(this.platforms) : `split(",", ${variableName('platformsVariable', this.platformsVariable)})`]);
+    if (this.tags.length) attrs.push(['tags', list(this.tags)]);
+    if (Object.keys(this.args).length) attrs.push(['args', map(this.args)]);
+    if (Object.keys(this.labels).length) attrs.push(['labels', map(this.labels)]);
+    const gate = (entries: string[]) => this.cacheEnabledVariable
+      ? `${variableName('cacheEnabledVariable', this.cacheEnabledVariable)} == "" ? [] : ${list(entries)}`
+      : list(entries);
+    if (this.cacheFrom.length) attrs.push(['cache-from', gate(this.cacheFrom)]);
+    if (this.cacheTo.length) attrs.push(['cache-to', gate(this.cacheTo)]);
+    if (this.attest.length) attrs.push(['attest', list(this.attest)]);
+    for (const [k, v] of Object.entries(this.extra)) attrs.push([k, literal(v, variables)]);
+    const width = Math.max(...attrs.map(([k]) => k.length));
+    return `target "${this.name}" {\n${attrs.map(([k, v]) => `  ${k.padEnd(width)} = ${v}`).join('\n')}\n}`;
+  }
+}
+
+/** The bake file model: variables, groups and targets. */
+export class BakeModel {
+  private readonly _variables: BakeVariable[] = [];
+  private readonly _groups: Map<string, string[]> = new Map();
+  private readonly _targets: BakeTarget[] = [];
+  private readonly _emptyTargets: string[] = [];
+
+  /** Adds (or replaces) a variable. */
+  public addVariable(variable: BakeVariable): void {
+    variableName('bake variable', variable.name);
+    noControlCharacters(`bake variable ${variable.name} default`, variable.default);
+    const i = this._variables.findIndex(v => v.name === variable.name);
+    if (i >= 0) this._variables.splice(i, 1, variable);
+    else this._variables.push(variable);
+  }
+
+  /** Adds a target. */
+  public addTarget(target: BakeTarget): BakeTarget {
+    if (this.hasTarget(target.name)) throw new Error(`The bake file already has a target named "${target.name}"`);
+    this._targets.push(target);
+    return target;
+  }
+
+  /** Adds a target with no attributes, e.g. `docker-metadata-action`, for others to inherit. */
+  public addEmptyTarget(name: string): void {
+    if (this.hasTarget(name)) throw new Error(`The bake file already has a target named "${name}"`);
+    new BakeTarget(name, { context: '.', dockerfile: 'Dockerfile' });
+    this._emptyTargets.push(name);
+  }
+
+  /** Whether a target (empty or not) exists. */
+  public hasTarget(name: string): boolean {
+    return this._emptyTargets.includes(name) || this.tryFindTarget(name) !== undefined;
+  }
+
+  /** Sets a group's targets. */
+  public setGroup(name: string, targets: string[]): void {
+    serviceName(name);
+    this._groups.set(name, [...targets]);
+  }
+
+  /** Finds a target. */
+  public tryFindTarget(name: string): BakeTarget | undefined {
+    return this._targets.find(t => t.name === name);
+  }
+
+  /** The variables. */
+  public get variables(): BakeVariable[] {
+    return [...this._variables];
+  }
+
+  /** The targets. */
+  public get targets(): BakeTarget[] {
+    return [...this._targets];
+  }
+
+  /** Renders HCL. */
+  public render(marker?: string): string {
+    const names = this._variables.map(v => v.name);
+    const blocks: string[] = [];
+    if (marker) blocks.push(`# ${marker}`);
+    for (const v of this._variables) {
+      const comment = v.description ? `# ${noControlCharacters('variable description', v.description)}\n` : '';
+      blocks.push(`${comment}variable "${v.name}" {\n  default = ${template(v.default, [])}\n}`);
+    }
+    for (const [name, targets] of this._groups) {
+      blocks.push(`group "${name}" {\n  targets = [${targets.map(x => `"${x}"`).join(', ')}]\n}`);
+    }
+    for (const name of this._emptyTargets) {
+      blocks.push(`target "${name}" {}`);
+    }
+    for (const target of this._targets) {
+      blocks.push(target.render(names));
+    }
+    return blocks.join('\n\n') + '\n';
+  }
+}
+
+/**
+ * Writes an HCL template string: `${NAME}` stays an interpolation when NAME is a declared variable;
+ * every other `${`, `%{`, quote and backslash is escaped, so no input can become an expression.
+ */
+export function template(value: string, variables: string[]): string {
+  noControlCharacters('bake value', value);
+  let out = '';
+  let i = 0;
+  while (i < value.length) {
+    const m = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}/.exec(value.slice(i));
+    if (m && variables.includes(m[1])) {
+      out += m[0];
+      i += m[0].length;
+      continue;
+    }
+    const c = value[i];
+    if (c === '"' || c === '\\') out += `\\${c}`;
+    else if ((c === '$' || c === '%') && value[i + 1] === '{') out += c + c;
+    else out += c;
+    i++;
+  }
+  return `"${out}"`;
+}
+
+function hclKey(key: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : template(key, []);
+}
+
+function literal(value: any, variables: string[]): string {
+  if (typeof value === 'string') return template(value, variables);
+  if (typeof value === 'boolean' || typeof value === 'number') return String(value);
+  if (Array.isArray(value)) return `[${value.map(v => literal(v, variables)).join(', ')}]`;
+  if (value && typeof value === 'object') {
+    return `{ ${Object.entries(value).map(([k, v]) => `${hclKey(k)} = ${literal(v, variables)}`).join(', ')} }`;
+  }
+  throw invalid('bake attribute value', value, 'must be a string, number, boolean, list or map');
+}

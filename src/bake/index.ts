@@ -1,0 +1,1 @@
+export { BakeVariable, BakeTargetOptions, BakeTarget, BakeModel } from './bake-model';

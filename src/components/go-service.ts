@@ -1,0 +1,265 @@
+import { Project } from 'projen';
+import { DockerfileFile, pipelineSyntax, ServiceBase, ServiceOptions } from './service';
+import { CacheSharing, DockerfileModel, Mount } from '../dockerfile';
+import { goPackage, imageReference, invalid, relativePath, shellWord, version } from '../validation';
+
+/** Options of a Go service. */
+export interface GoServiceOptions extends ServiceOptions {
+  /**
+   * Go version of the default builder image.
+   * @default "1.24"
+   */
+  readonly goVersion?: string;
+  /**
+   * The builder image (a Go toolchain with a shell). It runs on the build machine's platform and
+   * cross-compiles, so only its build-platform variant is ever pulled.
+   * @default - `golang:<goVersion>-bookworm`
+   */
+  readonly builderImage?: string;
+  /**
+   * The runtime image.
+   * @default - "gcr.io/distroless/static-debian12:nonroot" ("gcr.io/distroless/base-debian12:nonroot" with `cgo`)
+   */
+  readonly runtimeImage?: string;
+  /**
+   * The Go module root, used as the build context.
+   * @default "."
+   */
+  readonly moduleRoot?: string;
+  /**
+   * The main package, relative to the module root.
+   * @default "./cmd/<name>"
+   */
+  readonly mainPackage?: string;
+  /**
+   * Where the Dockerfile is written, relative to the project root.
+   * @default - "cmd/<name>/Dockerfile" under the module root, or "Dockerfile" there with `sharedDockerfile`
+   */
+  readonly dockerfilePath?: string;
+  /**
+   * Build from one Dockerfile shared by several Go services (the service is chosen by build args),
+   * instead of a Dockerfile of its own. Services sharing a Dockerfile must agree on `builderImage`,
+   * `runtimeImage`, `cgo`, `user` and `versionVariable`, and all set `port` or none.
+   * @default false
+   */
+  readonly sharedDockerfile?: boolean;
+  /**
+   * Enable cgo. The build then runs on the target platform (emulated with QEMU when the builder is
+   * another architecture: correct, but much slower) with the builder image's C toolchain, and the
+   * default runtime becomes distroless base (glibc).
+   * @default false
+   */
+  readonly cgo?: boolean;
+  /**
+   * Compress the binary with UPX on linux/amd64 only (UPX is known to break arm64 binaries); other
+   * platforms skip it with a message in the build log. The builder installs `upx-ucl` with apt when
+   * it has no `upx`.
+   * @default false
+   */
+  readonly upx?: boolean;
+  /**
+   * Extra `-ldflags` entries, e.g. `["-X", "main.commit=abc"]`. `-w -s` and the version are always set.
+   * @default []
+   */
+  readonly ldflags?: string[];
+  /**
+   * Go build tags.
+   * @default []
+   */
+  readonly buildTags?: string[];
+  /**
+   * The string variable that receives the image VERSION through `-X` (it must exist, or Go ignores it silently).
+   * @default "main.version"
+   */
+  readonly versionVariable?: string;
+}
+
+const SHARED = new WeakMap<Project, Map<string, SharedGoDockerfile>>();
+
+interface SharedGoDockerfile {
+  readonly model: DockerfileModel;
+  readonly owner: GoService;
+}
+
+/**
+ * A Go service built into a multi-architecture image: cross-compiled on the build platform
+ * (no emulation), `CGO_ENABLED=0`, reproducible flags, a distroless non-root runtime.
+ */
+export class GoService extends ServiceBase {
+  /** The Dockerfile model (escape hatch; shared with other services when `sharedDockerfile`). */
+  public readonly dockerfile: DockerfileModel;
+  /** The Go module root (build context). */
+  public readonly moduleRoot: string;
+  /** The main package. */
+  public readonly mainPackage: string;
+  /** The builder image. */
+  public readonly builderImage: string;
+  /** The runtime image. */
+  public readonly runtimeImage: string;
+  /** Whether cgo is enabled. */
+  public readonly cgo: boolean;
+  /** Whether UPX runs on amd64. */
+  public readonly upx: boolean;
+  /** Whether the service uses the shared Dockerfile. */
+  public readonly sharedDockerfile: boolean;
+  /** The `-X` version variable. */
+  public readonly versionVariable: string;
+  private readonly ldflags: string[];
+  private readonly buildTags: string[];
+
+  constructor(project: Project, name: string, options: GoServiceOptions = {}) {
+    const moduleRoot = relativePath('moduleRoot', options.moduleRoot ?? '.');
+    const shared = options.sharedDockerfile ?? false;
+    const under = (p: string) => (moduleRoot === '.' ? p : `${moduleRoot}/${p}`);
+    const dockerfilePath = options.dockerfilePath ?? under(shared ? 'Dockerfile' : `cmd/${name}/Dockerfile`);
+    super(project, name, 'GoService', { ...options, context: moduleRoot, dockerfilePath });
+
+    this.moduleRoot = moduleRoot;
+    this.sharedDockerfile = shared;
+    this.mainPackage = goPackage('mainPackage', options.mainPackage ?? `./cmd/${name}`);
+    const goVersion = version('goVersion', options.goVersion ?? '1.24');
+    this.cgo = options.cgo ?? false;
+    this.upx = options.upx ?? false;
+    this.builderImage = imageReference('builderImage', options.builderImage ?? `golang:${goVersion}-bookworm`);
+    this.runtimeImage = imageReference('runtimeImage', options.runtimeImage ??
+      (this.cgo ? 'gcr.io/distroless/base-debian12:nonroot' : 'gcr.io/distroless/static-debian12:nonroot'));
+    this.versionVariable = options.versionVariable ?? 'main.version';
+    if (!/^[A-Za-z0-9_./-]+\.[A-Za-z_][A-Za-z0-9_]*$/.test(this.versionVariable)) {
+      throw invalid('versionVariable', this.versionVariable, 'must be "<package path>.<variable>", e.g. "main.version" or "github.com/org/app/internal/build.Version"');
+    }
+    this.ldflags = (options.ldflags ?? []).map(f => shellWord('ldflags', f));
+    this.buildTags = (options.buildTags ?? []).map(t => shellWord('buildTags', t, /^[A-Za-z0-9_.]+$/));
+
+    this.dockerignore.addPatterns('.git', '.github', '.projen', '.idea', '.vscode', 'node_modules', 'coverage', 'test-reports', '**/*.tgz', '**/Dockerfile', '**/.dockerignore', 'docker-bake.hcl');
+    this.dockerignore.requirePath(moduleRoot === '.' ? 'go.mod' : 'go.mod', `${this.dockerfilePath}`);
+    this.dockerignore.requirePath(this.mainPackage.replace(/^\.\//, ''), `${this.dockerfilePath} (main package of ${name})`);
+
+    const syntax = () => pipelineSyntax(project);
+    if (shared) {
+      this.dockerfile = this.joinShared(project, syntax);
+      Object.assign(this.bakeTarget.args, {
+        SERVICE: name,
+        MAIN_PACKAGE: this.mainPackage,
+        UPX: String(this.upx),
+        EXTRA_LDFLAGS: this.ldflags.join(' '),
+        BUILD_TAGS: this.buildTags.join(','),
+        DESCRIPTION: this.description ?? '',
+        ...(this.port !== undefined ? { PORT: String(this.port) } : {}),
+      });
+    } else {
+      this.dockerfile = this.render({
+        binary: name,
+        mainPackage: this.mainPackage,
+        ldflags: this.ldflags.join(' '),
+        tags: this.buildTags.join(','),
+        upx: this.upx ? 'always' : 'never',
+        labels: this.standardLabels(),
+        port: this.port,
+      });
+      new DockerfileFile(project, this.dockerfilePath, this.dockerfile, syntax);
+    }
+  }
+
+  private joinShared(project: Project, syntax: () => string): DockerfileModel {
+    const byPath = SHARED.get(project) ?? new Map<string, SharedGoDockerfile>();
+    SHARED.set(project, byPath);
+    const existing = byPath.get(this.dockerfilePath);
+    if (existing) {
+      const o = existing.owner;
+      for (const key of ['builderImage', 'runtimeImage', 'cgo', 'user', 'versionVariable', 'moduleRoot'] as const) {
+        if (o[key] !== this[key]) {
+          throw new Error(`GoService "${this.name}" shares ${this.dockerfilePath} with "${o.name}" but its ${key} is ${JSON.stringify(this[key])} instead of ${JSON.stringify(o[key])}: services sharing a Dockerfile must agree on ${key}`);
+        }
+      }
+      if ((o.port === undefined) !== (this.port === undefined)) {
+        throw new Error(`GoService "${this.name}" shares ${this.dockerfilePath} with "${o.name}", but only one of them sets "port": services sharing a Dockerfile must all set a port (EXPOSE \${PORT}) or none`);
+      }
+      return existing.model;
+    }
+    const model = this.render({
+      binary: 'service',
+      mainPackage: '${MAIN_PACKAGE}',
+      ldflags: '${EXTRA_LDFLAGS}',
+      tags: '${BUILD_TAGS}',
+      upx: 'arg',
+      labels: { ...this.standardLabels(), 'org.opencontainers.image.title': '${SERVICE}', 'org.opencontainers.image.description': '${DESCRIPTION}' },
+      portArg: this.port !== undefined,
+    });
+    byPath.set(this.dockerfilePath, { model, owner: this });
+    new DockerfileFile(project, this.dockerfilePath, model, syntax);
+    return model;
+  }
+
+  private render(spec: GoDockerfileSpec): DockerfileModel {
+    const model = new DockerfileModel();
+    const sharedArgs = spec.upx === 'arg';
+    const builder = model.addStage({
+      from: this.builderImage,
+      name: 'builder',
+      platform: this.cgo ? undefined : '$BUILDPLATFORM',
+      comment: this.cgo
+        ? 'Build stage: cgo needs the target platform\'s C toolchain, so this stage runs on the target platform (emulated when it differs from the builder).'
+        : 'Build stage: runs on the build machine\'s platform and cross-compiles for each target platform (no emulation).',
+    });
+    builder.addArgs(['BUILDPLATFORM', 'TARGETPLATFORM', 'TARGETOS', 'TARGETARCH', 'TARGETVARIANT']);
+    if (sharedArgs) {
+      builder.addArgs(['SERVICE', 'MAIN_PACKAGE', 'EXTRA_LDFLAGS', 'BUILD_TAGS']);
+      builder.addArg('UPX', 'false');
+    }
+    builder.addWorkdir('/src');
+    builder.addRun({ commands: ['echo "building on ${BUILDPLATFORM} for ${TARGETPLATFORM}"'] });
+    if (sharedArgs) {
+      builder.addRun({ commands: ['test -n "${SERVICE}" && test -n "${MAIN_PACKAGE}" || { echo "build args SERVICE and MAIN_PACKAGE are required (docker buildx bake sets them)" >&2; exit 1; }'] });
+    }
+    builder.addCopy({ sources: ['go.mod', 'go.sum*'], destination: './', comment: 'Dependencies first, so this layer is reused until go.mod or go.sum change. Never "go mod tidy" here.' });
+    builder.addRun({
+      mounts: [Mount.cache({ target: '/go/pkg/mod' })],
+      commands: ['go mod download', 'go mod verify'],
+    });
+    builder.addArg('VERSION', 'dev');
+    const tags = spec.tags ? ` -tags "${spec.tags}"` : '';
+    const ldflags = `-w -s -X ${this.versionVariable}=\${VERSION}${spec.ldflags ? ` ${spec.ldflags}` : ''}`;
+    const env = this.cgo
+      ? 'CGO_ENABLED=1'
+      : 'CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} GOARM=${TARGETVARIANT#v}';
+    builder.addRun({
+      mounts: [
+        Mount.cache({ target: '/go/pkg/mod' }),
+        Mount.cache({ target: '/root/.cache/go-build' }),
+        Mount.bind({ target: '.' }),
+      ],
+      commands: [`${env} go build -trimpath${tags} -ldflags "${ldflags}" -o /out/${spec.binary} ${spec.mainPackage}`],
+    });
+    if (spec.upx !== 'never') {
+      const enabled = spec.upx === 'arg' ? '[ "${UPX}" = "true" ] && ' : '';
+      builder.addRun({
+        comment: 'UPX on linux/amd64 only: it is known to produce arm64 binaries that crash.',
+        mounts: [Mount.cache({ target: '/var/cache/apt', sharing: CacheSharing.LOCKED }), Mount.cache({ target: '/var/lib/apt/lists', sharing: CacheSharing.LOCKED })],
+        commands: [`if ${enabled}[ "\${TARGETARCH}" = "amd64" ]; then (command -v upx >/dev/null || (apt-get update && apt-get install -y --no-install-recommends upx-ucl)) && upx --best --lzma /out/${spec.binary} && upx -t /out/${spec.binary}; else echo "upx: skipped for \${TARGETPLATFORM} (amd64 only)"; fi`],
+      });
+    }
+
+    const runtime = model.addStage({ from: this.runtimeImage, comment: 'Runtime: no shell, no package manager, non-root.' });
+    runtime.addArg('VERSION', 'dev');
+    runtime.addArgs(['BUILD_DATE', 'VCS_REF', 'TARGETARCH', 'TARGETPLATFORM', ...(sharedArgs ? ['SERVICE', 'DESCRIPTION'] : []), ...(spec.portArg ? ['PORT'] : [])]);
+    runtime.addLabels(spec.labels);
+    const binPath = `/usr/local/bin/${spec.binary}`;
+    runtime.addCopy({ from: 'builder', sources: [`/out/${spec.binary}`], destination: binPath, link: true });
+    runtime.addUser(this.user);
+    if (spec.port !== undefined) runtime.addExpose(spec.port);
+    if (spec.portArg) runtime.addInstruction('EXPOSE', '${PORT}');
+    runtime.addEntrypoint([binPath]);
+    return model;
+  }
+}
+
+interface GoDockerfileSpec {
+  readonly binary: string;
+  readonly mainPackage: string;
+  readonly ldflags: string;
+  readonly tags: string;
+  readonly upx: 'always' | 'never' | 'arg';
+  readonly labels: { [key: string]: string };
+  readonly port?: number;
+  readonly portArg?: boolean;
+}

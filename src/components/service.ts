@@ -1,0 +1,173 @@
+import * as path from 'path';
+import { Component, FileBase, IResolver, Project } from 'projen';
+import { BakeTarget } from '../bake';
+import { DockerfileModel, DockerIgnoreFile } from '../dockerfile';
+import { Platform } from '../platform';
+import { imageName, nonRootUser, plainText, port, relativePath, serviceName } from '../validation';
+
+/** Options every service accepts. */
+export interface ServiceOptions {
+  /**
+   * The image repository under the pipeline's registry: `${REGISTRY}/<imageName>:${VERSION}`.
+   * @default - the service name
+   */
+  readonly imageName?: string;
+  /**
+   * Platforms for this service only, instead of the pipeline's `PLATFORMS`.
+   * @default - the pipeline's platforms (the `PLATFORMS` Make and bake variable)
+   */
+  readonly platforms?: Platform[];
+  /**
+   * The port the service listens on (`EXPOSE`).
+   * @default - nothing exposed
+   */
+  readonly port?: number;
+  /**
+   * The numeric `uid:gid` the container runs as. Root is refused.
+   * @default "65532:65532"
+   */
+  readonly user?: string;
+  /**
+   * A one-line description (`org.opencontainers.image.description`).
+   * @default - no description label
+   */
+  readonly description?: string;
+  /**
+   * Extra `.dockerignore` patterns for this service's build context.
+   * @default []
+   */
+  readonly dockerignore?: string[];
+}
+
+interface ServiceBaseOptions extends ServiceOptions {
+  readonly context: string;
+  readonly dockerfilePath: string;
+}
+
+/** A service of a multi-arch pipeline, as the pipeline sees it. */
+export interface IMultiArchService {
+  /** The service name. */
+  readonly name: string;
+  /** Image repository under the registry. */
+  readonly imageName: string;
+  /** Platform override, if any. */
+  readonly platforms?: Platform[];
+  /** The bake target (escape hatch). */
+  readonly bakeTarget: BakeTarget;
+}
+
+const SERVICES = new WeakMap<Project, ServiceBase[]>();
+
+/** Services registered in a project, in creation order. */
+export function servicesOf(project: Project): ServiceBase[] {
+  return SERVICES.get(project) ?? [];
+}
+
+/** Hook the pipeline installs so that a service created without a pipeline still gets one. */
+export const pipelineHooks: { ensure?: (project: Project) => void } = {};
+
+/**
+ * @internal
+ * What GoService and PythonService share: validation of the common options, registration with
+ * the project's pipeline, the `.dockerignore` of the build context and the bake target.
+ */
+export abstract class ServiceBase extends Component implements IMultiArchService {
+  /** The service name. */
+  public readonly name: string;
+  /** Image repository under the registry. */
+  public readonly imageName: string;
+  /** Platform override, if any. */
+  public readonly platforms?: Platform[];
+  /** The port, if any. */
+  public readonly port?: number;
+  /** The runtime user. */
+  public readonly user: string;
+  /** The build context, relative to the project root. */
+  public readonly context: string;
+  /** The Dockerfile path, relative to the project root. */
+  public readonly dockerfilePath: string;
+  /** The bake target of this service (escape hatch: set any attribute). */
+  public readonly bakeTarget: BakeTarget;
+  /** The `.dockerignore` of this service's build context (shared with services of the same context). */
+  public readonly dockerignore: DockerIgnoreFile;
+  /** The description, if any. */
+  public readonly description?: string;
+
+  protected constructor(project: Project, name: string, kind: string, options: ServiceBaseOptions) {
+    super(project, ServiceBase.uniqueId(project, name, kind));
+    this.name = name;
+    this.imageName = imageName('imageName', options.imageName ?? name);
+    if (options.platforms !== undefined) {
+      if (options.platforms.length === 0) throw new Error(`Invalid platforms for service "${name}": give at least one platform, or omit the option to use the pipeline's`);
+      options.platforms.forEach(p => Platform.of(String(p)));
+    }
+    this.platforms = options.platforms;
+    this.port = options.port === undefined ? undefined : port('port', options.port);
+    this.user = nonRootUser('user', options.user ?? '65532:65532');
+    this.description = options.description === undefined ? undefined : plainText('description', options.description);
+    this.context = relativePath('context', options.context);
+    this.dockerfilePath = relativePath('dockerfilePath', options.dockerfilePath);
+
+    const ignorePath = this.context === '.' ? '.dockerignore' : `${this.context}/.dockerignore`;
+    const existingIgnore = project.tryFindFile(ignorePath);
+    if (existingIgnore && !(existingIgnore instanceof DockerIgnoreFile)) {
+      throw new Error(`${ignorePath} already exists and is not managed by projen-multiarch; remove it from the project to let services share it`);
+    }
+    this.dockerignore = (existingIgnore as DockerIgnoreFile | undefined) ?? new DockerIgnoreFile(project, ignorePath);
+    this.dockerignore.addPatterns(...(options.dockerignore ?? []));
+
+    this.bakeTarget = new BakeTarget(name, {
+      description: this.description,
+      context: this.context,
+      dockerfile: path.posix.relative(this.context, this.dockerfilePath) || 'Dockerfile',
+      platforms: this.platforms?.map(p => p.value),
+      inherits: ['docker-metadata-action'],
+      tags: [`\${REGISTRY}/${this.imageName}:\${VERSION}`],
+      args: { VERSION: '${VERSION}', BUILD_DATE: '${BUILD_DATE}', VCS_REF: '${VCS_REF}' },
+    });
+
+    SERVICES.set(project, [...servicesOf(project), this]);
+    pipelineHooks.ensure?.(project);
+  }
+
+  private static uniqueId(project: Project, name: string, kind: string): string {
+    serviceName(name);
+    if (servicesOf(project).some(s => s.name === name)) {
+      throw new Error(`A service named "${name}" already exists in this project; service names must be unique`);
+    }
+    return `${kind}:${name}`;
+  }
+
+  /** The OCI and build labels every image carries, from build args. */
+  protected standardLabels(): { [key: string]: string } {
+    return {
+      'org.opencontainers.image.title': this.name,
+      ...(this.description ? { 'org.opencontainers.image.description': this.description } : {}),
+      'org.opencontainers.image.version': '${VERSION}',
+      'org.opencontainers.image.created': '${BUILD_DATE}',
+      'org.opencontainers.image.revision': '${VCS_REF}',
+      'build.architecture': '${TARGETARCH}',
+      'build.platform': '${TARGETPLATFORM}',
+      'build.multi-arch': 'true',
+    };
+  }
+}
+
+/** A projen file that renders a Dockerfile model, with the pipeline's syntax directive. */
+export class DockerfileFile extends FileBase {
+  constructor(project: Project, filePath: string, private readonly model: DockerfileModel, private readonly syntax: () => string) {
+    super(project, filePath);
+  }
+
+  protected synthesizeContent(_: IResolver): string | undefined {
+    return this.model.render(this.marker, this.syntax());
+  }
+}
+
+/** The pipeline's `dockerfileSyntax`, read at synthesis so the order of construction does not matter. */
+export function pipelineSyntax(project: Project): string {
+  // required lazily: the pipeline module imports the services
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { MultiArchPipeline } = require('./pipeline');
+  return MultiArchPipeline.of(project)?.dockerfileSyntax ?? 'docker/dockerfile:1';
+}

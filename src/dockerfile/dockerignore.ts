@@ -1,0 +1,80 @@
+import { FileBase, IResolver } from 'projen';
+import { IConstruct } from 'constructs';
+import { noControlCharacters } from '../validation';
+
+/**
+ * A `.dockerignore` for one build context. Several services that share a context share the file;
+ * each declares the paths its Dockerfile copies, and synthesis fails if a pattern excludes one
+ * of them (an ignored `requirements.txt` broke a real build this way).
+ */
+export class DockerIgnoreFile extends FileBase {
+  private readonly patterns: string[] = [];
+  private readonly required: Map<string, string> = new Map();
+
+  constructor(scope: IConstruct, filePath: string) {
+    super(scope, filePath);
+  }
+
+  /** Adds exclusion patterns (`!pattern` re-includes). Duplicates are ignored. */
+  public addPatterns(...patterns: string[]): void {
+    for (const p of patterns) {
+      noControlCharacters('dockerignore pattern', p);
+      if (p.trim() === '' || p.startsWith('#')) continue;
+      if (!this.patterns.includes(p)) this.patterns.push(p);
+    }
+  }
+
+  /** Removes patterns (an escape hatch for a default you do not want). */
+  public removePatterns(...patterns: string[]): void {
+    for (const p of patterns) {
+      const i = this.patterns.indexOf(p);
+      if (i >= 0) this.patterns.splice(i, 1);
+    }
+  }
+
+  /** Declares that a context path is copied by a Dockerfile and must not be excluded. */
+  public requirePath(path: string, by: string): void {
+    this.required.set(path, by);
+  }
+
+  /** The current patterns. */
+  public get allPatterns(): string[] {
+    return [...this.patterns];
+  }
+
+  protected synthesizeContent(_: IResolver): string | undefined {
+    for (const [path, by] of this.required) {
+      const pattern = excludingPattern(this.patterns, path);
+      if (pattern) {
+        throw new Error(`${this.path} pattern "${pattern}" excludes "${path}", which ${by} copies: remove the pattern or add "!${path}"`);
+      }
+    }
+    return [`# ${this.marker}`, ...this.patterns, ''].join('\n');
+  }
+}
+
+/** Returns the pattern that leaves `path` excluded, or undefined when the path reaches the build. */
+export function excludingPattern(patterns: string[], path: string): string | undefined {
+  const clean = path.replace(/^\.\//, '').replace(/\/$/, '');
+  let excludedBy: string | undefined;
+  for (const raw of patterns) {
+    const negate = raw.startsWith('!');
+    const pattern = (negate ? raw.slice(1) : raw).trim().replace(/^\.?\//, '').replace(/\/$/, '');
+    if (matches(pattern, clean)) {
+      excludedBy = negate ? undefined : raw;
+    }
+  }
+  return excludedBy;
+}
+
+function matches(pattern: string, path: string): boolean {
+  const re = new RegExp('^' + pattern.split('/').map(segment =>
+    segment === '**' ? '.*' : segment.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]'),
+  ).join('/').replace(/\.\*\//g, '(?:.*/)?') + '$');
+  // a pattern that matches a parent directory excludes everything below it
+  const parts = path.split('/');
+  for (let i = 1; i <= parts.length; i++) {
+    if (re.test(parts.slice(0, i).join('/'))) return true;
+  }
+  return false;
+}

@@ -1,0 +1,5 @@
+export * from './platform';
+export * from './dockerfile';
+export * from './bake';
+export * from './make';
+export * from './components';

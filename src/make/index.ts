@@ -1,0 +1,1 @@
+export { MakeVariable, MakeTarget, MakeModel } from './make-model';

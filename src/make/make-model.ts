@@ -1,0 +1,161 @@
+import { invalid, noControlCharacters, variableName } from '../validation';
+
+/** A Make variable the user or CI can override (`make build-multiarch VERSION=1.2.3`). */
+export interface MakeVariable {
+  /** The name, e.g. `REGISTRY`. */
+  readonly name: string;
+  /** The default, a Make expression (may use `$(shell ...)`). */
+  readonly default: string;
+  /** One line shown by `make help`. */
+  readonly description: string;
+  /**
+   * Evaluate the default once per `make` run (`X ?= …` then `X := $(X)`), so values such as
+   * BUILD_DATE do not change between recipes.
+   * @default false
+   */
+  readonly evaluateOnce?: boolean;
+}
+
+/** A Make target. */
+export interface MakeTarget {
+  /** The target name. */
+  readonly name: string;
+  /** One line shown by `make help`. */
+  readonly description: string;
+  /**
+   * Targets that run first (each at most once per `make` invocation).
+   * @default []
+   */
+  readonly prerequisites?: string[];
+  /**
+   * Recipe lines, each run by the shell. A line may span lines with ` \` continuations.
+   * @default []
+   */
+  readonly recipe?: string[];
+  /**
+   * Listed by `make help`.
+   * @default true
+   */
+  readonly listed?: boolean;
+}
+
+/** The Makefile model: variables, phony targets and a generated `help`. */
+export class MakeModel {
+  private readonly _variables: MakeVariable[] = [];
+  private readonly _targets: MakeTarget[] = [];
+  private readonly _functions: Array<[string, string, string]> = [];
+
+  /** Adds or replaces a variable. */
+  public addVariable(variable: MakeVariable): void {
+    variableName('Make variable', variable.name);
+    noControlCharacters(`Make variable ${variable.name}`, variable.default);
+    noControlCharacters(`Make variable ${variable.name} description`, variable.description);
+    const i = this._variables.findIndex(v => v.name === variable.name);
+    if (i >= 0) this._variables.splice(i, 1, variable);
+    else this._variables.push(variable);
+  }
+
+  /** Adds a target; throws if one with the same name exists (use `replaceTarget`). */
+  public addTarget(target: MakeTarget): void {
+    checkTargetName(target.name);
+    if (this.tryFindTarget(target.name)) throw new Error(`The Makefile already has a target named "${target.name}"; use replaceTarget to change it`);
+    this._targets.push(target);
+  }
+
+  /** Replaces a target (escape hatch). */
+  public replaceTarget(target: MakeTarget): void {
+    const i = this._targets.findIndex(t => t.name === target.name);
+    if (i < 0) throw new Error(`The Makefile has no target named "${target.name}"`);
+    this._targets.splice(i, 1, target);
+  }
+
+  /**
+   * Adds a derived variable (`NAME = value`, expanded where it is used): a command the recipes
+   * share, or a function used as `$(call name,arg1,arg2)`. Not listed by `help`, not exported.
+   */
+  public addDerivedVariable(name: string, body: string, comment: string): void {
+    variableName('Make variable', name);
+    noControlCharacters(`Make variable ${name}`, body);
+    noControlCharacters(`Make variable ${name} comment`, comment);
+    if (this._functions.some(([n]) => n === name)) throw new Error(`The Makefile already has a derived variable named "${name}"`);
+    this._functions.push([name, body, comment]);
+  }
+
+  /** Finds a target. */
+  public tryFindTarget(name: string): MakeTarget | undefined {
+    return this._targets.find(t => t.name === name);
+  }
+
+  /** The targets. */
+  public get targets(): MakeTarget[] {
+    return [...this._targets];
+  }
+
+  /** The variables. */
+  public get variables(): MakeVariable[] {
+    return [...this._variables];
+  }
+
+  /** Renders the Makefile. */
+  public render(marker?: string): string {
+    const out: string[] = [];
+    if (marker) out.push(`# ${marker}`, '');
+    out.push('# Variables: override on the command line or in the environment, e.g. `make build-multiarch VERSION=1.2.3 PUSH=true`.');
+    const width = Math.max(...this._variables.map(v => v.name.length));
+    for (const v of this._variables) {
+      out.push(`${v.name.padEnd(width)} ?= ${v.default}`);
+    }
+    const once = this._variables.filter(v => v.evaluateOnce);
+    if (once.length) {
+      out.push('', '# Evaluated once per run, so every recipe sees the same value.');
+      for (const v of once) out.push(`${v.name} := $(${v.name})`);
+    }
+    out.push('export ' + this._variables.map(v => v.name).join(' '));
+    out.push('', 'SHELL := /bin/bash', '.SHELLFLAGS := -eu -o pipefail -c', '.DEFAULT_GOAL := help');
+    for (const [name, body, comment] of this._functions) {
+      out.push('', `# ${comment}`, `${name} = ${body}`);
+    }
+    const all = [...this._targets, this.helpTarget()];
+    out.push('', `.PHONY: ${all.map(t => t.name).join(' ')}`);
+    for (const t of all) {
+      out.push('');
+      const prereqs = (t.prerequisites ?? []).map(p => { checkTargetName(p); return p; });
+      out.push(`${t.name}:${prereqs.length ? ' ' + prereqs.join(' ') : ''} ## ${t.description}`);
+      for (const line of t.recipe ?? []) {
+        line.split(' \\\n').forEach(part => noControlCharacters(`recipe of ${t.name}`, part));
+        out.push('\t' + line.replace(/ \\\n/g, ' \\\n\t'));
+      }
+    }
+    return out.join('\n') + '\n';
+  }
+
+  private helpTarget(): MakeTarget {
+    const listed = this._targets.filter(t => t.listed ?? true);
+    const tw = Math.max(...listed.map(t => t.name.length), 4);
+    const vw = Math.max(...this._variables.map(v => v.name.length));
+    const line = (s: string) => `@echo ${shellQuote(s)}`;
+    return {
+      name: 'help',
+      description: 'List the targets and variables',
+      recipe: [
+        line('Targets:'),
+        ...listed.map(t => line(`  ${t.name.padEnd(tw)}  ${t.description}`)),
+        line(''),
+        line('Variables (current value in brackets):'),
+        ...this._variables.map(v => `@echo ${shellQuote(`  ${v.name.padEnd(vw)}  ${v.description}`)}" [$(${v.name})]"`),
+      ],
+    };
+  }
+}
+
+function checkTargetName(name: string): void {
+  if (!/^[a-z0-9][a-z0-9_.-]*$/.test(name)) {
+    throw invalid('Make target name', name, 'use lowercase letters, digits, "_", "." and "-"');
+  }
+}
+
+/** Single-quotes for the shell and doubles `$` for Make. */
+export function shellQuote(s: string): string {
+  noControlCharacters('Makefile text', s);
+  return `'${s.replace(/'/g, `'\\''`).replace(/\$/g, '$$$$')}'`;
+}
