@@ -18,6 +18,7 @@ const project = new cdk.JsiiProject({
     'projen@0.103.25',
     'constructs@^10.8.1',
     'dockerfile-utils@^0.16.3',
+    'dockerfile-ast@^0.7.1',
     '@cdktf/hcl2json@^0.21.0',
   ],
 

@@ -389,7 +389,7 @@ function execForm(what: string, argv: string[]): string {
     throw invalid(`${what} command`, argv, 'must be a non-empty list: the executable followed by its arguments (exec form)');
   }
   argv.forEach(a => noControlCharacters(`${what} argument`, a));
-  return JSON.stringify(argv).replace(/,/g, ', ');
+  return `[${argv.map(a => JSON.stringify(a)).join(', ')}]`;
 }
 
 function positive(option: string, n: number): number {

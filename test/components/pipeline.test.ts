@@ -1,0 +1,200 @@
+import { BuildxDriver, GoService, MultiArchPipeline, Platform, PythonService } from '../../src';
+import { nephoranProject, newProject, parseHcl, synth } from '../helpers';
+
+const SEED_TARGETS = ['setup-buildx', 'build-multiarch', 'build-complete', 'build-verify', 'build-vulnerability-scan', 'ci-setup', 'ci-build', 'ci-push', 'ci-security', 'ci-sign'];
+
+/** target name → prerequisites, from the rendered Makefile. */
+function rules(makefile: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const m of makefile.matchAll(/^([a-z0-9][a-z0-9_.-]*):([^=\n#]*?)(?: ## .*)?$/gm)) {
+    out.set(m[1], m[2].trim().split(/\s+/).filter(x => x));
+  }
+  return out;
+}
+
+/** The recipe lines of a target. */
+function recipe(makefile: string, target: string): string {
+  const start = makefile.search(new RegExp(`^${target}:`, 'm'));
+  const rest = makefile.slice(start).split('\n').slice(1);
+  const end = rest.findIndex(l => !l.startsWith('\t'));
+  return rest.slice(0, end).join('\n');
+}
+
+describe('MultiArchPipeline bake file', () => {
+  test('snapshot: docker-bake.hcl', () => {
+    expect(synth(nephoranProject())['docker-bake.hcl']).toMatchSnapshot();
+  });
+
+  test('a target per service, group default, metadata-action target, variables', async () => {
+    const hcl = await parseHcl(synth(nephoranProject())['docker-bake.hcl']);
+    expect(Object.keys(hcl.variable).sort()).toEqual(['BUILD_DATE', 'CACHE_REGISTRY', 'PLATFORMS', 'REGISTRY', 'VCS_REF', 'VERSION']);
+    expect(hcl.variable.REGISTRY[0].default).toBe('ghcr.io/nephoran');
+    expect(hcl.group.default[0].targets).toEqual(['llm-processor', 'nephio-bridge', 'oran-adaptor', 'rag-api']);
+    expect(hcl.target['docker-metadata-action']).toEqual([{}]);
+    const llm = hcl.target['llm-processor'][0];
+    expect(llm.inherits).toEqual(['docker-metadata-action']);
+    expect(llm.context).toBe('.');
+    expect(llm.dockerfile).toBe('cmd/llm-processor/Dockerfile');
+    expect(llm.tags).toEqual(['${REGISTRY}/llm-processor:${VERSION}']);
+    expect(llm.args).toEqual({ VERSION: '${VERSION}', BUILD_DATE: '${BUILD_DATE}', VCS_REF: '${VCS_REF}' });
+    expect(llm.labels['org.opencontainers.image.version']).toBe('${VERSION}');
+    expect(llm['cache-to']).toBe('${CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:cache,mode=max"]}');
+    expect(llm.attest).toEqual(['type=provenance,mode=max']);
+    const rag = hcl.target['rag-api'][0];
+    expect([rag.context, rag.dockerfile]).toEqual(['pkg/rag', 'Dockerfile']);
+  });
+
+  test('sbom, no provenance, latest tag, extra labels', async () => {
+    const project = newProject();
+    new MultiArchPipeline(project, { sbom: true, provenance: false, tagLatest: true, labels: { 'org.opencontainers.image.source': 'https://github.com/o/r' } });
+    new GoService(project, 'svc');
+    const t = (await parseHcl(synth(project)['docker-bake.hcl'])).target.svc[0];
+    expect(t.attest).toEqual(['type=sbom']);
+    expect(t.tags).toEqual(['${REGISTRY}/svc:${VERSION}', '${REGISTRY}/svc:latest']);
+    expect(t.labels['org.opencontainers.image.source']).toBe('https://github.com/o/r');
+  });
+});
+
+describe('MultiArchPipeline Makefile', () => {
+  test('snapshot: Makefile', () => {
+    expect(synth(nephoranProject()).Makefile).toMatchSnapshot();
+  });
+
+  test('has the seed targets, build-<service> per service and help, all phony', () => {
+    const makefile = synth(nephoranProject()).Makefile;
+    const names = [...rules(makefile).keys()];
+    for (const t of [...SEED_TARGETS, 'build-llm-processor', 'build-nephio-bridge', 'build-oran-adaptor', 'build-rag-api', 'help']) {
+      expect(names).toContain(t);
+    }
+    const phony = makefile.match(/^\.PHONY: (.*)$/m)![1].split(' ');
+    expect(phony.sort()).toEqual(names.filter(n => n !== '.PHONY').sort());
+  });
+
+  test('variables are overridable with ?=', () => {
+    const makefile = synth(nephoranProject()).Makefile;
+    for (const v of ['REGISTRY', 'VERSION', 'PLATFORMS', 'PUSH', 'BUILDER', 'BUILDX_DRIVER', 'CACHE_REGISTRY', 'BUILD_DATE', 'VCS_REF']) {
+      expect(makefile).toMatch(new RegExp(`^${v} +\\?= `, 'm'));
+    }
+    expect(makefile).toMatch(/^REGISTRY +\?= ghcr\.io\/nephoran$/m);
+    expect(makefile).toMatch(/^PLATFORMS +\?= linux\/amd64,linux\/arm64$/m);
+  });
+
+  test('bake is always called with -f; only build-multiarch pushes, and only when PUSH=true', () => {
+    const makefile = synth(nephoranProject()).Makefile;
+    expect(makefile).toMatch(/^BAKE = docker buildx bake .* -f docker-bake\.hcl$/m);
+    expect(makefile).not.toMatch(/buildx bake(?! .*-f )/);
+    expect(recipe(makefile, 'build-multiarch')).toContain('$(BAKE) $(if $(filter true,$(PUSH)),--push,) default');
+    expect(recipe(makefile, 'ci-build')).not.toContain('--push');
+  });
+
+  test('verify, scan, sign and security never rebuild or push', () => {
+    const r = rules(synth(nephoranProject()).Makefile);
+    const building = new Set(['build-multiarch', 'build-complete', 'ci-build', 'ci-push', 'build-llm-processor']);
+    const closure = (t: string, seen = new Set<string>()): Set<string> => {
+      for (const p of r.get(t) ?? []) if (!seen.has(p)) { seen.add(p); closure(p, seen); }
+      return seen;
+    };
+    for (const t of ['build-verify', 'build-vulnerability-scan', 'ci-security', 'ci-sign', 'build-sign', 'build-sbom']) {
+      expect([...closure(t)].filter(p => building.has(p))).toEqual([]);
+    }
+  });
+
+  test('build-verify checks every platform of every pushed index', () => {
+    const makefile = synth(nephoranProject()).Makefile;
+    const verify = recipe(makefile, 'build-verify');
+    for (const svc of ['llm-processor', 'nephio-bridge', 'oran-adaptor', 'rag-api']) {
+      expect(verify).toContain(`$(call verify_image,$(REGISTRY)/${svc}:$(VERSION),$(PLATFORMS))`);
+    }
+    expect(makefile).toMatch(/^verify_image = got=\$\$\(docker buildx imagetools inspect "\$\(1\)"/m);
+  });
+
+  test('a per-service platform override is verified against its own platforms', () => {
+    const project = newProject();
+    new GoService(project, 'svc', { platforms: [Platform.LINUX_ARM64, Platform.LINUX_ARM_V7] });
+    expect(recipe(synth(project).Makefile, 'build-verify')).toContain('$(call verify_image,$(REGISTRY)/svc:$(VERSION),linux/arm64 linux/arm/v7)');
+  });
+
+  test('makefile option writes another file for users who own their Makefile', () => {
+    const project = newProject();
+    new MultiArchPipeline(project, { makefile: 'multiarch.mk', buildxDriver: BuildxDriver.KUBERNETES, builderName: 'k8s' });
+    new GoService(project, 'svc');
+    const out = synth(project);
+    expect(out.Makefile).toBeUndefined();
+    expect(out['multiarch.mk']).toMatch(/^BUILDX_DRIVER +\?= kubernetes$/m);
+    expect(out['multiarch.mk']).toMatch(/^BUILDER +\?= k8s$/m);
+  });
+
+  test('escape hatch: a target added first replaces the standard one', () => {
+    const project = newProject();
+    const pipeline = new MultiArchPipeline(project);
+    new GoService(project, 'svc');
+    pipeline.make.addTarget({ name: 'ci-sign', description: 'Sign with our own tool', recipe: ['./sign.sh'] });
+    const makefile = synth(project).Makefile;
+    expect(recipe(makefile, 'ci-sign')).toBe('\t./sign.sh');
+  });
+});
+
+describe('MultiArchPipeline lifecycle', () => {
+  test('the order of creating services and the pipeline does not matter', () => {
+    const before = newProject();
+    new MultiArchPipeline(before, { registry: 'ghcr.io/o', dockerfileSyntax: '' });
+    new GoService(before, 'svc');
+    const after = newProject();
+    new GoService(after, 'svc');
+    new MultiArchPipeline(after, { registry: 'ghcr.io/o', dockerfileSyntax: '' });
+    const a = synth(before);
+    const b = synth(after);
+    for (const f of ['cmd/svc/Dockerfile', 'docker-bake.hcl', 'Makefile', '.dockerignore']) {
+      expect(b[f]).toEqual(a[f]);
+    }
+    expect(a['cmd/svc/Dockerfile']).not.toContain('# syntax=');
+  });
+
+  test('a service alone gets a default pipeline with the syntax directive', () => {
+    const project = newProject();
+    new PythonService(project, 'api');
+    const out = synth(project);
+    expect(out.Dockerfile.split('\n')[0]).toBe('# syntax=docker/dockerfile:1');
+    expect(out['docker-bake.hcl']).toContain('default = "localhost:5000"');
+    expect(MultiArchPipeline.of(project)).toBeDefined();
+  });
+
+  test('one pipeline per project', () => {
+    const project = newProject();
+    new MultiArchPipeline(project);
+    expect(() => new MultiArchPipeline(project)).toThrow('A project has one MultiArchPipeline; use MultiArchPipeline.of(project) to reach it');
+  });
+
+  test('a pipeline without services says what to add', () => {
+    const project = newProject();
+    new MultiArchPipeline(project);
+    expect(() => synth(project)).toThrow(/has no services: add a GoService or PythonService/);
+  });
+
+  test('synthesizing twice gives identical bytes', () => {
+    expect(synth(nephoranProject())).toEqual(synth(nephoranProject()));
+  });
+
+  test('generated files carry the projen marker', () => {
+    const out = synth(nephoranProject());
+    for (const f of ['cmd/llm-processor/Dockerfile', 'Dockerfile', 'pkg/rag/Dockerfile', '.dockerignore', 'pkg/rag/.dockerignore', 'docker-bake.hcl', 'Makefile']) {
+      expect(out[f]).toContain('~~ Generated by projen');
+    }
+  });
+
+  test.each([
+    [{ registry: 'ghcr.io/Org' }, /Invalid registry "ghcr.io\/Org"/],
+    [{ registry: 'ghcr.io/o\nevil' }, /Invalid registry .*control characters/],
+    [{ platforms: [] }, /Invalid platforms \[\]: give at least one platform/],
+    [{ dockerfileSyntax: 'docker/dockerfile:1 evil' }, /Invalid dockerfileSyntax/],
+    [{ cacheRegistry: 'not a registry' }, /Invalid cacheRegistry/],
+    [{ buildxDriver: 'podman' }, /Invalid buildxDriver "podman": use one of docker, docker-container, kubernetes, remote/],
+    [{ builderName: 'My Builder' }, /Invalid builderName/],
+    [{ scanSeverity: 'severe' }, /Invalid scanSeverity "severe"/],
+    [{ makefile: '../Makefile' }, /Invalid makefile/],
+    [{ bakeFile: 'bake.json' }, /Invalid bakeFile "bake.json": must end with \.hcl/],
+    [{ labels: { 'a.b': 'x"y' } }, /Invalid labels\["a.b"\]/],
+  ])('rejects %j', (options, error) => {
+    expect(() => new MultiArchPipeline(newProject(), options as any)).toThrow(error);
+  });
+});

@@ -1,0 +1,78 @@
+import { PythonService } from '../../src';
+import { lintDockerfile, nephoranProject, newProject, parseDockerfile, synth } from '../helpers';
+
+describe('PythonService Dockerfile', () => {
+  test('snapshot: pkg/rag/Dockerfile', () => {
+    expect(synth(nephoranProject())['pkg/rag/Dockerfile']).toMatchSnapshot();
+  });
+
+  test('snapshot: pkg/rag/.dockerignore', () => {
+    expect(synth(nephoranProject())['pkg/rag/.dockerignore']).toMatchSnapshot();
+  });
+
+  test('dependencies install into a venv on the target platform; the runtime gets it at the same path', () => {
+    // GIVEN
+    const project = newProject();
+    // WHEN
+    new PythonService(project, 'api', { directory: 'services/api', port: 5001, command: ['gunicorn', 'api:app'] });
+    const dockerfile = synth(project)['services/api/Dockerfile'];
+    // THEN
+    expect(lintDockerfile(dockerfile)).toEqual([]);
+    const [b, r] = parseDockerfile(dockerfile).stages;
+    expect([b.from, b.platform]).toEqual(['python:3.12-slim', undefined]);
+    expect(r.from).toBe('python:3.12-slim');
+    expect(b.instructions.some(i => i.raw.includes('python -m venv /opt/venv'))).toBe(true);
+    const install = b.instructions.find(i => i.raw.includes('pip install'))!;
+    expect(install.raw).toContain('--mount=type=cache,target=/root/.cache/pip');
+    expect(install.raw).not.toContain('--no-cache-dir');
+    expect(install.raw).toContain('pip install -r requirements.txt');
+    const kw = (k: string) => r.instructions.filter(i => i.keyword === k).map(i => i.args);
+    expect(r.instructions.filter(i => i.keyword === 'COPY').map(i => i.raw)).toEqual(['COPY --from=builder --link /opt/venv /opt/venv', 'COPY --link . /app']);
+    expect(kw('ENV')[0]).toContain('PATH="/opt/venv/bin:${PATH}"');
+    expect(kw('ENV')[0]).toContain('APP_VERSION="${VERSION}"');
+    expect(kw('USER')).toEqual(['65532:65532']);
+    expect(kw('EXPOSE')).toEqual(['5001']);
+    expect(JSON.parse(kw('CMD')[0])).toEqual(['gunicorn', 'api:app']);
+    expect(kw('LABEL')[0]).toContain('build.platform="${TARGETPLATFORM}"');
+  });
+
+  test('pythonVersion, baseImage, requirementsFile, localPackages and pipInstallArgs', () => {
+    const project = newProject();
+    new PythonService(project, 'api', {
+      pythonVersion: '3.11', requirementsFile: 'requirements-prod.txt', localPackages: ['vendor/pkg'], pipInstallArgs: ['--no-index', '--no-build-isolation'],
+    });
+    const out = synth(project);
+    expect(out.Dockerfile).toContain('FROM python:3.11-slim AS builder');
+    expect(out.Dockerfile).toContain('COPY requirements-prod.txt ./requirements-prod.txt');
+    expect(out.Dockerfile).toContain('COPY vendor/pkg ./vendor/pkg');
+    expect(out.Dockerfile).toContain('pip install --no-index --no-build-isolation -r requirements-prod.txt');
+    const other = newProject();
+    new PythonService(other, 'api', { baseImage: 'mirror.local/python:3.11-slim' });
+    expect(parseDockerfile(synth(other).Dockerfile).stages.map(s => s.from)).toEqual(['mirror.local/python:3.11-slim', 'mirror.local/python:3.11-slim']);
+  });
+
+  test('a .dockerignore that would exclude the requirements file fails synthesis', () => {
+    const project = newProject();
+    new PythonService(project, 'api', { requirementsFile: 'requirements-rag.txt', dockerignore: ['requirements*.txt'] });
+    expect(() => synth(project)).toThrow('.dockerignore pattern "requirements*.txt" excludes "requirements-rag.txt", which Dockerfile copies: remove the pattern or add "!requirements-rag.txt"');
+  });
+
+  test('a re-include after the exclusion is fine', () => {
+    const project = newProject();
+    new PythonService(project, 'api', { dockerignore: ['*.txt', '!requirements.txt'] });
+    expect(() => synth(project)).not.toThrow();
+  });
+
+  test.each([
+    [{ pipInstallArgs: ['--no-cache-dir'] }, /Invalid pipInstallArgs "--no-cache-dir"/],
+    [{ pipInstallArgs: ['--index-url=$(curl evil)'] }, /Invalid pipInstallArgs/],
+    [{ command: [] }, /Invalid command \[\]: must be a non-empty list/],
+    [{ directory: '/abs' }, /Invalid directory "\/abs"/],
+    [{ requirementsFile: '../secrets.txt' }, /Invalid requirementsFile "\.\.\/secrets\.txt": must stay inside the project/],
+    [{ pythonVersion: 'three' }, /Invalid pythonVersion "three"/],
+    [{ port: 0 }, /Invalid port 0/],
+    [{ description: 'say "hi"' }, /Invalid description .*double quotes/],
+  ])('rejects %j', (options, error) => {
+    expect(() => new PythonService(newProject(), 'api', options as any)).toThrow(error);
+  });
+});

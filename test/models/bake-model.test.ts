@@ -1,0 +1,57 @@
+import { BakeModel, BakeTarget } from '../../src';
+import { parseHcl } from '../helpers';
+
+function model(target: BakeTarget): BakeModel {
+  const bake = new BakeModel();
+  bake.addVariable({ name: 'REGISTRY', default: 'ghcr.io/x' });
+  bake.addVariable({ name: 'PLATFORMS', default: 'linux/amd64,linux/arm64' });
+  bake.addTarget(target);
+  return bake;
+}
+
+describe('BakeModel', () => {
+  test('declared variables interpolate; anything else that looks like HCL is escaped', async () => {
+    // GIVEN a value that tries to interpolate an undeclared variable and a function
+    const target = new BakeTarget('svc', {
+      context: '.',
+      dockerfile: 'Dockerfile',
+      tags: ['${REGISTRY}/svc:${VERSION}'],
+      labels: { 'a.b': '${file("/etc/passwd")} "quoted" \\ %{ if true }x%{ endif }' },
+    });
+    // WHEN
+    const hcl = model(target).render();
+    const parsed = await parseHcl(hcl);
+    // THEN the real HCL parser sees REGISTRY as an interpolation and the rest as literal text
+    const t = parsed.target.svc[0];
+    expect(t.tags).toEqual(['${REGISTRY}/svc:$${VERSION}']);
+    expect(t.labels['a.b']).toBe('$${file("/etc/passwd")} "quoted" \\ %%{ if true }x%%{ endif }');
+    expect(t.platforms).toBe('${split(",", PLATFORMS)}');
+  });
+
+  test('cache entries are gated on a variable', async () => {
+    const target = new BakeTarget('svc', {
+      context: '.', dockerfile: 'Dockerfile',
+      cacheFrom: ['type=registry,ref=${REGISTRY}/svc:cache'], cacheTo: ['type=registry,ref=${REGISTRY}/svc:cache,mode=max'],
+      cacheEnabledVariable: 'REGISTRY',
+    });
+    const parsed = await parseHcl(model(target).render());
+    expect(parsed.target.svc[0]['cache-from']).toBe('${REGISTRY == "" ? [] : ["type=registry,ref=${REGISTRY}/svc:cache"]}');
+  });
+
+  test('literal platforms and escape-hatch attributes', async () => {
+    const target = new BakeTarget('svc', { context: 'pkg/x', dockerfile: 'Dockerfile', platforms: ['linux/amd64'] });
+    target.addOverride('no-cache', true);
+    target.addOverride('secret', ['id=netrc,src=${REGISTRY}']);
+    const parsed = await parseHcl(model(target).render());
+    expect(parsed.target.svc[0].platforms).toEqual(['linux/amd64']);
+    expect(parsed.target.svc[0]['no-cache']).toBe(true);
+    expect(parsed.target.svc[0].secret).toEqual(['id=netrc,src=${REGISTRY}']);
+  });
+
+  test('newlines and bad names are refused', () => {
+    expect(() => new BakeTarget('bad name', { context: '.', dockerfile: 'Dockerfile' })).toThrow(/Invalid bake target name/);
+    const target = new BakeTarget('svc', { context: '.', dockerfile: 'Dockerfile', tags: ['a"\n}\ntarget "evil" {'] });
+    expect(() => model(target).render()).toThrow(/control characters/);
+    expect(() => new BakeModel().addVariable({ name: 'X-Y', default: '' })).toThrow(/Invalid bake variable/);
+  });
+});

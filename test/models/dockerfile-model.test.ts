@@ -1,0 +1,138 @@
+import { DockerfileModel, Mount } from '../../src';
+import { lintDockerfile, parseDockerfile } from '../helpers';
+
+function builder(): DockerfileModel {
+  const model = new DockerfileModel();
+  model.addStage({ from: 'golang:1.24-bookworm', name: 'builder', platform: '$BUILDPLATFORM' });
+  return model;
+}
+
+describe('DockerfileModel rendering', () => {
+  test('syntax directive comes first, then the marker; empty syntax omits the line', () => {
+    // GIVEN
+    const model = builder();
+    // WHEN
+    const withSyntax = model.render('~~ marker', 'docker/dockerfile:1');
+    model.syntax = '';
+    const without = model.render('~~ marker', 'docker/dockerfile:1');
+    // THEN
+    expect(withSyntax.split('\n').slice(0, 2)).toEqual(['# syntax=docker/dockerfile:1', '# ~~ marker']);
+    expect(parseDockerfile(withSyntax).directives).toEqual(['syntax=docker/dockerfile:1']);
+    expect(without.split('\n')[0]).toBe('# ~~ marker');
+    expect(parseDockerfile(without).directives).toEqual([]);
+  });
+
+  test('mounts, copy flags, labels and exec form parse back as written', () => {
+    // GIVEN
+    const model = builder();
+    const stage = model.tryFindStage('builder')!;
+    // WHEN
+    stage.addRun({
+      mounts: [Mount.cache({ target: '/go/pkg/mod' }), Mount.bind({ target: '.' }), Mount.secret({ id: 'netrc', target: '/root/.netrc' })],
+      commands: ['go mod download', 'go mod verify'],
+    });
+    const runtime = model.addStage({ from: 'gcr.io/distroless/static-debian12:nonroot' });
+    runtime.addLabels({ 'org.opencontainers.image.title': 'say "hi"' });
+    runtime.addCopy({ from: 'builder', sources: ['/out/app'], destination: '/app', link: true, chown: '65532:65532' });
+    runtime.addUser('65532:65532');
+    runtime.addEntrypoint(['/app', '--flag=a,b']);
+    const text = model.render();
+    // THEN
+    expect(lintDockerfile(text)).toEqual([]);
+    const parsed = parseDockerfile(text);
+    expect(parsed.stages.map(s => [s.from, s.name, s.platform])).toEqual([
+      ['golang:1.24-bookworm', 'builder', '$BUILDPLATFORM'],
+      ['gcr.io/distroless/static-debian12:nonroot', null, undefined],
+    ]);
+    const run = parsed.stages[0].instructions.find(i => i.keyword === 'RUN')!;
+    expect(run.raw).toContain('--mount=type=cache,target=/go/pkg/mod');
+    expect(run.raw).toContain('--mount=type=secret,id=netrc,target=/root/.netrc');
+    const keywords = parsed.stages[1].instructions.map(i => i.keyword);
+    expect(keywords).toEqual(['LABEL', 'COPY', 'USER', 'ENTRYPOINT']);
+    expect(JSON.parse(parsed.stages[1].instructions[3].args)).toEqual(['/app', '--flag=a,b']);
+    expect(parsed.stages[1].instructions[0].args).toBe('org.opencontainers.image.title="say \\"hi\\""');
+  });
+});
+
+describe('DockerfileModel refuses what broke real builds', () => {
+  test('shell-form RUN in a distroless stage', () => {
+    const model = new DockerfileModel();
+    const runtime = model.addStage({ from: 'gcr.io/distroless/static-debian12:nonroot' });
+    expect(() => runtime.addRun({ commands: ['chmod +x /app'] })).toThrow(/Shell-form RUN .* has no shell/);
+    expect(() => runtime.addInstruction('RUN', 'chmod +x /app')).toThrow(/has no shell/);
+    expect(() => runtime.addInstruction('CMD', '/app --serve')).toThrow(/Shell-form CMD/);
+  });
+
+  test('shell-form RUN in scratch, and an explicit hasShell=false', () => {
+    const model = new DockerfileModel();
+    expect(() => model.addStage({ from: 'scratch' }).addRun({ commands: ['true'] })).toThrow(/no shell/);
+    expect(() => model.addStage({ from: 'mirror.local/base:1', hasShell: false }).addRun({ commands: ['true'] })).toThrow(/no shell/);
+  });
+
+  test('go mod tidy and go get', () => {
+    const stage = builder().tryFindStage('builder')!;
+    expect(() => stage.addRun({ commands: ['go mod tidy'] })).toThrow(/"go mod tidy" and "go get" must not run/);
+    expect(() => stage.addInstruction('RUN', 'go get github.com/x/y@v1')).toThrow(/must not run in an image build/);
+  });
+
+  test('building a single .go file', () => {
+    const stage = builder().tryFindStage('builder')!;
+    expect(() => stage.addRun({ commands: ['go build -o /out/app cmd/app/main.go'] })).toThrow(/single \.go file/);
+    // a package builds fine
+    expect(() => stage.addRun({ commands: ['go build -o /out/app ./cmd/app'] })).not.toThrow();
+  });
+
+  test('defaults on automatic platform ARGs', () => {
+    const stage = builder().tryFindStage('builder')!;
+    for (const arg of ['TARGETARCH', 'TARGETOS', 'TARGETPLATFORM', 'TARGETVARIANT', 'BUILDPLATFORM']) {
+      expect(() => stage.addArg(arg, 'amd64')).toThrow(new RegExp(`ARG ${arg} must not have a default`));
+      expect(() => stage.addInstruction('ARG', `${arg}=amd64`)).toThrow(/must not have a default/);
+    }
+    expect(() => stage.addArg('TARGETARCH')).not.toThrow();
+  });
+
+  test('credentials in ARG or ENV', () => {
+    const stage = builder().tryFindStage('builder')!;
+    expect(() => stage.addArg('GITHUB_TOKEN')).toThrow(/looks like a credential.*secret mount/);
+    expect(() => stage.addEnv({ DB_PASSWORD: 'x' })).toThrow(/looks like a credential/);
+    expect(() => stage.addInstruction('ENV', 'API_KEY=abc')).toThrow(/looks like a credential/);
+  });
+
+  test('--no-cache-dir under a pip cache mount', () => {
+    const model = new DockerfileModel();
+    const stage = model.addStage({ from: 'python:3.12-slim' });
+    expect(() => stage.addRun({ mounts: [Mount.cache({ target: '/root/.cache/pip' })], commands: ['pip install --no-cache-dir -r r.txt'] }))
+      .toThrow(/--no-cache-dir.*defeats the cache/);
+  });
+
+  test('HEALTHCHECK that is not exec form', () => {
+    const model = new DockerfileModel();
+    const stage = model.addStage({ from: 'gcr.io/distroless/static-debian12:nonroot' });
+    expect(() => stage.addInstruction('HEALTHCHECK', 'CMD ["/svc","--health-check"] || exit 1')).toThrow(/in exec form \(a shell-form probe needs a shell\)/);
+    expect(() => stage.addInstruction('HEALTHCHECK', 'CMD curl -f http://localhost/')).toThrow(/exec form/);
+    stage.addHealthcheck({ command: ['/svc', 'health'] });
+    expect(stage.instructions.at(-1)!.value).toBe('--interval=30s --timeout=5s --retries=3 CMD ["/svc", "health"]');
+  });
+
+  test('root or named USER', () => {
+    const stage = builder().tryFindStage('builder')!;
+    expect(() => stage.addUser('0:0')).toThrow(/must not be root/);
+    expect(() => stage.addUser('nonroot')).toThrow(/numeric "uid:gid"/);
+    expect(() => stage.addInstruction('USER', 'root')).toThrow(/numeric/);
+  });
+
+  test('newlines cannot start a new instruction', () => {
+    const stage = builder().tryFindStage('builder')!;
+    expect(() => stage.addRun({ commands: ['echo hi\nUSER 0'] })).toThrow(/control characters/);
+    expect(() => stage.addLabels({ a: 'x\nRUN rm -rf /' })).toThrow(/control characters/);
+    expect(() => stage.addInstruction('ENV', 'A=1\nUSER 0')).toThrow(/newlines/);
+  });
+
+  test('escape hatch removes instructions', () => {
+    const stage = builder().tryFindStage('builder')!;
+    stage.addRun({ commands: ['echo one'] });
+    stage.addRun({ commands: ['echo two'] });
+    expect(stage.removeInstructions('RUN', 'one')).toBe(1);
+    expect(stage.instructions.map(i => i.value)).toEqual(['echo two']);
+  });
+});

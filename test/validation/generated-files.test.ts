@@ -1,0 +1,128 @@
+/**
+ * Static validation of every generated file with real tools: a Dockerfile parser/linter, HashiCorp's
+ * HCL parser, `docker buildx bake --print` (where buildx is installed) and `make -n` of every target.
+ * The real builds of the same files are in the end-to-end tier (`npm run test:e2e`).
+ */
+import { GoService, MultiArchPipeline, Platform } from '../../src';
+import * as fs from 'fs';
+import { bakePrint, hasBuildx, lintDockerfile, makeDryRun, nephoranProject, newProject, parseDockerfile, parseHcl, synth, synthToDisk } from '../helpers';
+
+const project = nephoranProject();
+const out = synthToDisk(project);
+const dir = project.outdir;
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const dockerfiles = Object.keys(out).filter(f => /(^|\/)Dockerfile$/.test(f));
+
+describe('generated Dockerfiles', () => {
+  test('there is one per service layout: three Go services (one per-service, two shared) and a Python service', () => {
+    expect(dockerfiles.sort()).toEqual(['Dockerfile', 'cmd/llm-processor/Dockerfile', 'pkg/rag/Dockerfile']);
+  });
+
+  test.each(dockerfiles)('%s parses and lints clean', f => {
+    expect(lintDockerfile(out[f])).toEqual([]);
+  });
+
+  test.each(dockerfiles)('%s: final stage runs as a numeric non-root user with exec-form start', f => {
+    const stages = parseDockerfile(out[f]).stages;
+    const final = stages[stages.length - 1];
+    const users = final.instructions.filter(i => i.keyword === 'USER').map(i => i.args);
+    expect(users).toHaveLength(1);
+    expect(users[0]).toMatch(/^[1-9][0-9]*:[1-9][0-9]*$/);
+    const start = final.instructions.filter(i => i.keyword === 'ENTRYPOINT' || i.keyword === 'CMD');
+    expect(start.length).toBeGreaterThan(0);
+    start.forEach(i => expect(Array.isArray(JSON.parse(i.args))).toBe(true));
+  });
+
+  test.each(dockerfiles)('%s: no defaults on automatic platform ARGs, no go mod tidy/go get, no secrets in ARG/ENV', f => {
+    const all = parseDockerfile(out[f]).stages.flatMap(s => s.instructions);
+    for (const arg of all.filter(i => i.keyword === 'ARG')) {
+      expect(arg.args).not.toMatch(/\b(BUILD|TARGET)(PLATFORM|OS|ARCH|VARIANT)=/);
+    }
+    expect(all.filter(i => i.keyword === 'RUN' && /go mod tidy|go get /.test(i.raw))).toEqual([]);
+    expect(all.filter(i => (i.keyword === 'ARG' || i.keyword === 'ENV') && /TOKEN|PASSWORD|SECRET/.test(i.args))).toEqual([]);
+  });
+
+  test('no syntax directive when dockerfileSyntax is empty', () => {
+    dockerfiles.forEach(f => expect(parseDockerfile(out[f]).directives).toEqual([]));
+  });
+});
+
+describe('generated bake file', () => {
+  test('parses with the HCL parser', async () => {
+    await expect(parseHcl(out['docker-bake.hcl'])).resolves.toHaveProperty('target');
+  });
+
+  (hasBuildx() ? test : test.skip)('docker buildx bake --print resolves every service on both platforms', () => {
+    const resolved = bakePrint(dir, 'docker-bake.hcl', { VERSION: '1.2.3', REGISTRY: '127.0.0.1:5000/nephoran', CACHE_REGISTRY: '' });
+    expect(Object.keys(resolved.target).sort()).toEqual(['llm-processor', 'nephio-bridge', 'oran-adaptor', 'rag-api']);
+    for (const [name, t] of Object.entries<any>(resolved.target)) {
+      expect(t.platforms).toEqual(['linux/amd64', 'linux/arm64']);
+      expect(t.tags).toEqual([`127.0.0.1:5000/nephoran/${name}:1.2.3`]);
+      expect(t.args.VERSION).toBe('1.2.3');
+      expect(t['cache-to'] ?? []).toEqual([]);
+    }
+    const cached = bakePrint(dir, 'docker-bake.hcl', { CACHE_REGISTRY: '127.0.0.1:5000/cache' }, ['llm-processor']);
+    expect(JSON.stringify(cached.target['llm-processor']['cache-to'])).toContain('ref=127.0.0.1:5000/cache/llm-processor:cache');
+  });
+});
+
+describe('generated Makefile', () => {
+  const targets = [...out.Makefile.matchAll(/^([a-z0-9][a-z0-9_.-]*):/gm)].map(m => m[1]);
+
+  test('lists the seed targets', () => {
+    expect(targets).toEqual(expect.arrayContaining(['setup-buildx', 'build-multiarch', 'build-complete', 'build-verify', 'build-vulnerability-scan', 'ci-setup', 'ci-build', 'ci-push', 'ci-security', 'ci-sign']));
+  });
+
+  test.each(targets)('make -n %s succeeds', target => {
+    const r = makeDryRun(dir, 'Makefile', target);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  test('PUSH=true adds --push to the one bake call of build-multiarch; the default does not push', () => {
+    const pushed = makeDryRun(dir, 'Makefile', 'build-multiarch', ['PUSH=true', 'BUILDX_DRIVER=docker']).stdout;
+    const bakeLines = pushed.split('\n').filter(l => l.includes('buildx bake'));
+    expect(bakeLines).toHaveLength(1);
+    expect(bakeLines[0]).toMatch(/^docker buildx bake --builder default -f docker-bake\.hcl --push default$/);
+    const local = makeDryRun(dir, 'Makefile', 'build-multiarch').stdout.split('\n').filter(l => l.includes('buildx bake'));
+    expect(local).toEqual(['docker buildx bake --builder multiarch -f docker-bake.hcl  default']);
+  });
+
+  test('one make invocation of the CI security targets runs no build', () => {
+    const r = makeDryRun(dir, 'Makefile', 'ci-security');
+    expect(r.stdout).not.toContain('buildx bake');
+    expect(r.stdout).toContain('grype');
+  });
+
+  test('help lists every target and variable', () => {
+    const { spawnSync } = require('child_process');
+    const r = spawnSync('make', ['-f', 'Makefile', 'help', 'REGISTRY=example.com/x'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    for (const t of targets.filter(x => x !== 'help')) expect(r.stdout).toMatch(new RegExp(`^  ${t} +\\S`, 'm'));
+    expect(r.stdout).toMatch(/^  REGISTRY +registry\/namespace to push to \[example\.com\/x\]$/m);
+  });
+
+  test('a bad BUILDX_DRIVER is refused by setup-buildx with the allowed values', () => {
+    const { spawnSync } = require('child_process');
+    const r = spawnSync('make', ['-f', 'Makefile', 'setup-buildx', 'BUILDX_DRIVER=podman'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('BUILDX_DRIVER must be docker, docker-container, kubernetes or remote, not "podman"');
+  });
+});
+
+describe('injection attempts', () => {
+  test('a registry with Make/shell metacharacters is refused before it reaches any file', () => {
+    for (const registry of ['ghcr.io/o; rm -rf /', 'ghcr.io/$(shell id)', 'ghcr.io/o"}\ntarget "x" {']) {
+      expect(() => new MultiArchPipeline(newProject(), { registry })).toThrow(/Invalid registry/);
+    }
+  });
+
+  test('description and labels with quotes are refused; values with backslashes in the Dockerfile are escaped', () => {
+    expect(() => new GoService(newProject(), 'svc', { description: 'x" \\\nRUN evil' })).toThrow(/Invalid description/);
+    const p = newProject();
+    new GoService(p, 'svc', { description: 'a plain, safe description (v2)', platforms: [Platform.LINUX_AMD64] });
+    const f = synth(p)['cmd/svc/Dockerfile'];
+    expect(lintDockerfile(f)).toEqual([]);
+    expect(f).toContain('org.opencontainers.image.description="a plain, safe description (v2)"');
+  });
+});
