@@ -6,8 +6,11 @@
 #   scripts/lab.sh status         say what is running; exit 0 when the lab is fully up, 1 otherwise
 #   scripts/lab.sh env            print exports for: eval "$(scripts/lab.sh env)"
 #
+# Environment: LAB_DIR (default /var/tmp/projen-multiarch-lab), LAB_REGISTRY_PORT (default 5000).
 # Everything lives under $LAB_DIR: dockerd data/exec roots and socket, registry storage,
 # cached root filesystems, logs and pid files. Only Debian's mirror is needed (no Docker Hub).
+# Base images (in the lab registry): lab/golang:1.24, lab/distroless-static:nonroot,
+# lab/python:3.11-slim -- see the variables below and `scripts/lab.sh env`.
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -43,6 +46,7 @@ BUILDX_PLUGIN=/usr/libexec/docker/cli-plugins/docker-buildx
 # context is "default".
 LAB_BUILDER=default
 BINFMT_HANDLERS=(qemu-aarch64) # add e.g. qemu-arm to build linux/arm/v7 too
+DOCKER_BRIDGE=docker0 # dockerd's default bridge; builds reach the mirror through its NAT
 DEFAULT_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 DOCKER_SOCK=${LAB_DIR}/docker.sock
@@ -56,6 +60,7 @@ CACHE_DIR=${LAB_DIR}/cache
 LOG_DIR=${LAB_DIR}/logs
 WORK_DIR=${LAB_DIR}/work
 TRIXIE_APT=${LAB_DIR}/trixie-apt
+LAB_MARKER=${LAB_DIR}/.projen-multiarch-lab # `down --purge` deletes only a directory that has it
 
 # The lab's own engine, whatever the caller's environment says.
 export DOCKER_HOST=unix://${DOCKER_SOCK}
@@ -120,21 +125,20 @@ docker_up() { docker info --format '{{.ServerVersion}}' >/dev/null 2>&1; }
 registry_up() { curl -fsS -o /dev/null --max-time 2 "http://${LAB_REGISTRY}/v2/" 2>/dev/null; }
 image_present() { docker buildx imagetools inspect "$1" >/dev/null 2>&1; }
 
-# image_platforms REF: platforms of an index, space separated (attestations show as unknown/unknown).
+# image_platforms REF: the platforms of REF, space separated. An index lists its manifests
+# (attestation manifests show as unknown/unknown); a single manifest has no .Manifest.Manifests,
+# so its platform comes from the image config.
 image_platforms() {
-  docker buildx imagetools inspect "$1" \
-    --format '{{range .Manifest.Manifests}}{{.Platform.OS}}/{{.Platform.Architecture}}{{if .Platform.Variant}}/{{.Platform.Variant}}{{end}} {{end}}' 2>/dev/null
+  docker buildx imagetools inspect "$1" --format \
+    '{{range .Manifest.Manifests}}{{.Platform.OS}}/{{.Platform.Architecture}}{{if .Platform.Variant}}/{{.Platform.Variant}}{{end}} {{end}}' \
+    2>/dev/null ||
+    docker buildx imagetools inspect "$1" --format '{{.Image.OS}}/{{.Image.Architecture}}' 2>/dev/null
 }
-# has_platforms REF PLATFORM...: REF exists and (if it is an index) lists every PLATFORM.
+# has_platforms REF PLATFORM...: REF exists and has every PLATFORM.
 has_platforms() {
   local ref=$1 got p
   shift
   got=$(image_platforms "$ref") || return 1
-  if [[ -z ${got// /} ]]; then
-    # a single-platform manifest: fine when one platform is expected
-    [[ $# -le 1 ]]
-    return
-  fi
   for p in "$@"; do
     [[ " $got " == *" $p "* ]] || return 1
   done
@@ -262,8 +266,13 @@ ensure_binfmt() {
 start_dockerd() {
   step "dockerd"
   if pid_alive "$DOCKERD_PID" dockerd && docker_up; then
-    step_done "already running (pid $(<"$DOCKERD_PID"), $(docker info --format '{{.ServerVersion}}'))"
-    return 0
+    if [[ -e /sys/class/net/$DOCKER_BRIDGE ]]; then
+      step_done "already running (pid $(<"$DOCKERD_PID"), $(docker info --format '{{.ServerVersion}}'))"
+      return 0
+    fi
+    # e.g. another dockerd started with --bridge=none deletes docker0; only a restart recreates it
+    log "dockerd is running but its bridge ${DOCKER_BRIDGE} is gone (no network in builds); restarting it"
+    stop_pid dockerd "$DOCKERD_PID" dockerd
   fi
   if pid_alive "$DOCKERD_PID" dockerd; then
     log "dockerd pid $(<"$DOCKERD_PID") is alive but does not answer yet; waiting"
@@ -318,6 +327,8 @@ start_registry() {
 version: 0.1
 log:
   level: warn
+  accesslog:
+    disabled: true
   fields:
     service: lab-registry
 storage:
@@ -375,7 +386,7 @@ rootfs() {
 
 build_golang() {
   step "image ${GOLANG_IMAGE} (${GOLANG_PLATFORMS[*]})"
-  if image_present "$GOLANG_IMAGE"; then
+  if has_platforms "$GOLANG_IMAGE" "${GOLANG_PLATFORMS[@]}"; then
     step_done "already in the registry"
     return 0
   fi
@@ -400,7 +411,7 @@ EOF
     --platform "$(IFS=,; echo "${GOLANG_PLATFORMS[*]}")" --provenance=false \
     -t "$GOLANG_IMAGE" --push "$ctx"
   local out
-  out=$(docker run --rm "$GOLANG_IMAGE" sh -c 'go version && upx --version | sed -n 1p')
+  out=$(docker run --rm --quiet "$GOLANG_IMAGE" sh -c 'go version && upx --version | sed -n 1p')
   log "  check: ${out//$'\n'/; }"
   step_done "pushed"
 }
@@ -450,7 +461,7 @@ EOF
   run_logged "$LOG_DIR/distroless-build.log" docker buildx build --builder "$LAB_BUILDER" \
     --platform "$(IFS=,; echo "${DISTROLESS_PLATFORMS[*]}")" --provenance=false \
     -t "$DISTROLESS_IMAGE" --push "$ctx"
-  step_done "pushed ($(image_platforms "$DISTROLESS_IMAGE"))"
+  step_done "pushed ($(image_platforms "$DISTROLESS_IMAGE" | xargs))"
 }
 
 build_python() {
@@ -480,11 +491,11 @@ build_python() {
   run_logged "$LOG_DIR/python-index.log" docker buildx imagetools create -t "$PYTHON_IMAGE" "${refs[@]}"
   local out
   for a in "${PYTHON_ARCHES[@]}"; do
-    out=$(docker run --rm --platform "linux/$a" "$PYTHON_IMAGE" sh -c \
+    out=$(docker run --rm --quiet --platform "linux/$a" "$PYTHON_IMAGE" sh -c \
       'python -m venv /opt/venv && /opt/venv/bin/python -c "import platform,sys; print(platform.machine(), sys.version.split()[0], \"venv ok\")"')
     log "  check linux/${a}: ${out}"
   done
-  step_done "pushed ($(image_platforms "$PYTHON_IMAGE"))"
+  step_done "pushed ($(image_platforms "$PYTHON_IMAGE" | xargs))"
 }
 
 # --------------------------------------------------------------------------------------------
@@ -495,6 +506,7 @@ cmd_up() {
   t0=$(now_ms)
   [[ $(id -u) -eq 0 ]] || die "the lab needs root (dockerd, binfmt, packages)"
   mkdir -p "$LAB_DIR" "$CACHE_DIR" "$LOG_DIR" "$WORK_DIR"
+  [[ -e $LAB_MARKER ]] || echo "created by scripts/lab.sh; 'scripts/lab.sh down --purge' deletes this directory" >"$LAB_MARKER"
   log "lab up: LAB_DIR=${LAB_DIR} registry=${LAB_REGISTRY}"
   install_packages
   ensure_buildx
@@ -519,7 +531,7 @@ cmd_down() {
   stop_pid registry "$REGISTRY_PID" docker-registry
   stop_pid dockerd "$DOCKERD_PID" dockerd
   if [[ $purge -eq 1 && -d $LAB_DIR ]]; then
-    [[ $LAB_DIR == /*/* ]] || die "refusing to delete LAB_DIR=${LAB_DIR}"
+    [[ $LAB_DIR == /*/* && -f $LAB_MARKER ]] || die "refusing to delete LAB_DIR=${LAB_DIR} (no ${LAB_MARKER##*/} marker)"
     local mnt
     # dockerd unmounts on shutdown; make sure nothing under LAB_DIR is still mounted before rm -rf
     while read -r mnt; do
@@ -539,7 +551,10 @@ cmd_down() {
 
 cmd_status() {
   local ok=0
-  if pid_alive "$DOCKERD_PID" dockerd && docker_up; then
+  if pid_alive "$DOCKERD_PID" dockerd && docker_up && [[ ! -e /sys/class/net/$DOCKER_BRIDGE ]]; then
+    echo "dockerd:  running (pid $(<"$DOCKERD_PID")) but bridge ${DOCKER_BRIDGE} is missing: builds have no network (run: $0 up)"
+    ok=1
+  elif pid_alive "$DOCKERD_PID" dockerd && docker_up; then
     echo "dockerd:  running (pid $(<"$DOCKERD_PID"), $(docker info --format '{{.ServerVersion}}'), DOCKER_HOST=${DOCKER_HOST})"
   elif pid_alive "$DOCKERD_PID" dockerd; then
     echo "dockerd:  pid $(<"$DOCKERD_PID") alive but not answering on ${DOCKER_SOCK}"
@@ -558,7 +573,7 @@ cmd_status() {
     local ref p
     for ref in "$GOLANG_IMAGE" "$DISTROLESS_IMAGE" "$PYTHON_IMAGE"; do
       if p=$(image_platforms "$ref"); then
-        echo "image:    ${ref} [${p% }]"
+        echo "image:    ${ref} [$(xargs <<<"$p")]"
       else
         echo "image:    ${ref} MISSING"
         ok=1
@@ -585,7 +600,7 @@ cmd_env() {
 }
 
 usage() {
-  sed -n '2,10s/^# \{0,1\}//p' "$0"
+  sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"
 }
 
 main() {

@@ -207,7 +207,8 @@ export class GoService extends ServiceBase {
       builder.addArg('UPX', 'false');
     }
     builder.addWorkdir('/src');
-    builder.addRun({ commands: ['echo "building on ${BUILDPLATFORM} for ${TARGETPLATFORM}"'] });
+    // uname -m shows where the compiler really runs: the build machine's architecture, also for arm64 targets.
+    builder.addRun({ commands: ['echo "building on ${BUILDPLATFORM} ($(uname -m)) for ${TARGETPLATFORM}"'] });
     if (sharedArgs) {
       builder.addRun({ commands: ['test -n "${SERVICE}" && test -n "${MAIN_PACKAGE}" || { echo "build args SERVICE and MAIN_PACKAGE are required (docker buildx bake sets them)" >&2; exit 1; }'] });
     }
@@ -244,7 +245,9 @@ export class GoService extends ServiceBase {
     runtime.addArgs(['BUILD_DATE', 'VCS_REF', 'TARGETARCH', 'TARGETPLATFORM', ...(sharedArgs ? ['SERVICE', 'DESCRIPTION'] : []), ...(spec.portArg ? ['PORT'] : [])]);
     runtime.addLabels(spec.labels);
     const binPath = `/usr/local/bin/${spec.binary}`;
-    runtime.addCopy({ from: 'builder', sources: [`/out/${spec.binary}`], destination: binPath, link: true });
+    // No COPY --link: with the docker driver and the containerd image store, a --link layer on a base
+    // whose blobs were never pulled fails at export ("not found") on a fresh engine (seen in the lab).
+    runtime.addCopy({ from: 'builder', sources: [`/out/${spec.binary}`], destination: binPath });
     runtime.addUser(this.user);
     if (spec.port !== undefined) runtime.addExpose(spec.port);
     if (spec.portArg) runtime.addInstruction('EXPOSE', '${PORT}');

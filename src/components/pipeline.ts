@@ -293,7 +293,8 @@ export class MultiArchPipeline extends Component {
 function verifyFunction(): string {
   const format = '{{range .Manifest.Manifests}}{{.Platform.OS}}/{{.Platform.Architecture}}{{if .Platform.Variant}}/{{.Platform.Variant}}{{end}} {{end}}';
   return [
-    `got=$$(docker buildx imagetools inspect "$(1)" --format '${format}') || { echo "build-verify: cannot inspect $(1); was it pushed (PUSH=true)?" >&2; exit 1; }`,
+    // a single-platform image is a manifest, not an index: the range fails and .Image is its config
+    `got=$$(docker buildx imagetools inspect "$(1)" --format '${format}' 2>/dev/null || docker buildx imagetools inspect "$(1)" --format '{{.Image.OS}}/{{.Image.Architecture}}{{if .Image.Variant}}/{{.Image.Variant}}{{end}}') || { echo "build-verify: cannot inspect $(1); was it pushed (PUSH=true)?" >&2; exit 1; }`,
     `for p in $$(echo "$(2)" | tr , ' '); do case " $$got " in *" $$p "*) ;; *) echo "build-verify: $(1) lacks $$p (index has: $$got)" >&2; exit 1 ;; esac; done`,
     'echo "build-verify: $(1) has $(2)"',
   ].join('; ');

@@ -114,8 +114,9 @@ export class PythonService extends ServiceBase {
       APP_VERSION: '${VERSION}',
     });
     runtime.addWorkdir('/app');
-    runtime.addCopy({ from: 'builder', sources: ['/opt/venv'], destination: '/opt/venv', link: true });
-    runtime.addCopy({ sources: ['.'], destination: '/app', link: true, comment: 'Application code, root-owned and read-only for the service user.' });
+    // No COPY --link (see GoService): it fails at export on a fresh engine with the containerd store.
+    runtime.addCopy({ from: 'builder', sources: ['/opt/venv'], destination: '/opt/venv' });
+    runtime.addCopy({ sources: ['.'], destination: '/app', comment: 'Application code, root-owned and read-only for the service user.' });
     runtime.addUser(this.user);
     if (this.port !== undefined) runtime.addExpose(this.port);
     runtime.addCmd(command);

@@ -27,7 +27,7 @@ describe('PythonService Dockerfile', () => {
     expect(install.raw).not.toContain('--no-cache-dir');
     expect(install.raw).toContain('pip install -r requirements.txt');
     const kw = (k: string) => r.instructions.filter(i => i.keyword === k).map(i => i.args);
-    expect(r.instructions.filter(i => i.keyword === 'COPY').map(i => i.raw)).toEqual(['COPY --from=builder --link /opt/venv /opt/venv', 'COPY --link . /app']);
+    expect(r.instructions.filter(i => i.keyword === 'COPY').map(i => i.raw)).toEqual(['COPY --from=builder /opt/venv /opt/venv', 'COPY . /app']);
     expect(kw('ENV')[0]).toContain('PATH="/opt/venv/bin:${PATH}"');
     expect(kw('ENV')[0]).toContain('APP_VERSION="${VERSION}"');
     expect(kw('USER')).toEqual(['65532:65532']);

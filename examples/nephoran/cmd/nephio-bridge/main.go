@@ -1,0 +1,11 @@
+// Command nephio-bridge is one of the Nephoran services of the example.
+package main
+
+import "github.com/thc1006/nephoran-intent-operator/internal/service"
+
+// version is set at build time: -ldflags "-X main.version=$VERSION".
+var version = "dev"
+
+func main() {
+	service.Main("nephio-bridge", version, ":8081")
+}

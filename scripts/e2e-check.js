@@ -1,0 +1,172 @@
+#!/usr/bin/env node
+/**
+ * Independent checks of the images the example's generated Makefile built and pushed: they read the
+ * registry and run the images, and never trust the Makefile's own verification.
+ *
+ *   node scripts/e2e-check.js --registry 127.0.0.1:5000/e2e --version e2e-123 --log .e2e/build.log
+ *
+ * Prints one line per check and ends with "N passed, N failed"; exits 1 when any check failed.
+ */
+'use strict';
+const { execFileSync, spawnSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const REGISTRY = args.registry;
+const VERSION = args.version;
+const LOG = args.log;
+if (!REGISTRY || !VERSION || !LOG) {
+  console.error('usage: e2e-check.js --registry R --version V --log BUILD_LOG');
+  process.exit(2);
+}
+
+const PLATFORMS = [
+  { platform: 'linux/amd64', arch: 'amd64', machine: 'x86_64', elfMachine: 0x3e },
+  { platform: 'linux/arm64', arch: 'arm64', machine: 'aarch64', elfMachine: 0xb7 },
+];
+// name, kind, binary path in the image, user, whether UPX is enabled
+const SERVICES = [
+  { name: 'llm-processor', kind: 'go', binary: '/usr/local/bin/llm-processor', user: '65532:65532', upx: true },
+  { name: 'nephio-bridge', kind: 'go', binary: '/usr/local/bin/service', user: '65532:65532', upx: false },
+  { name: 'oran-adaptor', kind: 'go', binary: '/usr/local/bin/service', user: '65532:65532', upx: false },
+  { name: 'rag-api', kind: 'python', user: '1001:1001' },
+];
+
+let passed = 0;
+let failed = 0;
+function check(description, fn) {
+  try {
+    const detail = fn();
+    passed++;
+    console.log(`ok   ${description}${detail ? ` (${detail})` : ''}`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${description}: ${e.message}`);
+  }
+}
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+function docker(...argv) {
+  return execFileSync('docker', argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+}
+
+const log = fs.readFileSync(LOG, 'utf8');
+
+for (const svc of SERVICES) {
+  const ref = `${REGISTRY}/${svc.name}:${VERSION}`;
+
+  check(`${svc.name}: the pushed index holds linux/amd64 and linux/arm64`, () => {
+    const index = JSON.parse(docker('buildx', 'imagetools', 'inspect', ref, '--raw'));
+    assert(Array.isArray(index.manifests), `${ref} is not an index: ${index.mediaType}`);
+    const platforms = index.manifests
+      .map(m => m.platform && `${m.platform.os}/${m.platform.architecture}${m.platform.variant ? '/' + m.platform.variant : ''}`)
+      .filter(p => p && p !== 'unknown/unknown');
+    for (const p of PLATFORMS) assert(platforms.includes(p.platform), `missing ${p.platform}; has ${platforms.join(', ')}`);
+    return platforms.join(', ');
+  });
+
+  const configs = JSON.parse(docker('buildx', 'imagetools', 'inspect', ref, '--format', '{{json .Image}}'));
+  for (const p of PLATFORMS) {
+    const config = configs[p.platform];
+    check(`${svc.name} ${p.platform}: config architecture, numeric non-root user ${svc.user}, labels`, () => {
+      assert(config, `no image config for ${p.platform}`);
+      assert(config.architecture === p.arch, `architecture is ${config.architecture}`);
+      const user = config.config.User;
+      assert(/^[0-9]+:[0-9]+$/.test(user) && !/^0:|:0$/.test(user), `user is "${user}"`);
+      assert(user === svc.user, `user is "${user}", expected "${svc.user}"`);
+      const labels = config.config.Labels || {};
+      const want = {
+        'org.opencontainers.image.title': svc.name,
+        'org.opencontainers.image.version': VERSION,
+        'org.opencontainers.image.source': 'https://github.com/thc1006/nephoran-intent-operator',
+        'build.architecture': p.arch,
+        'build.platform': p.platform,
+        'build.multi-arch': 'true',
+      };
+      for (const [k, v] of Object.entries(want)) assert(labels[k] === v, `label ${k} is ${JSON.stringify(labels[k])}, expected ${JSON.stringify(v)}`);
+      assert(/^\d{4}-\d\d-\d\dT/.test(labels['org.opencontainers.image.created'] || ''), 'no org.opencontainers.image.created date');
+      assert((labels['org.opencontainers.image.revision'] || '') !== '', 'no org.opencontainers.image.revision');
+      return `user ${user}`;
+    });
+
+    check(`${svc.name} ${p.platform}: the image runs${p.arch === 'arm64' ? ' (under QEMU)' : ''} and reports its architecture and VERSION`, () => {
+      const r = spawnSync('docker', ['run', '--rm', '--pull', 'always', '--platform', p.platform, ref], { encoding: 'utf8' });
+      assert(r.status === 0, `exit ${r.status}: ${r.stderr.trim().split('\n').pop()}`);
+      const out = r.stdout.trim();
+      const want = svc.kind === 'go'
+        ? `${svc.name} version=${VERSION} platform=${p.platform}`
+        : `${svc.name} version=${VERSION} machine=${p.machine}`;
+      assert(out === want, `printed "${out}", expected "${want}"`);
+      return out;
+    });
+
+    if (svc.kind === 'go') {
+      check(`${svc.name} ${p.platform}: the binary is ${p.arch} ELF${svc.upx && p.arch === 'amd64' ? ', UPX-packed' : ', not UPX-packed'}`, () => {
+        const bin = extract(ref, p.platform, svc.binary);
+        assert(bin.readUInt32BE(0) === 0x7f454c46, 'not an ELF file');
+        const machine = bin.readUInt16LE(18);
+        assert(machine === p.elfMachine, `ELF machine 0x${machine.toString(16)}, expected 0x${p.elfMachine.toString(16)}`);
+        const packed = bin.includes(Buffer.from('UPX!'));
+        const wantPacked = svc.upx && p.arch === 'amd64';
+        assert(packed === wantPacked, packed ? 'UPX-packed, but UPX must run on amd64 only and only when enabled' : 'not UPX-packed, but upx is enabled on amd64');
+        return `${bin.length} bytes`;
+      });
+    }
+  }
+}
+
+// Where the Go compiler ran: the builder prints `building on <BUILDPLATFORM> (<uname -m>) for <TARGETPLATFORM>`.
+check('Go arm64 images were compiled on the amd64 build machine (no QEMU in the compile)', () => {
+  const lines = log.split('\n').filter(l => /building on linux\/amd64 \(x86_64\) for linux\/arm64/.test(l));
+  assert(lines.length >= 1, 'the build log has no "building on linux/amd64 (x86_64) for linux/arm64" line');
+  assert(!/building on \S+ \(aarch64\)/.test(log), 'a Go builder ran on aarch64 (emulated)');
+  return `${lines.length} arm64 builder stage(s) ran on x86_64`;
+});
+
+check('the arm64 go build takes about as long as the amd64 one', () => {
+  const durations = goBuildDurations(log);
+  const total = arch => durations.filter(d => d.platform === `linux/${arch}`).reduce((s, d) => s + d.seconds, 0);
+  const amd64 = total('amd64');
+  const arm64 = total('arm64');
+  assert(durations.length >= 2 && amd64 > 0 && arm64 > 0, `could not find go build step timings in the log (found ${durations.length})`);
+  const ratio = arm64 / amd64;
+  // Emulated Go compiles are 5-20x slower; cross-compiling is about 1x.
+  assert(ratio < 2.5, `arm64 ${arm64.toFixed(1)}s vs amd64 ${amd64.toFixed(1)}s (${ratio.toFixed(2)}x)`);
+  return `go build: amd64 ${amd64.toFixed(1)}s, arm64 ${arm64.toFixed(1)}s, ratio ${ratio.toFixed(2)}`;
+});
+
+check('the Python arm64 dependencies were installed on arm64 (target platform)', () => {
+  assert(/installing dependencies for linux\/arm64 on aarch64/.test(log), 'no "installing dependencies for linux/arm64 on aarch64" line in the build log');
+});
+
+console.log(`\ne2e: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
+
+/** Copies one file out of an image for a platform. */
+function extract(ref, platform, file) {
+  const id = docker('create', '--platform', platform, ref).trim();
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-bin-')), 'bin');
+  try {
+    docker('cp', `${id}:${file}`, out);
+    return fs.readFileSync(out);
+  } finally {
+    spawnSync('docker', ['rm', id], { stdio: 'ignore' });
+  }
+}
+
+/** Durations of the `go build` steps in a plain-progress BuildKit log, per target platform. */
+function goBuildDurations(text) {
+  const steps = new Map();
+  for (const m of text.matchAll(/^#(\d+) \[[^\]]*?(linux\/[a-z0-9]+(?:\/v\d)?) builder [^\]]*\] RUN .*go build/gm)) {
+    steps.set(m[1], m[2]);
+  }
+  const out = [];
+  for (const [id, platform] of steps) {
+    const done = new RegExp(`^#${id} DONE ([0-9.]+)s`, 'm').exec(text);
+    if (done) out.push({ platform, seconds: Number(done[1]) });
+  }
+  return out;
+}
