@@ -121,9 +121,11 @@ for (const svc of SERVICES) {
 // Where the Go compiler ran: the builder prints `building on <BUILDPLATFORM> (<uname -m>) for <TARGETPLATFORM>`.
 check('Go arm64 images were compiled on the amd64 build machine (no QEMU in the compile)', () => {
   const lines = log.split('\n').filter(l => /building on linux\/amd64 \(x86_64\) for linux\/arm64/.test(l));
-  assert(lines.length >= 1, 'the build log has no "building on linux/amd64 (x86_64) for linux/arm64" line');
+  assert(lines.length === 3, `expected 3 "building on linux/amd64 (x86_64) for linux/arm64" lines (one per Go service), found ${lines.length}`);
   assert(!/building on \S+ \(aarch64\)/.test(log), 'a Go builder ran on aarch64 (emulated)');
-  return `${lines.length} arm64 builder stage(s) ran on x86_64`;
+  const cross = new Set([...log.matchAll(/^#\d+ \[(\S+) linux\/amd64->arm64 builder [^\]]*\] RUN .*go build/gm)].map(m => m[1]));
+  assert(cross.size === 3, `BuildKit labelled ${cross.size} go build steps "linux/amd64->arm64", expected 3`);
+  return `${lines.length} arm64 builder stages ran on x86_64; cross-compiled: ${[...cross].sort().join(', ')}`;
 });
 
 check('the arm64 go build takes about as long as the amd64 one', () => {
@@ -160,8 +162,9 @@ function extract(ref, platform, file) {
 /** Durations of the `go build` steps in a plain-progress BuildKit log, per target platform. */
 function goBuildDurations(text) {
   const steps = new Map();
-  for (const m of text.matchAll(/^#(\d+) \[[^\]]*?(linux\/[a-z0-9]+(?:\/v\d)?) builder [^\]]*\] RUN .*go build/gm)) {
-    steps.set(m[1], m[2]);
+  // BuildKit names a cross-compiling step "linux/amd64->arm64" (build platform -> target architecture)
+  for (const m of text.matchAll(/^#(\d+) \[\S+ (linux)\/([a-z0-9]+)(?:->([a-z0-9]+(?:\/v\d)?))? builder [^\]]*\] RUN .*go build/gm)) {
+    steps.set(m[1], `${m[2]}/${m[4] ?? m[3]}`);
   }
   const out = [];
   for (const [id, platform] of steps) {

@@ -235,13 +235,14 @@ export class MultiArchPipeline extends Component {
     variable('CACHE_REGISTRY', this.cacheRegistry, 'registry for the build cache; empty disables it');
     variable('BUILD_DATE', '$(shell date -u +%Y-%m-%dT%H:%M:%SZ)', 'build time label', true);
     variable('VCS_REF', '$(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)', 'source revision label', true);
+    variable('BAKE_FLAGS', '', 'extra docker buildx bake flags, e.g. --no-cache or --set=*.no-cache-filter=builder');
     variable('SCAN_SEVERITY', o.scanSeverity ?? 'high', 'lowest severity that fails the vulnerability scan');
     variable('COSIGN_KEY', '', 'cosign key reference; empty signs keyless (OIDC)');
     variable('SBOM_DIR', 'sbom', 'where build-sbom writes SPDX files');
 
     // The engine's own builder is "default"; the other drivers use the named builder.
     const builder = '$(if $(filter docker,$(BUILDX_DRIVER)),default,$(BUILDER))';
-    m.addDerivedVariable('BAKE', `docker buildx bake --builder ${builder} -f ${this.bakeFilePath}`,
+    m.addDerivedVariable('BAKE', `docker buildx bake --builder ${builder} -f ${this.bakeFilePath} $(BAKE_FLAGS)`,
       'Always -f: without it bake also merges any compose file it finds');
     const bake = '$(BAKE)';
     const pushFlag = '$(if $(filter true,$(PUSH)),--push,)';
