@@ -207,8 +207,6 @@ export class GoService extends ServiceBase {
       builder.addArg('UPX', 'false');
     }
     builder.addWorkdir('/src');
-    // uname -m shows where the compiler really runs: the build machine's architecture, also for arm64 targets.
-    builder.addRun({ commands: ['echo "building on ${BUILDPLATFORM} ($(uname -m)) for ${TARGETPLATFORM}"'] });
     if (sharedArgs) {
       builder.addRun({ commands: ['test -n "${SERVICE}" && test -n "${MAIN_PACKAGE}" || { echo "build args SERVICE and MAIN_PACKAGE are required (docker buildx bake sets them)" >&2; exit 1; }'] });
     }
@@ -229,7 +227,11 @@ export class GoService extends ServiceBase {
         Mount.cache({ target: '/root/.cache/go-build' }),
         Mount.bind({ target: '.' }),
       ],
-      commands: [`${env} go build -trimpath${tags} -ldflags "${ldflags}" -o /out/${spec.binary} ${spec.mainPackage}`],
+      // uname -m, printed by the compile step itself, shows where the compiler really ran
+      commands: [
+        'echo "building on ${BUILDPLATFORM} ($(uname -m)) for ${TARGETPLATFORM}"',
+        `${env} go build -trimpath${tags} -ldflags "${ldflags}" -o /out/${spec.binary} ${spec.mainPackage}`,
+      ],
     });
     if (spec.upx !== 'never') {
       const enabled = spec.upx === 'arg' ? '[ "${UPX}" = "true" ] && ' : '';

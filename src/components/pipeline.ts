@@ -235,7 +235,7 @@ export class MultiArchPipeline extends Component {
     variable('CACHE_REGISTRY', this.cacheRegistry, 'registry for the build cache; empty disables it');
     variable('BUILD_DATE', '$(shell date -u +%Y-%m-%dT%H:%M:%SZ)', 'build time label', true);
     variable('VCS_REF', '$(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)', 'source revision label', true);
-    variable('BAKE_FLAGS', '', 'extra docker buildx bake flags, e.g. --no-cache or --set=*.no-cache-filter=builder');
+    variable('BAKE_FLAGS', '', 'extra docker buildx bake flags, e.g. --no-cache or --set=*.platform=linux/arm64');
     variable('SCAN_SEVERITY', o.scanSeverity ?? 'high', 'lowest severity that fails the vulnerability scan');
     variable('COSIGN_KEY', '', 'cosign key reference; empty signs keyless (OIDC)');
     variable('SBOM_DIR', 'sbom', 'where build-sbom writes SPDX files');

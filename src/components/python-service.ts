@@ -92,14 +92,17 @@ export class PythonService extends ServiceBase {
     });
     builder.addArgs(['TARGETPLATFORM']);
     builder.addEnv({ PIP_DISABLE_PIP_VERSION_CHECK: '1', PYTHONDONTWRITEBYTECODE: '1' });
-    builder.addRun({ commands: ['echo "installing dependencies for ${TARGETPLATFORM} on $(uname -m)"', 'python -m venv /opt/venv'] });
+    builder.addRun({ commands: ['python -m venv /opt/venv'] });
     builder.addEnv({ VIRTUAL_ENV: '/opt/venv', PATH: '/opt/venv/bin:${PATH}' });
     builder.addWorkdir('/build');
     builder.addCopy({ sources: [this.requirementsFile], destination: `./${this.requirementsFile}` });
     for (const p of localPackages) builder.addCopy({ sources: [p], destination: `./${p}` });
     builder.addRun({
       mounts: [Mount.cache({ target: '/root/.cache/pip' })],
-      commands: [`pip install${pipArgs.length ? ' ' + pipArgs.join(' ') : ''} -r ${this.requirementsFile}`],
+      commands: [
+        'echo "installing dependencies for ${TARGETPLATFORM} on $(uname -m)"',
+        `pip install${pipArgs.length ? ' ' + pipArgs.join(' ') : ''} -r ${this.requirementsFile}`,
+      ],
     });
 
     const runtime = model.addStage({ from: this.baseImage, comment: 'Runtime: the same base image, so the virtualenv\'s interpreter links resolve.' });
