@@ -264,17 +264,20 @@ export class MultiArchPipeline extends Component {
       { name: 'build-verify', description: 'Check every pushed image index has every platform (no rebuild)', recipe: verify },
       { name: 'build-complete', description: 'Build and push every image once, then verify it', prerequisites: ['setup-buildx'], recipe: [`${bake} --push default`, ...verify] },
       {
-        name: 'build-sbom', description: 'Write an SPDX SBOM per pushed image and platform (syft; no rebuild)',
+        name: 'build-sbom',
+        description: 'Write an SPDX SBOM per pushed image and platform (syft; no rebuild)',
         recipe: [needs('syft', 'build-sbom', 'see https://github.com/anchore/syft#installation'), '@mkdir -p "$(SBOM_DIR)"',
           ...services.map(s => perPlatform(s, `syft scan --platform "$$p" "registry:${refOf(s)}" -o "spdx-json=$(SBOM_DIR)/${s.name}-$\${p//\\//-}.spdx.json"`))],
       },
       {
-        name: 'build-vulnerability-scan', description: 'Scan every pushed image and platform; fail at SCAN_SEVERITY (grype; no rebuild)',
+        name: 'build-vulnerability-scan',
+        description: 'Scan every pushed image and platform; fail at SCAN_SEVERITY (grype; no rebuild)',
         recipe: [needs('grype', 'build-vulnerability-scan', 'see https://github.com/anchore/grype#installation'),
           ...services.map(s => perPlatform(s, `grype --platform "$$p" --fail-on "$(SCAN_SEVERITY)" "registry:${refOf(s)}"`))],
       },
       {
-        name: 'build-sign', description: 'Sign every pushed image by digest (cosign; keyless unless COSIGN_KEY)',
+        name: 'build-sign',
+        description: 'Sign every pushed image by digest (cosign; keyless unless COSIGN_KEY)',
         recipe: [needs('cosign', 'build-sign', 'see https://docs.sigstore.dev/cosign/system_config/installation/'),
           ...services.map(s => `@digest=$$(docker buildx imagetools inspect "${refOf(s)}" --format '{{json .Manifest.Digest}}' | tr -d '"') && cosign sign --yes $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$(REGISTRY)/${s.imageName}@$$digest"`)],
       },
@@ -296,7 +299,7 @@ function verifyFunction(): string {
   return [
     // a single-platform image is a manifest, not an index: the range fails and .Image is its config
     `got=$$(docker buildx imagetools inspect "$(1)" --format '${format}' 2>/dev/null || docker buildx imagetools inspect "$(1)" --format '{{.Image.OS}}/{{.Image.Architecture}}{{if .Image.Variant}}/{{.Image.Variant}}{{end}}') || { echo "build-verify: cannot inspect $(1); was it pushed (PUSH=true)?" >&2; exit 1; }`,
-    `for p in $$(echo "$(2)" | tr , ' '); do case " $$got " in *" $$p "*) ;; *) echo "build-verify: $(1) lacks $$p (index has: $$got)" >&2; exit 1 ;; esac; done`,
+    'for p in $$(echo "$(2)" | tr , \' \'); do case " $$got " in *" $$p "*) ;; *) echo "build-verify: $(1) lacks $$p (index has: $$got)" >&2; exit 1 ;; esac; done',
     'echo "build-verify: $(1) has $(2)"',
   ].join('; ');
 }

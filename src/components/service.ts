@@ -72,6 +72,14 @@ export const pipelineHooks: { ensure?: (project: Project) => void } = {};
  * the project's pipeline, the `.dockerignore` of the build context and the bake target.
  */
 export abstract class ServiceBase extends Component implements IMultiArchService {
+  private static uniqueId(project: Project, name: string, kind: string): string {
+    serviceName(name);
+    if (servicesOf(project).some(s => s.name === name)) {
+      throw new Error(`A service named "${name}" already exists in this project; service names must be unique`);
+    }
+    return `${kind}:${name}`;
+  }
+
   /** The service name. */
   public readonly name: string;
   /** Image repository under the registry. */
@@ -128,14 +136,6 @@ export abstract class ServiceBase extends Component implements IMultiArchService
 
     SERVICES.set(project, [...servicesOf(project), this]);
     pipelineHooks.ensure?.(project);
-  }
-
-  private static uniqueId(project: Project, name: string, kind: string): string {
-    serviceName(name);
-    if (servicesOf(project).some(s => s.name === name)) {
-      throw new Error(`A service named "${name}" already exists in this project; service names must be unique`);
-    }
-    return `${kind}:${name}`;
   }
 
   /** The OCI and build labels every image carries, from build args. */

@@ -1,5 +1,5 @@
-import { FileBase, IResolver } from 'projen';
 import { IConstruct } from 'constructs';
+import { FileBase, IResolver } from 'projen';
 import { noControlCharacters } from '../validation';
 
 /**

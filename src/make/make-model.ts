@@ -157,5 +157,5 @@ function checkTargetName(name: string): void {
 /** Single-quotes for the shell and doubles `$` for Make. */
 export function shellQuote(s: string): string {
   noControlCharacters('Makefile text', s);
-  return `'${s.replace(/'/g, `'\\''`).replace(/\$/g, '$$$$')}'`;
+  return `'${s.replace(/'/g, '\'\\\'\'').replace(/\$/g, '$$$$')}'`;
 }

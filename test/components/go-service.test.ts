@@ -7,7 +7,7 @@ describe('GoService Dockerfile', () => {
   });
 
   test('snapshot: shared root Dockerfile', () => {
-    expect(synth(nephoranProject())['Dockerfile']).toMatchSnapshot();
+    expect(synth(nephoranProject()).Dockerfile).toMatchSnapshot();
   });
 
   test('defaults: cross-compiling builder, distroless non-root runtime, labels, JSON entrypoint', () => {
@@ -22,12 +22,12 @@ describe('GoService Dockerfile', () => {
     expect([b.from, b.name, b.platform]).toEqual(['golang:1.24-bookworm', 'builder', '$BUILDPLATFORM']);
     expect(b.instructions.filter(i => i.keyword === 'ARG').map(i => i.args)[0]).toBe('BUILDPLATFORM TARGETPLATFORM TARGETOS TARGETARCH TARGETVARIANT');
     const runs = b.instructions.filter(i => i.keyword === 'RUN').map(i => i.raw);
-    expect(runs.some(r => r.includes('echo "building on ${BUILDPLATFORM} ($(uname -m)) for ${TARGETPLATFORM}"'))).toBe(true);
-    expect(runs.some(r => /--mount=type=cache,target=\/go\/pkg\/mod[\s\S]*go mod download && \\\s*go mod verify/.test(r))).toBe(true);
-    const build = runs.find(r => r.includes('go build'))!;
+    expect(runs.some(run => run.includes('echo "building on ${BUILDPLATFORM} ($(uname -m)) for ${TARGETPLATFORM}"'))).toBe(true);
+    expect(runs.some(run => /--mount=type=cache,target=\/go\/pkg\/mod[\s\S]*go mod download && \\\s*go mod verify/.test(run))).toBe(true);
+    const build = runs.find(run => run.includes('go build'))!;
     expect(build).toContain('--mount=type=cache,target=/root/.cache/go-build');
     expect(build).toContain('CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} GOARM=${TARGETVARIANT#v} go build -trimpath -ldflags "-w -s -X main.version=${VERSION}" -o /out/api ./cmd/api');
-    expect(runs.some(r => /upx/.test(r))).toBe(false);
+    expect(runs.some(run => /upx/.test(run))).toBe(false);
     expect(r.from).toBe('gcr.io/distroless/static-debian12:nonroot');
     const byKeyword = (k: string) => r.instructions.filter(i => i.keyword === k).map(i => i.args);
     expect(byKeyword('USER')).toEqual(['65532:65532']);
@@ -51,8 +51,15 @@ describe('GoService Dockerfile', () => {
   test('options: port, ldflags, build tags, version variable, main package, module root, images, user', () => {
     const project = newProject();
     new GoService(project, 'svc', {
-      port: 9090, ldflags: ['-X', 'main.commit=abc'], buildTags: ['netgo', 'osusergo'], versionVariable: 'example.com/svc/internal/build.Version',
-      mainPackage: './cmd/server', moduleRoot: 'backend', builderImage: 'mirror.local/golang:1.23', runtimeImage: 'mirror.local/static:nonroot', user: '10001:10001',
+      port: 9090,
+      ldflags: ['-X', 'main.commit=abc'],
+      buildTags: ['netgo', 'osusergo'],
+      versionVariable: 'example.com/svc/internal/build.Version',
+      mainPackage: './cmd/server',
+      moduleRoot: 'backend',
+      builderImage: 'mirror.local/golang:1.23',
+      runtimeImage: 'mirror.local/static:nonroot',
+      user: '10001:10001',
     });
     const out = synth(project);
     const dockerfile = out['backend/cmd/svc/Dockerfile'];

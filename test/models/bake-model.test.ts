@@ -30,8 +30,10 @@ describe('BakeModel', () => {
 
   test('cache entries are gated on a variable', async () => {
     const target = new BakeTarget('svc', {
-      context: '.', dockerfile: 'Dockerfile',
-      cacheFrom: ['type=registry,ref=${REGISTRY}/svc:cache'], cacheTo: ['type=registry,ref=${REGISTRY}/svc:cache,mode=max'],
+      context: '.',
+      dockerfile: 'Dockerfile',
+      cacheFrom: ['type=registry,ref=${REGISTRY}/svc:cache'],
+      cacheTo: ['type=registry,ref=${REGISTRY}/svc:cache,mode=max'],
       cacheEnabledVariable: 'REGISTRY',
     });
     const parsed = await parseHcl(model(target).render());

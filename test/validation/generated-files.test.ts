@@ -3,8 +3,9 @@
  * HCL parser, `docker buildx bake --print` (where buildx is installed) and `make -n` of every target.
  * The real builds of the same files are in the end-to-end tier (`npm run test:e2e`).
  */
-import { GoService, MultiArchPipeline, Platform } from '../../src';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import { GoService, MultiArchPipeline, Platform } from '../../src';
 import { bakePrint, hasBuildx, lintDockerfile, makeDryRun, nephoranProject, newProject, parseDockerfile, parseHcl, synth, synthToDisk } from '../helpers';
 
 const project = nephoranProject();
@@ -95,7 +96,6 @@ describe('generated Makefile', () => {
   });
 
   test('help lists every target and variable', () => {
-    const { spawnSync } = require('child_process');
     const r = spawnSync('make', ['-f', 'Makefile', 'help', 'REGISTRY=example.com/x'], { cwd: dir, encoding: 'utf8' });
     expect(r.status).toBe(0);
     for (const t of targets.filter(x => x !== 'help')) expect(r.stdout).toMatch(new RegExp(`^  ${t} +\\S`, 'm'));
@@ -103,7 +103,6 @@ describe('generated Makefile', () => {
   });
 
   test('a bad BUILDX_DRIVER is refused by setup-buildx with the allowed values', () => {
-    const { spawnSync } = require('child_process');
     const r = spawnSync('make', ['-f', 'Makefile', 'setup-buildx', 'BUILDX_DRIVER=podman'], { cwd: dir, encoding: 'utf8' });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('BUILDX_DRIVER must be docker, docker-container, kubernetes or remote, not "podman"');
