@@ -113,3 +113,39 @@ export function makeDryRun(dir: string, makefile: string, target: string, vars: 
   const r = spawnSync('make', ['-n', '-f', makefile, target, ...vars], { cwd: dir, encoding: 'utf8' });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+/**
+ * A second consumer, shaped differently from the seed: a Go module in backend/, its own main
+ * package, build tags and ldflags, a per-service platform override, and an internal mirror.
+ */
+export function acmeProject(): Project {
+  const project = newProject();
+  new GoService(project, 'billing', {
+    moduleRoot: 'backend',
+    mainPackage: './cmd/billing-server',
+    buildTags: ['netgo'],
+    ldflags: ['-X', 'main.commit=abc123'],
+    builderImage: 'mirror.acme.internal/golang:1.24',
+    runtimeImage: 'mirror.acme.internal/distroless/static:nonroot',
+    port: 9000,
+  });
+  new GoService(project, 'ledger', {
+    moduleRoot: 'backend',
+    sharedDockerfile: true,
+    port: 9001,
+    platforms: [Platform.LINUX_AMD64],
+    builderImage: 'mirror.acme.internal/golang:1.24',
+    runtimeImage: 'mirror.acme.internal/distroless/static:nonroot',
+  });
+  new GoService(project, 'notifier', {
+    moduleRoot: 'backend',
+    sharedDockerfile: true,
+    port: 9002,
+    upx: true,
+    builderImage: 'mirror.acme.internal/golang:1.24',
+    runtimeImage: 'mirror.acme.internal/distroless/static:nonroot',
+  });
+  new PythonService(project, 'search-api', { directory: 'services/search', baseImage: 'mirror.acme.internal/python:3.12-slim', command: ['python', '-m', 'search'] });
+  new MultiArchPipeline(project, { registry: 'registry.acme.internal:5000/platform', dockerfileSyntax: '', makefile: 'multiarch.mk' });
+  return project;
+}

@@ -122,6 +122,8 @@ export abstract class ServiceBase extends Component implements IMultiArchService
       throw new Error(`${ignorePath} already exists and is not managed by projen-multiarch; remove it from the project to let services share it`);
     }
     this.dockerignore = (existingIgnore as DockerIgnoreFile | undefined) ?? new DockerIgnoreFile(project, ignorePath);
+    // Credentials never enter a build context (a Python image copies its whole context).
+    this.dockerignore.addPatterns('**/.env', '**/.env.*', '**/*.pem', '**/*.key', '**/.npmrc', '**/.netrc');
     this.dockerignore.addPatterns(...(options.dockerignore ?? []));
 
     this.bakeTarget = new BakeTarget(name, {

@@ -1,5 +1,8 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Project } from 'projen';
 import { BuildxDriver, GoService, MultiArchPipeline, Platform, PythonService } from '../../src';
-import { nephoranProject, newProject, parseHcl, synth } from '../helpers';
+import { nephoranProject, newProject, parseHcl, synth, synthToDisk } from '../helpers';
 
 const SEED_TARGETS = ['setup-buildx', 'build-multiarch', 'build-complete', 'build-verify', 'build-vulnerability-scan', 'ci-setup', 'ci-build', 'ci-push', 'ci-security', 'ci-sign'];
 
@@ -198,5 +201,25 @@ describe('MultiArchPipeline lifecycle', () => {
     [{ labels: { 'a.b': 'x"y' } }, /Invalid labels\["a.b"\]/],
   ])('rejects %j', (options, error) => {
     expect(() => new MultiArchPipeline(newProject(), options as any)).toThrow(error);
+  });
+});
+
+describe('MultiArchPipeline and the files of removed services', () => {
+  test('removing a service from .projenrc removes its generated files', () => {
+    // GIVEN a project synthesized with two services
+    const first = newProject();
+    new GoService(first, 'keep');
+    new GoService(first, 'drop');
+    synthToDisk(first);
+    expect(fs.existsSync(path.join(first.outdir, 'cmd/drop/Dockerfile'))).toBe(true);
+    // WHEN the same directory is synthesized again without "drop"
+    const second = new Project({ name: 'consumer', outdir: first.outdir });
+    new GoService(second, 'keep');
+    const files = synthToDisk(second);
+    // THEN its Dockerfile, bake target and Make target are gone
+    expect(fs.existsSync(path.join(first.outdir, 'cmd/drop/Dockerfile'))).toBe(false);
+    expect(files['docker-bake.hcl']).not.toContain('drop');
+    expect(files.Makefile).not.toContain('build-drop');
+    expect(fs.existsSync(path.join(first.outdir, 'cmd/keep/Dockerfile'))).toBe(true);
   });
 });

@@ -1,111 +1,145 @@
 /**
  * Static validation of every generated file with real tools: a Dockerfile parser/linter, HashiCorp's
  * HCL parser, `docker buildx bake --print` (where buildx is installed) and `make -n` of every target.
- * The real builds of the same files are in the end-to-end tier (`npm run test:e2e`).
+ * It runs over two consumers: the seed's system and one shaped differently. The real builds of the
+ * same files are in the end-to-end tier (`npm run test:e2e`).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import { Project } from 'projen';
 import { GoService, MultiArchPipeline, Platform } from '../../src';
-import { bakePrint, hasBuildx, lintDockerfile, makeDryRun, nephoranProject, newProject, parseDockerfile, parseHcl, synth, synthToDisk } from '../helpers';
+import { acmeProject, bakePrint, hasBuildx, lintDockerfile, makeDryRun, nephoranProject, newProject, parseDockerfile, parseHcl, synth, synthToDisk } from '../helpers';
 
-const project = nephoranProject();
-const out = synthToDisk(project);
-const dir = project.outdir;
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-const dockerfiles = Object.keys(out).filter(f => /(^|\/)Dockerfile$/.test(f));
+interface Consumer {
+  readonly name: string;
+  readonly create: () => Project;
+  readonly makefile: string;
+  readonly dockerfiles: string[];
+  /** service → platforms bake must resolve */
+  readonly services: { [name: string]: string[] };
+}
 
-describe('generated Dockerfiles', () => {
-  test('there is one per service layout: three Go services (one per-service, two shared) and a Python service', () => {
-    expect(dockerfiles.sort()).toEqual(['Dockerfile', 'cmd/llm-processor/Dockerfile', 'pkg/rag/Dockerfile']);
+const BOTH = ['linux/amd64', 'linux/arm64'];
+const consumers: Consumer[] = [
+  {
+    name: 'nephoran (the seed)',
+    create: nephoranProject,
+    makefile: 'Makefile',
+    dockerfiles: ['Dockerfile', 'cmd/llm-processor/Dockerfile', 'pkg/rag/Dockerfile'],
+    services: { 'llm-processor': BOTH, 'nephio-bridge': BOTH, 'oran-adaptor': BOTH, 'rag-api': BOTH },
+  },
+  {
+    name: 'acme (module in backend/, overrides, own Makefile name)',
+    create: acmeProject,
+    makefile: 'multiarch.mk',
+    dockerfiles: ['backend/Dockerfile', 'backend/cmd/billing/Dockerfile', 'services/search/Dockerfile'],
+    services: { 'billing': BOTH, 'ledger': ['linux/amd64'], 'notifier': BOTH, 'search-api': BOTH },
+  },
+];
+
+describe.each(consumers)('$name', consumer => {
+  const project = consumer.create();
+  const out = synthToDisk(project);
+  const dir = project.outdir;
+  const dockerfiles = Object.keys(out).filter(f => /(^|\/)Dockerfile$/.test(f));
+  const makefile = consumer.makefile;
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  describe('generated Dockerfiles', () => {
+    test('one Dockerfile per layout: a per-service Go one, a shared Go one, a Python one', () => {
+      expect(dockerfiles.sort()).toEqual(consumer.dockerfiles);
+    });
+
+    test.each(dockerfiles)('%s parses and lints clean', f => {
+      expect(lintDockerfile(out[f])).toEqual([]);
+    });
+
+    test.each(dockerfiles)('%s: final stage runs as a numeric non-root user with exec-form start', f => {
+      const stages = parseDockerfile(out[f]).stages;
+      const final = stages[stages.length - 1];
+      const users = final.instructions.filter(i => i.keyword === 'USER').map(i => i.args);
+      expect(users).toHaveLength(1);
+      expect(users[0]).toMatch(/^[1-9][0-9]*:[1-9][0-9]*$/);
+      const start = final.instructions.filter(i => i.keyword === 'ENTRYPOINT' || i.keyword === 'CMD');
+      expect(start.length).toBeGreaterThan(0);
+      start.forEach(i => expect(Array.isArray(JSON.parse(i.args))).toBe(true));
+    });
+
+    test.each(dockerfiles)('%s: no defaults on automatic platform ARGs, no go mod tidy/go get, no secrets in ARG/ENV', f => {
+      const all = parseDockerfile(out[f]).stages.flatMap(s => s.instructions);
+      for (const arg of all.filter(i => i.keyword === 'ARG')) {
+        expect(arg.args).not.toMatch(/\b(BUILD|TARGET)(PLATFORM|OS|ARCH|VARIANT)=/);
+      }
+      expect(all.filter(i => i.keyword === 'RUN' && /go mod tidy|go get /.test(i.raw))).toEqual([]);
+      expect(all.filter(i => (i.keyword === 'ARG' || i.keyword === 'ENV') && /TOKEN|PASSWORD|SECRET/.test(i.args))).toEqual([]);
+    });
+
+    test('no syntax directive when dockerfileSyntax is empty', () => {
+      dockerfiles.forEach(f => expect(parseDockerfile(out[f]).directives).toEqual([]));
+    });
   });
 
-  test.each(dockerfiles)('%s parses and lints clean', f => {
-    expect(lintDockerfile(out[f])).toEqual([]);
+  describe('generated bake file', () => {
+    test('parses with the HCL parser', async () => {
+      await expect(parseHcl(out['docker-bake.hcl'])).resolves.toHaveProperty('target');
+    });
+
+    (hasBuildx() ? test : test.skip)('docker buildx bake --print resolves every service on its platforms', () => {
+      const resolved = bakePrint(dir, 'docker-bake.hcl', { VERSION: '1.2.3', REGISTRY: '127.0.0.1:5000/x', CACHE_REGISTRY: '' });
+      expect(Object.keys(resolved.target).sort()).toEqual(Object.keys(consumer.services).sort());
+      for (const [name, t] of Object.entries<any>(resolved.target)) {
+        expect(t.platforms).toEqual(consumer.services[name]);
+        expect(t.tags).toEqual([`127.0.0.1:5000/x/${name}:1.2.3`]);
+        expect(t.args.VERSION).toBe('1.2.3');
+        expect(t['cache-to'] ?? []).toEqual([]);
+      }
+      const first = Object.keys(consumer.services)[0];
+      const cached = bakePrint(dir, 'docker-bake.hcl', { CACHE_REGISTRY: '127.0.0.1:5000/cache' }, [first]);
+      expect(JSON.stringify(cached.target[first]['cache-to'])).toContain(`ref=127.0.0.1:5000/cache/${first}:cache`);
+    });
   });
 
-  test.each(dockerfiles)('%s: final stage runs as a numeric non-root user with exec-form start', f => {
-    const stages = parseDockerfile(out[f]).stages;
-    const final = stages[stages.length - 1];
-    const users = final.instructions.filter(i => i.keyword === 'USER').map(i => i.args);
-    expect(users).toHaveLength(1);
-    expect(users[0]).toMatch(/^[1-9][0-9]*:[1-9][0-9]*$/);
-    const start = final.instructions.filter(i => i.keyword === 'ENTRYPOINT' || i.keyword === 'CMD');
-    expect(start.length).toBeGreaterThan(0);
-    start.forEach(i => expect(Array.isArray(JSON.parse(i.args))).toBe(true));
-  });
+  describe('generated Makefile', () => {
+    const targets = [...out[makefile].matchAll(/^([a-z0-9][a-z0-9_.-]*):/gm)].map(m => m[1]);
 
-  test.each(dockerfiles)('%s: no defaults on automatic platform ARGs, no go mod tidy/go get, no secrets in ARG/ENV', f => {
-    const all = parseDockerfile(out[f]).stages.flatMap(s => s.instructions);
-    for (const arg of all.filter(i => i.keyword === 'ARG')) {
-      expect(arg.args).not.toMatch(/\b(BUILD|TARGET)(PLATFORM|OS|ARCH|VARIANT)=/);
-    }
-    expect(all.filter(i => i.keyword === 'RUN' && /go mod tidy|go get /.test(i.raw))).toEqual([]);
-    expect(all.filter(i => (i.keyword === 'ARG' || i.keyword === 'ENV') && /TOKEN|PASSWORD|SECRET/.test(i.args))).toEqual([]);
-  });
+    test('lists the seed targets', () => {
+      expect(targets).toEqual(expect.arrayContaining(['setup-buildx', 'build-multiarch', 'build-complete', 'build-verify', 'build-vulnerability-scan', 'ci-setup', 'ci-build', 'ci-push', 'ci-security', 'ci-sign']));
+    });
 
-  test('no syntax directive when dockerfileSyntax is empty', () => {
-    dockerfiles.forEach(f => expect(parseDockerfile(out[f]).directives).toEqual([]));
-  });
-});
+    test.each(targets)('make -n %s succeeds', target => {
+      const r = makeDryRun(dir, makefile, target);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    });
 
-describe('generated bake file', () => {
-  test('parses with the HCL parser', async () => {
-    await expect(parseHcl(out['docker-bake.hcl'])).resolves.toHaveProperty('target');
-  });
+    test('PUSH=true adds --push to the one bake call of build-multiarch; the default does not push', () => {
+      const pushed = makeDryRun(dir, makefile, 'build-multiarch', ['PUSH=true', 'BUILDX_DRIVER=docker']).stdout;
+      const bakeLines = pushed.split('\n').filter(l => l.includes('buildx bake'));
+      expect(bakeLines).toHaveLength(1);
+      expect(bakeLines[0].split(/\s+/)).toEqual(['docker', 'buildx', 'bake', '--builder', 'default', '-f', 'docker-bake.hcl', '--push', 'default']);
+      const local = makeDryRun(dir, makefile, 'build-multiarch', ['BAKE_FLAGS=--no-cache']).stdout.split('\n').filter(l => l.includes('buildx bake'));
+      expect(local.map(l => l.split(/\s+/))).toEqual([['docker', 'buildx', 'bake', '--builder', 'multiarch', '-f', 'docker-bake.hcl', '--no-cache', 'default']]);
+    });
 
-  (hasBuildx() ? test : test.skip)('docker buildx bake --print resolves every service on both platforms', () => {
-    const resolved = bakePrint(dir, 'docker-bake.hcl', { VERSION: '1.2.3', REGISTRY: '127.0.0.1:5000/nephoran', CACHE_REGISTRY: '' });
-    expect(Object.keys(resolved.target).sort()).toEqual(['llm-processor', 'nephio-bridge', 'oran-adaptor', 'rag-api']);
-    for (const [name, t] of Object.entries<any>(resolved.target)) {
-      expect(t.platforms).toEqual(['linux/amd64', 'linux/arm64']);
-      expect(t.tags).toEqual([`127.0.0.1:5000/nephoran/${name}:1.2.3`]);
-      expect(t.args.VERSION).toBe('1.2.3');
-      expect(t['cache-to'] ?? []).toEqual([]);
-    }
-    const cached = bakePrint(dir, 'docker-bake.hcl', { CACHE_REGISTRY: '127.0.0.1:5000/cache' }, ['llm-processor']);
-    expect(JSON.stringify(cached.target['llm-processor']['cache-to'])).toContain('ref=127.0.0.1:5000/cache/llm-processor:cache');
-  });
-});
+    test('one make invocation of the CI security targets runs no build', () => {
+      const r = makeDryRun(dir, makefile, 'ci-security');
+      expect(r.stdout).not.toContain('buildx bake');
+      expect(r.stdout).toContain('grype');
+    });
 
-describe('generated Makefile', () => {
-  const targets = [...out.Makefile.matchAll(/^([a-z0-9][a-z0-9_.-]*):/gm)].map(m => m[1]);
+    test('help lists every target and variable', () => {
+      const r = spawnSync('make', ['-f', makefile, 'help', 'REGISTRY=example.com/x'], { cwd: dir, encoding: 'utf8' });
+      expect(r.status).toBe(0);
+      for (const t of targets.filter(x => x !== 'help')) expect(r.stdout).toMatch(new RegExp(`^  ${t} +\\S`, 'm'));
+      expect(r.stdout).toMatch(/^  REGISTRY +registry\/namespace to push to \[example\.com\/x\]$/m);
+      expect(r.stdout).toMatch(/^  PLATFORMS +comma-separated target platforms \[linux\/amd64,linux\/arm64\]$/m);
+    });
 
-  test('lists the seed targets', () => {
-    expect(targets).toEqual(expect.arrayContaining(['setup-buildx', 'build-multiarch', 'build-complete', 'build-verify', 'build-vulnerability-scan', 'ci-setup', 'ci-build', 'ci-push', 'ci-security', 'ci-sign']));
-  });
-
-  test.each(targets)('make -n %s succeeds', target => {
-    const r = makeDryRun(dir, 'Makefile', target);
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-  });
-
-  test('PUSH=true adds --push to the one bake call of build-multiarch; the default does not push', () => {
-    const pushed = makeDryRun(dir, 'Makefile', 'build-multiarch', ['PUSH=true', 'BUILDX_DRIVER=docker']).stdout;
-    const bakeLines = pushed.split('\n').filter(l => l.includes('buildx bake'));
-    expect(bakeLines).toHaveLength(1);
-    expect(bakeLines[0].split(/\s+/)).toEqual(['docker', 'buildx', 'bake', '--builder', 'default', '-f', 'docker-bake.hcl', '--push', 'default']);
-    const local = makeDryRun(dir, 'Makefile', 'build-multiarch', ['BAKE_FLAGS=--no-cache']).stdout.split('\n').filter(l => l.includes('buildx bake'));
-    expect(local.map(l => l.split(/\s+/))).toEqual([['docker', 'buildx', 'bake', '--builder', 'multiarch', '-f', 'docker-bake.hcl', '--no-cache', 'default']]);
-  });
-
-  test('one make invocation of the CI security targets runs no build', () => {
-    const r = makeDryRun(dir, 'Makefile', 'ci-security');
-    expect(r.stdout).not.toContain('buildx bake');
-    expect(r.stdout).toContain('grype');
-  });
-
-  test('help lists every target and variable', () => {
-    const r = spawnSync('make', ['-f', 'Makefile', 'help', 'REGISTRY=example.com/x'], { cwd: dir, encoding: 'utf8' });
-    expect(r.status).toBe(0);
-    for (const t of targets.filter(x => x !== 'help')) expect(r.stdout).toMatch(new RegExp(`^  ${t} +\\S`, 'm'));
-    expect(r.stdout).toMatch(/^  REGISTRY +registry\/namespace to push to \[example\.com\/x\]$/m);
-  });
-
-  test('a bad BUILDX_DRIVER is refused by setup-buildx with the allowed values', () => {
-    const r = spawnSync('make', ['-f', 'Makefile', 'setup-buildx', 'BUILDX_DRIVER=podman'], { cwd: dir, encoding: 'utf8' });
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain('BUILDX_DRIVER must be docker, docker-container, kubernetes or remote, not "podman"');
+    test('a bad BUILDX_DRIVER is refused by setup-buildx with the allowed values', () => {
+      const r = spawnSync('make', ['-f', makefile, 'setup-buildx', 'BUILDX_DRIVER=podman'], { cwd: dir, encoding: 'utf8' });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain('BUILDX_DRIVER must be docker, docker-container, kubernetes or remote, not "podman"');
+    });
   });
 });
 
