@@ -62,4 +62,9 @@ project.addTask('test:e2e', {
   exec: 'bash scripts/e2e.sh',
 });
 
+project.addTask('bench', {
+  description: 'Measure the generated Go build per target platform in the lab (medians) and write BENCHMARKS.md',
+  exec: 'node scripts/bench.js',
+});
+
 project.synth();
