@@ -36,30 +36,85 @@ if (!fs.existsSync(path.join(EXAMPLE, 'Makefile'))) {
   process.exit(1);
 }
 
+const cgoRoundsArg = process.argv.indexOf('--cgo-rounds');
+const CGO_ROUNDS = cgoRoundsArg > 0 ? Number(process.argv[cgoRoundsArg + 1]) : 1;
+
+/** Builds llm-processor in `dir` for one platform, cold; returns the timings and where it compiled. */
+function coldBuild(dir, platform, version) {
+  spawnSync('docker', ['builder', 'prune', '-af', '--filter', 'type=exec.cachemount'], { env, stdio: 'ignore' });
+  const start = process.hrtime.bigint();
+  const r = spawnSync('make', ['build-llm-processor', 'BUILDX_DRIVER=docker', 'PUSH=true', `PLATFORMS=${platform}`,
+    'CACHE_REGISTRY=', 'BAKE_FLAGS=--no-cache', `VERSION=${version}`, 'REGISTRY=127.0.0.1:5000/bench'], { cwd: dir, env, encoding: 'utf8' });
+  const wall = Number(process.hrtime.bigint() - start) / 1e9;
+  if (r.status !== 0) {
+    console.error(r.stdout + r.stderr);
+    process.exit(1);
+  }
+  const log = r.stdout + r.stderr;
+  const goBuild = stepSeconds(log, /RUN .*go build/);
+  const where = (/building on (\S+) \((\S+)\) for (\S+)/.exec(log) || []).slice(1).join(' ');
+  return { wall, goBuild, where };
+}
+
+/** Runs the pushed image for a platform and checks it reports that platform (a cgo build must be correct too). */
+function checkRuns(version, platform) {
+  const ref = `127.0.0.1:5000/bench/llm-processor:${version}`;
+  const r = spawnSync('docker', ['run', '--rm', '--pull', 'always', '--platform', platform, ref], { env, encoding: 'utf8' });
+  const want = `llm-processor version=${version} platform=${platform}`;
+  if (r.status !== 0 || r.stdout.trim() !== want) {
+    console.error(`${ref} (${platform}) printed "${r.stdout.trim()}" (exit ${r.status}), expected "${want}"\n${r.stderr}`);
+    process.exit(1);
+  }
+}
+
 const samples = { 'linux/amd64': [], 'linux/arm64': [] };
 for (let round = 1; round <= ROUNDS; round++) {
   for (const platform of PLATFORMS) {
-    // cold: no build cache, no Go module/build cache mounts
-    spawnSync('docker', ['builder', 'prune', '-af', '--filter', 'type=exec.cachemount'], { env, stdio: 'ignore' });
-    const start = process.hrtime.bigint();
-    const r = spawnSync('make', ['build-llm-processor', 'BUILDX_DRIVER=docker', 'PUSH=false', `PLATFORMS=${platform}`,
-      'CACHE_REGISTRY=', 'BAKE_FLAGS=--no-cache', `VERSION=bench-${round}`, 'REGISTRY=127.0.0.1:5000/bench'], { cwd: EXAMPLE, env, encoding: 'utf8' });
-    const wall = Number(process.hrtime.bigint() - start) / 1e9;
-    if (r.status !== 0) {
-      console.error(r.stdout + r.stderr);
-      process.exit(1);
-    }
-    const log = r.stdout + r.stderr;
-    const goBuild = stepSeconds(log, /RUN .*go build/);
-    const where = (/building on (\S+) \((\S+)\) for (\S+)/.exec(log) || []).slice(1).join(' ');
-    samples[platform].push({ wall, goBuild, where });
-    console.log(`round ${round} ${platform}: make ${wall.toFixed(1)}s, go build step ${goBuild.toFixed(1)}s (built on ${where})`);
+    const sample = coldBuild(EXAMPLE, platform, `bench-${round}`);
+    checkRuns(`bench-${round}`, platform);
+    samples[platform].push(sample);
+    console.log(`round ${round} ${platform}: make ${sample.wall.toFixed(1)}s, go build step ${sample.goBuild.toFixed(1)}s (built on ${sample.where})`);
   }
+}
+
+// Baseline: the same service with `cgo: true`, whose builder runs on the target platform (emulated
+// for arm64). Needs the optional lab image (scripts/lab.sh cgo).
+const cgoImage = env.LAB_GOLANG_CGO_IMAGE;
+const cgoSamples = { 'linux/amd64': [], 'linux/arm64': [] };
+const haveCgo = cgoImage && spawnSync('docker', ['buildx', 'imagetools', 'inspect', cgoImage], { env, stdio: 'ignore' }).status === 0;
+if (haveCgo) {
+  const dir = cgoConsumer(cgoImage);
+  for (let round = 1; round <= CGO_ROUNDS; round++) {
+    for (const platform of PLATFORMS) {
+      const sample = coldBuild(dir, platform, `bench-cgo-${round}`);
+      checkRuns(`bench-cgo-${round}`, platform);
+      cgoSamples[platform].push(sample);
+      console.log(`cgo round ${round} ${platform}: make ${sample.wall.toFixed(1)}s, go build step ${sample.goBuild.toFixed(1)}s (built on ${sample.where})`);
+    }
+  }
+} else {
+  console.log('cgo baseline skipped: run scripts/lab.sh cgo to build its toolchain image');
+}
+
+/** A throwaway consumer: the example's Go sources and one GoService with cgo, synthesized by the built library. */
+function cgoConsumer(image) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cgo-'));
+  for (const f of ['go.mod', 'cmd', 'internal']) fs.cpSync(path.join(EXAMPLE, f), path.join(dir, f), { recursive: true });
+  const { Project } = require(path.join(ROOT, 'node_modules/projen'));
+  const { GoService, MultiArchPipeline } = require(path.join(ROOT, 'lib'));
+  const project = new Project({ name: 'bench-cgo', outdir: dir });
+  new MultiArchPipeline(project, { dockerfileSyntax: '' });
+  new GoService(project, 'llm-processor', { cgo: true, builderImage: image, runtimeImage: image });
+  process.env.PROJEN_DISABLE_POST = 'true';
+  project.synth();
+  return dir;
 }
 
 const median = xs => { const s = [...xs].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const med = (p, k) => median(samples[p].map(x => x[k]));
-const rows = PLATFORMS.map(p => `| ${p} | ${med(p, 'goBuild').toFixed(1)} s | ${med(p, 'wall').toFixed(1)} s | ${samples[p][0].where} |`);
+const rows = PLATFORMS.map(p => `| default (cross-compile) | ${p} | ${med(p, 'goBuild').toFixed(1)} s | ${med(p, 'wall').toFixed(1)} s | ${samples[p][0].where} |`);
+const cgoMed = (p, k) => median(cgoSamples[p].map(x => x[k]));
+if (haveCgo) rows.push(...PLATFORMS.map(p => `| \`cgo: true\` (compiler on the target) | ${p} | ${cgoMed(p, 'goBuild').toFixed(1)} s | ${cgoMed(p, 'wall').toFixed(1)} s | ${cgoSamples[p][0].where} |`));
 const ratioBuild = med('linux/arm64', 'goBuild') / med('linux/amd64', 'goBuild');
 const ratioWall = med('linux/arm64', 'wall') / med('linux/amd64', 'wall');
 const report = `# Benchmarks
@@ -74,15 +129,20 @@ containerd image store). Regenerate with \`scripts/lab.sh up && npm run example 
 BuildKit cache mounts cleared, so the Go standard library is compiled every run), UPX on (it runs on
 amd64 only), ${ROUNDS} rounds alternating the platforms. Medians:
 
-| target platform | \`go build\` step | whole \`make\` call | builder ran on |
-| --- | --- | --- | --- |
+| build | target platform | \`go build\` step | whole \`make\` call | builder ran on (BUILDPLATFORM, uname -m, TARGETPLATFORM) |
+| --- | --- | --- | --- | --- |
 ${rows.join('\n')}
 
 arm64 / amd64, measured in this run: **${ratioBuild.toFixed(2)}x** for the \`go build\` step, **${ratioWall.toFixed(2)}x** for the whole build.
-The arm64 builder stage runs on the build machine's amd64 (the step prints \`uname -m\`), so the
-compiler is never emulated. The field's figure for Go compiled under QEMU is 5-20x slower; no emulated
-baseline was measured here, since that needs an arm64 Go toolchain image, which the lab does not build.
-The amd64 build includes \`upx --best --lzma\`, which arm64 skips.
+The default builder stage runs on the build machine's amd64 for both targets (the compile step
+prints \`uname -m\`), so the compiler is never emulated. The amd64 build also runs \`upx --best --lzma\`,
+which arm64 skips. Every image built here was run on its platform and printed it.
+${haveCgo ? `
+The emulated baseline is the same service with \`cgo: true\`, whose compiler must run on the target
+platform (QEMU for arm64), ${CGO_ROUNDS} round(s): arm64 / amd64 **${(cgoMed('linux/arm64', 'goBuild') / cgoMed('linux/amd64', 'goBuild')).toFixed(1)}x**
+for the \`go build\` step; the emulated arm64 compile takes **${(cgoMed('linux/arm64', 'goBuild') / med('linux/arm64', 'goBuild')).toFixed(1)}x** as long as
+the cross-compiled one.` : `
+No emulated baseline in this run (\`scripts/lab.sh cgo\` builds the toolchain image it needs).`}
 `;
 fs.writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), report);
 console.log(`\n${report}`);

@@ -5,6 +5,7 @@
 #   scripts/lab.sh down [--purge] stop what `up` started (by pid); --purge also deletes $LAB_DIR
 #   scripts/lab.sh status         say what is running; exit 0 when the lab is fully up, 1 otherwise
 #   scripts/lab.sh env            print exports for: eval "$(scripts/lab.sh env)"
+#   scripts/lab.sh cgo            (optional, lab up) add lab/golang-cgo:1.24 for amd64+arm64 with gcc (slow: arm64 under QEMU)
 #
 # Environment: LAB_DIR (default /var/tmp/projen-multiarch-lab), LAB_REGISTRY_PORT (default 5000).
 # Everything lives under $LAB_DIR: dockerd data/exec roots and socket, registry storage,
@@ -35,6 +36,11 @@ PYTHON_ARCHES=(amd64 arm64) # pushed as ${PYTHON_IMAGE}-<arch>, joined into ${PY
 
 GOLANG_PACKAGES=golang-${GO_VERSION}-go,ca-certificates,git,upx-ucl
 PYTHON_PACKAGES=python3,python3-venv,python3-pip,python-is-python3,ca-certificates
+# Optional (scripts/lab.sh cgo): a Go toolchain with gcc for both platforms, for cgo builds on the
+# target platform and for the emulated baseline of `npm run bench`. Not built by `up`.
+GOLANG_CGO_IMAGE=${LAB_REGISTRY}/lab/golang-cgo:${GO_VERSION}
+GOLANG_CGO_ARCHES=(amd64 arm64)
+GOLANG_CGO_PACKAGES=golang-${GO_VERSION}-go,gcc,libc6-dev,ca-certificates
 
 # arch-test: mmdebstrap needs it for foreign architectures (a Recommends of mmdebstrap, named here
 # because the install below skips Recommends).
@@ -498,9 +504,41 @@ build_python() {
   step_done "pushed ($(image_platforms "$PYTHON_IMAGE" | xargs))"
 }
 
+build_golang_cgo() {
+  local platforms=() a refs=() ref tar out
+  for a in "${GOLANG_CGO_ARCHES[@]}"; do platforms+=("linux/$a"); done
+  step "image ${GOLANG_CGO_IMAGE} (${platforms[*]})"
+  if has_platforms "$GOLANG_CGO_IMAGE" "${platforms[@]}"; then
+    step_done "already in the registry"
+    return 0
+  fi
+  for a in "${GOLANG_CGO_ARCHES[@]}"; do
+    ref=${GOLANG_CGO_IMAGE}-${a}
+    refs+=("$ref")
+    tar=$(rootfs golang-cgo "$a" "$GO_SUITE" "$GOLANG_CGO_PACKAGES")
+    log "  docker import --platform linux/${a} + push ${ref}"
+    run_logged "$LOG_DIR/golang-cgo-import-${a}.log" docker import --platform "linux/$a" \
+      --change "ENV GOPATH=/go" --change "ENV GOTOOLCHAIN=local" \
+      --change "ENV PATH=/go/bin:/usr/lib/go-${GO_VERSION}/bin:${DEFAULT_PATH}" "$tar" "$ref"
+    run_logged "$LOG_DIR/golang-cgo-push-${a}.log" docker push "$ref"
+  done
+  log "  docker buildx imagetools create ${GOLANG_CGO_IMAGE}"
+  run_logged "$LOG_DIR/golang-cgo-index.log" docker buildx imagetools create -t "$GOLANG_CGO_IMAGE" "${refs[@]}"
+  for a in "${GOLANG_CGO_ARCHES[@]}"; do
+    out=$(docker run --rm --quiet --platform "linux/$a" "$GOLANG_CGO_IMAGE" sh -c 'go version && gcc -dumpmachine')
+    log "  check linux/${a}: ${out//$'\n'/; }"
+  done
+  step_done "pushed ($(image_platforms "$GOLANG_CGO_IMAGE" | xargs))"
+}
+
 # --------------------------------------------------------------------------------------------
 # commands
 # --------------------------------------------------------------------------------------------
+cmd_cgo() {
+  cmd_status >/dev/null || die "the lab is not up: run $0 up first"
+  build_golang_cgo
+}
+
 cmd_up() {
   local t0
   t0=$(now_ms)
@@ -597,6 +635,7 @@ cmd_env() {
   printf 'export LAB_GOLANG_IMAGE=%q\n' "$GOLANG_IMAGE"
   printf 'export LAB_DISTROLESS_IMAGE=%q\n' "$DISTROLESS_IMAGE"
   printf 'export LAB_PYTHON_IMAGE=%q\n' "$PYTHON_IMAGE"
+  printf 'export LAB_GOLANG_CGO_IMAGE=%q\n' "$GOLANG_CGO_IMAGE"
 }
 
 usage() {
@@ -611,6 +650,7 @@ main() {
   down) cmd_down "$@" ;;
   status) cmd_status "$@" ;;
   env) cmd_env "$@" ;;
+  cgo) cmd_cgo "$@" ;;
   -h | --help | help) usage ;;
   *)
     usage >&2

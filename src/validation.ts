@@ -82,6 +82,9 @@ export function relativePath(option: string, value: string): string {
   if (!/^[A-Za-z0-9._/+-]+$/.test(value)) {
     throw invalid(option, value, 'may only contain letters, digits, ".", "_", "-", "+" and "/"');
   }
+  if (value.split('/').some(part => part.startsWith('-'))) {
+    throw invalid(option, value, 'must not start a path segment with "-" (it would read as a flag)');
+  }
   const parts: string[] = [];
   for (const part of value.split('/')) {
     if (part === '' || part === '.') continue;
@@ -169,7 +172,7 @@ export function plainText(option: string, value: string): string {
 
 /** Names of variables that look like credentials must never be an ARG or ENV (they end up in the image history). */
 export function notASecret(option: string, name: string): void {
-  if (/(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY)/i.test(name)) {
+  if (/(^|_)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?|ACCESS_?KEY|AUTH)(_|$)/i.test(name)) {
     throw invalid(option, name, 'looks like a credential; ARG and ENV values are stored in the image history. Pass it with a secret mount (Mount.secret) instead');
   }
 }

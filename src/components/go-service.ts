@@ -51,6 +51,12 @@ export interface GoServiceOptions extends ServiceOptions {
    */
   readonly cgo?: boolean;
   /**
+   * Whether the runtime image has a shell. Shell-form instructions added to the runtime stage
+   * through the escape hatch are refused when it has none.
+   * @default false
+   */
+  readonly runtimeHasShell?: boolean;
+  /**
    * Compress the binary with UPX on linux/amd64 only (UPX is known to break arm64 binaries); other
    * platforms skip it with a message in the build log. The builder installs `upx-ucl` with apt when
    * it has no `upx`.
@@ -104,6 +110,8 @@ export class GoService extends ServiceBase {
   public readonly sharedDockerfile: boolean;
   /** The `-X` version variable. */
   public readonly versionVariable: string;
+  /** Whether the runtime image has a shell. */
+  public readonly runtimeHasShell: boolean;
   private readonly ldflags: string[];
   private readonly buildTags: string[];
 
@@ -123,6 +131,10 @@ export class GoService extends ServiceBase {
     this.builderImage = imageReference('builderImage', options.builderImage ?? `golang:${goVersion}-bookworm`);
     this.runtimeImage = imageReference('runtimeImage', options.runtimeImage ??
       (this.cgo ? 'gcr.io/distroless/base-debian12:nonroot' : 'gcr.io/distroless/static-debian12:nonroot'));
+    if (this.cgo && /distroless\/static|chainguard\/static|^scratch$/.test(this.runtimeImage)) {
+      throw invalid('runtimeImage', this.runtimeImage, 'is a static image without a C library, and a cgo binary links against glibc: use a runtime with libc, such as "gcr.io/distroless/base-debian12:nonroot", or set cgo: false');
+    }
+    this.runtimeHasShell = options.runtimeHasShell ?? false;
     this.versionVariable = options.versionVariable ?? 'main.version';
     if (!/^[A-Za-z0-9_./-]+\.[A-Za-z_][A-Za-z0-9_]*$/.test(this.versionVariable)) {
       throw invalid('versionVariable', this.versionVariable, 'must be "<package path>.<variable>", e.g. "main.version" or "github.com/org/app/internal/build.Version"');
@@ -130,7 +142,6 @@ export class GoService extends ServiceBase {
     this.ldflags = (options.ldflags ?? []).map(f => shellWord('ldflags', f));
     this.buildTags = (options.buildTags ?? []).map(t => shellWord('buildTags', t, /^[A-Za-z0-9_.]+$/));
 
-    this.dockerignore.addPatterns('.git', '.github', '.projen', '.idea', '.vscode', 'node_modules', 'coverage', 'test-reports', '**/*.tgz', '**/Dockerfile', '**/.dockerignore', 'docker-bake.hcl');
     this.dockerignore.requirePath(moduleRoot === '.' ? 'go.mod' : 'go.mod', `${this.dockerfilePath}`);
     this.dockerignore.requirePath(this.mainPackage.replace(/^\.\//, ''), `${this.dockerfilePath} (main package of ${name})`);
 
@@ -242,7 +253,11 @@ export class GoService extends ServiceBase {
       });
     }
 
-    const runtime = model.addStage({ from: this.runtimeImage, comment: 'Runtime: no shell, no package manager, non-root.' });
+    const runtime = model.addStage({
+      from: this.runtimeImage,
+      hasShell: this.runtimeHasShell,
+      comment: this.runtimeHasShell ? 'Runtime: non-root.' : 'Runtime: no shell, no package manager, non-root.',
+    });
     runtime.addArg('VERSION', 'dev');
     runtime.addArgs(['BUILD_DATE', 'VCS_REF', 'TARGETARCH', 'TARGETPLATFORM', ...(sharedArgs ? ['SERVICE', 'DESCRIPTION'] : []), ...(spec.portArg ? ['PORT'] : [])]);
     runtime.addLabels(spec.labels);

@@ -159,7 +159,7 @@ export class MultiArchPipeline extends Component {
     if (!this.bakeFilePath.endsWith('.hcl')) throw invalid('bakeFile', this.bakeFilePath, 'must end with .hcl');
     if (this.bakeFilePath.includes('/')) throw invalid('bakeFile', this.bakeFilePath, 'must be at the project root, where build contexts are resolved from');
     this.bake = new BakeModel();
-    this.make = new MakeModel();
+    this.make = new MakeModel({ standalone: this.makefilePath === 'Makefile' });
     new RenderedFile(this, this.bakeFilePath, marker => { this.finalize(); return this.bake.render(marker); });
     new RenderedFile(this, this.makefilePath, marker => { this.finalize(); return this.make.render(marker); });
   }
@@ -225,7 +225,8 @@ export class MultiArchPipeline extends Component {
       if (!m.variables.some(v => v.name === name)) m.addVariable({ name, default: def, description, evaluateOnce });
     };
     variable('REGISTRY', this.registry, 'registry/namespace to push to');
-    variable('VERSION', '$(shell git describe --tags --always --dirty 2>/dev/null || echo dev)', 'image tag and compiled-in version', true);
+    // characters an image tag cannot hold (e.g. "/" in release/1.2) become "-"
+    variable('VERSION', "$(shell (git describe --tags --always --dirty 2>/dev/null || echo dev) | sed 's/[^A-Za-z0-9_.-]/-/g')", 'image tag and compiled-in version', true);
     variable('PLATFORMS', this.platforms.map(p => p.value).join(','), 'comma-separated target platforms');
     variable('PUSH', 'false', 'push images (true) or only build them (false)');
     variable('BUILDER', o.builderName ?? 'multiarch', 'buildx builder name (not used by the docker driver)');
@@ -242,8 +243,11 @@ export class MultiArchPipeline extends Component {
 
     // The engine's own builder is "default"; the other drivers use the named builder.
     const builder = '$(if $(filter docker,$(BUILDX_DRIVER)),default,$(BUILDER))';
-    m.addDerivedVariable('BAKE', `docker buildx bake --builder ${builder} -f ${this.bakeFilePath} $(BAKE_FLAGS)`,
-      'Always -f: without it bake also merges any compose file it finds');
+    m.addAssertion('$(if $(filter-out true false,$(PUSH)),$(error PUSH must be true or false, not "$(PUSH)"))',
+      'PUSH=1 or PUSH=yes would silently not push; refuse anything but true or false');
+    const bakeEnv = ['REGISTRY', 'VERSION', 'PLATFORMS', 'CACHE_REGISTRY', 'BUILD_DATE', 'VCS_REF'].map(v => `${v}="$(${v})"`).join(' ');
+    m.addDerivedVariable('BAKE', `${bakeEnv} docker buildx bake --builder ${builder} -f ${this.bakeFilePath} $(BAKE_FLAGS)`,
+      'The bake file reads its variables from the environment. Always -f: without it bake also merges any compose file it finds');
     const bake = '$(BAKE)';
     const pushFlag = '$(if $(filter true,$(PUSH)),--push,)';
     const refOf = (s: ServiceBase) => `$(REGISTRY)/${s.imageName}:$(VERSION)`;
@@ -252,6 +256,8 @@ export class MultiArchPipeline extends Component {
     m.addDerivedVariable('verify_image', verifyFunction(),
       '$(call verify_image,<image ref>,<platforms>): fail unless the pushed index lists every platform (attestation entries are ignored)');
     const verify = services.map(s => `@$(call verify_image,${refOf(s)},${platformsOf(s)})`);
+    // targets that read pushed images wait for any build requested in the same call (make -j)
+    const builds = ['build-multiarch', 'build-complete', 'ci-build', 'ci-push', ...services.map(s => `build-${s.name}`)];
     const needs = (tool: string, target: string, hint: string) =>
       `@command -v ${tool} >/dev/null 2>&1 || { echo "${target}: ${tool} is not installed; ${hint}" >&2; exit 127; }`;
     const perPlatform = (s: ServiceBase, body: string) =>
@@ -261,23 +267,26 @@ export class MultiArchPipeline extends Component {
       { name: 'setup-buildx', description: 'Create or select the buildx builder for BUILDX_DRIVER', recipe: setupBuildxRecipe() },
       { name: 'build-multiarch', description: 'Build every image for PLATFORMS; push when PUSH=true', prerequisites: ['setup-buildx'], recipe: [`${bake} ${pushFlag} default`] },
       ...services.map(s => ({ name: `build-${s.name}`, description: `Build ${s.name} for ${s.platforms ? platformsOf(s) : 'PLATFORMS'}; push when PUSH=true`, prerequisites: ['setup-buildx'], recipe: [`${bake} ${pushFlag} ${s.name}`] })),
-      { name: 'build-verify', description: 'Check every pushed image index has every platform (no rebuild)', recipe: verify },
+      { name: 'build-verify', description: 'Check every pushed image index has every platform (no rebuild)', recipe: verify, runsAfter: builds },
       { name: 'build-complete', description: 'Build and push every image once, then verify it', prerequisites: ['setup-buildx'], recipe: [`${bake} --push default`, ...verify] },
       {
         name: 'build-sbom',
         description: 'Write an SPDX SBOM per pushed image and platform (syft; no rebuild)',
+        runsAfter: builds,
         recipe: [needs('syft', 'build-sbom', 'see https://github.com/anchore/syft#installation'), '@mkdir -p "$(SBOM_DIR)"',
           ...services.map(s => perPlatform(s, `syft scan --platform "$$p" "registry:${refOf(s)}" -o "spdx-json=$(SBOM_DIR)/${s.name}-$\${p//\\//-}.spdx.json"`))],
       },
       {
         name: 'build-vulnerability-scan',
         description: 'Scan every pushed image and platform; fail at SCAN_SEVERITY (grype; no rebuild)',
+        runsAfter: builds,
         recipe: [needs('grype', 'build-vulnerability-scan', 'see https://github.com/anchore/grype#installation'),
           ...services.map(s => perPlatform(s, `grype --platform "$$p" --fail-on "$(SCAN_SEVERITY)" "registry:${refOf(s)}"`))],
       },
       {
         name: 'build-sign',
         description: 'Sign every pushed image by digest (cosign; keyless unless COSIGN_KEY)',
+        runsAfter: builds,
         recipe: [needs('cosign', 'build-sign', 'see https://docs.sigstore.dev/cosign/system_config/installation/'),
           ...services.map(s => `@digest=$$(docker buildx imagetools inspect "${refOf(s)}" --format '{{json .Manifest.Digest}}' | tr -d '"') && cosign sign --yes $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$(REGISTRY)/${s.imageName}@$$digest"`)],
       },
@@ -305,14 +314,16 @@ function verifyFunction(): string {
 }
 
 function setupBuildxRecipe(): string[] {
-  const arch = 'arch=$${p#*/}; arch=$${arch%%/*}';
+  // node per platform: linux/arm/v7 -> <builder>-arm-v7, selected by the node's architecture label
+  const arch = 'node=$${p#*/}; node=$${node//\\//-}; arch=$${node%%-*}';
   return [[
     '@case "$(BUILDX_DRIVER)" in',
     '  docker) echo "setup-buildx: using the engine\'s own builder (docker driver; multi-platform needs the containerd image store)"; docker buildx inspect default >/dev/null ;;',
     '  docker-container|kubernetes|remote) if docker buildx inspect "$(BUILDER)" >/dev/null 2>&1; then echo "setup-buildx: using builder $(BUILDER)"; exit 0; fi ;;&',
-    '  docker-container) docker buildx create --name "$(BUILDER)" --driver docker-container $(if $(BUILDX_DRIVER_OPTS),--driver-opt "$(BUILDX_DRIVER_OPTS)",) --bootstrap ;;',
-    '  remote) test -n "$(BUILDX_ENDPOINT)" || { echo "setup-buildx: set BUILDX_ENDPOINT for the remote driver (e.g. tcp://buildkitd:1234)" >&2; exit 2; }; docker buildx create --name "$(BUILDER)" --driver remote "$(BUILDX_ENDPOINT)" --bootstrap ;;',
-    `  kubernetes) append=; for p in $$(echo "$(PLATFORMS)" | tr , ' '); do ${arch}; docker buildx create --name "$(BUILDER)" $$append --driver kubernetes --node "$(BUILDER)-$$arch" --platform "$$p" --driver-opt "nodeselector=kubernetes.io/arch=$$arch" $(if $(BUILDX_DRIVER_OPTS),--driver-opt "$(BUILDX_DRIVER_OPTS)",); append=--append; done; docker buildx inspect --bootstrap "$(BUILDER)" ;;`,
+    // a BuildKit container has its own network: a registry on localhost is only reachable with network=host
+    '  docker-container) case "$(REGISTRY)" in localhost[:/]*|127.*) net=--driver-opt=network=host ;; *) net= ;; esac; docker buildx create --name "$(BUILDER)" --driver docker-container $$net $(if $(BUILDX_DRIVER_OPTS),--driver-opt "$(BUILDX_DRIVER_OPTS)",) --bootstrap ;;',
+    '  remote) test -n "$(BUILDX_ENDPOINT)" || { echo "setup-buildx: set BUILDX_ENDPOINT for the remote driver (e.g. tcp://buildkitd:1234)" >&2; exit 2; }; docker buildx create --name "$(BUILDER)" --driver remote $(if $(BUILDX_DRIVER_OPTS),--driver-opt "$(BUILDX_DRIVER_OPTS)",) "$(BUILDX_ENDPOINT)" --bootstrap ;;',
+    `  kubernetes) append=; for p in $$(echo "$(PLATFORMS)" | tr , ' '); do ${arch}; docker buildx create --name "$(BUILDER)" $$append --driver kubernetes --node "$(BUILDER)-$$node" --platform "$$p" --driver-opt "nodeselector=kubernetes.io/arch=$$arch" $(if $(BUILDX_DRIVER_OPTS),--driver-opt "$(BUILDX_DRIVER_OPTS)",); append=--append; done; docker buildx inspect --bootstrap "$(BUILDER)" ;;`,
     '  *) echo "setup-buildx: BUILDX_DRIVER must be docker, docker-container, kubernetes or remote, not \\"$(BUILDX_DRIVER)\\"" >&2; exit 2 ;;',
     'esac',
   ].join(' \\\n')];

@@ -73,6 +73,10 @@ export class PythonService extends ServiceBase {
     this.requirementsFile = relativePath('requirementsFile', options.requirementsFile ?? 'requirements.txt');
     const localPackages = (options.localPackages ?? []).map(p => relativePath('localPackages', p));
     const pipArgs = (options.pipInstallArgs ?? []).map(a => shellWord('pipInstallArgs', a));
+    const withCredentials = pipArgs.find(a => /:\/\/[^/@]+@/.test(a));
+    if (withCredentials) {
+      throw invalid('pipInstallArgs', withCredentials, 'carries credentials in a URL, which would be stored in the Dockerfile and the image history. Use a secret mount (service.dockerfile escape hatch, Mount.secret) with pip\'s netrc or keyring support instead');
+    }
     if (pipArgs.includes('--no-cache-dir')) {
       throw invalid('pipInstallArgs', '--no-cache-dir', 'pip\'s cache is a BuildKit cache mount that never reaches the image; "--no-cache-dir" only makes rebuilds slower. Remove it');
     }
@@ -80,7 +84,7 @@ export class PythonService extends ServiceBase {
     if (command.length === 0) throw invalid('command', command, 'must be a non-empty list, e.g. ["python", "main.py"] or ["gunicorn", "api:app"]');
     command.forEach(c => noControlCharacters('command', c));
 
-    this.dockerignore.addPatterns('.git', '**/__pycache__', '**/*.py[cod]', '.venv', 'venv', '.pytest_cache', '.mypy_cache', '.ruff_cache', '.tox', '**/*.egg-info', 'Dockerfile', '.dockerignore');
+    this.dockerignore.addPatterns('**/__pycache__', '**/*.py[cod]', '.venv', 'venv', '.pytest_cache', '.mypy_cache', '.ruff_cache', '.tox', '**/*.egg-info');
     this.dockerignore.requirePath(this.requirementsFile, this.dockerfilePath);
     localPackages.forEach(p => this.dockerignore.requirePath(p, this.dockerfilePath));
 

@@ -58,6 +58,9 @@ export interface IMultiArchService {
 
 const SERVICES = new WeakMap<Project, ServiceBase[]>();
 
+/** Names whose `build-<name>` Make target or bake target would collide with the pipeline's own. */
+const RESERVED_NAMES = ['multiarch', 'complete', 'verify', 'sbom', 'vulnerability-scan', 'sign', 'default', 'docker-metadata-action', 'all'];
+
 /** Services registered in a project, in creation order. */
 export function servicesOf(project: Project): ServiceBase[] {
   return SERVICES.get(project) ?? [];
@@ -74,6 +77,9 @@ export const pipelineHooks: { ensure?: (project: Project) => void } = {};
 export abstract class ServiceBase extends Component implements IMultiArchService {
   private static uniqueId(project: Project, name: string, kind: string): string {
     serviceName(name);
+    if (RESERVED_NAMES.includes(name)) {
+      throw new Error(`Invalid service name "${name}": it is reserved (its targets would collide with the pipeline's own: build-${name}, bake target or group "${name}"). Reserved: ${RESERVED_NAMES.join(', ')}`);
+    }
     if (servicesOf(project).some(s => s.name === name)) {
       throw new Error(`A service named "${name}" already exists in this project; service names must be unique`);
     }
@@ -107,9 +113,8 @@ export abstract class ServiceBase extends Component implements IMultiArchService
     this.imageName = imageName('imageName', options.imageName ?? name);
     if (options.platforms !== undefined) {
       if (options.platforms.length === 0) throw new Error(`Invalid platforms for service "${name}": give at least one platform, or omit the option to use the pipeline's`);
-      options.platforms.forEach(p => Platform.of(String(p)));
     }
-    this.platforms = options.platforms;
+    this.platforms = options.platforms?.map(p => Platform.of(String(p)));
     this.port = options.port === undefined ? undefined : port('port', options.port);
     this.user = nonRootUser('user', options.user ?? '65532:65532');
     this.description = options.description === undefined ? undefined : plainText('description', options.description);
@@ -122,8 +127,11 @@ export abstract class ServiceBase extends Component implements IMultiArchService
       throw new Error(`${ignorePath} already exists and is not managed by projen-multiarch; remove it from the project to let services share it`);
     }
     this.dockerignore = (existingIgnore as DockerIgnoreFile | undefined) ?? new DockerIgnoreFile(project, ignorePath);
-    // Credentials never enter a build context (a Python image copies its whole context).
-    this.dockerignore.addPatterns('**/.env', '**/.env.*', '**/*.pem', '**/*.key', '**/.npmrc', '**/.netrc');
+    // Credentials never enter a build context (a Python image copies its whole context), nor do
+    // the repository's tooling, dependencies and build files.
+    this.dockerignore.addPatterns('**/.env', '**/.env.*', '**/*.pem', '**/*.key', '**/.npmrc', '**/.netrc',
+      '.git', '.github', '.projen', '.idea', '.vscode', '**/node_modules', 'coverage', 'test-reports', '**/*.tgz',
+      '**/Dockerfile', '**/.dockerignore', 'docker-bake.hcl');
     this.dockerignore.addPatterns(...(options.dockerignore ?? []));
 
     this.bakeTarget = new BakeTarget(name, {
@@ -158,6 +166,9 @@ export abstract class ServiceBase extends Component implements IMultiArchService
 /** A projen file that renders a Dockerfile model, with the pipeline's syntax directive. */
 export class DockerfileFile extends FileBase {
   constructor(project: Project, filePath: string, private readonly model: DockerfileModel, private readonly syntax: () => string) {
+    if (project.tryFindFile(filePath)) {
+      throw new Error(`Another file already uses ${filePath}: give this service another "dockerfilePath" (GoService) or "directory" (PythonService)`);
+    }
     super(project, filePath);
   }
 

@@ -114,7 +114,8 @@ export interface DockerfileInstruction {
   readonly comment?: string;
 }
 
-const KEYWORDS = ['ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'HEALTHCHECK', 'LABEL', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR'];
+// ONBUILD is left out: its instruction runs in someone else's build, where no check here applies.
+const KEYWORDS = ['ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'HEALTHCHECK', 'LABEL', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR'];
 const CONTINUATION = ' \\\n    ';
 
 /**
@@ -158,6 +159,7 @@ export class DockerfileStage {
 
   /** `ARG name[=default]`. Defaults on BuildKit's automatic platform ARGs are refused. */
   public addArg(name: string, defaultValue?: string): DockerfileStage {
+    variableName('ARG name', name);
     const value = defaultValue === undefined ? name : `${name}=${quoteIfNeeded('ARG default', defaultValue)}`;
     return this.addInstruction('ARG', value);
   }
@@ -397,12 +399,32 @@ function positive(option: string, n: number): number {
   return n;
 }
 
+/** `ARG a b=1 c="x y"` → [[text, name, hasDefault], ...]; throws on anything else. */
+function argDeclarations(flat: string, where: string): Array<[string, string, boolean]> {
+  const out: Array<[string, string, boolean]> = [];
+  const re = /\s*([A-Za-z_][A-Za-z0-9_]*)(=(?:"(?:[^"\\]|\\.)*"|[^\s"]*))?/y;
+  let i = 0;
+  while (i < flat.length) {
+    re.lastIndex = i;
+    const m = re.exec(flat);
+    if (!m || m[0].length === 0) throw invalid('ARG', flat, `in ${where} must be NAME or NAME=value declarations`);
+    out.push([m[0], m[1], m[2] !== undefined]);
+    notASecret('ARG name', m[1]);
+    i = re.lastIndex;
+    if (i < flat.length && !/\s/.test(flat[i])) throw invalid('ARG', flat, `in ${where} must be NAME or NAME=value declarations`);
+  }
+  return out;
+}
+
 /**
  * The single place where instructions that built broken images in the field are refused.
  */
 function checkInstruction(stage: DockerfileStage, keyword: string, value: string): void {
   if (value.split(' \\\n').some(line => /[\u0000-\u001f\u007f]/.test(line))) {
     throw invalid(`${keyword} value`, value, 'must not contain newlines except " \\" line continuations, nor other control characters');
+  }
+  if (value.split(' \\\n').some(line => line.endsWith('\\'))) {
+    throw invalid(`${keyword} value`, value, 'must not end a line with a backslash: it would join the next instruction to this one');
   }
   const where = `stage ${stage.name ?? stage.from}`;
   const flat = value.replace(/ \\\n\s*/g, ' ');
@@ -424,10 +446,8 @@ function checkInstruction(stage: DockerfileStage, keyword: string, value: string
       break;
     }
     case 'ARG':
-      for (const part of flat.split(/\s+/)) {
-        const [name, ...rest] = part.split('=');
-        variableName('ARG name', name);
-        if (rest.length > 0 && AUTOMATIC_PLATFORM_ARGS.includes(name)) {
+      for (const [, name, hasDefault] of argDeclarations(flat, where)) {
+        if (hasDefault && AUTOMATIC_PLATFORM_ARGS.includes(name)) {
           throw new Error(`ARG ${name} must not have a default (${where}): BuildKit sets it for each platform, and a default can override it and put one architecture's binary in every image`);
         }
         notASecret('ARG name', name);
@@ -436,6 +456,9 @@ function checkInstruction(stage: DockerfileStage, keyword: string, value: string
     case 'ENV':
       for (const m of flat.matchAll(/(?:^|\s)([A-Za-z_][A-Za-z0-9_]*)=/g)) {
         notASecret('ENV name', m[1]);
+        if ([...AUTOMATIC_PLATFORM_ARGS, 'GOOS', 'GOARCH', 'GOARM'].includes(m[1])) {
+          throw new Error(`ENV ${m[1]} in ${where} pins a platform for every build: let BuildKit's per-platform ARGs set it (GOOS=\${TARGETOS} GOARCH=\${TARGETARCH} on the build command)`);
+        }
       }
       break;
     case 'HEALTHCHECK':

@@ -1,1 +1,1 @@
-export { MakeVariable, MakeTarget, MakeModel } from './make-model';
+export { MakeVariable, MakeTarget, MakeModelOptions, MakeModel } from './make-model';

@@ -37,13 +37,53 @@ export interface MakeTarget {
    * @default true
    */
   readonly listed?: boolean;
+  /**
+   * Targets this one must wait for when they are requested in the same `make` call (order-only,
+   * so `make -j build-multiarch build-verify` verifies after building, and `make build-verify`
+   * alone builds nothing).
+   * @default []
+   */
+  readonly runsAfter?: string[];
+}
+
+/** Options of the Makefile model. */
+export interface MakeModelOptions {
+  /**
+   * The file is the project's Makefile (it sets the default goal). When false, it is meant to be
+   * `include`d from a Makefile the user owns: no default goal, and the help target is named
+   * `multiarch-help` so it cannot clash with the user's own `help`.
+   * @default true
+   */
+  readonly standalone?: boolean;
 }
 
 /** The Makefile model: variables, phony targets and a generated `help`. */
 export class MakeModel {
+  /** Whether the file is the project's own Makefile (see MakeModelOptions.standalone). */
+  public readonly standalone: boolean;
   private readonly _variables: MakeVariable[] = [];
+  private readonly _assertions: Array<[string, string]> = [];
   private readonly _targets: MakeTarget[] = [];
   private readonly _functions: Array<[string, string, string]> = [];
+
+  constructor(options: MakeModelOptions = {}) {
+    this.standalone = options.standalone ?? true;
+  }
+
+  /** The name of the generated help target: `help`, or `multiarch-help` when included. */
+  public get helpTargetName(): string {
+    return this.standalone ? 'help' : 'multiarch-help';
+  }
+
+  /**
+   * Adds a check evaluated when make reads the file, e.g.
+   * `$(if $(filter-out true false,$(PUSH)),$(error PUSH must be true or false))`.
+   */
+  public addAssertion(expression: string, comment: string): void {
+    noControlCharacters('Make assertion', expression);
+    noControlCharacters('Make assertion comment', comment);
+    this._assertions.push([expression, comment]);
+  }
 
   /** Adds or replaces a variable. */
   public addVariable(variable: MakeVariable): void {
@@ -58,6 +98,7 @@ export class MakeModel {
   /** Adds a target; throws if one with the same name exists (use `replaceTarget`). */
   public addTarget(target: MakeTarget): void {
     checkTargetName(target.name);
+    checkDescription(target);
     if (this.tryFindTarget(target.name)) throw new Error(`The Makefile already has a target named "${target.name}"; use replaceTarget to change it`);
     this._targets.push(target);
   }
@@ -66,6 +107,7 @@ export class MakeModel {
   public replaceTarget(target: MakeTarget): void {
     const i = this._targets.findIndex(t => t.name === target.name);
     if (i < 0) throw new Error(`The Makefile has no target named "${target.name}"`);
+    checkDescription(target);
     this._targets.splice(i, 1, target);
   }
 
@@ -110,19 +152,29 @@ export class MakeModel {
       out.push('', '# Evaluated once per run, so every recipe sees the same value.');
       for (const v of once) out.push(`${v.name} := $(${v.name})`);
     }
-    out.push('export ' + this._variables.map(v => v.name).join(' '));
-    out.push('', 'SHELL := /bin/bash', '.SHELLFLAGS := -eu -o pipefail -c', '.DEFAULT_GOAL := help');
+    for (const [expression, comment] of this._assertions) {
+      out.push('', `# ${comment}`, expression);
+    }
     for (const [name, body, comment] of this._functions) {
       out.push('', `# ${comment}`, `${name} = ${body}`);
     }
     const all = [...this._targets, this.helpTarget()];
-    out.push('', `.PHONY: ${all.map(t => t.name).join(' ')}`);
+    const names = all.map(t => t.name).join(' ');
+    out.push('', `.PHONY: ${names}`);
+    // Only these targets use bash with strict flags: an including Makefile keeps its own SHELL.
+    out.push(`${names}: SHELL := /bin/bash`, `${names}: .SHELLFLAGS := -eu -o pipefail -c`);
+    if (this.standalone) out.push(`.DEFAULT_GOAL := ${this.helpTargetName}`);
     for (const t of all) {
       out.push('');
       const prereqs = (t.prerequisites ?? []).map(p => { checkTargetName(p); return p; });
-      out.push(`${t.name}:${prereqs.length ? ' ' + prereqs.join(' ') : ''} ## ${t.description}`);
+      const after = (t.runsAfter ?? []).map(p => { checkTargetName(p); return p; });
+      const orderOnly = after.length ? ` | $(filter ${after.join(' ')},$(MAKECMDGOALS))` : '';
+      out.push(`${t.name}:${prereqs.length ? ' ' + prereqs.join(' ') : ''}${orderOnly} ## ${t.description}`);
       for (const line of t.recipe ?? []) {
-        line.split(' \\\n').forEach(part => noControlCharacters(`recipe of ${t.name}`, part));
+        line.split(' \\\n').forEach(part => {
+          noControlCharacters(`recipe of ${t.name}`, part);
+          if (part.endsWith('\\')) throw new Error(`A recipe line of ${t.name} ends with a backslash, which would join it to the next line: ${JSON.stringify(part)}`);
+        });
         out.push('\t' + line.replace(/ \\\n/g, ' \\\n\t'));
       }
     }
@@ -135,7 +187,7 @@ export class MakeModel {
     const vw = Math.max(...this._variables.map(v => v.name.length));
     const line = (s: string) => `@echo ${shellQuote(s)}`;
     return {
-      name: 'help',
+      name: this.helpTargetName,
       description: 'List the targets and variables',
       recipe: [
         line('Targets:'),
@@ -145,6 +197,13 @@ export class MakeModel {
         ...this._variables.map(v => `@echo ${shellQuote(`  ${v.name.padEnd(vw)}  ${v.description}`)}" [$(${v.name})]"`),
       ],
     };
+  }
+}
+
+function checkDescription(target: MakeTarget): void {
+  noControlCharacters(`description of ${target.name}`, target.description);
+  if (target.description.includes('\\')) {
+    throw invalid(`description of ${target.name}`, target.description, 'must not contain backslashes (a trailing one would swallow the next line)');
   }
 }
 

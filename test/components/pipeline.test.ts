@@ -9,7 +9,7 @@ const SEED_TARGETS = ['setup-buildx', 'build-multiarch', 'build-complete', 'buil
 /** target name → prerequisites, from the rendered Makefile. */
 function rules(makefile: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const m of makefile.matchAll(/^([a-z0-9][a-z0-9_.-]*):([^=\n#]*?)(?: ## .*)?$/gm)) {
+  for (const m of makefile.matchAll(/^([a-z0-9][a-z0-9_.-]*):([^=\n#|]*?)(?: \|[^#\n]*)?(?: ## .*)?$/gm)) {
     out.set(m[1], m[2].trim().split(/\s+/).filter(x => x));
   }
   return out;
@@ -84,7 +84,7 @@ describe('MultiArchPipeline Makefile', () => {
 
   test('bake is always called with -f; only build-multiarch pushes, and only when PUSH=true', () => {
     const makefile = synth(nephoranProject()).Makefile;
-    expect(makefile).toMatch(/^BAKE = docker buildx bake .* -f docker-bake\.hcl \$\(BAKE_FLAGS\)$/m);
+    expect(makefile).toMatch(/^BAKE = REGISTRY="\$\(REGISTRY\)" VERSION="\$\(VERSION\)" .* docker buildx bake .* -f docker-bake\.hcl \$\(BAKE_FLAGS\)$/m);
     const invocations = makefile.split('\n').filter(l => /docker buildx bake/.test(l) && !/@echo/.test(l));
     expect(invocations).toHaveLength(1);
     expect(invocations[0]).toMatch(/^BAKE = /);
@@ -99,8 +99,11 @@ describe('MultiArchPipeline Makefile', () => {
       for (const p of r.get(t) ?? []) if (!seen.has(p)) { seen.add(p); closure(p, seen); }
       return seen;
     };
+    const makefile = synth(nephoranProject()).Makefile;
     for (const t of ['build-verify', 'build-vulnerability-scan', 'ci-security', 'ci-sign', 'build-sign', 'build-sbom']) {
       expect([...closure(t)].filter(p => building.has(p))).toEqual([]);
+      // and no recipe on the way calls bake
+      for (const x of [t, ...closure(t)]) expect(recipe(makefile, x)).not.toContain('$(BAKE)');
     }
   });
 
@@ -221,5 +224,22 @@ describe('MultiArchPipeline and the files of removed services', () => {
     expect(files['docker-bake.hcl']).not.toContain('drop');
     expect(files.Makefile).not.toContain('build-drop');
     expect(fs.existsSync(path.join(first.outdir, 'cmd/keep/Dockerfile'))).toBe(true);
+  });
+});
+
+describe('MultiArchPipeline guards', () => {
+  test.each(['verify', 'sign', 'sbom', 'complete', 'vulnerability-scan', 'multiarch', 'default', 'docker-metadata-action'])('service name %s is reserved', name => {
+    expect(() => new GoService(newProject(), name)).toThrow(new RegExp(`Invalid service name "${name}": it is reserved`));
+  });
+
+  test('per-service platforms given as strings are normalized at construction', () => {
+    const svc = new GoService(newProject(), 'svc', { platforms: ['linux/arm64' as any] });
+    expect(svc.platforms).toEqual([Platform.LINUX_ARM64]);
+    expect(() => new GoService(newProject(), 'svc', { platforms: ['linux/sparc' as any] })).toThrow(/Unknown platform "linux\/sparc"/);
+  });
+
+  test('cgo with a static runtime is refused', () => {
+    expect(() => new GoService(newProject(), 'svc', { cgo: true, runtimeImage: 'gcr.io/distroless/static-debian12:nonroot' }))
+      .toThrow(/static image without a C library/);
   });
 });

@@ -1,4 +1,4 @@
-import { PythonService } from '../../src';
+import { GoService, PythonService } from '../../src';
 import { lintDockerfile, nephoranProject, newProject, parseDockerfile, synth } from '../helpers';
 
 describe('PythonService Dockerfile', () => {
@@ -72,7 +72,17 @@ describe('PythonService Dockerfile', () => {
     [{ pythonVersion: 'three' }, /Invalid pythonVersion "three"/],
     [{ port: 0 }, /Invalid port 0/],
     [{ description: 'say "hi"' }, /Invalid description .*double quotes/],
+    [{ requirementsFile: '--link' }, /Invalid requirementsFile "--link": must not start a path segment with "-"/],
+    [{ pipInstallArgs: ['--index-url=https://user:s3cret@pypi.example.com/simple'] }, /carries credentials in a URL/],
   ])('rejects %j', (options, error) => {
     expect(() => new PythonService(newProject(), 'api', options as any)).toThrow(error);
+  });
+});
+
+describe('PythonService and other files', () => {
+  test('a Dockerfile path that another service uses is refused with the options to change', () => {
+    const project = newProject();
+    new GoService(project, 'a', { sharedDockerfile: true });
+    expect(() => new PythonService(project, 'api')).toThrow('Another file already uses Dockerfile: give this service another "dockerfilePath" (GoService) or "directory" (PythonService)');
   });
 });

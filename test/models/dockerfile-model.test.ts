@@ -128,6 +128,27 @@ describe('DockerfileModel refuses what broke real builds', () => {
     expect(() => stage.addInstruction('ENV', 'A=1\nUSER 0')).toThrow(/newlines/);
   });
 
+  test('a trailing backslash cannot join the next instruction', () => {
+    const stage = builder().tryFindStage('builder')!;
+    expect(() => stage.addRun({ commands: ['echo done \\'] })).toThrow(/must not end a line with a backslash/);
+    expect(() => stage.addInstruction('LABEL', 'a="b" \\')).toThrow(/must not end a line with a backslash/);
+  });
+
+  test('ONBUILD is not offered, and ENV cannot pin the platform', () => {
+    const stage = builder().tryFindStage('builder')!;
+    expect(() => stage.addInstruction('ONBUILD', 'RUN go mod tidy')).toThrow(/Invalid Dockerfile keyword "ONBUILD"/);
+    expect(() => stage.addEnv({ TARGETARCH: 'amd64' })).toThrow(/ENV TARGETARCH .* pins a platform/);
+    expect(() => stage.addInstruction('ENV', 'GOARCH=amd64')).toThrow(/ENV GOARCH .* pins a platform/);
+  });
+
+  test('ARG defaults with spaces are quoted and accepted; credential names match whole words only', () => {
+    const stage = builder().tryFindStage('builder')!;
+    stage.addArg('GREETING', 'hello world');
+    expect(stage.instructions.at(-1)!.value).toBe('GREETING="hello world"');
+    expect(() => stage.addEnv({ TOKENIZERS_PARALLELISM: 'false' })).not.toThrow();
+    expect(() => stage.addArg('NPM_TOKEN')).toThrow(/looks like a credential/);
+  });
+
   test('escape hatch removes instructions', () => {
     const stage = builder().tryFindStage('builder')!;
     stage.addRun({ commands: ['echo one'] });

@@ -6,6 +6,8 @@
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { Project } from 'projen';
 import { GoService, MultiArchPipeline, Platform } from '../../src';
 import { acmeProject, bakePrint, hasBuildx, lintDockerfile, makeDryRun, nephoranProject, newProject, parseDockerfile, parseHcl, synth, synthToDisk } from '../helpers';
@@ -106,19 +108,51 @@ describe.each(consumers)('$name', consumer => {
       expect(targets).toEqual(expect.arrayContaining(['setup-buildx', 'build-multiarch', 'build-complete', 'build-verify', 'build-vulnerability-scan', 'ci-setup', 'ci-build', 'ci-push', 'ci-security', 'ci-sign']));
     });
 
-    test.each(targets)('make -n %s succeeds', target => {
+    test.each(targets)('make -n %s succeeds and its commands are valid bash', target => {
       const r = makeDryRun(dir, makefile, target);
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
+      const syntax = spawnSync('bash', ['-n'], { input: r.stdout, encoding: 'utf8' });
+      expect(syntax.stderr).toBe('');
+      expect(syntax.status).toBe(0);
+    });
+
+    test('PUSH must be true or false', () => {
+      const r = makeDryRun(dir, makefile, 'build-multiarch', ['PUSH=yes']);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain('PUSH must be true or false, not "yes"');
+    });
+
+    test('make -j runs build-verify after the build requested with it, never before', () => {
+      // GIVEN a fake docker that records when bake starts and ends and when images are inspected
+      const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-docker-'));
+      const log = path.join(bin, 'calls.log');
+      fs.writeFileSync(path.join(bin, 'docker'), [
+        '#!/bin/bash',
+        `case "$2" in bake) echo "bake start" >> ${log}; sleep 1; echo "bake end" >> ${log} ;;`,
+        `  imagetools) echo "inspect" >> ${log}; echo "linux/amd64 linux/arm64 " ;;`,
+        '  *) ;; esac',
+      ].join('\n'), { mode: 0o755 });
+      // WHEN both goals run in parallel
+      const r = spawnSync('make', ['-j4', '-f', makefile, 'build-multiarch', 'build-verify', 'BUILDX_DRIVER=docker', 'PLATFORMS=linux/amd64'],
+        { cwd: dir, encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+      // THEN every inspection happens after the build ended
+      expect(r.status).toBe(0);
+      const calls = fs.readFileSync(log, 'utf8').trim().split('\n');
+      expect(calls.slice(0, 2)).toEqual(['bake start', 'bake end']);
+      expect(calls.slice(2).every(c => c === 'inspect')).toBe(true);
+      fs.rmSync(bin, { recursive: true, force: true });
     });
 
     test('PUSH=true adds --push to the one bake call of build-multiarch; the default does not push', () => {
       const pushed = makeDryRun(dir, makefile, 'build-multiarch', ['PUSH=true', 'BUILDX_DRIVER=docker']).stdout;
       const bakeLines = pushed.split('\n').filter(l => l.includes('buildx bake'));
       expect(bakeLines).toHaveLength(1);
-      expect(bakeLines[0].split(/\s+/)).toEqual(['docker', 'buildx', 'bake', '--builder', 'default', '-f', 'docker-bake.hcl', '--push', 'default']);
+      const argv = (line: string) => line.slice(line.indexOf('docker buildx bake')).split(/\s+/);
+      expect(argv(bakeLines[0])).toEqual(['docker', 'buildx', 'bake', '--builder', 'default', '-f', 'docker-bake.hcl', '--push', 'default']);
+      expect(bakeLines[0]).toMatch(/^REGISTRY="[^"]+" VERSION="[^"]+" PLATFORMS="[^"]+" CACHE_REGISTRY="[^"]*" BUILD_DATE="\d{4}-[^"]+" VCS_REF="[^"]+" docker/);
       const local = makeDryRun(dir, makefile, 'build-multiarch', ['BAKE_FLAGS=--no-cache']).stdout.split('\n').filter(l => l.includes('buildx bake'));
-      expect(local.map(l => l.split(/\s+/))).toEqual([['docker', 'buildx', 'bake', '--builder', 'multiarch', '-f', 'docker-bake.hcl', '--no-cache', 'default']]);
+      expect(local.map(argv)).toEqual([['docker', 'buildx', 'bake', '--builder', 'multiarch', '-f', 'docker-bake.hcl', '--no-cache', 'default']]);
     });
 
     test('one make invocation of the CI security targets runs no build', () => {
@@ -128,9 +162,10 @@ describe.each(consumers)('$name', consumer => {
     });
 
     test('help lists every target and variable', () => {
-      const r = spawnSync('make', ['-f', makefile, 'help', 'REGISTRY=example.com/x'], { cwd: dir, encoding: 'utf8' });
+      const help = makefile === 'Makefile' ? 'help' : 'multiarch-help';
+      const r = spawnSync('make', ['-f', makefile, help, 'REGISTRY=example.com/x'], { cwd: dir, encoding: 'utf8' });
       expect(r.status).toBe(0);
-      for (const t of targets.filter(x => x !== 'help')) expect(r.stdout).toMatch(new RegExp(`^  ${t} +\\S`, 'm'));
+      for (const t of targets.filter(x => x !== help)) expect(r.stdout).toMatch(new RegExp(`^  ${t} +\\S`, 'm'));
       expect(r.stdout).toMatch(/^  REGISTRY +registry\/namespace to push to \[example\.com\/x\]$/m);
       expect(r.stdout).toMatch(/^  PLATFORMS +comma-separated target platforms \[linux\/amd64,linux\/arm64\]$/m);
     });
@@ -140,6 +175,30 @@ describe.each(consumers)('$name', consumer => {
       expect(r.status).not.toBe(0);
       expect(r.stderr).toContain('BUILDX_DRIVER must be docker, docker-container, kubernetes or remote, not "podman"');
     });
+  });
+});
+
+describe('a generated .mk included from a Makefile the user owns', () => {
+  test('leaves the user\'s default goal, shell and help alone', () => {
+    // GIVEN acme's multiarch.mk and a user Makefile with its own first target, help and sh recipes
+    const project = acmeProject();
+    synthToDisk(project);
+    const dir = project.outdir;
+    fs.writeFileSync(path.join(dir, 'Makefile'), [
+      'all:', '\t@echo "user all: $$0"', 'help:', '\t@echo "user help"', 'include multiarch.mk', '',
+    ].join('\n'));
+    // WHEN make runs with no goal, the user's help, and the included help
+    const all = spawnSync('make', [], { cwd: dir, encoding: 'utf8' });
+    const help = spawnSync('make', ['help'], { cwd: dir, encoding: 'utf8' });
+    const included = spawnSync('make', ['multiarch-help'], { cwd: dir, encoding: 'utf8' });
+    const dry = spawnSync('make', ['-n', 'build-multiarch'], { cwd: dir, encoding: 'utf8' });
+    // THEN the user's targets keep /bin/sh and their meaning; the included ones still work
+    expect(all.stdout.trim()).toBe('user all: /bin/sh');
+    expect(help.stdout.trim()).toBe('user help');
+    expect(included.status).toBe(0);
+    expect(included.stdout).toContain('build-multiarch');
+    expect(dry.status).toBe(0);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
 
