@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# End-to-end tier (npm run test:e2e): the example consumer repo, synthesized from the packed
-# library, built for linux/amd64 and linux/arm64 by its generated Makefile in the local lab, then
-# checked independently (scripts/e2e-check.js). Starts the lab if needed; leaves it running unless
+# End-to-end tier (npm run test:e2e): the example consumer repos (examples/nephoran, shaped like
+# the seed, and examples/storefront, shaped unlike it, with the generated multiarch.mk included
+# from its own Makefile), synthesized from the packed library, built for linux/amd64 and
+# linux/arm64 in the local lab, then checked independently (scripts/e2e-check.js, examples/*/e2e.json). Starts the lab if needed; leaves it running unless
 # E2E_LAB_DOWN=1.
 set -euo pipefail
 
@@ -17,32 +18,43 @@ bash "$ROOT/scripts/lab.sh" up
 eval "$(bash "$ROOT/scripts/lab.sh" env)"
 [ "${E2E_LAB_DOWN:-0}" = 1 ] && trap 'bash "$ROOT/scripts/lab.sh" down' EXIT
 
-step "pack the library, install it into examples/nephoran, synthesize"
-bash "$ROOT/scripts/example.sh" synth
+EXAMPLES=(nephoran storefront)
+for name in "${EXAMPLES[@]}"; do
+  step "pack the library, install it into examples/$name, synthesize"
+  bash "$ROOT/scripts/example.sh" synth "$name"
+done
 
 if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
-  step "the example's committed generated files match what the library generates now"
-  git -C "$ROOT" add -N "$EXAMPLE" >/dev/null 2>&1 || true
-  git -C "$ROOT" diff --exit-code --stat -- "$EXAMPLE" || { echo "examples/nephoran is stale: run 'npm run example' and commit it" >&2; exit 1; }
+  step "the examples' committed generated files match what the library generates now"
+  git -C "$ROOT" add -N "$ROOT/examples" >/dev/null 2>&1 || true
+  git -C "$ROOT" diff --exit-code --stat -- "$ROOT/examples" || { echo "examples/ is stale: run 'npm run example' for each example and commit" >&2; exit 1; }
 fi
 
 VERSION=e2e-$(date -u +%Y%m%d%H%M%S)
-REGISTRY=127.0.0.1:5000/e2e
 # --no-cache: every step runs, so the log shows where each compile and install ran and how long
 # it took (cache mounts stay warm, so this costs little).
-MAKE_VARS=(BUILDX_DRIVER=docker REGISTRY="$REGISTRY" VERSION="$VERSION" CACHE_REGISTRY=127.0.0.1:5000/e2e-cache BAKE_FLAGS=--no-cache)
+vars() { echo "BUILDX_DRIVER=docker REGISTRY=127.0.0.1:5000/e2e-$1 VERSION=${2:-$VERSION} CACHE_REGISTRY=127.0.0.1:5000/e2e-cache-$1 BAKE_FLAGS=--no-cache"; }
 
-step "make setup-buildx build-multiarch build-verify PUSH=true ${MAKE_VARS[*]}"
-(cd "$EXAMPLE" && BUILDKIT_PROGRESS=plain make setup-buildx build-multiarch build-verify PUSH=true "${MAKE_VARS[@]}") 2>&1 | tee "$OUT/build.log"
+for name in "${EXAMPLES[@]}"; do
+  step "examples/$name: make setup-buildx build-multiarch build-verify PUSH=true $(vars "$name")"
+  # shellcheck disable=SC2046 # one word per variable
+  (cd "$ROOT/examples/$name" && BUILDKIT_PROGRESS=plain make setup-buildx build-multiarch build-verify PUSH=true $(vars "$name")) 2>&1 | tee "$OUT/build-$name.log"
+done
 
 step "build-verify fails for an image that lacks a platform"
-(cd "$EXAMPLE" && BUILDKIT_PROGRESS=plain make build-llm-processor PUSH=true PLATFORMS=linux/amd64 "${MAKE_VARS[@]/#VERSION=*/VERSION=$VERSION-amd64-only}") > "$OUT/amd64-only.log" 2>&1
-if (cd "$EXAMPLE" && make build-verify "${MAKE_VARS[@]/#VERSION=*/VERSION=$VERSION-amd64-only}") > "$OUT/verify-negative.log" 2>&1; then
+# shellcheck disable=SC2046
+(cd "$EXAMPLE" && BUILDKIT_PROGRESS=plain make build-llm-processor PUSH=true PLATFORMS=linux/amd64 $(vars nephoran "$VERSION-amd64-only")) > "$OUT/amd64-only.log" 2>&1
+# shellcheck disable=SC2046
+if (cd "$EXAMPLE" && make build-verify $(vars nephoran "$VERSION-amd64-only")) > "$OUT/verify-negative.log" 2>&1; then
   echo "FAIL build-verify passed for an amd64-only image" >&2; cat "$OUT/verify-negative.log" >&2; exit 1
 fi
 grep -q "lacks linux/arm64" "$OUT/verify-negative.log" || { echo "FAIL build-verify failed without naming the missing platform:" >&2; cat "$OUT/verify-negative.log" >&2; exit 1; }
-echo "ok   build-verify refused $REGISTRY/llm-processor:$VERSION-amd64-only: $(grep -o 'lacks linux/arm64.*' "$OUT/verify-negative.log" | head -1)"
+echo "ok   build-verify refused 127.0.0.1:5000/e2e-nephoran/llm-processor:$VERSION-amd64-only: $(grep -o 'lacks linux/arm64.*' "$OUT/verify-negative.log" | head -1)"
 
-step "independent checks of the pushed images"
-node "$ROOT/scripts/e2e-check.js" --registry "$REGISTRY" --version "$VERSION" --log "$OUT/build.log"
+status=0
+for name in "${EXAMPLES[@]}"; do
+  step "examples/$name: independent checks of the pushed images"
+  node "$ROOT/scripts/e2e-check.js" --spec "$ROOT/examples/$name/e2e.json" --registry "127.0.0.1:5000/e2e-$name" --version "$VERSION" --log "$OUT/build-$name.log" || status=1
+done
 step "done"
+exit "$status"

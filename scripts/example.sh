@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# The example consumer repo, examples/nephoran, driven as a user would drive it.
+# The example consumer repos under examples/, driven as a user would drive them.
 #
-#   scripts/example.sh synth   pack this library, install it into the example, run `npx projen`
-#                              there and list what it generated                (npm run example)
-#   scripts/example.sh build   build, push and verify the example's images for linux/amd64 and
-#                              linux/arm64 in the local lab with the generated Makefile
+#   scripts/example.sh synth [NAME]  pack this library, install it into examples/NAME (default:
+#                                    nephoran), run `npx projen` there, list what it generated
+#                                                                              (npm run example)
+#   scripts/example.sh build [NAME]  build, push and verify the example's images for linux/amd64
+#                                    and linux/arm64 in the local lab with its Makefile
 #                                                                              (npm run example:build)
 # Environment: VERSION (default: example-<time>), REGISTRY (default: the lab registry).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-EXAMPLE=$ROOT/examples/nephoran
+NAME=${2:-nephoran}
+EXAMPLE=$ROOT/examples/$NAME
+[ -f "$EXAMPLE/.projenrc.ts" ] || { echo "no example named $NAME under examples/" >&2; exit 2; }
 LAB=$ROOT/scripts/lab.sh
 
 log() { printf '\n== %s\n' "$*"; }
@@ -25,7 +28,7 @@ pack_library() {
 }
 
 install_example() {
-  log "installing the packed library into examples/nephoran"
+  log "installing the packed library into examples/$NAME"
   # --no-package-lock: the tarball changes on every pack. npm treats a file: tarball with an
   # unchanged version as up to date, so the installed copy is removed first.
   rm -rf "$EXAMPLE/node_modules/projen-multiarch"
@@ -33,7 +36,7 @@ install_example() {
 }
 
 synth_example() {
-  log "synthesizing examples/nephoran (npx projen)"
+  log "synthesizing examples/$NAME (npx projen)"
   # The first synthesis has no .projen/tasks.json yet to tell `npx projen` how to run .projenrc.ts.
   if [ -f "$EXAMPLE/.projen/tasks.json" ]; then
     (cd "$EXAMPLE" && npx projen)
@@ -48,7 +51,7 @@ build_example() {
   "$LAB" status >/dev/null || { echo "the lab is not up: run scripts/lab.sh up first" >&2; exit 1; }
   eval "$("$LAB" env)"
   local version=${VERSION:-example-$(date -u +%Y%m%d%H%M%S)}
-  local registry=${REGISTRY:-127.0.0.1:5000/nephoran}
+  local registry=${REGISTRY:-127.0.0.1:5000/$NAME}
   log "make setup-buildx build-multiarch build-verify (VERSION=$version REGISTRY=$registry)"
   (cd "$EXAMPLE" && make setup-buildx build-multiarch build-verify \
     BUILDX_DRIVER=docker PUSH=true REGISTRY="$registry" VERSION="$version" \
@@ -58,5 +61,5 @@ build_example() {
 case "${1:-}" in
   synth) pack_library; install_example; synth_example ;;
   build) build_example ;;
-  *) echo "usage: $0 synth|build" >&2; exit 2 ;;
+  *) echo "usage: $0 synth|build [example name]" >&2; exit 2 ;;
 esac

@@ -1,7 +1,7 @@
 import { Project } from 'projen';
 import { DockerfileFile, pipelineSyntax, ServiceBase, ServiceOptions } from './service';
 import { CacheSharing, DockerfileModel, Mount } from '../dockerfile';
-import { goPackage, imageReference, invalid, relativePath, shellWord, version } from '../validation';
+import { goPackage, imageReference, invalid, relativePath, serviceName, shellWord, version } from '../validation';
 
 /** Options of a Go service. */
 export interface GoServiceOptions extends ServiceOptions {
@@ -33,7 +33,7 @@ export interface GoServiceOptions extends ServiceOptions {
   readonly mainPackage?: string;
   /**
    * Where the Dockerfile is written, relative to the project root.
-   * @default - "cmd/<name>/Dockerfile" under the module root, or "Dockerfile" there with `sharedDockerfile`
+   * @default - next to the main package ("cmd/<name>/Dockerfile" under the module root by default), or "Dockerfile" in the module root with `sharedDockerfile`
    */
   readonly dockerfilePath?: string;
   /**
@@ -119,12 +119,14 @@ export class GoService extends ServiceBase {
     const moduleRoot = relativePath('moduleRoot', options.moduleRoot ?? '.');
     const shared = options.sharedDockerfile ?? false;
     const under = (p: string) => (moduleRoot === '.' ? p : `${moduleRoot}/${p}`);
-    const dockerfilePath = options.dockerfilePath ?? under(shared ? 'Dockerfile' : `cmd/${name}/Dockerfile`);
+    const mainPackage = goPackage('mainPackage', options.mainPackage ?? `./cmd/${serviceName(name)}`);
+    // next to the main package: cmd/<name>/Dockerfile by default
+    const dockerfilePath = options.dockerfilePath ?? under(shared || mainPackage === '.' ? 'Dockerfile' : `${mainPackage.slice(2)}/Dockerfile`);
     super(project, name, 'GoService', { ...options, context: moduleRoot, dockerfilePath });
 
     this.moduleRoot = moduleRoot;
     this.sharedDockerfile = shared;
-    this.mainPackage = goPackage('mainPackage', options.mainPackage ?? `./cmd/${name}`);
+    this.mainPackage = mainPackage;
     const goVersion = version('goVersion', options.goVersion ?? '1.24');
     this.cgo = options.cgo ?? false;
     this.upx = options.upx ?? false;

@@ -62,7 +62,8 @@ describe('GoService Dockerfile', () => {
       user: '10001:10001',
     });
     const out = synth(project);
-    const dockerfile = out['backend/cmd/svc/Dockerfile'];
+    // the Dockerfile sits next to its main package
+    const dockerfile = out['backend/cmd/server/Dockerfile'];
     expect(lintDockerfile(dockerfile)).toEqual([]);
     expect(dockerfile).toContain('go build -trimpath -tags "netgo,osusergo" -ldflags "-w -s -X example.com/svc/internal/build.Version=${VERSION} -X main.commit=abc" -o /out/svc ./cmd/server');
     expect(dockerfile).toContain('FROM --platform=$BUILDPLATFORM mirror.local/golang:1.23 AS builder');

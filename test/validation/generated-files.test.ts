@@ -34,7 +34,7 @@ const consumers: Consumer[] = [
     name: 'acme (module in backend/, overrides, own Makefile name)',
     create: acmeProject,
     makefile: 'multiarch.mk',
-    dockerfiles: ['backend/Dockerfile', 'backend/cmd/billing/Dockerfile', 'services/search/Dockerfile'],
+    dockerfiles: ['backend/Dockerfile', 'backend/cmd/billing-server/Dockerfile', 'services/search/Dockerfile'],
     services: { 'billing': BOTH, 'ledger': ['linux/amd64'], 'notifier': BOTH, 'search-api': BOTH },
   },
 ];

@@ -1,0 +1,5 @@
+//go:build netgo
+
+package main
+
+const netgo = true

@@ -1,0 +1,13 @@
+// Command orders is a storefront service.
+package main
+
+import (
+	"fmt"
+	"runtime"
+)
+
+var version = "dev"
+
+func main() {
+	fmt.Printf("orders version=%s platform=%s/%s\n", version, runtime.GOOS, runtime.GOARCH)
+}
