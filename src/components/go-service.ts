@@ -153,7 +153,7 @@ export class GoService extends ServiceBase {
       Object.assign(this.bakeTarget.args, {
         SERVICE: name,
         MAIN_PACKAGE: this.mainPackage,
-        UPX: String(this.upx),
+        COMPRESS_WITH_UPX: String(this.upx),
         EXTRA_LDFLAGS: this.ldflags.join(' '),
         BUILD_TAGS: this.buildTags.join(','),
         DESCRIPTION: this.description ?? '',
@@ -217,7 +217,8 @@ export class GoService extends ServiceBase {
     builder.addArgs(['BUILDPLATFORM', 'TARGETPLATFORM', 'TARGETOS', 'TARGETARCH', 'TARGETVARIANT']);
     if (sharedArgs) {
       builder.addArgs(['SERVICE', 'MAIN_PACKAGE', 'EXTRA_LDFLAGS', 'BUILD_TAGS']);
-      builder.addArg('UPX', 'false');
+      // not "UPX": upx reads its own options from an environment variable of that name
+      builder.addArg('COMPRESS_WITH_UPX', 'false');
     }
     builder.addWorkdir('/src');
     if (sharedArgs) {
@@ -247,7 +248,7 @@ export class GoService extends ServiceBase {
       ],
     });
     if (spec.upx !== 'never') {
-      const enabled = spec.upx === 'arg' ? '[ "${UPX}" = "true" ] && ' : '';
+      const enabled = spec.upx === 'arg' ? '[ "${COMPRESS_WITH_UPX}" = "true" ] && ' : '';
       builder.addRun({
         comment: 'UPX on linux/amd64 only: it is known to produce arm64 binaries that crash.',
         mounts: [Mount.cache({ target: '/var/cache/apt', sharing: CacheSharing.LOCKED }), Mount.cache({ target: '/var/lib/apt/lists', sharing: CacheSharing.LOCKED })],

@@ -100,12 +100,12 @@ describe('GoService Dockerfile', () => {
     const project = newProject();
     new GoService(project, 'a', { sharedDockerfile: true, upx: true, ldflags: ['-X', 'main.x=1'] });
     const b = new GoService(project, 'b', { sharedDockerfile: true, mainPackage: './services/b' });
-    expect(b.bakeTarget.args).toMatchObject({ SERVICE: 'b', MAIN_PACKAGE: './services/b', UPX: 'false', EXTRA_LDFLAGS: '' });
+    expect(b.bakeTarget.args).toMatchObject({ SERVICE: 'b', MAIN_PACKAGE: './services/b', COMPRESS_WITH_UPX: 'false', EXTRA_LDFLAGS: '' });
     const out = synth(project);
     expect(out['cmd/a/Dockerfile']).toBeUndefined();
     expect(lintDockerfile(out.Dockerfile)).toEqual([]);
     expect(out.Dockerfile).toContain('-o /out/service ${MAIN_PACKAGE}');
-    expect(out.Dockerfile).toContain('if [ "${UPX}" = "true" ] && [ "${TARGETARCH}" = "amd64" ]');
+    expect(out.Dockerfile).toContain('if [ "${COMPRESS_WITH_UPX}" = "true" ] && [ "${TARGETARCH}" = "amd64" ]');
   });
 });
 
