@@ -67,7 +67,9 @@ for (const svc of SERVICES) {
     return platforms.join(', ');
   });
 
-  const configs = JSON.parse(docker('buildx', 'imagetools', 'inspect', ref, '--format', '{{json .Image}}'));
+  // an index with several platforms gives a map platform -> config; with one, the config itself
+  const image = JSON.parse(docker('buildx', 'imagetools', 'inspect', ref, '--format', '{{json .Image}}'));
+  const configs = image.architecture ? { [`${image.os}/${image.architecture}${image.variant ? '/' + image.variant : ''}`]: image } : image;
   for (const p of PLATFORMS) {
     const config = configs[p.platform];
     check(`${svc.name} ${p.platform}: config architecture, numeric non-root user ${svc.user}, labels`, () => {
