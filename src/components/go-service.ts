@@ -1,5 +1,5 @@
 import { Project } from 'projen';
-import { DockerfileFile, pipelineSyntax, ServiceBase, ServiceOptions } from './service';
+import { DockerfileFile, pipelineSyntax, resolveService, ServiceBase, ServiceOptions } from './service';
 import { CacheSharing, DockerfileModel, Mount } from '../dockerfile';
 import { goPackage, imageReference, invalid, relativePath, serviceName, shellWord, version } from '../validation';
 
@@ -116,35 +116,22 @@ export class GoService extends ServiceBase {
   private readonly buildTags: string[];
 
   constructor(project: Project, name: string, options: GoServiceOptions = {}) {
-    const moduleRoot = relativePath('moduleRoot', options.moduleRoot ?? '.');
-    const shared = options.sharedDockerfile ?? false;
-    const under = (p: string) => (moduleRoot === '.' ? p : `${moduleRoot}/${p}`);
-    const mainPackage = goPackage('mainPackage', options.mainPackage ?? `./cmd/${serviceName(name)}`);
-    // next to the main package: cmd/<name>/Dockerfile by default
-    const dockerfilePath = options.dockerfilePath ?? under(shared || mainPackage === '.' ? 'Dockerfile' : `${mainPackage.slice(2)}/Dockerfile`);
-    super(project, name, 'GoService', { ...options, context: moduleRoot, dockerfilePath });
+    const go = resolveGo(project, name, options);
+    super(project, go.service);
+    this.moduleRoot = go.moduleRoot;
+    this.sharedDockerfile = go.shared;
+    this.mainPackage = go.mainPackage;
+    this.cgo = go.cgo;
+    this.upx = go.upx;
+    this.builderImage = go.builderImage;
+    this.runtimeImage = go.runtimeImage;
+    this.runtimeHasShell = go.runtimeHasShell;
+    this.versionVariable = go.versionVariable;
+    this.ldflags = go.ldflags;
+    this.buildTags = go.buildTags;
+    const shared = go.shared;
 
-    this.moduleRoot = moduleRoot;
-    this.sharedDockerfile = shared;
-    this.mainPackage = mainPackage;
-    const goVersion = version('goVersion', options.goVersion ?? '1.24');
-    this.cgo = options.cgo ?? false;
-    this.upx = options.upx ?? false;
-    this.builderImage = imageReference('builderImage', options.builderImage ?? `golang:${goVersion}-bookworm`);
-    this.runtimeImage = imageReference('runtimeImage', options.runtimeImage ??
-      (this.cgo ? 'gcr.io/distroless/base-debian12:nonroot' : 'gcr.io/distroless/static-debian12:nonroot'));
-    if (this.cgo && /distroless\/static|chainguard\/static|^scratch$/.test(this.runtimeImage)) {
-      throw invalid('runtimeImage', this.runtimeImage, 'is a static image without a C library, and a cgo binary links against glibc: use a runtime with libc, such as "gcr.io/distroless/base-debian12:nonroot", or set cgo: false');
-    }
-    this.runtimeHasShell = options.runtimeHasShell ?? false;
-    this.versionVariable = options.versionVariable ?? 'main.version';
-    if (!/^[A-Za-z0-9_./-]+\.[A-Za-z_][A-Za-z0-9_]*$/.test(this.versionVariable)) {
-      throw invalid('versionVariable', this.versionVariable, 'must be "<package path>.<variable>", e.g. "main.version" or "github.com/org/app/internal/build.Version"');
-    }
-    this.ldflags = (options.ldflags ?? []).map(f => shellWord('ldflags', f));
-    this.buildTags = (options.buildTags ?? []).map(t => shellWord('buildTags', t, /^[A-Za-z0-9_.]+$/));
-
-    this.dockerignore.requirePath(moduleRoot === '.' ? 'go.mod' : 'go.mod', `${this.dockerfilePath}`);
+    this.dockerignore.requirePath('go.mod', this.dockerfilePath);
     this.dockerignore.requirePath(this.mainPackage.replace(/^\.\//, ''), `${this.dockerfilePath} (main package of ${name})`);
 
     const syntax = () => pipelineSyntax(project);
@@ -176,19 +163,9 @@ export class GoService extends ServiceBase {
   private joinShared(project: Project, syntax: () => string): DockerfileModel {
     const byPath = SHARED.get(project) ?? new Map<string, SharedGoDockerfile>();
     SHARED.set(project, byPath);
+    // compatibility with the owner was checked by resolveGo
     const existing = byPath.get(this.dockerfilePath);
-    if (existing) {
-      const o = existing.owner;
-      for (const key of ['builderImage', 'runtimeImage', 'cgo', 'user', 'versionVariable', 'moduleRoot'] as const) {
-        if (o[key] !== this[key]) {
-          throw new Error(`GoService "${this.name}" shares ${this.dockerfilePath} with "${o.name}" but its ${key} is ${JSON.stringify(this[key])} instead of ${JSON.stringify(o[key])}: services sharing a Dockerfile must agree on ${key}`);
-        }
-      }
-      if ((o.port === undefined) !== (this.port === undefined)) {
-        throw new Error(`GoService "${this.name}" shares ${this.dockerfilePath} with "${o.name}", but only one of them sets "port": services sharing a Dockerfile must all set a port (EXPOSE \${PORT}) or none`);
-      }
-      return existing.model;
-    }
+    if (existing) return existing.model;
     const model = this.render({
       binary: 'service',
       mainPackage: '${MAIN_PACKAGE}',
@@ -274,6 +251,56 @@ export class GoService extends ServiceBase {
     runtime.addEntrypoint([binPath]);
     return model;
   }
+}
+
+/** Every GoService option, validated before anything is created (see resolveService). */
+function resolveGo(project: Project, name: string, options: GoServiceOptions) {
+  const moduleRoot = relativePath('moduleRoot', options.moduleRoot ?? '.');
+  const shared = options.sharedDockerfile ?? false;
+  const under = (p: string) => (moduleRoot === '.' ? p : `${moduleRoot}/${p}`);
+  const mainPackage = goPackage('mainPackage', options.mainPackage ?? `./cmd/${serviceName(name)}`);
+  // next to the main package: cmd/<name>/Dockerfile by default
+  const dockerfilePath = options.dockerfilePath ?? under(shared || mainPackage === '.' ? 'Dockerfile' : `${mainPackage.slice(2)}/Dockerfile`);
+  const service = resolveService(project, name, 'GoService', { ...options, context: moduleRoot, dockerfilePath }, shared);
+  const goVersion = version('goVersion', options.goVersion ?? '1.24');
+  const cgo = options.cgo ?? false;
+  const builderImage = imageReference('builderImage', options.builderImage ?? `golang:${goVersion}-bookworm`);
+  const runtimeImage = imageReference('runtimeImage', options.runtimeImage ??
+    (cgo ? 'gcr.io/distroless/base-debian12:nonroot' : 'gcr.io/distroless/static-debian12:nonroot'));
+  if (cgo && /distroless\/static|chainguard\/static|^scratch$/.test(runtimeImage)) {
+    throw invalid('runtimeImage', runtimeImage, 'is a static image without a C library, and a cgo binary links against glibc: use a runtime with libc, such as "gcr.io/distroless/base-debian12:nonroot", or set cgo: false');
+  }
+  const versionVariable = options.versionVariable ?? 'main.version';
+  if (!/^[A-Za-z0-9_./-]+\.[A-Za-z_][A-Za-z0-9_]*$/.test(versionVariable)) {
+    throw invalid('versionVariable', versionVariable, 'must be "<package path>.<variable>", e.g. "main.version" or "github.com/org/app/internal/build.Version"');
+  }
+  const go = {
+    service,
+    moduleRoot,
+    shared,
+    mainPackage,
+    cgo,
+    builderImage,
+    runtimeImage,
+    versionVariable,
+    upx: options.upx ?? false,
+    runtimeHasShell: options.runtimeHasShell ?? false,
+    user: service.user,
+    ldflags: (options.ldflags ?? []).map(f => shellWord('ldflags', f)),
+    buildTags: (options.buildTags ?? []).map(t => shellWord('buildTags', t, /^[A-Za-z0-9_.]+$/)),
+  };
+  const owner = shared ? SHARED.get(project)?.get(service.dockerfilePath)?.owner : undefined;
+  if (owner) {
+    for (const key of ['builderImage', 'runtimeImage', 'cgo', 'user', 'versionVariable', 'moduleRoot'] as const) {
+      if (owner[key] !== go[key]) {
+        throw new Error(`GoService "${name}" shares ${service.dockerfilePath} with "${owner.name}" but its ${key} is ${JSON.stringify(go[key])} instead of ${JSON.stringify(owner[key])}: services sharing a Dockerfile must agree on ${key}`);
+      }
+    }
+    if ((owner.port === undefined) !== (service.port === undefined)) {
+      throw new Error(`GoService "${name}" shares ${service.dockerfilePath} with "${owner.name}", but only one of them sets "port": services sharing a Dockerfile must all set a port (EXPOSE \${PORT}) or none`);
+    }
+  }
+  return go;
 }
 
 interface GoDockerfileSpec {

@@ -1,5 +1,5 @@
 import { Project } from 'projen';
-import { DockerfileFile, pipelineSyntax, ServiceBase, ServiceOptions } from './service';
+import { DockerfileFile, pipelineSyntax, resolveService, ServiceBase, ServiceOptions } from './service';
 import { DockerfileModel, Mount } from '../dockerfile';
 import { imageReference, invalid, noControlCharacters, relativePath, shellWord, version } from '../validation';
 
@@ -61,28 +61,12 @@ export class PythonService extends ServiceBase {
   public readonly requirementsFile: string;
 
   constructor(project: Project, name: string, options: PythonServiceOptions = {}) {
-    const directory = relativePath('directory', options.directory ?? '.');
-    super(project, name, 'PythonService', {
-      ...options,
-      context: directory,
-      dockerfilePath: directory === '.' ? 'Dockerfile' : `${directory}/Dockerfile`,
-    });
-    this.directory = directory;
-    const pythonVersion = version('pythonVersion', options.pythonVersion ?? '3.12');
-    this.baseImage = imageReference('baseImage', options.baseImage ?? `python:${pythonVersion}-slim`);
-    this.requirementsFile = relativePath('requirementsFile', options.requirementsFile ?? 'requirements.txt');
-    const localPackages = (options.localPackages ?? []).map(p => relativePath('localPackages', p));
-    const pipArgs = (options.pipInstallArgs ?? []).map(a => shellWord('pipInstallArgs', a));
-    const withCredentials = pipArgs.find(a => /:\/\/[^/@]+@/.test(a));
-    if (withCredentials) {
-      throw invalid('pipInstallArgs', withCredentials, 'carries credentials in a URL, which would be stored in the Dockerfile and the image history. Use a secret mount (service.dockerfile escape hatch, Mount.secret) with pip\'s netrc or keyring support instead');
-    }
-    if (pipArgs.includes('--no-cache-dir')) {
-      throw invalid('pipInstallArgs', '--no-cache-dir', 'pip\'s cache is a BuildKit cache mount that never reaches the image; "--no-cache-dir" only makes rebuilds slower. Remove it');
-    }
-    const command = options.command ?? ['python', 'main.py'];
-    if (command.length === 0) throw invalid('command', command, 'must be a non-empty list, e.g. ["python", "main.py"] or ["gunicorn", "api:app"]');
-    command.forEach(c => noControlCharacters('command', c));
+    const py = resolvePython(project, name, options);
+    super(project, py.service);
+    this.directory = py.directory;
+    this.baseImage = py.baseImage;
+    this.requirementsFile = py.requirementsFile;
+    const { localPackages, pipArgs, command } = py;
 
     this.dockerignore.addPatterns('**/__pycache__', '**/*.py[cod]', '.venv', 'venv', '.pytest_cache', '.mypy_cache', '.ruff_cache', '.tox', '**/*.egg-info');
     this.dockerignore.requirePath(this.requirementsFile, this.dockerfilePath);
@@ -130,4 +114,35 @@ export class PythonService extends ServiceBase {
     this.dockerfile = model;
     new DockerfileFile(project, this.dockerfilePath, model, () => pipelineSyntax(project));
   }
+}
+
+/** Every PythonService option, validated before anything is created (see resolveService). */
+function resolvePython(project: Project, name: string, options: PythonServiceOptions) {
+  const directory = relativePath('directory', options.directory ?? '.');
+  const service = resolveService(project, name, 'PythonService', {
+    ...options,
+    context: directory,
+    dockerfilePath: directory === '.' ? 'Dockerfile' : `${directory}/Dockerfile`,
+  });
+  const pythonVersion = version('pythonVersion', options.pythonVersion ?? '3.12');
+  const pipArgs = (options.pipInstallArgs ?? []).map(a => shellWord('pipInstallArgs', a));
+  const withCredentials = pipArgs.find(a => /:\/\/[^/@]+@/.test(a));
+  if (withCredentials) {
+    throw invalid('pipInstallArgs', withCredentials, 'carries credentials in a URL, which would be stored in the Dockerfile and the image history. Use a secret mount (service.dockerfile escape hatch, Mount.secret) with pip\'s netrc or keyring support instead');
+  }
+  if (pipArgs.includes('--no-cache-dir')) {
+    throw invalid('pipInstallArgs', '--no-cache-dir', 'pip\'s cache is a BuildKit cache mount that never reaches the image; "--no-cache-dir" only makes rebuilds slower. Remove it');
+  }
+  const command = options.command ?? ['python', 'main.py'];
+  if (command.length === 0) throw invalid('command', command, 'must be a non-empty list, e.g. ["python", "main.py"] or ["gunicorn", "api:app"]');
+  command.forEach(c => noControlCharacters('command', c));
+  return {
+    service,
+    directory,
+    baseImage: imageReference('baseImage', options.baseImage ?? `python:${pythonVersion}-slim`),
+    requirementsFile: relativePath('requirementsFile', options.requirementsFile ?? 'requirements.txt'),
+    localPackages: (options.localPackages ?? []).map(p => relativePath('localPackages', p)),
+    pipArgs,
+    command,
+  };
 }

@@ -3,7 +3,7 @@ import { Component, FileBase, IResolver, Project } from 'projen';
 import { BakeTarget } from '../bake';
 import { DockerfileModel, DockerIgnoreFile } from '../dockerfile';
 import { Platform } from '../platform';
-import { imageName, nonRootUser, plainText, port, relativePath, serviceName } from '../validation';
+import { imageName, noControlCharacters, nonRootUser, plainText, port, relativePath, serviceName } from '../validation';
 
 /** Options every service accepts. */
 export interface ServiceOptions {
@@ -39,9 +39,61 @@ export interface ServiceOptions {
   readonly dockerignore?: string[];
 }
 
-interface ServiceBaseOptions extends ServiceOptions {
+/** The common options of a service, validated and normalized (see resolveService). */
+export interface ResolvedService {
+  readonly id: string;
+  readonly name: string;
+  readonly imageName: string;
+  readonly platforms?: Platform[];
+  readonly port?: number;
+  readonly user: string;
+  readonly description?: string;
   readonly context: string;
   readonly dockerfilePath: string;
+  readonly ignorePath: string;
+  readonly dockerignore: string[];
+}
+
+/**
+ * Validates and normalizes the options every service has, before anything is created: a service
+ * whose options are refused leaves no construct, file, bake target or registration behind.
+ * `sharesDockerfile` says the Dockerfile path may already be one of this library's shared files.
+ */
+export function resolveService(project: Project, name: string, kind: string, options: ServiceOptions & { context: string; dockerfilePath: string }, sharesDockerfile = false): ResolvedService {
+  serviceName(name);
+  if (RESERVED_NAMES.includes(name)) {
+    throw new Error(`Invalid service name "${name}": it is reserved (its targets would collide with the pipeline's own: build-${name}, bake target or group "${name}"). Reserved: ${RESERVED_NAMES.join(', ')}`);
+  }
+  if (servicesOf(project).some(s => s.name === name)) {
+    throw new Error(`A service named "${name}" already exists in this project; service names must be unique`);
+  }
+  if (options.platforms !== undefined && options.platforms.length === 0) {
+    throw new Error(`Invalid platforms for service "${name}": give at least one platform, or omit the option to use the pipeline's`);
+  }
+  const context = relativePath('context', options.context);
+  const dockerfilePath = relativePath('dockerfilePath', options.dockerfilePath);
+  const ignorePath = context === '.' ? '.dockerignore' : `${context}/.dockerignore`;
+  const existingIgnore = project.tryFindFile(ignorePath);
+  if (existingIgnore && !(existingIgnore instanceof DockerIgnoreFile)) {
+    throw new Error(`${ignorePath} already exists and is not managed by projen-multiarch; remove it from the project to let services share it`);
+  }
+  const existingDockerfile = project.tryFindFile(dockerfilePath);
+  if (existingDockerfile && !(sharesDockerfile && existingDockerfile instanceof DockerfileFile)) {
+    throw new Error(`Another file already uses ${dockerfilePath}: give this service another "dockerfilePath" (GoService) or "directory" (PythonService)`);
+  }
+  return {
+    id: `${kind}:${name}`,
+    name,
+    imageName: imageName('imageName', options.imageName ?? name),
+    platforms: options.platforms?.map(p => Platform.of(String(p))),
+    port: options.port === undefined ? undefined : port('port', options.port),
+    user: nonRootUser('user', options.user ?? '65532:65532'),
+    description: options.description === undefined ? undefined : plainText('description', options.description),
+    context,
+    dockerfilePath,
+    ignorePath,
+    dockerignore: (options.dockerignore ?? []).map(p => noControlCharacters('dockerignore', p)),
+  };
 }
 
 /** A service of a multi-arch pipeline, as the pipeline sees it. */
@@ -75,17 +127,6 @@ export const pipelineHooks: { ensure?: (project: Project) => void } = {};
  * the project's pipeline, the `.dockerignore` of the build context and the bake target.
  */
 export abstract class ServiceBase extends Component implements IMultiArchService {
-  private static uniqueId(project: Project, name: string, kind: string): string {
-    serviceName(name);
-    if (RESERVED_NAMES.includes(name)) {
-      throw new Error(`Invalid service name "${name}": it is reserved (its targets would collide with the pipeline's own: build-${name}, bake target or group "${name}"). Reserved: ${RESERVED_NAMES.join(', ')}`);
-    }
-    if (servicesOf(project).some(s => s.name === name)) {
-      throw new Error(`A service named "${name}" already exists in this project; service names must be unique`);
-    }
-    return `${kind}:${name}`;
-  }
-
   /** The service name. */
   public readonly name: string;
   /** Image repository under the registry. */
@@ -107,34 +148,26 @@ export abstract class ServiceBase extends Component implements IMultiArchService
   /** The description, if any. */
   public readonly description?: string;
 
-  protected constructor(project: Project, name: string, kind: string, options: ServiceBaseOptions) {
-    super(project, ServiceBase.uniqueId(project, name, kind));
-    this.name = name;
-    this.imageName = imageName('imageName', options.imageName ?? name);
-    if (options.platforms !== undefined) {
-      if (options.platforms.length === 0) throw new Error(`Invalid platforms for service "${name}": give at least one platform, or omit the option to use the pipeline's`);
-    }
-    this.platforms = options.platforms?.map(p => Platform.of(String(p)));
-    this.port = options.port === undefined ? undefined : port('port', options.port);
-    this.user = nonRootUser('user', options.user ?? '65532:65532');
-    this.description = options.description === undefined ? undefined : plainText('description', options.description);
-    this.context = relativePath('context', options.context);
-    this.dockerfilePath = relativePath('dockerfilePath', options.dockerfilePath);
-
-    const ignorePath = this.context === '.' ? '.dockerignore' : `${this.context}/.dockerignore`;
-    const existingIgnore = project.tryFindFile(ignorePath);
-    if (existingIgnore && !(existingIgnore instanceof DockerIgnoreFile)) {
-      throw new Error(`${ignorePath} already exists and is not managed by projen-multiarch; remove it from the project to let services share it`);
-    }
-    this.dockerignore = (existingIgnore as DockerIgnoreFile | undefined) ?? new DockerIgnoreFile(project, ignorePath);
+  /** `service` comes from resolveService, so nothing here can refuse the options half-way. */
+  protected constructor(project: Project, service: ResolvedService) {
+    super(project, service.id);
+    this.name = service.name;
+    this.imageName = service.imageName;
+    this.platforms = service.platforms;
+    this.port = service.port;
+    this.user = service.user;
+    this.description = service.description;
+    this.context = service.context;
+    this.dockerfilePath = service.dockerfilePath;
+    this.dockerignore = (project.tryFindFile(service.ignorePath) as DockerIgnoreFile | undefined) ?? new DockerIgnoreFile(project, service.ignorePath);
     // Credentials never enter a build context (a Python image copies its whole context), nor do
     // the repository's tooling, dependencies and build files.
     this.dockerignore.addPatterns('**/.env', '**/.env.*', '**/*.pem', '**/*.key', '**/.npmrc', '**/.netrc',
       '.git', '.github', '.projen', '.idea', '.vscode', '**/node_modules', 'coverage', 'test-reports', '**/*.tgz',
       '**/Dockerfile', '**/.dockerignore', 'docker-bake.hcl');
-    this.dockerignore.addPatterns(...(options.dockerignore ?? []));
+    this.dockerignore.addPatterns(...service.dockerignore);
 
-    this.bakeTarget = new BakeTarget(name, {
+    this.bakeTarget = new BakeTarget(this.name, {
       description: this.description,
       context: this.context,
       dockerfile: path.posix.relative(this.context, this.dockerfilePath) || 'Dockerfile',
@@ -166,9 +199,6 @@ export abstract class ServiceBase extends Component implements IMultiArchService
 /** A projen file that renders a Dockerfile model, with the pipeline's syntax directive. */
 export class DockerfileFile extends FileBase {
   constructor(project: Project, filePath: string, private readonly model: DockerfileModel, private readonly syntax: () => string) {
-    if (project.tryFindFile(filePath)) {
-      throw new Error(`Another file already uses ${filePath}: give this service another "dockerfilePath" (GoService) or "directory" (PythonService)`);
-    }
     super(project, filePath);
   }
 

@@ -243,3 +243,25 @@ describe('MultiArchPipeline guards', () => {
       .toThrow(/static image without a C library/);
   });
 });
+
+describe('a refused service', () => {
+  test.each([
+    ['a GoService with a bad goVersion', (p: Project) => new GoService(p, 'bad', { goVersion: '1.x' })],
+    ['a GoService whose shared Dockerfile settings disagree', (p: Project) => new GoService(p, 'bad', { sharedDockerfile: true, runtimeImage: 'other:1' })],
+    ['a PythonService with --no-cache-dir', (p: Project) => new PythonService(p, 'bad', { directory: 'pkg/bad', pipInstallArgs: ['--no-cache-dir'] })],
+    ['a PythonService whose Dockerfile path is taken', (p: Project) => new PythonService(p, 'bad', { directory: 'pkg/bad' })],
+  ])('leaves nothing behind: %s', (_, create) => {
+    // GIVEN a project with working services (one of them owns pkg/bad/Dockerfile)
+    const project = newProject();
+    new GoService(project, 'good', { sharedDockerfile: true });
+    new GoService(project, 'taken', { dockerfilePath: 'pkg/bad/Dockerfile' });
+    // WHEN a service is refused and the caller carries on
+    expect(() => create(project)).toThrow();
+    const out = synth(project);
+    // THEN no bake target, Make target, file or ignore entry of it exists
+    expect(out['docker-bake.hcl']).not.toMatch(/target "bad"/);
+    expect(out.Makefile).not.toContain('build-bad');
+    expect(Object.keys(out).filter(f => f.startsWith('pkg/bad/') && f !== 'pkg/bad/Dockerfile')).toEqual([]);
+    expect(out['.gitignore']).not.toContain('pkg/bad/.dockerignore');
+  });
+});
