@@ -59,7 +59,13 @@ export interface ResolvedService {
  * whose options are refused leaves no construct, file, bake target or registration behind.
  * `sharesDockerfile` says the Dockerfile path may already be one of this library's shared files.
  */
-export function resolveService(project: Project, name: string, kind: string, options: ServiceOptions & { context: string; dockerfilePath: string }, sharesDockerfile = false): ResolvedService {
+export function resolveService(
+  project: Project,
+  name: string,
+  kind: string,
+  options: ServiceOptions & { context: string; dockerfilePath: string },
+  sharesDockerfile = false,
+): ResolvedService {
   serviceName(name);
   if (RESERVED_NAMES.includes(name)) {
     throw new Error(`Invalid service name "${name}": it is reserved (its targets would collide with the pipeline's own: build-${name}, bake target or group "${name}"). Reserved: ${RESERVED_NAMES.join(', ')}`);
@@ -159,7 +165,8 @@ export abstract class ServiceBase extends Component implements IMultiArchService
     this.description = service.description;
     this.context = service.context;
     this.dockerfilePath = service.dockerfilePath;
-    this.dockerignore = (project.tryFindFile(service.ignorePath) as DockerIgnoreFile | undefined) ?? new DockerIgnoreFile(project, service.ignorePath);
+    const sharedIgnore = project.tryFindFile(service.ignorePath) as DockerIgnoreFile | undefined;
+    this.dockerignore = sharedIgnore ?? new DockerIgnoreFile(project, service.ignorePath);
     // Credentials never enter a build context (a Python image copies its whole context), nor do
     // the repository's tooling, dependencies and build files.
     this.dockerignore.addPatterns('**/.env', '**/.env.*', '**/*.pem', '**/*.key', '**/.npmrc', '**/.netrc',
