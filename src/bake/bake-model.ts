@@ -86,6 +86,43 @@ export interface BakeTargetOptions {
   readonly description?: string;
 }
 
+/**
+ * Attributes a target gets from the pipeline it belongs to, merged under the target's own at render
+ * time: a target adds to them and never loses them by adding (an extra attestation keeps provenance).
+ */
+export interface BakeTargetDefaults {
+  /**
+   * Tags added after the target's own (duplicates dropped).
+   * @default []
+   */
+  readonly tags?: string[];
+  /**
+   * Labels; the target's own value wins for the same key.
+   * @default {}
+   */
+  readonly labels?: { [key: string]: string };
+  /**
+   * Attestations; a target entry of the same `type=` replaces the default one.
+   * @default []
+   */
+  readonly attest?: string[];
+  /**
+   * `cache-from` entries, before the target's own.
+   * @default []
+   */
+  readonly cacheFrom?: string[];
+  /**
+   * `cache-to` entries, before the target's own.
+   * @default []
+   */
+  readonly cacheTo?: string[];
+  /**
+   * A bake variable that must be non-empty for the default cache entries to apply.
+   * @default - the default cache entries always apply
+   */
+  readonly cacheEnabledVariable?: string;
+}
+
 /** A bake `target` block. Mutable, so escape hatches can change any attribute before synthesis. */
 export class BakeTarget {
   /** The target name. */
@@ -149,8 +186,11 @@ export class BakeTarget {
     this.extra[attribute] = value;
   }
 
-  /** Renders the block; `variables` are the names `${...}` may reference. */
-  public render(variables: string[]): string {
+  /**
+   * Renders the block; `variables` are the names `${...}` may reference, and `defaults` are merged
+   * under the target's own attributes.
+   */
+  public render(variables: string[], defaults: BakeTargetDefaults = {}): string {
     const t = (v: string) => template(v, variables);
     const list = (vs: string[]) => `[${vs.map(t).join(', ')}]`;
     const map = (m: { [k: string]: string }) => {
@@ -165,15 +205,29 @@ export class BakeTarget {
     attrs.push(['dockerfile', t(this.dockerfile)]);
     if (this.target) attrs.push(['target', t(this.target)]);
     attrs.push(['platforms', this.platforms ? list(this.platforms) : `split(",", ${variableName('platformsVariable', this.platformsVariable)})`]);
-    if (this.tags.length) attrs.push(['tags', list(this.tags)]);
+    const tags = [...this.tags, ...(defaults.tags ?? []).filter(x => !this.tags.includes(x))];
+    if (tags.length) attrs.push(['tags', list(tags)]);
     if (Object.keys(this.args).length) attrs.push(['args', map(this.args)]);
-    if (Object.keys(this.labels).length) attrs.push(['labels', map(this.labels)]);
-    const gate = (entries: string[]) => this.cacheEnabledVariable
-      ? `${variableName('cacheEnabledVariable', this.cacheEnabledVariable)} == "" ? [] : ${list(entries)}`
+    const labels = { ...defaults.labels, ...this.labels };
+    if (Object.keys(labels).length) attrs.push(['labels', map(labels)]);
+    const gated = (variable: string | undefined, entries: string[]) => variable
+      ? `${variableName('cacheEnabledVariable', variable)} == "" ? [] : ${list(entries)}`
       : list(entries);
-    if (this.cacheFrom.length) attrs.push(['cache-from', gate(this.cacheFrom)]);
-    if (this.cacheTo.length) attrs.push(['cache-to', gate(this.cacheTo)]);
-    if (this.attest.length) attrs.push(['attest', list(this.attest)]);
+    const cache = (own: string[], inherited: string[]) => {
+      const parts = [
+        ...(inherited.length ? [gated(defaults.cacheEnabledVariable, inherited)] : []),
+        ...(own.length ? [gated(this.cacheEnabledVariable, own)] : []),
+      ];
+      return parts.length > 1 ? `concat(${parts.map(x => /\?/.test(x) ? `(${x})` : x).join(', ')})` : parts[0];
+    };
+    const cacheFrom = cache(this.cacheFrom, defaults.cacheFrom ?? []);
+    if (cacheFrom) attrs.push(['cache-from', cacheFrom]);
+    const cacheTo = cache(this.cacheTo, defaults.cacheTo ?? []);
+    if (cacheTo) attrs.push(['cache-to', cacheTo]);
+    const type = (entry: string) => /(?:^|,)type=([^,]*)/.exec(entry)?.[1];
+    const ownTypes = this.attest.map(type);
+    const attest = [...(defaults.attest ?? []).filter(a => !ownTypes.includes(type(a))), ...this.attest];
+    if (attest.length) attrs.push(['attest', list(attest)]);
     for (const [k, v] of Object.entries(this.extra)) attrs.push([k, literal(v, variables)]);
     const width = Math.max(...attrs.map(([k]) => k.length));
     return `target "${this.name}" {\n${attrs.map(([k, v]) => `  ${k.padEnd(width)} = ${v}`).join('\n')}\n}`;
@@ -185,6 +239,7 @@ export class BakeModel {
   private readonly _variables: BakeVariable[] = [];
   private readonly _groups: Map<string, string[]> = new Map();
   private readonly _targets: BakeTarget[] = [];
+  private readonly _defaults: Map<string, BakeTargetDefaults> = new Map();
   private readonly _emptyTargets: string[] = [];
 
   /** Adds (or replaces) a variable. */
@@ -196,11 +251,20 @@ export class BakeModel {
     else this._variables.push(variable);
   }
 
-  /** Adds a target. */
-  public addTarget(target: BakeTarget): BakeTarget {
+  /**
+   * Adds a target; `defaults` are merged under its own attributes when it renders (see
+   * `BakeTargetDefaults`).
+   */
+  public addTarget(target: BakeTarget, defaults?: BakeTargetDefaults): BakeTarget {
     if (this.hasTarget(target.name)) throw new Error(`The bake file already has a target named "${target.name}"`);
     this._targets.push(target);
+    if (defaults) this._defaults.set(target.name, defaults);
     return target;
+  }
+
+  /** The defaults a target inherits from the pipeline (empty when it has none). */
+  public defaultsOf(name: string): BakeTargetDefaults {
+    return this._defaults.get(name) ?? {};
   }
 
   /** Adds a target with no attributes, e.g. `docker-metadata-action`, for others to inherit. */
@@ -252,7 +316,7 @@ export class BakeModel {
       blocks.push(`target "${name}" {}`);
     }
     for (const target of this._targets) {
-      blocks.push(target.render(names));
+      blocks.push(target.render(names, this.defaultsOf(target.name)));
     }
     return blocks.join('\n\n') + '\n';
   }

@@ -1,6 +1,11 @@
 import { Project } from 'projen';
-import { DockerfileFile, pipelineSyntax, resolveService, ServiceBase, ServiceOptions } from './service';
-import { CacheSharing, DockerfileModel, Mount } from '../dockerfile';
+import { addDockerfile } from './dockerfile-file';
+import { MultiArchPipeline } from './pipeline';
+import { resolveService, ServiceBase, ServiceOptions, servicesOf } from './service';
+import { goDockerfile, GoDockerfileSpec, UPX_ARG } from '../build/go/dockerfile';
+import { imageLabels } from '../build/runtime';
+import { DESCRIPTION_LABEL, TITLE_LABEL } from '../contract/internal';
+import { DockerfileModel } from '../dockerfile';
 import { goPackage, imageReference, invalid, relativePath, serviceName, shellWord, version } from '../validation';
 
 /** Options of a Go service. */
@@ -80,13 +85,6 @@ export interface GoServiceOptions extends ServiceOptions {
   readonly versionVariable?: string;
 }
 
-const SHARED = new WeakMap<Project, Map<string, SharedGoDockerfile>>();
-
-interface SharedGoDockerfile {
-  readonly model: DockerfileModel;
-  readonly owner: GoService;
-}
-
 /**
  * A Go service built into a multi-architecture image: cross-compiled on the build platform
  * (no emulation), `CGO_ENABLED=0`, reproducible flags, a distroless non-root runtime.
@@ -129,128 +127,60 @@ export class GoService extends ServiceBase {
     this.versionVariable = go.versionVariable;
     this.ldflags = go.ldflags;
     this.buildTags = go.buildTags;
-    const shared = go.shared;
 
     this.dockerignore.requirePath('go.mod', this.dockerfilePath);
     this.dockerignore.requirePath(this.mainPackage.replace(/^\.\//, ''), `${this.dockerfilePath} (main package of ${name})`);
 
-    const syntax = () => pipelineSyntax(project);
-    if (shared) {
-      this.dockerfile = this.joinShared(project, syntax);
+    if (this.sharedDockerfile) {
+      this.dockerfile = this.joinShared(project);
       Object.assign(this.bakeTarget.args, {
         SERVICE: name,
         MAIN_PACKAGE: this.mainPackage,
-        COMPRESS_WITH_UPX: String(this.upx),
+        [UPX_ARG]: String(this.upx),
         EXTRA_LDFLAGS: this.ldflags.join(' '),
         BUILD_TAGS: this.buildTags.join(','),
         DESCRIPTION: this.description ?? '',
         ...(this.port !== undefined ? { PORT: String(this.port) } : {}),
       });
     } else {
-      this.dockerfile = this.render({
+      this.dockerfile = goDockerfile(this, {
         binary: name,
         mainPackage: this.mainPackage,
         ldflags: this.ldflags.join(' '),
         tags: this.buildTags.join(','),
         upx: this.upx ? 'always' : 'never',
-        labels: this.standardLabels(),
+        labels: imageLabels(this.name, this.description),
         port: this.port,
       });
-      new DockerfileFile(project, this.dockerfilePath, this.dockerfile, syntax);
+      addDockerfile(project, this.dockerfilePath, this.dockerfile);
     }
+    MultiArchPipeline._ensure(project)._sync();
   }
 
-  private joinShared(project: Project, syntax: () => string): DockerfileModel {
-    const byPath = SHARED.get(project) ?? new Map<string, SharedGoDockerfile>();
-    SHARED.set(project, byPath);
+  /** The shared Dockerfile's model: the first service at the path creates it, the others use it. */
+  private joinShared(project: Project): DockerfileModel {
     // compatibility with the owner was checked by resolveGo
-    const existing = byPath.get(this.dockerfilePath);
-    if (existing) return existing.model;
-    const model = this.render({
+    const owner = sharedOwner(project, this.dockerfilePath, this);
+    if (owner) return owner.dockerfile;
+    const spec: GoDockerfileSpec = {
       binary: 'service',
       mainPackage: '${MAIN_PACKAGE}',
       ldflags: '${EXTRA_LDFLAGS}',
       tags: '${BUILD_TAGS}',
       upx: 'arg',
-      labels: { ...this.standardLabels(), 'org.opencontainers.image.title': '${SERVICE}', 'org.opencontainers.image.description': '${DESCRIPTION}' },
+      labels: { ...imageLabels(this.name, this.description), [TITLE_LABEL]: '${SERVICE}', [DESCRIPTION_LABEL]: '${DESCRIPTION}' },
       portArg: this.port !== undefined,
-    });
-    byPath.set(this.dockerfilePath, { model, owner: this });
-    new DockerfileFile(project, this.dockerfilePath, model, syntax);
+    };
+    const model = goDockerfile(this, spec);
+    addDockerfile(project, this.dockerfilePath, model);
     return model;
   }
+}
 
-  private render(spec: GoDockerfileSpec): DockerfileModel {
-    const model = new DockerfileModel();
-    const sharedArgs = spec.upx === 'arg';
-    const builder = model.addStage({
-      from: this.builderImage,
-      name: 'builder',
-      platform: this.cgo ? undefined : '$BUILDPLATFORM',
-      comment: this.cgo
-        ? 'Build stage: cgo needs the target platform\'s C toolchain, so this stage runs on the target platform (emulated when it differs from the builder).'
-        : 'Build stage: runs on the build machine\'s platform and cross-compiles for each target platform (no emulation).',
-    });
-    builder.addArgs(['BUILDPLATFORM', 'TARGETPLATFORM', 'TARGETOS', 'TARGETARCH', 'TARGETVARIANT']);
-    if (sharedArgs) {
-      builder.addArgs(['SERVICE', 'MAIN_PACKAGE', 'EXTRA_LDFLAGS', 'BUILD_TAGS']);
-      // not "UPX": upx reads its own options from an environment variable of that name
-      builder.addArg('COMPRESS_WITH_UPX', 'false');
-    }
-    builder.addWorkdir('/src');
-    if (sharedArgs) {
-      builder.addRun({ commands: ['test -n "${SERVICE}" && test -n "${MAIN_PACKAGE}" || { echo "build args SERVICE and MAIN_PACKAGE are required (docker buildx bake sets them)" >&2; exit 1; }'] });
-    }
-    builder.addCopy({ sources: ['go.mod', 'go.sum*'], destination: './', comment: 'Dependencies first, so this layer is reused until go.mod or go.sum change. Never "go mod tidy" here.' });
-    builder.addRun({
-      mounts: [Mount.cache({ target: '/go/pkg/mod' })],
-      commands: ['go mod download', 'go mod verify'],
-    });
-    builder.addArg('VERSION', 'dev');
-    const tags = spec.tags ? ` -tags "${spec.tags}"` : '';
-    const ldflags = `-w -s -X ${this.versionVariable}=\${VERSION}${spec.ldflags ? ` ${spec.ldflags}` : ''}`;
-    const env = this.cgo
-      ? 'CGO_ENABLED=1'
-      : 'CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} GOARM=${TARGETVARIANT#v}';
-    builder.addRun({
-      mounts: [
-        Mount.cache({ target: '/go/pkg/mod' }),
-        Mount.cache({ target: '/root/.cache/go-build' }),
-        Mount.bind({ target: '.' }),
-      ],
-      // uname -m, printed by the compile step itself, shows where the compiler really ran
-      commands: [
-        'echo "building on ${BUILDPLATFORM} ($(uname -m)) for ${TARGETPLATFORM}"',
-        `${env} go build -trimpath${tags} -ldflags "${ldflags}" -o /out/${spec.binary} ${spec.mainPackage}`,
-      ],
-    });
-    if (spec.upx !== 'never') {
-      const enabled = spec.upx === 'arg' ? '[ "${COMPRESS_WITH_UPX}" = "true" ] && ' : '';
-      builder.addRun({
-        comment: 'UPX on linux/amd64 only: it is known to produce arm64 binaries that crash.',
-        mounts: [Mount.cache({ target: '/var/cache/apt', sharing: CacheSharing.LOCKED }), Mount.cache({ target: '/var/lib/apt/lists', sharing: CacheSharing.LOCKED })],
-        commands: [`if ${enabled}[ "\${TARGETARCH}" = "amd64" ]; then (command -v upx >/dev/null || (apt-get update && apt-get install -y --no-install-recommends upx-ucl)) && upx --best --lzma /out/${spec.binary} && upx -t /out/${spec.binary}; else echo "upx: skipped for \${TARGETPLATFORM} (amd64 only)"; fi`],
-      });
-    }
-
-    const runtime = model.addStage({
-      from: this.runtimeImage,
-      hasShell: this.runtimeHasShell,
-      comment: this.runtimeHasShell ? 'Runtime: non-root.' : 'Runtime: no shell, no package manager, non-root.',
-    });
-    runtime.addArg('VERSION', 'dev');
-    runtime.addArgs(['BUILD_DATE', 'VCS_REF', 'TARGETARCH', 'TARGETPLATFORM', ...(sharedArgs ? ['SERVICE', 'DESCRIPTION'] : []), ...(spec.portArg ? ['PORT'] : [])]);
-    runtime.addLabels(spec.labels);
-    const binPath = `/usr/local/bin/${spec.binary}`;
-    // No COPY --link: with the docker driver and the containerd image store, a --link layer on a base
-    // whose blobs were never pulled fails at export ("not found") on a fresh engine (seen in the lab).
-    runtime.addCopy({ from: 'builder', sources: [`/out/${spec.binary}`], destination: binPath });
-    runtime.addUser(this.user);
-    if (spec.port !== undefined) runtime.addExpose(spec.port);
-    if (spec.portArg) runtime.addInstruction('EXPOSE', '${PORT}');
-    runtime.addEntrypoint([binPath]);
-    return model;
-  }
+/** The first GoService that uses the shared Dockerfile at `dockerfilePath`, found in the construct tree. */
+function sharedOwner(project: Project, dockerfilePath: string, except?: GoService): GoService | undefined {
+  return servicesOf(project).find((s): s is GoService =>
+    s instanceof GoService && s !== except && s.sharedDockerfile && s.dockerfilePath === dockerfilePath);
 }
 
 /** Every GoService option, validated before anything is created (see resolveService). */
@@ -289,7 +219,7 @@ function resolveGo(project: Project, name: string, options: GoServiceOptions) {
     ldflags: (options.ldflags ?? []).map(f => shellWord('ldflags', f)),
     buildTags: (options.buildTags ?? []).map(t => shellWord('buildTags', t, /^[A-Za-z0-9_.]+$/)),
   };
-  const owner = shared ? SHARED.get(project)?.get(service.dockerfilePath)?.owner : undefined;
+  const owner = shared ? sharedOwner(project, service.dockerfilePath) : undefined;
   if (owner) {
     for (const key of ['builderImage', 'runtimeImage', 'cgo', 'user', 'versionVariable', 'moduleRoot'] as const) {
       if (owner[key] !== go[key]) {
@@ -301,15 +231,4 @@ function resolveGo(project: Project, name: string, options: GoServiceOptions) {
     }
   }
   return go;
-}
-
-interface GoDockerfileSpec {
-  readonly binary: string;
-  readonly mainPackage: string;
-  readonly ldflags: string;
-  readonly tags: string;
-  readonly upx: 'always' | 'never' | 'arg';
-  readonly labels: { [key: string]: string };
-  readonly port?: number;
-  readonly portArg?: boolean;
 }

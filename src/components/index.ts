@@ -1,4 +1,4 @@
-export { ServiceOptions, IMultiArchService } from './service';
+export { ServiceOptions } from './service';
 export * from './pipeline';
 export * from './go-service';
 export * from './python-service';

@@ -1,6 +1,11 @@
 import { Project } from 'projen';
-import { DockerfileFile, pipelineSyntax, resolveService, ServiceBase, ServiceOptions } from './service';
-import { DockerfileModel, Mount } from '../dockerfile';
+import { addDockerfile } from './dockerfile-file';
+import { MultiArchPipeline } from './pipeline';
+import { resolveService, ServiceBase, ServiceOptions } from './service';
+import { pythonDockerfile } from '../build/python/dockerfile';
+import { TargetInstall } from '../build/python/strategy';
+import { imageLabels } from '../build/runtime';
+import { DockerfileModel } from '../dockerfile';
 import { imageReference, invalid, noControlCharacters, relativePath, shellWord, version } from '../validation';
 
 /** Options of a Python service. */
@@ -72,47 +77,18 @@ export class PythonService extends ServiceBase {
     this.dockerignore.requirePath(this.requirementsFile, this.dockerfilePath);
     localPackages.forEach(p => this.dockerignore.requirePath(p, this.dockerfilePath));
 
-    const model = new DockerfileModel();
-    const builder = model.addStage({
-      from: this.baseImage,
-      name: 'builder',
-      comment: 'Dependencies are installed on the target platform, so native wheels match the image architecture (emulated with QEMU when the builder differs).',
-    });
-    builder.addArgs(['TARGETPLATFORM']);
-    builder.addEnv({ PIP_DISABLE_PIP_VERSION_CHECK: '1', PYTHONDONTWRITEBYTECODE: '1' });
-    builder.addRun({ commands: ['python -m venv /opt/venv'] });
-    builder.addEnv({ VIRTUAL_ENV: '/opt/venv', PATH: '/opt/venv/bin:${PATH}' });
-    builder.addWorkdir('/build');
-    builder.addCopy({ sources: [this.requirementsFile], destination: `./${this.requirementsFile}` });
-    for (const p of localPackages) builder.addCopy({ sources: [p], destination: `./${p}` });
-    builder.addRun({
-      mounts: [Mount.cache({ target: '/root/.cache/pip' })],
-      commands: [
-        'echo "installing dependencies for ${TARGETPLATFORM} on $(uname -m)"',
-        `pip install${pipArgs.length ? ' ' + pipArgs.join(' ') : ''} -r ${this.requirementsFile}`,
-      ],
-    });
-
-    const runtime = model.addStage({ from: this.baseImage, comment: 'Runtime: the same base image, so the virtualenv\'s interpreter links resolve.' });
-    runtime.addArg('VERSION', 'dev');
-    runtime.addArgs(['BUILD_DATE', 'VCS_REF', 'TARGETARCH', 'TARGETPLATFORM']);
-    runtime.addLabels(this.standardLabels());
-    runtime.addEnv({
-      VIRTUAL_ENV: '/opt/venv',
-      PATH: '/opt/venv/bin:${PATH}',
-      PYTHONUNBUFFERED: '1',
-      PYTHONDONTWRITEBYTECODE: '1',
-      APP_VERSION: '${VERSION}',
-    });
-    runtime.addWorkdir('/app');
-    // No COPY --link (see GoService): it fails at export on a fresh engine with the containerd store.
-    runtime.addCopy({ from: 'builder', sources: ['/opt/venv'], destination: '/opt/venv' });
-    runtime.addCopy({ sources: ['.'], destination: '/app', comment: 'Application code, root-owned and read-only for the service user.' });
-    runtime.addUser(this.user);
-    if (this.port !== undefined) runtime.addExpose(this.port);
-    runtime.addCmd(command);
-    this.dockerfile = model;
-    new DockerfileFile(project, this.dockerfilePath, model, () => pipelineSyntax(project));
+    this.dockerfile = pythonDockerfile({
+      baseImage: this.baseImage,
+      requirementsFile: this.requirementsFile,
+      localPackages,
+      pipArgs,
+      command,
+      user: this.user,
+      port: this.port,
+      labels: imageLabels(this.name, this.description),
+    }, new TargetInstall());
+    addDockerfile(project, this.dockerfilePath, this.dockerfile);
+    MultiArchPipeline._ensure(project)._sync();
   }
 }
 

@@ -1,7 +1,9 @@
 import * as path from 'path';
-import { Component, FileBase, IResolver, Project } from 'projen';
+import { Component, Project } from 'projen';
+import { GeneratedFile } from './generated-file';
 import { BakeTarget } from '../bake';
-import { DockerfileModel, DockerIgnoreFile } from '../dockerfile';
+import { BAKE, buildArgs, imageBuildArgs, imageReference, IMultiArchService, METADATA_TARGET, RESERVED_SERVICE_NAMES } from '../contract/internal';
+import { DockerIgnoreFile } from '../dockerfile';
 import { Platform } from '../platform';
 import { imageName, noControlCharacters, nonRootUser, plainText, port, relativePath, serviceName } from '../validation';
 
@@ -67,8 +69,8 @@ export function resolveService(
   sharesDockerfile = false,
 ): ResolvedService {
   serviceName(name);
-  if (RESERVED_NAMES.includes(name)) {
-    throw new Error(`Invalid service name "${name}": it is reserved (its targets would collide with the pipeline's own: build-${name}, bake target or group "${name}"). Reserved: ${RESERVED_NAMES.join(', ')}`);
+  if (RESERVED_SERVICE_NAMES.includes(name)) {
+    throw new Error(`Invalid service name "${name}": it is reserved (its targets would collide with the pipeline's own: build-${name}, bake target or group "${name}"). Reserved: ${RESERVED_SERVICE_NAMES.join(', ')}`);
   }
   if (servicesOf(project).some(s => s.name === name)) {
     throw new Error(`A service named "${name}" already exists in this project; service names must be unique`);
@@ -84,7 +86,7 @@ export function resolveService(
     throw new Error(`${ignorePath} already exists and is not managed by projen-multiarch; remove it from the project to let services share it`);
   }
   const existingDockerfile = project.tryFindFile(dockerfilePath);
-  if (existingDockerfile && !(sharesDockerfile && existingDockerfile instanceof DockerfileFile)) {
+  if (existingDockerfile && !(sharesDockerfile && existingDockerfile instanceof GeneratedFile)) {
     throw new Error(`Another file already uses ${dockerfilePath}: give this service another "dockerfilePath" (GoService) or "directory" (PythonService)`);
   }
   return {
@@ -102,35 +104,15 @@ export function resolveService(
   };
 }
 
-/** A service of a multi-arch pipeline, as the pipeline sees it. */
-export interface IMultiArchService {
-  /** The service name. */
-  readonly name: string;
-  /** Image repository under the registry. */
-  readonly imageName: string;
-  /** Platform override, if any. */
-  readonly platforms?: Platform[];
-  /** The bake target (escape hatch). */
-  readonly bakeTarget: BakeTarget;
-}
-
-const SERVICES = new WeakMap<Project, ServiceBase[]>();
-
-/** Names whose `build-<name>` Make target or bake target would collide with the pipeline's own. */
-const RESERVED_NAMES = ['multiarch', 'complete', 'verify', 'sbom', 'vulnerability-scan', 'sign', 'default', 'docker-metadata-action', 'all'];
-
-/** Services registered in a project, in creation order. */
+/** The services of a project, in creation order: the construct tree is the only registry. */
 export function servicesOf(project: Project): ServiceBase[] {
-  return SERVICES.get(project) ?? [];
+  return project.components.filter((c): c is ServiceBase => c instanceof ServiceBase);
 }
-
-/** Hook the pipeline installs so that a service created without a pipeline still gets one. */
-export const pipelineHooks: { ensure?: (project: Project) => void } = {};
 
 /**
  * @internal
- * What GoService and PythonService share: validation of the common options, registration with
- * the project's pipeline, the `.dockerignore` of the build context and the bake target.
+ * What GoService and PythonService share: validation of the common options, the `.dockerignore` of
+ * the build context and the bake target. The pipeline finds services in the construct tree.
  */
 export abstract class ServiceBase extends Component implements IMultiArchService {
   /** The service name. */
@@ -179,45 +161,9 @@ export abstract class ServiceBase extends Component implements IMultiArchService
       context: this.context,
       dockerfile: path.posix.relative(this.context, this.dockerfilePath) || 'Dockerfile',
       platforms: this.platforms?.map(p => p.value),
-      inherits: ['docker-metadata-action'],
-      tags: [`\${REGISTRY}/${this.imageName}:\${VERSION}`],
-      args: { VERSION: '${VERSION}', BUILD_DATE: '${BUILD_DATE}', VCS_REF: '${VCS_REF}' },
+      inherits: [METADATA_TARGET],
+      tags: [imageReference(BAKE, this.imageName)],
+      args: buildArgs(imageBuildArgs()),
     });
-
-    SERVICES.set(project, [...servicesOf(project), this]);
-    pipelineHooks.ensure?.(project);
   }
-
-  /** The OCI and build labels every image carries, from build args. */
-  protected standardLabels(): { [key: string]: string } {
-    return {
-      'org.opencontainers.image.title': this.name,
-      ...(this.description ? { 'org.opencontainers.image.description': this.description } : {}),
-      'org.opencontainers.image.version': '${VERSION}',
-      'org.opencontainers.image.created': '${BUILD_DATE}',
-      'org.opencontainers.image.revision': '${VCS_REF}',
-      'build.architecture': '${TARGETARCH}',
-      'build.platform': '${TARGETPLATFORM}',
-      'build.multi-arch': 'true',
-    };
-  }
-}
-
-/** A projen file that renders a Dockerfile model, with the pipeline's syntax directive. */
-export class DockerfileFile extends FileBase {
-  constructor(project: Project, filePath: string, private readonly model: DockerfileModel, private readonly syntax: () => string) {
-    super(project, filePath);
-  }
-
-  protected synthesizeContent(_: IResolver): string | undefined {
-    return this.model.render(this.marker, this.syntax());
-  }
-}
-
-/** The pipeline's `dockerfileSyntax`, read at synthesis so the order of construction does not matter. */
-export function pipelineSyntax(project: Project): string {
-  // required lazily: the pipeline module imports the services
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { MultiArchPipeline } = require('./pipeline');
-  return MultiArchPipeline.of(project)?.dockerfileSyntax ?? 'docker/dockerfile:1';
 }

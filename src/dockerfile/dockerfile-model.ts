@@ -7,6 +7,21 @@ export const AUTOMATIC_PLATFORM_ARGS = [
   'TARGETPLATFORM', 'TARGETOS', 'TARGETARCH', 'TARGETVARIANT',
 ];
 
+/**
+ * A check that refuses instructions known to build broken images. The generic model checks what
+ * holds for every Dockerfile; services register rules for their own toolchain (Go, pip).
+ */
+export interface IDockerfileRule {
+  /**
+   * Checks an instruction before it is added to a stage, and throws an Error that says what to
+   * change when it is refused.
+   * @param stage the stage the instruction is added to
+   * @param keyword the instruction keyword, upper case (`RUN`, `ENV`, ...)
+   * @param value the instruction's value, with line continuations joined into one line
+   */
+  check(stage: DockerfileStage, keyword: string, value: string): void;
+}
+
 /** Options of a build stage. */
 export interface DockerfileStageOptions {
   /** The base image (`FROM <image>`), or the name of an earlier stage. */
@@ -134,6 +149,7 @@ export class DockerfileStage {
   /** A comment above the `FROM` line. */
   public readonly comment?: string;
   private readonly _instructions: DockerfileInstruction[] = [];
+  private _rules: IDockerfileRule[] = [];
 
   constructor(options: DockerfileStageOptions) {
     this.from = options.from.startsWith('$') ? noControlCharacters('from', options.from) : imageReferenceOrStage(options.from);
@@ -150,6 +166,15 @@ export class DockerfileStage {
     this.platform = options.platform;
     this.hasShell = options.hasShell ?? !isShellless(options.from);
     this.comment = options.comment === undefined ? undefined : noControlCharacters('comment', options.comment);
+  }
+
+  /**
+   * @internal
+   * Checks instructions with the rules of the model the stage belongs to (shared, so a rule added to
+   * the model later applies to every stage).
+   */
+  public _useRules(rules: IDockerfileRule[]): void {
+    this._rules = rules;
   }
 
   /** The instructions of this stage, in order. */
@@ -259,10 +284,11 @@ export class DockerfileStage {
   }
 
   /**
-   * Escape hatch: adds any instruction. It goes through the same checks as the typed methods:
-   * shell form without a shell, `go mod tidy`/`go get`, single-file `go build`, defaults on automatic
-   * platform ARGs, credentials in ARG/ENV, `--no-cache-dir` under a pip cache mount, HEALTHCHECK
-   * not in exec form. Multi-line values must use ` \` + newline continuations.
+   * Escape hatch: adds any instruction. It goes through the same checks as the typed methods: shell
+   * form without a shell, defaults on automatic platform ARGs, credentials in ARG/ENV, HEALTHCHECK not
+   * in exec form, and the rules of the model (a GoService's model refuses `go mod tidy`, `go get` and
+   * single-file `go build`; a PythonService's refuses `--no-cache-dir` under a pip cache mount).
+   * Multi-line values must use ` \` + newline continuations.
    */
   public addInstruction(keyword: string, value: string, comment?: string): DockerfileStage {
     const kw = keyword.toUpperCase();
@@ -270,6 +296,8 @@ export class DockerfileStage {
       throw invalid('Dockerfile keyword', keyword, `must be one of ${KEYWORDS.join(', ')} (FROM is added with DockerfileModel.addStage)`);
     }
     checkInstruction(this, kw, value);
+    const flat = flatten(value);
+    for (const rule of this._rules) rule.check(this, kw, flat);
     this._instructions.push({ keyword: kw, value, comment: comment === undefined ? undefined : noControlCharacters('comment', comment) });
     return this;
   }
@@ -321,6 +349,7 @@ export class DockerfileModel {
   /** The `# syntax=` directive; `undefined` uses the pipeline's setting, `''` omits it. */
   public syntax?: string;
   private readonly _stages: DockerfileStage[] = [];
+  private readonly _rules: IDockerfileRule[] = [];
 
   constructor(options: DockerfileModelOptions = {}) {
     this.syntax = options.syntax;
@@ -337,8 +366,22 @@ export class DockerfileModel {
       throw new Error(`The Dockerfile already has a stage named "${options.name}"; stage names must be unique`);
     }
     const stage = new DockerfileStage(options);
+    stage._useRules(this._rules);
     this._stages.push(stage);
     return stage;
+  }
+
+  /**
+   * Adds a rule that every instruction of every stage must pass: the ones already there (so a rule
+   * cannot be dodged by adding it late) and every one added after.
+   */
+  public addRule(rule: IDockerfileRule): void {
+    for (const stage of this._stages) {
+      for (const ins of stage.instructions) {
+        if (ins.keyword !== '#') rule.check(stage, ins.keyword, flatten(ins.value));
+      }
+    }
+    this._rules.push(rule);
   }
 
   /** Finds a stage by name. */
@@ -399,6 +442,16 @@ function positive(option: string, n: number): number {
   return n;
 }
 
+/** An instruction value with its ` \` line continuations joined into one line. */
+export function flatten(value: string): string {
+  return value.replace(/ \\\n\s*/g, ' ');
+}
+
+/** How errors name a stage: `stage builder`, or `stage <image>` for an unnamed one. */
+export function stageName(stage: DockerfileStage): string {
+  return `stage ${stage.name ?? stage.from}`;
+}
+
 /** `ARG a b=1 c="x y"` → [[text, name, hasDefault], ...]; throws on anything else. */
 function argDeclarations(flat: string, where: string): Array<[string, string, boolean]> {
   const out: Array<[string, string, boolean]> = [];
@@ -426,22 +479,13 @@ function checkInstruction(stage: DockerfileStage, keyword: string, value: string
   if (value.split(' \\\n').some(line => line.endsWith('\\'))) {
     throw invalid(`${keyword} value`, value, 'must not end a line with a backslash: it would join the next instruction to this one');
   }
-  const where = `stage ${stage.name ?? stage.from}`;
-  const flat = value.replace(/ \\\n\s*/g, ' ');
+  const where = stageName(stage);
+  const flat = flatten(value);
   switch (keyword) {
     case 'RUN': {
       const command = flat.replace(/--mount=\S+\s*/g, '').trim();
       if (!stage.hasShell && !command.startsWith('[')) {
         throw new Error(`Shell-form RUN in ${where}, whose base image "${stage.from}" has no shell: use a builder stage, or exec form (["/bin/tool", "arg"])`);
-      }
-      if (/\bgo\s+mod\s+tidy\b/.test(command) || /\bgo\s+get\b/.test(command)) {
-        throw new Error(`"go mod tidy" and "go get" must not run in an image build (${where}): they rewrite go.mod/go.sum from the network. Commit a tidy go.mod and go.sum, and use "go mod download" + "go mod verify"`);
-      }
-      if (/\bgo\s+(build|install)\b[^;&|]*\s[^\s;&|]+\.go(\s|$|;|&|\|)/.test(command)) {
-        throw new Error(`"go build" of a single .go file in ${where}: build the package ("./cmd/<name>") so every file of it is compiled`);
-      }
-      if (/--no-cache-dir/.test(command) && /--mount=type=cache,target=[^\s,]*(pip|\.cache)/.test(flat)) {
-        throw new Error(`"--no-cache-dir" under a pip cache mount in ${where} defeats the cache; drop one of them`);
       }
       break;
     }
@@ -456,8 +500,8 @@ function checkInstruction(stage: DockerfileStage, keyword: string, value: string
     case 'ENV':
       for (const m of flat.matchAll(/(?:^|\s)([A-Za-z_][A-Za-z0-9_]*)=/g)) {
         notASecret('ENV name', m[1]);
-        if ([...AUTOMATIC_PLATFORM_ARGS, 'GOOS', 'GOARCH', 'GOARM'].includes(m[1])) {
-          throw new Error(`ENV ${m[1]} in ${where} pins a platform for every build: let BuildKit's per-platform ARGs set it (GOOS=\${TARGETOS} GOARCH=\${TARGETARCH} on the build command)`);
+        if (AUTOMATIC_PLATFORM_ARGS.includes(m[1])) {
+          throw new Error(`ENV ${m[1]} in ${where} pins a platform for every build: BuildKit sets it for each platform; declare "ARG ${m[1]}" without a default instead`);
         }
       }
       break;

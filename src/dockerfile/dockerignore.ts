@@ -1,34 +1,27 @@
-import { IConstruct } from 'constructs';
-import { FileBase, IResolver } from 'projen';
+import { IgnoreFile, IResolver, Project } from 'projen';
 import { noControlCharacters } from '../validation';
 
 /**
- * A `.dockerignore` for one build context. Several services that share a context share the file;
- * each declares the paths its Dockerfile copies, and synthesis fails if a pattern excludes one
- * of them (an ignored `requirements.txt` broke a real build this way).
+ * A `.dockerignore` for one build context, on projen's `IgnoreFile`. Several services that share a
+ * context share the file; each declares the paths its Dockerfile copies, and synthesis fails if a
+ * pattern excludes one of them (an ignored `requirements.txt` broke a real build this way).
  */
-export class DockerIgnoreFile extends FileBase {
-  private readonly patterns: string[] = [];
+export class DockerIgnoreFile extends IgnoreFile {
   private readonly required: Map<string, string> = new Map();
 
-  constructor(scope: IConstruct, filePath: string) {
-    super(scope, filePath);
+  constructor(project: Project, filePath: string) {
+    super(project, filePath);
   }
 
-  /** Adds exclusion patterns (`!pattern` re-includes). Duplicates are ignored. */
+  /**
+   * Adds exclusion patterns (`!pattern` re-includes). A pattern already present keeps its place, so
+   * services sharing a context do not reorder the file.
+   */
   public addPatterns(...patterns: string[]): void {
     for (const p of patterns) {
       noControlCharacters('dockerignore pattern', p);
-      if (p.trim() === '' || p.startsWith('#')) continue;
-      if (!this.patterns.includes(p)) this.patterns.push(p);
-    }
-  }
-
-  /** Removes patterns (an escape hatch for a default you do not want). */
-  public removePatterns(...patterns: string[]): void {
-    for (const p of patterns) {
-      const i = this.patterns.indexOf(p);
-      if (i >= 0) this.patterns.splice(i, 1);
+      if (p.trim() === '' || p.startsWith('#') || this.allPatterns.includes(p)) continue;
+      super.addPatterns(p);
     }
   }
 
@@ -37,19 +30,21 @@ export class DockerIgnoreFile extends FileBase {
     this.required.set(path, by);
   }
 
-  /** The current patterns. */
+  /** The current patterns, in file order. */
   public get allPatterns(): string[] {
-    return [...this.patterns];
+    // IgnoreFile keeps its patterns to itself: they are the lines it renders after the marker
+    const lines = super.synthesizeContent({ resolve: (x: any) => x }) ?? '';
+    return lines.split('\n').filter(l => l !== '' && !l.startsWith('#'));
   }
 
-  protected synthesizeContent(_: IResolver): string | undefined {
+  protected synthesizeContent(resolver: IResolver): string | undefined {
     for (const [path, by] of this.required) {
-      const pattern = excludingPattern(this.patterns, path);
+      const pattern = excludingPattern(this.allPatterns, path);
       if (pattern) {
         throw new Error(`${this.path} pattern "${pattern}" excludes "${path}", which ${by} copies: remove the pattern or add "!${path}"`);
       }
     }
-    return [`# ${this.marker}`, ...this.patterns, ''].join('\n');
+    return super.synthesizeContent(resolver);
   }
 }
 

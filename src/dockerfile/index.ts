@@ -1,3 +1,3 @@
 export { CacheSharing, CacheMountOptions, BindMountOptions, SecretMountOptions, Mount } from './mount';
-export { DockerfileStageOptions, RunOptions, CopyOptions, HealthcheckOptions, DockerfileInstruction, DockerfileStage, DockerfileModelOptions, DockerfileModel } from './dockerfile-model';
+export { IDockerfileRule, DockerfileStageOptions, RunOptions, CopyOptions, HealthcheckOptions, DockerfileInstruction, DockerfileStage, DockerfileModelOptions, DockerfileModel } from './dockerfile-model';
 export { DockerIgnoreFile } from './dockerignore';

@@ -46,6 +46,34 @@ export interface MakeTarget {
   readonly runsAfter?: string[];
 }
 
+/** A check evaluated when make reads the file. */
+export interface MakeAssertion {
+  /** A Make expression, e.g. `$(if $(filter-out true false,$(PUSH)),$(error …))`. */
+  readonly expression: string;
+  /** Why: written as a comment above it. */
+  readonly comment: string;
+}
+
+/** A derived variable (`NAME = body`, expanded where used): a shared command or a `$(call)` function. */
+export interface MakeDerivedVariable {
+  /** The name. */
+  readonly name: string;
+  /** The body, a Make expression. */
+  readonly body: string;
+  /** What it is: written as a comment above it. */
+  readonly comment: string;
+}
+
+/** Where `MakeModel.addTarget` places a target. */
+export interface AddMakeTargetOptions {
+  /**
+   * Place the target right after this one, so related targets stay together in the file and in
+   * `help`; appended when that target does not exist.
+   * @default - appended
+   */
+  readonly after?: string;
+}
+
 /** Options of the Makefile model. */
 export interface MakeModelOptions {
   /**
@@ -62,9 +90,9 @@ export class MakeModel {
   /** Whether the file is the project's own Makefile (see MakeModelOptions.standalone). */
   public readonly standalone: boolean;
   private readonly _variables: MakeVariable[] = [];
-  private readonly _assertions: Array<[string, string]> = [];
+  private readonly _assertions: MakeAssertion[] = [];
   private readonly _targets: MakeTarget[] = [];
-  private readonly _functions: Array<[string, string, string]> = [];
+  private readonly _derived: MakeDerivedVariable[] = [];
 
   constructor(options: MakeModelOptions = {}) {
     this.standalone = options.standalone ?? true;
@@ -82,7 +110,7 @@ export class MakeModel {
   public addAssertion(expression: string, comment: string): void {
     noControlCharacters('Make assertion', expression);
     noControlCharacters('Make assertion comment', comment);
-    this._assertions.push([expression, comment]);
+    this._assertions.push({ expression, comment });
   }
 
   /** Adds or replaces a variable. */
@@ -96,11 +124,20 @@ export class MakeModel {
   }
 
   /** Adds a target; throws if one with the same name exists (use `replaceTarget`). */
-  public addTarget(target: MakeTarget): void {
+  public addTarget(target: MakeTarget, options: AddMakeTargetOptions = {}): void {
     checkTargetName(target.name);
     checkDescription(target);
     if (this.tryFindTarget(target.name)) throw new Error(`The Makefile already has a target named "${target.name}"; use replaceTarget to change it`);
-    this._targets.push(target);
+    const after = options.after === undefined ? -1 : this._targets.findIndex(t => t.name === options.after);
+    if (after >= 0) this._targets.splice(after + 1, 0, target);
+    else this._targets.push(target);
+  }
+
+  /** Removes a target; returns whether there was one. */
+  public removeTarget(name: string): boolean {
+    const i = this._targets.findIndex(t => t.name === name);
+    if (i >= 0) this._targets.splice(i, 1);
+    return i >= 0;
   }
 
   /** Replaces a target (escape hatch). */
@@ -119,8 +156,18 @@ export class MakeModel {
     variableName('Make variable', name);
     noControlCharacters(`Make variable ${name}`, body);
     noControlCharacters(`Make variable ${name} comment`, comment);
-    if (this._functions.some(([n]) => n === name)) throw new Error(`The Makefile already has a derived variable named "${name}"`);
-    this._functions.push([name, body, comment]);
+    if (this._derived.some(d => d.name === name)) throw new Error(`The Makefile already has a derived variable named "${name}"`);
+    this._derived.push({ name, body, comment });
+  }
+
+  /** The derived variables. */
+  public get derivedVariables(): MakeDerivedVariable[] {
+    return [...this._derived];
+  }
+
+  /** The assertions. */
+  public get assertions(): MakeAssertion[] {
+    return [...this._assertions];
   }
 
   /** Finds a target. */
@@ -152,11 +199,11 @@ export class MakeModel {
       out.push('', '# Evaluated once per run, so every recipe sees the same value.');
       for (const v of once) out.push(`${v.name} := $(${v.name})`);
     }
-    for (const [expression, comment] of this._assertions) {
-      out.push('', `# ${comment}`, expression);
+    for (const a of this._assertions) {
+      out.push('', `# ${a.comment}`, a.expression);
     }
-    for (const [name, body, comment] of this._functions) {
-      out.push('', `# ${comment}`, `${name} = ${body}`);
+    for (const d of this._derived) {
+      out.push('', `# ${d.comment}`, `${d.name} = ${d.body}`);
     }
     const all = [...this._targets, this.helpTarget()];
     const names = all.map(t => t.name).join(' ');

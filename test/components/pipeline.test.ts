@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Project } from 'projen';
-import { BuildxDriver, GoService, MultiArchPipeline, Platform, PythonService } from '../../src';
+import { Component, Project } from 'projen';
+import { BuildxDriver, GoService, ICiProvider, IBuildPipeline, MultiArchPipeline, Platform, PythonService, StandardTarget } from '../../src';
 import { nephoranProject, newProject, parseHcl, synth, synthToDisk } from '../helpers';
 
 const SEED_TARGETS = ['setup-buildx', 'build-multiarch', 'build-complete', 'build-verify', 'build-vulnerability-scan', 'ci-setup', 'ci-build', 'ci-push', 'ci-security', 'ci-sign'];
@@ -132,13 +132,42 @@ describe('MultiArchPipeline Makefile', () => {
     expect(out['multiarch.mk']).toMatch(/^BUILDER +\?= k8s$/m);
   });
 
-  test('escape hatch: a target added first replaces the standard one', () => {
+  test('escape hatch: a standard target can be found and replaced before synthesis; the Makefile holds only the replacement', () => {
+    // GIVEN a pipeline with a service
     const project = newProject();
     const pipeline = new MultiArchPipeline(project);
     new GoService(project, 'svc');
-    pipeline.make.addTarget({ name: 'ci-sign', description: 'Sign with our own tool', recipe: ['./sign.sh'] });
+    // WHEN .projenrc.ts finds ci-sign and replaces it
+    const standard = pipeline.make.tryFindTarget(StandardTarget.CI_SIGN)!;
+    expect(standard.prerequisites).toEqual(['build-sign']);
+    pipeline.make.replaceTarget({ name: StandardTarget.CI_SIGN, description: 'Sign with our own tool', recipe: ['./sign.sh'] });
     const makefile = synth(project).Makefile;
+    // THEN the rule is the replacement, once, and help describes it
     expect(recipe(makefile, 'ci-sign')).toBe('\t./sign.sh');
+    expect(makefile.match(/^ci-sign:.*$/gm)).toEqual(['ci-sign: ## Sign with our own tool']);
+    expect(makefile).toContain("@echo '  ci-sign                   Sign with our own tool'");
+  });
+
+  test('adding a target under a standard name says to use replaceTarget', () => {
+    const pipeline = new MultiArchPipeline(newProject());
+    expect(() => pipeline.make.addTarget({ name: 'ci-sign', description: 'mine' }))
+      .toThrow('The Makefile already has a target named "ci-sign"; use replaceTarget to change it');
+  });
+
+  test('a replaced target stays the user\'s while services are added; the others follow the services', () => {
+    // GIVEN build-verify replaced while there is one service
+    const project = newProject();
+    const pipeline = new MultiArchPipeline(project);
+    new GoService(project, 'first');
+    pipeline.make.replaceTarget({ name: 'build-verify', description: 'Our verification', recipe: ['./verify.sh'] });
+    // WHEN a second service is added
+    new GoService(project, 'second');
+    const makefile = synth(project).Makefile;
+    // THEN build-verify is still the replacement; build-complete verifies both; build-second sits after build-first
+    expect(recipe(makefile, 'build-verify')).toBe('\t./verify.sh');
+    expect(recipe(makefile, 'build-complete')).toContain('$(REGISTRY)/second:$(VERSION)');
+    const order = [...makefile.matchAll(/^(build-[a-z-]+):/gm)].map(m => m[1]);
+    expect(order.slice(0, 3)).toEqual(['build-multiarch', 'build-first', 'build-second']);
   });
 });
 
@@ -263,5 +292,128 @@ describe('a refused service', () => {
     expect(out.Makefile).not.toContain('build-bad');
     expect(Object.keys(out).filter(f => f.startsWith('pkg/bad/') && f !== 'pkg/bad/Dockerfile')).toEqual([]);
     expect(out['.gitignore']).not.toContain('pkg/bad/.dockerignore');
+  });
+});
+
+describe('MultiArchPipeline is whole after its constructor', () => {
+  test('the standard targets and each service\'s bake target exist before synthesis', () => {
+    // GIVEN / WHEN
+    const project = newProject();
+    const pipeline = new MultiArchPipeline(project);
+    const svc = new GoService(project, 'svc');
+    // THEN
+    expect(pipeline.make.targets.map(t => t.name)).toEqual(expect.arrayContaining([...SEED_TARGETS, 'build-svc']));
+    expect(pipeline.bake.tryFindTarget('svc')).toBe(svc.bakeTarget);
+    expect(pipeline.services).toEqual([svc]);
+    expect(pipeline.variables.map(v => v.name)).toEqual(expect.arrayContaining(['REGISTRY', 'VERSION', 'PLATFORMS', 'CACHE_REGISTRY', 'BUILD_DATE', 'VCS_REF']));
+  });
+
+  test('a project whose services never create a pipeline has one from the first service on', () => {
+    const project = newProject();
+    new PythonService(project, 'api');
+    const pipeline = MultiArchPipeline.of(project)!;
+    expect(pipeline.make.tryFindTarget('build-api')).toBeDefined();
+    expect(pipeline.registry).toBe('localhost:5000');
+  });
+
+  test('a pipeline created after the services takes the default one\'s place and keeps what .projenrc.ts changed in it', () => {
+    // GIVEN services, and a change made through the default pipeline
+    const project = newProject();
+    new GoService(project, 'svc');
+    MultiArchPipeline.of(project)!.make.replaceTarget({ name: 'ci-sign', description: 'Sign with our own tool', recipe: ['./sign.sh'] });
+    MultiArchPipeline.of(project)!.make.addTarget({ name: 'deploy', description: 'Deploy', recipe: ['./deploy.sh'] });
+    // WHEN the pipeline is created with options
+    const pipeline = new MultiArchPipeline(project, { registry: 'ghcr.io/o' });
+    const makefile = synth(project).Makefile;
+    // THEN there is one pipeline, with the options, the services and the changes
+    expect(project.components.filter(c => c instanceof MultiArchPipeline)).toEqual([pipeline]);
+    expect(makefile).toMatch(/^REGISTRY +\?= ghcr\.io\/o$/m);
+    expect(recipe(makefile, 'ci-sign')).toBe('\t./sign.sh');
+    expect(recipe(makefile, 'deploy')).toBe('\t./deploy.sh');
+    expect(makefile).toContain('build-svc:');
+  });
+
+  test('a service of a subproject joins its own project\'s pipeline, not the parent\'s', () => {
+    const parent = newProject();
+    new GoService(parent, 'api');
+    const child = new Project({ name: 'child', parent, outdir: 'child' });
+    new GoService(child, 'worker');
+    expect(MultiArchPipeline.of(parent)!.services.map(s => s.name)).toEqual(['api']);
+    expect(MultiArchPipeline.of(child)!.services.map(s => s.name)).toEqual(['worker']);
+    const out = synth(parent);
+    expect(out['child/Makefile']).toContain('build-worker:');
+    expect(out.Makefile).not.toContain('worker');
+  });
+});
+
+describe('user additions are merged with the pipeline\'s defaults, never swapped for them', () => {
+  test('an extra attestation keeps provenance; an extra cache source keeps the registry cache', async () => {
+    // GIVEN
+    const project = newProject();
+    const svc = new GoService(project, 'svc');
+    // WHEN the escape hatch adds an SBOM attestation and a gha cache source
+    svc.bakeTarget.attest.push('type=sbom');
+    svc.bakeTarget.cacheFrom.push('type=gha,scope=svc');
+    const t = (await parseHcl(synth(project)['docker-bake.hcl'])).target.svc[0];
+    // THEN both defaults are still there
+    expect(t.attest).toEqual(['type=provenance,mode=max', 'type=sbom']);
+    expect(t['cache-from']).toBe('${concat((CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/svc:cache"]), ["type=gha,scope=svc"])}');
+  });
+
+  test('an attestation of the same type replaces the default one', async () => {
+    const project = newProject();
+    const svc = new GoService(project, 'svc');
+    svc.bakeTarget.attest.push('type=provenance,mode=min');
+    const t = (await parseHcl(synth(project)['docker-bake.hcl'])).target.svc[0];
+    expect(t.attest).toEqual(['type=provenance,mode=min']);
+  });
+
+  test('a label of the service wins over the pipeline\'s for the same key', async () => {
+    const project = newProject();
+    new MultiArchPipeline(project, { labels: { 'org.opencontainers.image.vendor': 'Acme' } });
+    const svc = new GoService(project, 'svc');
+    svc.bakeTarget.labels['org.opencontainers.image.vendor'] = 'Acme Payments';
+    const t = (await parseHcl(synth(project)['docker-bake.hcl'])).target.svc[0];
+    expect(t.labels['org.opencontainers.image.vendor']).toBe('Acme Payments');
+    expect(t.labels['org.opencontainers.image.title']).toBe('svc');
+  });
+});
+
+describe('CI providers', () => {
+  /** A provider that lists, at synthesis, what a CI system would run. */
+  class ListingProvider implements ICiProvider {
+    public bound?: IBuildPipeline;
+    public bind(pipeline: IBuildPipeline): void {
+      this.bound = pipeline;
+      new SampleLister(pipeline);
+    }
+  }
+  class SampleLister extends Component {
+    constructor(private readonly pipeline: IBuildPipeline) { super(pipeline.project, 'lister'); }
+    public synthesize(): void {
+      const lines = [
+        ...this.pipeline.services.map(s => `make -f ${this.pipeline.makefilePath} ${StandardTarget.buildService(s.name)}`),
+        ...this.pipeline.variables.filter(v => v.ciValue).map(v => `${v.name} <- ${v.ciValue}`),
+      ];
+      fs.writeFileSync(path.join(this.project.outdir, 'ci-plan.txt'), lines.join('\n') + '\n');
+    }
+  }
+
+  test('a provider is bound once and renders from the services and the contract at synthesis', () => {
+    // GIVEN a provider bound before the second service exists
+    const provider = new ListingProvider();
+    const project = newProject();
+    const pipeline = new MultiArchPipeline(project, { ciProviders: [provider] });
+    new GoService(project, 'first');
+    new PythonService(project, 'second');
+    pipeline.addCiProvider(provider);
+    // WHEN
+    synthToDisk(project);
+    // THEN it saw the pipeline, every service and the variables CI sets
+    expect(provider.bound).toBe(pipeline);
+    const plan = fs.readFileSync(path.join(project.outdir, 'ci-plan.txt'), 'utf8');
+    expect(plan).toContain('make -f Makefile build-first\nmake -f Makefile build-second\n');
+    expect(plan).toContain('VERSION <- image-version');
+    expect(plan).toContain('VCS_REF <- commit-sha');
   });
 });

@@ -1,0 +1,2 @@
+export { GoRules } from './go/rules';
+export { PipRules } from './python/rules';

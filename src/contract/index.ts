@@ -1,0 +1,3 @@
+export { BuildVariable, CiValue } from './variables';
+export { StandardTarget } from './targets';
+export { IMultiArchService, IBuildPipeline } from './pipeline';

@@ -1,0 +1,67 @@
+/**
+ * The names of the pipeline's standard Make targets. The Makefile, the reserved service names and
+ * the CI providers all use these; a `.projenrc.ts` can find and replace them by name
+ * (`MultiArchPipeline.of(project)!.make.replaceTarget({ name: StandardTarget.CI_SIGN, … })`).
+ */
+export class StandardTarget {
+  /** Create or select the buildx builder. */
+  public static readonly SETUP_BUILDX = 'setup-buildx';
+  /** Build every image for every platform; push when PUSH=true. */
+  public static readonly BUILD_MULTIARCH = 'build-multiarch';
+  /** Check every pushed index has every platform. */
+  public static readonly BUILD_VERIFY = 'build-verify';
+  /** Build, push and verify every image. */
+  public static readonly BUILD_COMPLETE = 'build-complete';
+  /** Write SBOMs of the pushed images. */
+  public static readonly BUILD_SBOM = 'build-sbom';
+  /** Scan the pushed images. */
+  public static readonly BUILD_VULNERABILITY_SCAN = 'build-vulnerability-scan';
+  /** Sign the pushed images. */
+  public static readonly BUILD_SIGN = 'build-sign';
+  /** CI: prepare the builder. */
+  public static readonly CI_SETUP = 'ci-setup';
+  /** CI: build without pushing. */
+  public static readonly CI_BUILD = 'ci-build';
+  /** CI: build, push and verify. */
+  public static readonly CI_PUSH = 'ci-push';
+  /** CI: SBOM and scan. */
+  public static readonly CI_SECURITY = 'ci-security';
+  /** CI: sign. */
+  public static readonly CI_SIGN = 'ci-sign';
+
+  /** The target that builds one service: `build-<service>`. */
+  public static buildService(serviceName: string): string {
+    return `build-${serviceName}`;
+  }
+
+  /** The ten targets of the seed's build, in the order the Makefile lists them. */
+  public static seed(): string[] {
+    return [
+      StandardTarget.SETUP_BUILDX, StandardTarget.BUILD_MULTIARCH, StandardTarget.BUILD_COMPLETE, StandardTarget.BUILD_VERIFY,
+      StandardTarget.BUILD_VULNERABILITY_SCAN, StandardTarget.CI_SETUP, StandardTarget.CI_BUILD, StandardTarget.CI_PUSH,
+      StandardTarget.CI_SECURITY, StandardTarget.CI_SIGN,
+    ];
+  }
+
+  /** The targets that build images (besides `build-<service>`): read-only targets wait for them under `make -j`. */
+  public static builds(): string[] {
+    return [StandardTarget.BUILD_MULTIARCH, StandardTarget.BUILD_COMPLETE, StandardTarget.CI_BUILD, StandardTarget.CI_PUSH];
+  }
+
+  private constructor() {}
+}
+
+/** The bake group every service belongs to. */
+export const DEFAULT_GROUP = 'default';
+/** The bake target docker/metadata-action's bake file overrides; every service inherits from it. */
+export const METADATA_TARGET = 'docker-metadata-action';
+
+/**
+ * Service names whose `build-<name>` target, bake target or group would collide with the pipeline's
+ * own: every standard `build-*` target, the bake group and metadata target, and `all`.
+ */
+export const RESERVED_SERVICE_NAMES = [
+  ...[StandardTarget.BUILD_MULTIARCH, StandardTarget.BUILD_COMPLETE, StandardTarget.BUILD_VERIFY, StandardTarget.BUILD_SBOM,
+    StandardTarget.BUILD_VULNERABILITY_SCAN, StandardTarget.BUILD_SIGN].map(t => t.slice('build-'.length)),
+  DEFAULT_GROUP, METADATA_TARGET, 'all',
+];

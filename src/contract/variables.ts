@@ -1,0 +1,175 @@
+import { Platform } from '../platform';
+
+/**
+ * Where a CI provider takes a build variable's value from. Each provider maps these to its own
+ * expressions (GitHub's `github.sha`, GitLab's `$CI_COMMIT_SHA`, ...).
+ */
+export enum CiValue {
+  /** The registry (and namespace) the run pushes to. */
+  REGISTRY = 'registry',
+  /** The image tag of the run: the version computed for the ref. */
+  IMAGE_VERSION = 'image-version',
+  /** The commit the run builds. */
+  COMMIT_SHA = 'commit-sha',
+  /** The commit time of that commit, seconds since the Unix epoch. */
+  COMMIT_TIME = 'commit-time',
+  /** Whether the run pushes: false on pull requests, true on the default branch and tags. */
+  PUSH = 'push',
+}
+
+/**
+ * One variable of the build contract, declared once. The Makefile, the bake file, the Dockerfiles
+ * and the CI providers all render it from this entry.
+ */
+export interface BuildVariable {
+  /** The name, the same in Make, bake, the Dockerfile `ARG` and the CI environment, e.g. `VERSION`. */
+  readonly name: string;
+  /** One line shown by `make help`. */
+  readonly description: string;
+  /** The Make default (`NAME ?= …`), a Make expression that may use `$(shell …)`. */
+  readonly makeDefault: string;
+  /**
+   * Evaluate the Make default once per `make` run, so every recipe sees the same value.
+   * @default false
+   */
+  readonly evaluateOnce?: boolean;
+  /**
+   * The default of the bake variable. When set, the bake file declares the variable and the
+   * Makefile passes it to bake through the environment.
+   * @default - not a bake variable
+   */
+  readonly bakeDefault?: string;
+  /**
+   * The comment above the bake variable block.
+   * @default - the description
+   */
+  readonly bakeDescription?: string;
+  /**
+   * Passed to every image build as a build arg (bake `args`); the Dockerfiles declare it with `ARG`.
+   * @default false
+   */
+  readonly buildArg?: boolean;
+  /**
+   * The default of the Dockerfile `ARG`.
+   * @default - no default
+   */
+  readonly dockerfileDefault?: string;
+  /**
+   * The image label the variable feeds, e.g. `org.opencontainers.image.version`.
+   * @default - no label
+   */
+  readonly label?: string;
+  /**
+   * Where a CI provider takes the value from.
+   * @default - CI leaves the Make default
+   */
+  readonly ciValue?: CiValue;
+}
+
+/** The pipeline settings the contract's defaults come from. */
+export interface ContractSettings {
+  readonly registry: string;
+  readonly platforms: Platform[];
+  readonly cacheRegistry: string;
+  readonly buildxDriver: string;
+  readonly builderName: string;
+  readonly scanSeverity: string;
+}
+
+/** A tag cannot hold "/" (release/1.2): every character a tag cannot hold becomes "-". */
+const GIT_VERSION = "$(shell (git describe --tags --always --dirty 2>/dev/null || echo dev) | sed 's/[^A-Za-z0-9_.-]/-/g')";
+
+type Spec = Omit<BuildVariable, 'makeDefault' | 'bakeDefault'> & {
+  readonly make: (s: ContractSettings) => string;
+  readonly bake?: (s: ContractSettings) => string;
+};
+
+const platformList = (s: ContractSettings) => s.platforms.map(p => p.value).join(',');
+
+/** The catalogue, in the order the Makefile lists the variables. Adding a variable is one entry. */
+const CATALOGUE: Spec[] = [
+  {
+    name: 'REGISTRY',
+    description: 'registry/namespace to push to',
+    make: s => s.registry,
+    bake: s => s.registry,
+    bakeDescription: 'Registry and namespace images are pushed to',
+    ciValue: CiValue.REGISTRY,
+  },
+  {
+    name: 'VERSION',
+    description: 'image tag and compiled-in version',
+    make: () => GIT_VERSION,
+    evaluateOnce: true,
+    bake: () => 'dev',
+    bakeDescription: 'Image tag and the version compiled into binaries',
+    buildArg: true,
+    dockerfileDefault: 'dev',
+    label: 'org.opencontainers.image.version',
+    ciValue: CiValue.IMAGE_VERSION,
+  },
+  {
+    name: 'PLATFORMS',
+    description: 'comma-separated target platforms',
+    make: platformList,
+    bake: platformList,
+    bakeDescription: 'Comma-separated target platforms',
+  },
+  { name: 'PUSH', description: 'push images (true) or only build them (false)', make: () => 'false', ciValue: CiValue.PUSH },
+  { name: 'BUILDER', description: 'buildx builder name (not used by the docker driver)', make: s => s.builderName },
+  { name: 'BUILDX_DRIVER', description: 'docker | docker-container | kubernetes | remote', make: s => s.buildxDriver },
+  { name: 'BUILDX_DRIVER_OPTS', description: 'extra --driver-opt values, comma-separated (e.g. namespace=buildkit)', make: () => '' },
+  { name: 'BUILDX_ENDPOINT', description: 'BuildKit address for the remote driver (e.g. tcp://buildkitd:1234)', make: () => '' },
+  {
+    name: 'CACHE_REGISTRY',
+    description: 'registry for the build cache; empty disables it',
+    make: s => s.cacheRegistry,
+    bake: s => s.cacheRegistry,
+    bakeDescription: 'Registry for the build cache; empty disables it',
+  },
+  {
+    name: 'BUILD_DATE',
+    description: 'build time label',
+    make: () => '$(shell date -u +%Y-%m-%dT%H:%M:%SZ)',
+    evaluateOnce: true,
+    bake: () => '',
+    bakeDescription: 'RFC 3339 build time (org.opencontainers.image.created)',
+    buildArg: true,
+    label: 'org.opencontainers.image.created',
+  },
+  {
+    name: 'VCS_REF',
+    description: 'source revision label',
+    make: () => '$(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)',
+    evaluateOnce: true,
+    bake: () => '',
+    bakeDescription: 'Source revision (org.opencontainers.image.revision)',
+    buildArg: true,
+    label: 'org.opencontainers.image.revision',
+    ciValue: CiValue.COMMIT_SHA,
+  },
+  { name: 'BAKE_FLAGS', description: 'extra docker buildx bake flags, e.g. --no-cache or --set=*.platform=linux/arm64', make: () => '' },
+  { name: 'SCAN_SEVERITY', description: 'lowest severity that fails the vulnerability scan', make: s => s.scanSeverity },
+  { name: 'COSIGN_KEY', description: 'cosign key reference; empty signs keyless (OIDC)', make: () => '' },
+  { name: 'SBOM_DIR', description: 'where build-sbom writes SPDX files', make: () => 'sbom' },
+];
+
+/** The build contract for a pipeline's settings: every variable a user or CI can set. */
+export function buildVariables(s: ContractSettings): BuildVariable[] {
+  return CATALOGUE.map(({ make, bake, ...rest }) => ({ ...rest, makeDefault: make(s), ...(bake ? { bakeDefault: bake(s) } : {}) }));
+}
+
+/** What an image build sees of a build-arg variable. */
+export interface ImageArg {
+  readonly name: string;
+  readonly dockerfileDefault?: string;
+  readonly label?: string;
+}
+
+/**
+ * The variables every image build receives as build args. Their names, Dockerfile defaults and
+ * labels do not depend on the pipeline's settings, so a service reads them without a pipeline.
+ */
+export function imageBuildArgs(): ImageArg[] {
+  return CATALOGUE.filter(v => v.buildArg).map(v => ({ name: v.name, dockerfileDefault: v.dockerfileDefault, label: v.label }));
+}
