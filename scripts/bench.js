@@ -5,10 +5,13 @@
  * Builds examples/nephoran's llm-processor with its generated Makefile, once per platform per round,
  * alternating amd64 and arm64, each time cold: --no-cache and the BuildKit cache mounts cleared, so
  * the Go standard library is compiled every time. Reports medians of the `go build` step and of the
- * whole `make` call, and the arm64/amd64 ratio, all measured in this one run, and writes
- * BENCHMARKS.md. Needs the lab (scripts/lab.sh up) and a synthesized example (npm run example).
+ * whole `make` call, and the arm64/amd64 ratio, all measured in this one run. Then checks that builds
+ * are reproducible (repro): cold builds of one commit give identical per-platform digests, and so do
+ * a warm rebuild after a new commit and a cold build of that commit. Writes BENCHMARKS.md, one block
+ * per section; `--only repro` (comma-separated) re-measures some sections and keeps the others.
+ * Needs the lab (scripts/lab.sh up) and a synthesized example (npm run example).
  *
- *   node scripts/bench.js [--rounds 3]
+ *   node scripts/bench.js [--rounds 3] [--cgo-rounds 1] [--only cross,cgo,repro]
  */
 'use strict';
 const { execFileSync, spawnSync } = require('child_process');
@@ -38,6 +41,9 @@ if (!fs.existsSync(path.join(EXAMPLE, 'Makefile'))) {
 
 const cgoRoundsArg = process.argv.indexOf('--cgo-rounds');
 const CGO_ROUNDS = cgoRoundsArg > 0 ? Number(process.argv[cgoRoundsArg + 1]) : 1;
+const onlyArg = process.argv.indexOf('--only');
+const SECTIONS = onlyArg > 0 ? process.argv[onlyArg + 1].split(',') : ['cross', 'repro'];
+const run = name => SECTIONS.includes(name);
 
 /** Builds llm-processor in `dir` for one platform, cold; returns the timings and where it compiled. */
 function coldBuild(dir, platform, version) {
@@ -68,7 +74,7 @@ function checkRuns(version, platform) {
 }
 
 const samples = { 'linux/amd64': [], 'linux/arm64': [] };
-for (let round = 1; round <= ROUNDS; round++) {
+for (let round = 1; round <= (run('cross') ? ROUNDS : 0); round++) {
   for (const platform of PLATFORMS) {
     const sample = coldBuild(EXAMPLE, platform, `bench-${round}`);
     checkRuns(`bench-${round}`, platform);
@@ -81,7 +87,7 @@ for (let round = 1; round <= ROUNDS; round++) {
 // for arm64). Needs the optional lab image (scripts/lab.sh cgo).
 const cgoImage = env.LAB_GOLANG_CGO_IMAGE;
 const cgoSamples = { 'linux/amd64': [], 'linux/arm64': [] };
-const haveCgo = cgoImage && spawnSync('docker', ['buildx', 'imagetools', 'inspect', cgoImage], { env, stdio: 'ignore' }).status === 0;
+const haveCgo = run('cross') && cgoImage && spawnSync('docker', ['buildx', 'imagetools', 'inspect', cgoImage], { env, stdio: 'ignore' }).status === 0;
 if (haveCgo) {
   const dir = cgoConsumer(cgoImage);
   for (let round = 1; round <= CGO_ROUNDS; round++) {
@@ -111,21 +117,22 @@ function cgoConsumer(image) {
 }
 
 const median = xs => { const s = [...xs].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-const med = (p, k) => median(samples[p].map(x => x[k]));
-const rows = PLATFORMS.map(p => `| default (cross-compile) | ${p} | ${med(p, 'goBuild').toFixed(1)} s | ${med(p, 'wall').toFixed(1)} s | ${samples[p][0].where} |`);
-const cgoMed = (p, k) => median(cgoSamples[p].map(x => x[k]));
-if (haveCgo) rows.push(...PLATFORMS.map(p => `| \`cgo: true\` (compiler on the target) | ${p} | ${cgoMed(p, 'goBuild').toFixed(1)} s | ${cgoMed(p, 'wall').toFixed(1)} s | ${cgoSamples[p][0].where} |`));
-const ratioBuild = med('linux/arm64', 'goBuild') / med('linux/amd64', 'goBuild');
-const ratioWall = med('linux/arm64', 'wall') / med('linux/amd64', 'wall');
-const report = `# Benchmarks
+const today = new Date().toISOString().slice(0, 10);
+const blocks = {};
+if (run('cross')) blocks.cross = crossReport();
+if (run('repro')) blocks.repro = reproReport();
+writeReport(blocks);
 
-Measured by \`npm run bench\` (scripts/bench.js) on ${new Date().toISOString().slice(0, 10)}: ${os.cpus().length} cores,
-${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()}/${os.arch()}, the local lab (dockerd 26, buildx 0.13, docker driver,
-containerd image store). Regenerate with \`scripts/lab.sh up && npm run example && npm run bench\`.
+function crossReport() {
+  const med = (p, k) => median(samples[p].map(x => x[k]));
+  const rows = PLATFORMS.map(p => `| default (cross-compile) | ${p} | ${med(p, 'goBuild').toFixed(1)} s | ${med(p, 'wall').toFixed(1)} s | ${samples[p][0].where} |`);
+  const cgoMed = (p, k) => median(cgoSamples[p].map(x => x[k]));
+  if (haveCgo) rows.push(...PLATFORMS.map(p => `| \`cgo: true\` (compiler on the target) | ${p} | ${cgoMed(p, 'goBuild').toFixed(1)} s | ${cgoMed(p, 'wall').toFixed(1)} s | ${cgoSamples[p][0].where} |`));
+  const ratioBuild = med('linux/arm64', 'goBuild') / med('linux/amd64', 'goBuild');
+  const ratioWall = med('linux/arm64', 'wall') / med('linux/amd64', 'wall');
+  return `## The generated Go Dockerfile cross-compiles: arm64 costs what amd64 costs
 
-## The generated Go Dockerfile cross-compiles: arm64 costs what amd64 costs
-
-\`make build-llm-processor PLATFORMS=<platform>\` from examples/nephoran, cold each time (\`--no-cache\`,
+Measured on ${today}. \`make build-llm-processor PLATFORMS=<platform>\` from examples/nephoran, cold each time (\`--no-cache\`,
 BuildKit cache mounts cleared, so the Go standard library is compiled every run), UPX on (it runs on
 amd64 only), ${ROUNDS} rounds alternating the platforms. Medians:
 
@@ -142,10 +149,90 @@ The emulated baseline is the same service with \`cgo: true\`, whose compiler mus
 platform (QEMU for arm64), ${CGO_ROUNDS} round(s): arm64 / amd64 **${(cgoMed('linux/arm64', 'goBuild') / cgoMed('linux/amd64', 'goBuild')).toFixed(1)}x**
 for the \`go build\` step; the emulated arm64 compile takes **${(cgoMed('linux/arm64', 'goBuild') / med('linux/arm64', 'goBuild')).toFixed(1)}x** as long as
 the cross-compiled one.` : `
-No emulated baseline in this run (\`scripts/lab.sh cgo\` builds the toolchain image it needs).`}
+No emulated baseline in this run (\`scripts/lab.sh cgo\` builds the toolchain image it needs).`}`;
+}
+
+/**
+ * Reproducibility: for a Go service with UPX and the Python service, both platforms at once:
+ * A cold at commit time T1; B cold again at T1 with every source file touched; C a warm rebuild at
+ * T2 (a later commit that does not change the service); D cold at T2. A must equal B and C must
+ * equal D, per platform. Each build pushes to its own repository, so the registry name differs too.
+ */
+function reproReport() {
+  const T1 = '1767225600'; // 2026-01-01T00:00:00Z
+  const T2 = '1767312000'; // 2026-01-02T00:00:00Z
+  const rows = [];
+  for (const svc of ['llm-processor', 'rag-api']) {
+    const build = (label, epoch, cold) => {
+      if (cold) spawnSync('docker', ['builder', 'prune', '-af'], { env, stdio: 'ignore' });
+      const start = process.hrtime.bigint();
+      const r = spawnSync('make', [`build-${svc}`, 'BUILDX_DRIVER=docker', 'PUSH=true', 'CACHE_REGISTRY=', `SOURCE_DATE_EPOCH=${epoch}`,
+        'VERSION=bench-repro', `REGISTRY=127.0.0.1:5000/bench-repro-${label}`, ...(cold ? ['BAKE_FLAGS=--no-cache'] : [])], { cwd: EXAMPLE, env, encoding: 'utf8' });
+      if (r.status !== 0) {
+        console.error(r.stdout + r.stderr);
+        process.exit(1);
+      }
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      console.log(`repro ${svc} ${label}: ${seconds.toFixed(1)}s`);
+      return { seconds, digests: platformDigests(`127.0.0.1:5000/bench-repro-${label}/${svc}:bench-repro`) };
+    };
+    const a = build('a', T1, true);
+    spawnSync('bash', ['-c', 'sleep 1; find . -name node_modules -prune -o -type f -exec touch {} +'], { cwd: EXAMPLE });
+    const b = build('b', T1, true);
+    const c = build('c', T2, false);
+    const d = build('d', T2, true);
+    for (const p of PLATFORMS) {
+      const same = (x, y) => (x.digests[p] === y.digests[p] ? 'identical' : '**different**');
+      rows.push(`| ${svc} | ${p} | \`${a.digests[p].slice(7, 19)}\` | ${same(a, b)} | \`${c.digests[p].slice(7, 19)}\` | ${same(c, d)} |`);
+    }
+    rows.push(`| ${svc} | build time (both platforms) | ${a.seconds.toFixed(0)} s | ${b.seconds.toFixed(0)} s | ${c.seconds.toFixed(0)} s | ${d.seconds.toFixed(0)} s |`);
+  }
+  return `## The same commit builds the same image
+
+Measured on ${today}. \`make build-<service>\` from examples/nephoran for linux/amd64 and linux/arm64,
+each build pushed to its own repository. A: cold (empty builder cache, \`--no-cache\`) at
+SOURCE_DATE_EPOCH T1. B: cold again at T1, after every source file's time was changed. C: a warm
+rebuild at T2, as after a commit that does not change the service. D: cold at T2. Per-platform
+manifest digests (the index digests differ: provenance attestations carry timestamps):
+
+| service | platform | A (cold, T1) | B (cold, T1, sources touched) vs A | C (warm, T2) | D (cold, T2) vs C |
+| --- | --- | --- | --- | --- | --- |
+${rows.join('\n')}
+
+A = B shows that neither the clock, the clone's file times nor the registry name reaches the image.
+C = D shows that a warm builder gives what a fresh one gives: file times in the layers are a
+constant, and only the config's dates follow SOURCE_DATE_EPOCH. The e2e tier checks A = B for
+every service of both examples on every run (\`npm run test:e2e\`).`;
+}
+
+/** platform -> manifest digest of a pushed index (attestation manifests skipped). */
+function platformDigests(ref) {
+  const index = JSON.parse(execFileSync('docker', ['buildx', 'imagetools', 'inspect', ref, '--raw'], { env, encoding: 'utf8' }));
+  const out = {};
+  for (const m of index.manifests || []) {
+    if (m.platform && m.platform.os !== 'unknown') out[`${m.platform.os}/${m.platform.architecture}`] = m.digest;
+  }
+  return out;
+}
+
+/** Writes BENCHMARKS.md: the sections measured now, and the others as they were. */
+function writeReport(fresh) {
+  const file = path.join(ROOT, 'BENCHMARKS.md');
+  const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const section = name => fresh[name] ?? (new RegExp(`<!-- bench:${name} -->\\n([\\s\\S]*?)\\n<!-- /bench:${name} -->`).exec(old) || [])[1];
+  const body = ['cross', 'repro'].map(name => section(name) && `<!-- bench:${name} -->\n${section(name)}\n<!-- /bench:${name} -->`).filter(x => x);
+  const report = `# Benchmarks
+
+Measured by \`npm run bench\` (scripts/bench.js): ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()}/${os.arch()}, the local lab
+(dockerd 26, buildx 0.13, docker driver, containerd image store). Every ratio is measured within one
+run. Regenerate with \`scripts/lab.sh up && npm run example && npm run bench\` (\`-- --only repro\` for
+one section).
+
+${body.join('\n\n')}
 `;
-fs.writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), report);
-console.log(`\n${report}`);
+  fs.writeFileSync(file, report);
+  console.log(`\n${report}`);
+}
 
 function stepSeconds(log, pattern) {
   let total = 0;

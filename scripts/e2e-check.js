@@ -17,10 +17,12 @@ const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
 const REGISTRY = args.registry;
 const VERSION = args.version;
 const LOG = args.log;
-if (!REGISTRY || !VERSION || !LOG || !args.spec) {
-  console.error('usage: e2e-check.js --spec EXAMPLE/e2e.json --registry R --version V --log BUILD_LOG');
+if (!REGISTRY || !VERSION || !LOG || !args.spec || !args['source-date-epoch']) {
+  console.error('usage: e2e-check.js --spec EXAMPLE/e2e.json --registry R --version V --log BUILD_LOG --source-date-epoch COMMIT_TIME');
   process.exit(2);
 }
+// The commit time every image is dated with: RFC 3339, as the created label and the config carry it.
+const CREATED = new Date(Number(args['source-date-epoch']) * 1000).toISOString().replace(/\.000Z$/, 'Z');
 const SPEC = JSON.parse(fs.readFileSync(args.spec, 'utf8'));
 
 const PLATFORMS = [
@@ -72,7 +74,7 @@ for (const svc of SERVICES) {
   const configs = image.architecture ? { [`${image.os}/${image.architecture}${image.variant ? '/' + image.variant : ''}`]: image } : image;
   for (const p of PLATFORMS) {
     const config = configs[p.platform];
-    check(`${svc.name} ${p.platform}: config architecture, numeric non-root user ${svc.user}, labels`, () => {
+    check(`${svc.name} ${p.platform}: config architecture, numeric non-root user ${svc.user}, labels, dated with the commit time`, () => {
       assert(config, `no image config for ${p.platform}`);
       assert(config.architecture === p.arch, `architecture is ${config.architecture}`);
       const user = config.config.User;
@@ -88,7 +90,8 @@ for (const svc of SERVICES) {
         'build.multi-arch': 'true',
       };
       for (const [k, v] of Object.entries(want)) assert(labels[k] === v, `label ${k} is ${JSON.stringify(labels[k])}, expected ${JSON.stringify(v)}`);
-      assert(/^\d{4}-\d\d-\d\dT/.test(labels['org.opencontainers.image.created'] || ''), 'no org.opencontainers.image.created date');
+      assert(labels['org.opencontainers.image.created'] === CREATED, `label org.opencontainers.image.created is ${JSON.stringify(labels['org.opencontainers.image.created'])}, expected the commit time ${CREATED}`);
+      assert(config.created === CREATED, `config created is ${config.created}, expected the commit time ${CREATED} (SOURCE_DATE_EPOCH)`);
       assert((labels['org.opencontainers.image.revision'] || '') !== '', 'no org.opencontainers.image.revision');
       return `user ${user}`;
     });

@@ -31,12 +31,16 @@ if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
 fi
 
 VERSION=e2e-$(date -u +%Y%m%d%H%M%S)
-# --no-cache: every step runs, so the log shows where each compile and install ran and how long
-# it took (cache mounts stay warm, so this costs little).
+# The commit time: the Makefile's SOURCE_DATE_EPOCH, which dates every image and every file in it.
+COMMIT_TIME=$(git -C "$ROOT" log -1 --format=%ct)
+# --no-cache on an empty builder cache: every step runs, so the log shows where each compile and
+# install ran and how long it took, and the build is as cold as on a fresh machine.
 vars() { echo "BUILDX_DRIVER=docker REGISTRY=127.0.0.1:5000/e2e-$1 VERSION=${2:-$VERSION} CACHE_REGISTRY=127.0.0.1:5000/e2e-cache-$1 BAKE_FLAGS=--no-cache"; }
+cold() { docker builder prune -af >/dev/null; }
 
 for name in "${EXAMPLES[@]}"; do
-  step "examples/$name: make setup-buildx build-multiarch build-verify PUSH=true $(vars "$name")"
+  step "examples/$name: make setup-buildx build-multiarch build-verify PUSH=true $(vars "$name") (cold)"
+  cold
   # shellcheck disable=SC2046 # one word per variable
   (cd "$ROOT/examples/$name" && BUILDKIT_PROGRESS=plain make setup-buildx build-multiarch build-verify PUSH=true $(vars "$name")) 2>&1 | tee "$OUT/build-$name.log"
 done
@@ -54,7 +58,23 @@ echo "ok   build-verify refused 127.0.0.1:5000/e2e-nephoran/llm-processor:$VERSI
 status=0
 for name in "${EXAMPLES[@]}"; do
   step "examples/$name: independent checks of the pushed images"
-  node "$ROOT/scripts/e2e-check.js" --spec "$ROOT/examples/$name/e2e.json" --registry "127.0.0.1:5000/e2e-$name" --version "$VERSION" --log "$OUT/build-$name.log" || status=1
+  node "$ROOT/scripts/e2e-check.js" --spec "$ROOT/examples/$name/e2e.json" --registry "127.0.0.1:5000/e2e-$name" --version "$VERSION" \
+    --log "$OUT/build-$name.log" --source-date-epoch "$COMMIT_TIME" || status=1
+done
+
+# Reproducible images: a second cold build of the same commit, with every source file's time
+# changed as a fresh clone would have it, pushed to another repository, must hold the same image
+# for every service and platform.
+for name in "${EXAMPLES[@]}"; do
+  step "examples/$name: second cold build of the same commit, sources touched, pushed to 127.0.0.1:5000/e2e-repro-$name"
+  cold
+  sleep 1
+  find "$ROOT/examples/$name" -name node_modules -prune -o -type f -exec touch {} +
+  (cd "$ROOT/examples/$name" && BUILDKIT_PROGRESS=plain make build-multiarch PUSH=true BUILDX_DRIVER=docker \
+    REGISTRY="127.0.0.1:5000/e2e-repro-$name" VERSION="$VERSION" CACHE_REGISTRY= BAKE_FLAGS=--no-cache) > "$OUT/repro-$name.log" 2>&1 ||
+    { tail -30 "$OUT/repro-$name.log" >&2; exit 1; }
+  node "$ROOT/scripts/repro-check.js" --spec "$ROOT/examples/$name/e2e.json" --first "127.0.0.1:5000/e2e-$name" \
+    --second "127.0.0.1:5000/e2e-repro-$name" --version "$VERSION" || status=1
 done
 step "done"
 exit "$status"

@@ -20,7 +20,12 @@ variable "CACHE_REGISTRY" {
   default = ""
 }
 
-# RFC 3339 build time (org.opencontainers.image.created)
+# Commit time in seconds since the Unix epoch: BuildKit dates the image config and history with it (empty: the build time)
+variable "SOURCE_DATE_EPOCH" {
+  default = ""
+}
+
+# RFC 3339 date of SOURCE_DATE_EPOCH (org.opencontainers.image.created); the Makefile sets it
 variable "BUILD_DATE" {
   default = ""
 }
@@ -44,9 +49,10 @@ target "llm-processor" {
   platforms   = split(",", PLATFORMS)
   tags        = ["${REGISTRY}/llm-processor:${VERSION}"]
   args        = {
-    BUILD_DATE = "${BUILD_DATE}"
-    VCS_REF    = "${VCS_REF}"
-    VERSION    = "${VERSION}"
+    BUILD_DATE        = "${BUILD_DATE}"
+    SOURCE_DATE_EPOCH = "${SOURCE_DATE_EPOCH}"
+    VCS_REF           = "${VCS_REF}"
+    VERSION           = "${VERSION}"
   }
   labels      = {
     "org.opencontainers.image.created"  = "${BUILD_DATE}"
@@ -75,6 +81,7 @@ target "nephio-bridge" {
     MAIN_PACKAGE      = "./cmd/nephio-bridge"
     PORT              = "8081"
     SERVICE           = "nephio-bridge"
+    SOURCE_DATE_EPOCH = "${SOURCE_DATE_EPOCH}"
     VCS_REF           = "${VCS_REF}"
     VERSION           = "${VERSION}"
   }
@@ -105,6 +112,7 @@ target "oran-adaptor" {
     MAIN_PACKAGE      = "./cmd/oran-adaptor"
     PORT              = "8082"
     SERVICE           = "oran-adaptor"
+    SOURCE_DATE_EPOCH = "${SOURCE_DATE_EPOCH}"
     VCS_REF           = "${VCS_REF}"
     VERSION           = "${VERSION}"
   }
@@ -127,9 +135,10 @@ target "rag-api" {
   platforms  = split(",", PLATFORMS)
   tags       = ["${REGISTRY}/rag-api:${VERSION}"]
   args       = {
-    BUILD_DATE = "${BUILD_DATE}"
-    VCS_REF    = "${VCS_REF}"
-    VERSION    = "${VERSION}"
+    BUILD_DATE        = "${BUILD_DATE}"
+    SOURCE_DATE_EPOCH = "${SOURCE_DATE_EPOCH}"
+    VCS_REF           = "${VCS_REF}"
+    VERSION           = "${VERSION}"
   }
   labels     = {
     "org.opencontainers.image.created"  = "${BUILD_DATE}"

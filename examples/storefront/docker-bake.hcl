@@ -20,7 +20,12 @@ variable "CACHE_REGISTRY" {
   default = ""
 }
 
-# RFC 3339 build time (org.opencontainers.image.created)
+# Commit time in seconds since the Unix epoch: BuildKit dates the image config and history with it (empty: the build time)
+variable "SOURCE_DATE_EPOCH" {
+  default = ""
+}
+
+# RFC 3339 date of SOURCE_DATE_EPOCH (org.opencontainers.image.created); the Makefile sets it
 variable "BUILD_DATE" {
   default = ""
 }
@@ -43,9 +48,10 @@ target "catalog" {
   platforms  = split(",", PLATFORMS)
   tags       = ["${REGISTRY}/catalog:${VERSION}"]
   args       = {
-    BUILD_DATE = "${BUILD_DATE}"
-    VCS_REF    = "${VCS_REF}"
-    VERSION    = "${VERSION}"
+    BUILD_DATE        = "${BUILD_DATE}"
+    SOURCE_DATE_EPOCH = "${SOURCE_DATE_EPOCH}"
+    VCS_REF           = "${VCS_REF}"
+    VERSION           = "${VERSION}"
   }
   labels     = {
     "org.opencontainers.image.created"  = "${BUILD_DATE}"
@@ -73,6 +79,7 @@ target "orders" {
     EXTRA_LDFLAGS     = ""
     MAIN_PACKAGE      = "./cmd/orders"
     SERVICE           = "orders"
+    SOURCE_DATE_EPOCH = "${SOURCE_DATE_EPOCH}"
     VCS_REF           = "${VCS_REF}"
     VERSION           = "${VERSION}"
   }
@@ -102,6 +109,7 @@ target "payments" {
     EXTRA_LDFLAGS     = ""
     MAIN_PACKAGE      = "./cmd/payments"
     SERVICE           = "payments"
+    SOURCE_DATE_EPOCH = "${SOURCE_DATE_EPOCH}"
     VCS_REF           = "${VCS_REF}"
     VERSION           = "${VERSION}"
   }
@@ -124,9 +132,10 @@ target "search" {
   platforms  = split(",", PLATFORMS)
   tags       = ["${REGISTRY}/search:${VERSION}"]
   args       = {
-    BUILD_DATE = "${BUILD_DATE}"
-    VCS_REF    = "${VCS_REF}"
-    VERSION    = "${VERSION}"
+    BUILD_DATE        = "${BUILD_DATE}"
+    SOURCE_DATE_EPOCH = "${SOURCE_DATE_EPOCH}"
+    VCS_REF           = "${VCS_REF}"
+    VERSION           = "${VERSION}"
   }
   labels     = {
     "org.opencontainers.image.created"  = "${BUILD_DATE}"

@@ -10,7 +10,8 @@ BUILDX_DRIVER      ?= docker-container
 BUILDX_DRIVER_OPTS ?= 
 BUILDX_ENDPOINT    ?= 
 CACHE_REGISTRY     ?= 
-BUILD_DATE         ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+SOURCE_DATE_EPOCH  ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+BUILD_DATE         ?= $(shell date -u -d @$(SOURCE_DATE_EPOCH) +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || date -u -r $(SOURCE_DATE_EPOCH) +%Y-%m-%dT%H:%M:%SZ)
 VCS_REF            ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 BAKE_FLAGS         ?= 
 SCAN_SEVERITY      ?= high
@@ -19,6 +20,7 @@ SBOM_DIR           ?= sbom
 
 # Evaluated once per run, so every recipe sees the same value.
 VERSION := $(VERSION)
+SOURCE_DATE_EPOCH := $(SOURCE_DATE_EPOCH)
 BUILD_DATE := $(BUILD_DATE)
 VCS_REF := $(VCS_REF)
 
@@ -26,7 +28,13 @@ VCS_REF := $(VCS_REF)
 $(if $(filter-out true false,$(PUSH)),$(error PUSH must be true or false, not "$(PUSH)"))
 
 # The bake file reads its variables from the environment. Always -f: without it bake also merges any compose file it finds
-BAKE = REGISTRY="$(REGISTRY)" VERSION="$(VERSION)" PLATFORMS="$(PLATFORMS)" CACHE_REGISTRY="$(CACHE_REGISTRY)" BUILD_DATE="$(BUILD_DATE)" VCS_REF="$(VCS_REF)" docker buildx bake --builder $(if $(filter docker,$(BUILDX_DRIVER)),default,$(BUILDER)) -f docker-bake.hcl $(BAKE_FLAGS)
+BAKE = REGISTRY="$(REGISTRY)" VERSION="$(VERSION)" PLATFORMS="$(PLATFORMS)" CACHE_REGISTRY="$(CACHE_REGISTRY)" SOURCE_DATE_EPOCH="$(SOURCE_DATE_EPOCH)" BUILD_DATE="$(BUILD_DATE)" VCS_REF="$(VCS_REF)" docker buildx bake --builder $(if $(filter docker,$(BUILDX_DRIVER)),default,$(BUILDER)) -f docker-bake.hcl $(BAKE_FLAGS)
+
+# A literal comma, for commas inside $(if …) arguments
+comma = ,
+
+# How bake pushes. Builders other than the engine's own also clamp file times in new layers to SOURCE_DATE_EPOCH (rewrite-timestamp); the docker driver refuses that option, and the Dockerfiles set file times themselves
+PUSH_OUTPUT = $(if $(filter docker,$(BUILDX_DRIVER)),--push,'--set=*.output=type=registry$(comma)rewrite-timestamp=true')
 
 # $(call verify_image,<image ref>,<platforms>): fail unless the pushed index lists every platform (attestation entries are ignored)
 verify_image = got=$$(docker buildx imagetools inspect "$(1)" --format '{{range .Manifest.Manifests}}{{.Platform.OS}}/{{.Platform.Architecture}}{{if .Platform.Variant}}/{{.Platform.Variant}}{{end}} {{end}}' 2>/dev/null || docker buildx imagetools inspect "$(1)" --format '{{.Image.OS}}/{{.Image.Architecture}}{{if .Image.Variant}}/{{.Image.Variant}}{{end}}') || { echo "build-verify: cannot inspect $(1); was it pushed (PUSH=true)?" >&2; exit 1; }; for p in $$(echo "$(2)" | tr , ' '); do case " $$got " in *" $$p "*) ;; *) echo "build-verify: $(1) lacks $$p (index has: $$got)" >&2; exit 1 ;; esac; done; echo "build-verify: $(1) has $(2)"
@@ -46,19 +54,19 @@ setup-buildx: ## Create or select the buildx builder for BUILDX_DRIVER
 	esac
 
 build-multiarch: setup-buildx ## Build every image for PLATFORMS; push when PUSH=true
-	$(BAKE) $(if $(filter true,$(PUSH)),--push,) default
+	$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT),) default
 
 build-catalog: setup-buildx ## Build catalog for PLATFORMS; push when PUSH=true
-	$(BAKE) $(if $(filter true,$(PUSH)),--push,) catalog
+	$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT),) catalog
 
 build-orders: setup-buildx ## Build orders for linux/amd64; push when PUSH=true
-	$(BAKE) $(if $(filter true,$(PUSH)),--push,) orders
+	$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT),) orders
 
 build-payments: setup-buildx ## Build payments for PLATFORMS; push when PUSH=true
-	$(BAKE) $(if $(filter true,$(PUSH)),--push,) payments
+	$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT),) payments
 
 build-search: setup-buildx ## Build search for PLATFORMS; push when PUSH=true
-	$(BAKE) $(if $(filter true,$(PUSH)),--push,) search
+	$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT),) search
 
 build-verify: | $(filter build-multiarch build-complete ci-build ci-push build-catalog build-orders build-payments build-search,$(MAKECMDGOALS)) ## Check every pushed image index has every platform (no rebuild)
 	@$(call verify_image,$(REGISTRY)/catalog:$(VERSION),$(PLATFORMS))
@@ -67,7 +75,7 @@ build-verify: | $(filter build-multiarch build-complete ci-build ci-push build-c
 	@$(call verify_image,$(REGISTRY)/search:$(VERSION),$(PLATFORMS))
 
 build-complete: setup-buildx ## Build and push every image once, then verify it
-	$(BAKE) --push default
+	$(BAKE) $(PUSH_OUTPUT) default
 	@$(call verify_image,$(REGISTRY)/catalog:$(VERSION),$(PLATFORMS))
 	@$(call verify_image,$(REGISTRY)/orders:$(VERSION),linux/amd64)
 	@$(call verify_image,$(REGISTRY)/payments:$(VERSION),$(PLATFORMS))
@@ -104,7 +112,7 @@ ci-build: ci-setup ## CI: build every image for every platform without pushing (
 	$(BAKE) default
 
 ci-push: ci-setup ## CI: build and push every image once, then verify the indexes
-	$(BAKE) --push default
+	$(BAKE) $(PUSH_OUTPUT) default
 	@$(call verify_image,$(REGISTRY)/catalog:$(VERSION),$(PLATFORMS))
 	@$(call verify_image,$(REGISTRY)/orders:$(VERSION),linux/amd64)
 	@$(call verify_image,$(REGISTRY)/payments:$(VERSION),$(PLATFORMS))
@@ -143,7 +151,8 @@ multiarch-help: ## List the targets and variables
 	@echo '  BUILDX_DRIVER_OPTS  extra --driver-opt values, comma-separated (e.g. namespace=buildkit)'" [$(BUILDX_DRIVER_OPTS)]"
 	@echo '  BUILDX_ENDPOINT     BuildKit address for the remote driver (e.g. tcp://buildkitd:1234)'" [$(BUILDX_ENDPOINT)]"
 	@echo '  CACHE_REGISTRY      registry for the build cache; empty disables it'" [$(CACHE_REGISTRY)]"
-	@echo '  BUILD_DATE          build time label'" [$(BUILD_DATE)]"
+	@echo '  SOURCE_DATE_EPOCH   commit time in seconds since 1970: the date of the image config and history'" [$(SOURCE_DATE_EPOCH)]"
+	@echo '  BUILD_DATE          RFC 3339 date of SOURCE_DATE_EPOCH (created label), never the wall clock'" [$(BUILD_DATE)]"
 	@echo '  VCS_REF             source revision label'" [$(VCS_REF)]"
 	@echo '  BAKE_FLAGS          extra docker buildx bake flags, e.g. --no-cache or --set=*.platform=linux/arm64'" [$(BAKE_FLAGS)]"
 	@echo '  SCAN_SEVERITY       lowest severity that fails the vulnerability scan'" [$(SCAN_SEVERITY)]"

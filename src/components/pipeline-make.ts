@@ -32,6 +32,16 @@ export function makeDerivedVariables(s: MakeSettings, variables: BuildVariable[]
       comment: 'The bake file reads its variables from the environment. Always -f: without it bake also merges any compose file it finds',
     },
     {
+      name: 'comma',
+      body: ',',
+      comment: 'A literal comma, for commas inside $(if …) arguments',
+    },
+    {
+      name: 'PUSH_OUTPUT',
+      body: "$(if $(filter docker,$(BUILDX_DRIVER)),--push,'--set=*.output=type=registry$(comma)rewrite-timestamp=true')",
+      comment: 'How bake pushes. Builders other than the engine\'s own also clamp file times in new layers to SOURCE_DATE_EPOCH (rewrite-timestamp); the docker driver refuses that option, and the Dockerfiles set file times themselves',
+    },
+    {
       name: 'verify_image',
       body: verifyFunction(),
       comment: '$(call verify_image,<image ref>,<platforms>): fail unless the pushed index lists every platform (attestation entries are ignored)',
@@ -42,7 +52,7 @@ export function makeDerivedVariables(s: MakeSettings, variables: BuildVariable[]
 /** The standard targets for these services, in the order the Makefile lists them. */
 export function standardTargets(services: IMultiArchService[]): MakeTarget[] {
   const bake = '$(BAKE)';
-  const pushFlag = '$(if $(filter true,$(PUSH)),--push,)';
+  const pushFlag = '$(if $(filter true,$(PUSH)),$(PUSH_OUTPUT),)';
   const refOf = (s: IMultiArchService) => imageReference(MAKE, s.imageName);
   // literal lists are space-separated: a comma would split the $(call) arguments
   const platformsOf = (s: IMultiArchService) => s.platforms ? s.platforms.map(p => p.value).join(' ') : MAKE.ref('PLATFORMS');
@@ -64,7 +74,7 @@ export function standardTargets(services: IMultiArchService[]): MakeTarget[] {
       recipe: [`${bake} ${pushFlag} ${s.name}`],
     })),
     { name: T.BUILD_VERIFY, description: 'Check every pushed image index has every platform (no rebuild)', recipe: verify, runsAfter: builds },
-    { name: T.BUILD_COMPLETE, description: 'Build and push every image once, then verify it', prerequisites: [T.SETUP_BUILDX], recipe: [`${bake} --push default`, ...verify] },
+    { name: T.BUILD_COMPLETE, description: 'Build and push every image once, then verify it', prerequisites: [T.SETUP_BUILDX], recipe: [`${bake} $(PUSH_OUTPUT) default`, ...verify] },
     {
       name: T.BUILD_SBOM,
       description: 'Write an SPDX SBOM per pushed image and platform (syft; no rebuild)',
@@ -88,7 +98,7 @@ export function standardTargets(services: IMultiArchService[]): MakeTarget[] {
     },
     { name: T.CI_SETUP, description: 'CI: prepare the builder and print tool versions', prerequisites: [T.SETUP_BUILDX], recipe: ['docker version', 'docker buildx version', `docker buildx inspect --bootstrap ${BUILDER}`] },
     { name: T.CI_BUILD, description: 'CI: build every image for every platform without pushing (pull requests)', prerequisites: [T.CI_SETUP], recipe: [`${bake} default`] },
-    { name: T.CI_PUSH, description: 'CI: build and push every image once, then verify the indexes', prerequisites: [T.CI_SETUP], recipe: [`${bake} --push default`, ...verify] },
+    { name: T.CI_PUSH, description: 'CI: build and push every image once, then verify the indexes', prerequisites: [T.CI_SETUP], recipe: [`${bake} $(PUSH_OUTPUT) default`, ...verify] },
     { name: T.CI_SECURITY, description: 'CI: SBOM and vulnerability scan of the pushed images (no rebuild)', prerequisites: [T.BUILD_SBOM, T.BUILD_VULNERABILITY_SCAN] },
     { name: T.CI_SIGN, description: 'CI: sign the pushed images (no rebuild)', prerequisites: [T.BUILD_SIGN] },
   ];

@@ -26,7 +26,7 @@ describe('GoService Dockerfile', () => {
     expect(runs.some(run => /--mount=type=cache,target=\/go\/pkg\/mod[\s\S]*go mod download && \\\s*go mod verify/.test(run))).toBe(true);
     const build = runs.find(run => run.includes('go build'))!;
     expect(build).toContain('--mount=type=cache,target=/root/.cache/go-build');
-    expect(build).toContain('CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} GOARM=${TARGETVARIANT#v} go build -trimpath -ldflags "-w -s -X main.version=${VERSION}" -o /out/api ./cmd/api');
+    expect(build).toContain('CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} GOARM=${TARGETVARIANT#v} go build -trimpath -ldflags "-w -s -X main.version=${VERSION}" -o /rootfs/usr/local/bin/api ./cmd/api');
     expect(runs.some(run => /upx/.test(run))).toBe(false);
     expect(r.from).toBe('gcr.io/distroless/static-debian12:nonroot');
     const byKeyword = (k: string) => r.instructions.filter(i => i.keyword === k).map(i => i.args);
@@ -45,7 +45,7 @@ describe('GoService Dockerfile', () => {
     new GoService(project, 'api', { upx: true });
     const upx = parseDockerfile(synth(project)['cmd/api/Dockerfile']).stages[0].instructions.filter(i => /upx --best/.test(i.raw));
     expect(upx).toHaveLength(1);
-    expect(upx[0].raw).toMatch(/if \[ "\$\{TARGETARCH\}" = "amd64" \]; then .*upx --best --lzma \/out\/api && upx -t \/out\/api; else echo "upx: skipped for \$\{TARGETPLATFORM\} \(amd64 only\)"; fi/);
+    expect(upx[0].raw).toMatch(/if \[ "\$\{TARGETARCH\}" = "amd64" \]; then .*upx --best --lzma \/rootfs\/usr\/local\/bin\/api && upx -t \/rootfs\/usr\/local\/bin\/api; else echo "upx: skipped for \$\{TARGETPLATFORM\} \(amd64 only\)"; fi/);
   });
 
   test('options: port, ldflags, build tags, version variable, main package, module root, images, user', () => {
@@ -65,7 +65,7 @@ describe('GoService Dockerfile', () => {
     // the Dockerfile sits next to its main package
     const dockerfile = out['backend/cmd/server/Dockerfile'];
     expect(lintDockerfile(dockerfile)).toEqual([]);
-    expect(dockerfile).toContain('go build -trimpath -tags "netgo,osusergo" -ldflags "-w -s -X example.com/svc/internal/build.Version=${VERSION} -X main.commit=abc" -o /out/svc ./cmd/server');
+    expect(dockerfile).toContain('go build -trimpath -tags "netgo,osusergo" -ldflags "-w -s -X example.com/svc/internal/build.Version=${VERSION} -X main.commit=abc" -o /rootfs/usr/local/bin/svc ./cmd/server');
     expect(dockerfile).toContain('FROM --platform=$BUILDPLATFORM mirror.local/golang:1.23 AS builder');
     expect(dockerfile).toContain('FROM mirror.local/static:nonroot');
     expect(dockerfile).toContain('USER 10001:10001');
@@ -104,7 +104,7 @@ describe('GoService Dockerfile', () => {
     const out = synth(project);
     expect(out['cmd/a/Dockerfile']).toBeUndefined();
     expect(lintDockerfile(out.Dockerfile)).toEqual([]);
-    expect(out.Dockerfile).toContain('-o /out/service ${MAIN_PACKAGE}');
+    expect(out.Dockerfile).toContain('-o /rootfs/usr/local/bin/service ${MAIN_PACKAGE}');
     expect(out.Dockerfile).toContain('if [ "${COMPRESS_WITH_UPX}" = "true" ] && [ "${TARGETARCH}" = "amd64" ]');
   });
 });

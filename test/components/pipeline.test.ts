@@ -30,7 +30,7 @@ describe('MultiArchPipeline bake file', () => {
 
   test('a target per service, group default, metadata-action target, variables', async () => {
     const hcl = await parseHcl(synth(nephoranProject())['docker-bake.hcl']);
-    expect(Object.keys(hcl.variable).sort()).toEqual(['BUILD_DATE', 'CACHE_REGISTRY', 'PLATFORMS', 'REGISTRY', 'VCS_REF', 'VERSION']);
+    expect(Object.keys(hcl.variable).sort()).toEqual(['BUILD_DATE', 'CACHE_REGISTRY', 'PLATFORMS', 'REGISTRY', 'SOURCE_DATE_EPOCH', 'VCS_REF', 'VERSION']);
     expect(hcl.variable.REGISTRY[0].default).toBe('ghcr.io/nephoran');
     expect(hcl.group.default[0].targets).toEqual(['llm-processor', 'nephio-bridge', 'oran-adaptor', 'rag-api']);
     expect(hcl.target['docker-metadata-action']).toEqual([{}]);
@@ -39,7 +39,7 @@ describe('MultiArchPipeline bake file', () => {
     expect(llm.context).toBe('.');
     expect(llm.dockerfile).toBe('cmd/llm-processor/Dockerfile');
     expect(llm.tags).toEqual(['${REGISTRY}/llm-processor:${VERSION}']);
-    expect(llm.args).toEqual({ VERSION: '${VERSION}', BUILD_DATE: '${BUILD_DATE}', VCS_REF: '${VCS_REF}' });
+    expect(llm.args).toEqual({ VERSION: '${VERSION}', SOURCE_DATE_EPOCH: '${SOURCE_DATE_EPOCH}', BUILD_DATE: '${BUILD_DATE}', VCS_REF: '${VCS_REF}' });
     expect(llm.labels['org.opencontainers.image.version']).toBe('${VERSION}');
     expect(llm['cache-to']).toBe('${CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:cache,mode=max"]}');
     expect(llm.attest).toEqual(['type=provenance,mode=max']);
@@ -88,7 +88,7 @@ describe('MultiArchPipeline Makefile', () => {
     const invocations = makefile.split('\n').filter(l => /docker buildx bake/.test(l) && !/@echo/.test(l));
     expect(invocations).toHaveLength(1);
     expect(invocations[0]).toMatch(/^BAKE = /);
-    expect(recipe(makefile, 'build-multiarch')).toContain('$(BAKE) $(if $(filter true,$(PUSH)),--push,) default');
+    expect(recipe(makefile, 'build-multiarch')).toContain('$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT),) default');
     expect(recipe(makefile, 'ci-build')).not.toContain('--push');
   });
 

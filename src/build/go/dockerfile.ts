@@ -1,6 +1,6 @@
 import { GoRules } from './rules';
 import { CacheSharing, DockerfileModel, Mount } from '../../dockerfile';
-import { addContractArg, addImageMetadata } from '../runtime';
+import { addContractArg, addImageMetadata, addNormalizeTimes, ROOTFS } from '../runtime';
 
 /** What the Go Dockerfile is built from: the service's resolved settings. */
 export interface GoBuildSettings {
@@ -14,7 +14,7 @@ export interface GoBuildSettings {
 
 /** One Dockerfile: a service's own, or the shared one whose service is chosen by build args. */
 export interface GoDockerfileSpec {
-  /** The binary name (`/out/<binary>`, `/usr/local/bin/<binary>`). */
+  /** The binary name (`/usr/local/bin/<binary>` in the image). */
   readonly binary: string;
   /** The main package, or `${MAIN_PACKAGE}`. */
   readonly mainPackage: string;
@@ -31,6 +31,9 @@ export interface GoDockerfileSpec {
   /** Expose `${PORT}` (shared Dockerfile). */
   readonly portArg?: boolean;
 }
+
+/** Where the binary is installed in the image. */
+const BIN_DIR = '/usr/local/bin';
 
 /** The build args that choose the service in the shared Go Dockerfile (bake sets them per target). */
 export const SHARED_BUILDER_ARGS = ['SERVICE', 'MAIN_PACKAGE', 'EXTRA_LDFLAGS', 'BUILD_TAGS'];
@@ -75,24 +78,26 @@ function addBuilder(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerf
   const tags = spec.tags ? ` -tags "${spec.tags}"` : '';
   const ldflags = `-w -s -X ${go.versionVariable}=\${VERSION}${spec.ldflags ? ` ${spec.ldflags}` : ''}`;
   const env = go.cgo ? 'CGO_ENABLED=1' : 'CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} GOARM=${TARGETVARIANT#v}';
+  const binary = `${ROOTFS}${BIN_DIR}/${spec.binary}`;
   builder.addRun({
     mounts: [Mount.cache({ target: '/go/pkg/mod' }), Mount.cache({ target: '/root/.cache/go-build' }), Mount.bind({ target: '.' })],
     // uname -m, printed by the compile step itself, shows where the compiler really ran
     commands: [
       'echo "building on ${BUILDPLATFORM} ($(uname -m)) for ${TARGETPLATFORM}"',
-      `${env} go build -trimpath${tags} -ldflags "${ldflags}" -o /out/${spec.binary} ${spec.mainPackage}`,
+      `${env} go build -trimpath${tags} -ldflags "${ldflags}" -o ${binary} ${spec.mainPackage}`,
     ],
   });
   if (spec.upx !== 'never') {
     const enabled = shared ? `[ "\${${UPX_ARG}}" = "true" ] && ` : '';
     const install = '(command -v upx >/dev/null || (apt-get update && apt-get install -y --no-install-recommends upx-ucl))';
-    const compress = `upx --best --lzma /out/${spec.binary} && upx -t /out/${spec.binary}`;
+    const compress = `upx --best --lzma ${binary} && upx -t ${binary}`;
     builder.addRun({
       comment: 'UPX on linux/amd64 only: it is known to produce arm64 binaries that crash.',
       mounts: [Mount.cache({ target: '/var/cache/apt', sharing: CacheSharing.LOCKED }), Mount.cache({ target: '/var/lib/apt/lists', sharing: CacheSharing.LOCKED })],
       commands: [`if ${enabled}[ "\${TARGETARCH}" = "amd64" ]; then ${install} && ${compress}; else echo "upx: skipped for \${TARGETPLATFORM} (amd64 only)"; fi`],
     });
   }
+  addNormalizeTimes(builder);
 }
 
 function addRuntime(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerfileSpec): void {
@@ -102,12 +107,11 @@ function addRuntime(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerf
     comment: go.runtimeHasShell ? 'Runtime: non-root.' : 'Runtime: no shell, no package manager, non-root.',
   });
   addImageMetadata(runtime, spec.labels, [...(spec.upx === 'arg' ? ['SERVICE', 'DESCRIPTION'] : []), ...(spec.portArg ? ['PORT'] : [])]);
-  const binPath = `/usr/local/bin/${spec.binary}`;
   // No COPY --link: with the docker driver and the containerd image store, a --link layer on a base
   // whose blobs were never pulled fails at export ("not found") on a fresh engine (seen in the lab).
-  runtime.addCopy({ from: 'builder', sources: [`/out/${spec.binary}`], destination: binPath });
+  runtime.addCopy({ from: 'builder', sources: [`${ROOTFS}/`], destination: '/' });
   runtime.addUser(go.user);
   if (spec.port !== undefined) runtime.addExpose(spec.port);
   if (spec.portArg) runtime.addInstruction('EXPOSE', '${PORT}');
-  runtime.addEntrypoint([binPath]);
+  runtime.addEntrypoint([`${BIN_DIR}/${spec.binary}`]);
 }

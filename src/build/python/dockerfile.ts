@@ -1,7 +1,10 @@
 import { PipRules } from './rules';
 import { InstallStrategy, PythonBuildSettings } from './strategy';
 import { DockerfileModel } from '../../dockerfile';
-import { addImageMetadata } from '../runtime';
+import { addImageMetadata, addNormalizeTimes, ROOTFS } from '../runtime';
+
+const VENV = '/opt/venv';
+const APP_DIR = '/app';
 
 /** The runtime side of a Python image. */
 export interface PythonRuntimeSettings extends PythonBuildSettings {
@@ -20,6 +23,9 @@ export function pythonDockerfile(py: PythonRuntimeSettings, strategy: InstallStr
   const model = new DockerfileModel();
   model.addRule(new PipRules());
   strategy.addInstallStages(model, py);
+  const builder = model.tryFindStage('builder')!;
+  builder.addCopy({ sources: ['.'], destination: `${ROOTFS}${APP_DIR}`, comment: 'Application code, root-owned and read-only for the service user.' });
+  addNormalizeTimes(builder, [`mkdir -p ${ROOTFS}/opt`, `cp -a ${VENV} ${ROOTFS}${VENV}`]);
   const runtime = model.addStage({ from: py.baseImage, comment: 'Runtime: the same base image, so the virtualenv\'s interpreter links resolve.' });
   addImageMetadata(runtime, py.labels);
   runtime.addEnv({
@@ -29,10 +35,10 @@ export function pythonDockerfile(py: PythonRuntimeSettings, strategy: InstallStr
     PYTHONDONTWRITEBYTECODE: '1',
     APP_VERSION: '${VERSION}',
   });
-  runtime.addWorkdir('/app');
   // No COPY --link (see the Go Dockerfile): it fails at export on a fresh engine with the containerd store.
-  runtime.addCopy({ from: 'builder', sources: ['/opt/venv'], destination: '/opt/venv' });
-  runtime.addCopy({ sources: ['.'], destination: '/app', comment: 'Application code, root-owned and read-only for the service user.' });
+  runtime.addCopy({ from: 'builder', sources: [`${ROOTFS}/`], destination: '/', comment: `The venv at ${VENV} (its interpreter links need the same path) and the application in ${APP_DIR}.` });
+  // after the copy, so WORKDIR creates no directory (it would carry the build time)
+  runtime.addWorkdir(APP_DIR);
   runtime.addUser(py.user);
   if (py.port !== undefined) runtime.addExpose(py.port);
   runtime.addCmd(py.command);
