@@ -13,6 +13,10 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
+const args0 = process.argv.slice(2);
+if (args0[0] === '--cached-go-builds') {
+  process.exit(checkCachedGoBuilds(args0[1]));
+}
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
 const REGISTRY = args.registry;
 const VERSION = args.version;
@@ -138,12 +142,53 @@ check('Go arm64 images were compiled on the amd64 build machine (no QEMU in the 
   console.log(`info go build steps: ${durations.length}; amd64 ${total('amd64').toFixed(1)}s, arm64 ${total('arm64').toFixed(1)}s (see BENCHMARKS.md for medians)`);
 }
 
+// go mod download runs on the build platform only, once for both target platforms: never per target
+// platform, never twice for one service (services of one Dockerfile share the step).
+const downloaders = SERVICES.filter(x => x.kind === 'go' && !x.vendor);
+if (downloaders.length) {
+  check(`go mod download ran once per Go module, on the build platform only, for every service and both target platforms`, () => {
+    // steps that ran: BuildKit also shows the same step as CACHED or CANCELED where another build shared it
+    const runs = [...log.matchAll(/^#(\d+) \[(\S+) (\S+) modules [^\]]*\] RUN .*go mod download/gm)]
+      .filter(m => new RegExp(`^#${m[1]} DONE `, 'm').test(log));
+    const byVertex = new Map(runs.map(m => [m[1], { service: m[2], platform: m[3] }]));
+    const platforms = new Set([...byVertex.values()].map(v => v.platform));
+    assert(byVertex.size > 0, 'no go mod download step in the build log');
+    assert([...platforms].join() === 'linux/amd64', `it ran for ${[...platforms].join(', ')}, expected the build platform linux/amd64 only`);
+    for (const svc of downloaders) {
+      const steps = [...byVertex.values()].filter(v => v.service === svc.name).length;
+      assert(steps <= 1, `${svc.name} ran go mod download ${steps} times`);
+    }
+    assert(byVertex.size === SPEC.goModules, `${byVertex.size} downloads ran, expected one per Go module (${SPEC.goModules})`);
+    return `${byVertex.size} download for ${downloaders.map(x => x.name).join(', ')}`;
+  });
+}
+
 check('the Python arm64 dependencies were installed on arm64 (target platform)', () => {
   assert(/installing dependencies for linux\/arm64 on aarch64/.test(log), 'no "installing dependencies for linux/arm64 on aarch64" line in the build log');
 });
 
 console.log(`\ne2e: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
+
+/** Every Go compile step of a plain-progress build log was CACHED; returns the exit status. */
+function checkCachedGoBuilds(file) {
+  const text = fs.readFileSync(file, 'utf8');
+  // one target per bake call: "[linux/amd64 builder 1/2]"; several: "[gateway linux/amd64 builder 1/2]"
+  const steps = [...text.matchAll(/^#(\d+) \[(?:(\S+) )?(\S+) builder [^\]]*\] RUN .*go build -trimpath.* -o \/rootfs\/usr\/local\/bin\/(\S+)/gm)];
+  const byId = new Map(steps.map(m => [`${m[0].split(' ')[0]} ${m[4]}`, `${m[4]} ${m[3]}`]));
+  // vertex numbers restart with every bake call: look for CACHED right after the step, in its own section
+  const ran = steps.filter(m => !new RegExp(`^${escape(m[0])}.*\n(?:(?!#1 \\[internal\\] load local bake).*\n)*?#${m[1]} CACHED$`, 'm').test(text)).map(m => [m[1], `${m[4]} ${m[3]}`]);
+  if (byId.size === 0 || ran.length > 0) {
+    console.log(`FAIL Go compiles re-ran after a Python edit: ${ran.map(([, what]) => what).join(', ') || 'no compile step in the log'}`);
+    return 1;
+  }
+  console.log(`ok   after a Python edit every Go compile was CACHED (${[...byId.values()].sort().join(', ')})`);
+  return 0;
+}
+
+function escape(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 /** Copies one file out of an image for a platform. */
 function extract(ref, platform, file) {

@@ -18,7 +18,7 @@ bash "$ROOT/scripts/lab.sh" up
 eval "$(bash "$ROOT/scripts/lab.sh" env)"
 [ "${E2E_LAB_DOWN:-0}" = 1 ] && trap 'bash "$ROOT/scripts/lab.sh" down' EXIT
 
-EXAMPLES=(nephoran storefront)
+EXAMPLES=(nephoran storefront monorepo)
 for name in "${EXAMPLES[@]}"; do
   step "pack the library, install it into examples/$name, synthesize"
   bash "$ROOT/scripts/example.sh" synth "$name"
@@ -35,7 +35,8 @@ VERSION=e2e-$(date -u +%Y%m%d%H%M%S)
 COMMIT_TIME=$(git -C "$ROOT" log -1 --format=%ct)
 # --no-cache on an empty builder cache: every step runs, so the log shows where each compile and
 # install ran and how long it took, and the build is as cold as on a fresh machine.
-vars() { echo "BUILDX_DRIVER=docker REGISTRY=127.0.0.1:5000/e2e-$1 VERSION=${2:-$VERSION} CACHE_REGISTRY=127.0.0.1:5000/e2e-cache-$1 BAKE_FLAGS=--no-cache"; }
+# GO_NETRC: the credentials of the lab's private Go module proxy (examples/monorepo needs them).
+vars() { echo "BUILDX_DRIVER=docker REGISTRY=127.0.0.1:5000/e2e-$1 VERSION=${2:-$VERSION} CACHE_REGISTRY=127.0.0.1:5000/e2e-cache-$1 BAKE_FLAGS=--no-cache GO_NETRC=$LAB_GO_NETRC"; }
 cold() { docker builder prune -af >/dev/null; }
 
 for name in "${EXAMPLES[@]}"; do
@@ -62,6 +63,31 @@ for name in "${EXAMPLES[@]}"; do
     --log "$OUT/build-$name.log" --source-date-epoch "$COMMIT_TIME" || status=1
 done
 
+# A Go monorepo (examples/monorepo): a private module needs its credentials, and fails clearly
+# without them; editing the Python service inside the Go module leaves the Go compiles cached.
+MONO=$ROOT/examples/monorepo
+step "examples/monorepo: without GO_NETRC the private module download fails, and says how to give the credentials"
+# shellcheck disable=SC2046
+if (cd "$MONO" && BUILDKIT_PROGRESS=plain make build-gateway $(vars monorepo) GO_NETRC=) > "$OUT/no-netrc.log" 2>&1; then
+  echo "FAIL the private module was fetched without credentials" >&2; exit 1
+fi
+grep -q "go mod download failed: private modules need credentials, given as a build secret: make <target> GO_NETRC=" "$OUT/no-netrc.log" ||
+  { echo "FAIL the failed download did not say how to give credentials:" >&2; tail -20 "$OUT/no-netrc.log" >&2; exit 1; }
+grep -q "401 Unauthorized" "$OUT/no-netrc.log" || { echo "FAIL the proxy did not refuse the download (no 401):" >&2; tail -20 "$OUT/no-netrc.log" >&2; exit 1; }
+echo "ok   without GO_NETRC: $(grep -o 'go mod download failed: [^"]*' "$OUT/no-netrc.log" | head -1)"
+
+step "examples/monorepo: editing the Python service leaves every Go compile CACHED"
+mkdir -p "$MONO/ml/.venv/bin" "$MONO/ml/scorer/__pycache__"
+echo junk > "$MONO/ml/.venv/bin/python"; echo junk > "$MONO/ml/scorer/__pycache__/__main__.cpython-311.pyc"
+echo "# an edit that must not rebuild any Go service" >> "$MONO/ml/scorer/__main__.py"
+# warm: the same cache as the build above; no push
+# shellcheck disable=SC2046
+(cd "$MONO" && BUILDKIT_PROGRESS=plain make build-gateway build-worker build-reporter $(vars monorepo) BAKE_FLAGS=) > "$OUT/python-edit.log" 2>&1 ||
+  { tail -30 "$OUT/python-edit.log" >&2; exit 1; }
+git -C "$ROOT" checkout -- examples/monorepo/ml/scorer/__main__.py
+rm -rf "$MONO/ml/.venv" "$MONO/ml/scorer/__pycache__"
+node "$ROOT/scripts/e2e-check.js" --cached-go-builds "$OUT/python-edit.log" || status=1
+
 # Reproducible images: a second cold build of the same commit, with every source file's time
 # changed as a fresh clone would have it, pushed to another repository, must hold the same image
 # for every service and platform.
@@ -71,7 +97,7 @@ for name in "${EXAMPLES[@]}"; do
   sleep 1
   find "$ROOT/examples/$name" -name node_modules -prune -o -type f -exec touch {} +
   (cd "$ROOT/examples/$name" && BUILDKIT_PROGRESS=plain make build-multiarch PUSH=true BUILDX_DRIVER=docker \
-    REGISTRY="127.0.0.1:5000/e2e-repro-$name" VERSION="$VERSION" CACHE_REGISTRY= BAKE_FLAGS=--no-cache) > "$OUT/repro-$name.log" 2>&1 ||
+    REGISTRY="127.0.0.1:5000/e2e-repro-$name" VERSION="$VERSION" CACHE_REGISTRY= BAKE_FLAGS=--no-cache GO_NETRC="$LAB_GO_NETRC") > "$OUT/repro-$name.log" 2>&1 ||
     { tail -30 "$OUT/repro-$name.log" >&2; exit 1; }
   node "$ROOT/scripts/repro-check.js" --spec "$ROOT/examples/$name/e2e.json" --first "127.0.0.1:5000/e2e-$name" \
     --second "127.0.0.1:5000/e2e-repro-$name" --version "$VERSION" || status=1

@@ -7,11 +7,19 @@
 #   scripts/lab.sh env            print exports for: eval "$(scripts/lab.sh env)"
 #   scripts/lab.sh cgo            (optional, lab up) add lab/golang-cgo:1.24 for amd64+arm64 with gcc (slow: arm64 under QEMU)
 #
-# Environment: LAB_DIR (default /var/tmp/projen-multiarch-lab), LAB_REGISTRY_PORT (default 5000).
+# Environment: LAB_DIR (default /var/tmp/projen-multiarch-lab), LAB_REGISTRY_PORT (default 5000),
+# LAB_GOPROXY_MODULES (default examples/monorepo/.lab-modules of this repository).
 # Everything lives under $LAB_DIR: dockerd data/exec roots and socket, registry storage,
 # cached root filesystems, logs and pid files. Only Debian's mirror is needed (no Docker Hub).
 # Base images (in the lab registry): lab/golang:1.24, lab/distroless-static:nonroot,
 # lab/python:3.11-slim -- see the variables below and `scripts/lab.sh env`.
+# A private Go module proxy with basic auth (container lab-goproxy, scripts/lab-goproxy.py) serves
+# the modules under $LAB_GOPROXY_MODULES on the docker0 gateway, pinned with "bip" so that committed
+# files can name it: https://172.17.0.1 (port 443) for the go command, and http://172.17.0.1:3000.
+# RUN steps of builds reach it there, and nothing outside the host does. Credentials: lab / lab-secret,
+# also as a netrc file ($LAB_GO_NETRC in `env`), for use as a build secret. The go command sends
+# credentials over HTTPS only, and matches a netrc "machine" without a port only on port 443; the
+# certificate is signed by a lab CA ($LAB_GOPROXY_CA) that lab/golang:1.24 trusts.
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -44,7 +52,7 @@ GOLANG_CGO_PACKAGES=golang-${GO_VERSION}-go,gcc,libc6-dev,ca-certificates
 
 # arch-test: mmdebstrap needs it for foreign architectures (a Recommends of mmdebstrap, named here
 # because the install below skips Recommends).
-BOOKWORM_PACKAGES=(qemu-user-static binfmt-support docker-registry mmdebstrap arch-test iptables runc tini)
+BOOKWORM_PACKAGES=(qemu-user-static binfmt-support docker-registry mmdebstrap arch-test iptables runc tini openssl)
 TRIXIE_PACKAGES=(docker.io containerd docker-buildx)
 MIN_DOCKERD_VERSION=26
 BUILDX_PLUGIN=/usr/libexec/docker/cli-plugins/docker-buildx
@@ -54,6 +62,20 @@ LAB_BUILDER=default
 BINFMT_HANDLERS=(qemu-aarch64) # add e.g. qemu-arm to build linux/arm/v7 too
 DOCKER_BRIDGE=docker0 # dockerd's default bridge; builds reach the mirror through its NAT
 DEFAULT_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+# docker0's address, pinned (daemon.json "bip"): the lab's private Go module proxy listens there.
+DOCKER_BRIDGE_GATEWAY=172.17.0.1
+DOCKER_BRIDGE_CIDR=${DOCKER_BRIDGE_GATEWAY}/16
+
+LAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+GOPROXY_NAME=lab-goproxy
+GOPROXY_PORT=3000       # plain HTTP: curl, and the 401 check (the go command sends no credentials over HTTP)
+GOPROXY_HTTPS_PORT=443  # the go command: a netrc "machine 172.17.0.1" only matches the default port
+LAB_GOPROXY=https://${DOCKER_BRIDGE_GATEWAY}
+LAB_GOPROXY_HTTP=http://${DOCKER_BRIDGE_GATEWAY}:${GOPROXY_PORT}
+GOPROXY_USER=lab
+GOPROXY_PASSWORD=lab-secret
+GOPROXY_SCRIPT=${LAB_ROOT}/scripts/lab-goproxy.py
+LAB_GOPROXY_MODULES=${LAB_GOPROXY_MODULES:-${LAB_ROOT}/examples/monorepo/.lab-modules}
 
 DOCKER_SOCK=${LAB_DIR}/docker.sock
 DOCKERD_CONFIG=${LAB_DIR}/daemon.json
@@ -67,6 +89,13 @@ LOG_DIR=${LAB_DIR}/logs
 WORK_DIR=${LAB_DIR}/work
 TRIXIE_APT=${LAB_DIR}/trixie-apt
 LAB_MARKER=${LAB_DIR}/.projen-multiarch-lab # `down --purge` deletes only a directory that has it
+GOPROXY_CID=${LAB_DIR}/goproxy.cid          # id of the lab-goproxy container
+GOPROXY_AUTH=${LAB_DIR}/goproxy.auth        # "user:password", mounted into the container
+LAB_GO_NETRC=${LAB_DIR}/goproxy.netrc       # the same credentials for the go command (a build secret)
+LAB_GOPROXY_CA=${LAB_DIR}/goproxy-ca.crt    # the lab CA: signs the proxy's certificate; lab/golang trusts it
+GOPROXY_CA_KEY=${LAB_DIR}/goproxy-ca.key
+GOPROXY_TLS_CERT=${LAB_DIR}/goproxy-tls.crt # the proxy's certificate, for IP ${DOCKER_BRIDGE_GATEWAY}
+GOPROXY_TLS_KEY=${LAB_DIR}/goproxy-tls.key
 
 # The lab's own engine, whatever the caller's environment says.
 export DOCKER_HOST=unix://${DOCKER_SOCK}
@@ -130,6 +159,8 @@ pid_alive() {
 docker_up() { docker info --format '{{.ServerVersion}}' >/dev/null 2>&1; }
 registry_up() { curl -fsS -o /dev/null --max-time 2 "http://${LAB_REGISTRY}/v2/" 2>/dev/null; }
 image_present() { docker buildx imagetools inspect "$1" >/dev/null 2>&1; }
+# bridge_address: the gateway address of dockerd's default bridge network (docker0).
+bridge_address() { docker network inspect bridge --format '{{range .IPAM.Config}}{{.Gateway}}{{end}}' 2>/dev/null || true; }
 
 # image_platforms REF: the platforms of REF, space separated. An index lists its manifests
 # (attestation manifests show as unknown/unknown); a single manifest has no .Manifest.Manifests,
@@ -272,12 +303,21 @@ ensure_binfmt() {
 start_dockerd() {
   step "dockerd"
   if pid_alive "$DOCKERD_PID" dockerd && docker_up; then
-    if [[ -e /sys/class/net/$DOCKER_BRIDGE ]]; then
+    local gateway
+    gateway=$(bridge_address)
+    # an empty answer restarts nothing (the proxy step then says what is wrong)
+    if [[ -e /sys/class/net/$DOCKER_BRIDGE && ( -z $gateway || $gateway == "$DOCKER_BRIDGE_GATEWAY") ]]; then
       step_done "already running (pid $(<"$DOCKERD_PID"), $(docker info --format '{{.ServerVersion}}'))"
       return 0
     fi
-    # e.g. another dockerd started with --bridge=none deletes docker0; only a restart recreates it
-    log "dockerd is running but its bridge ${DOCKER_BRIDGE} is gone (no network in builds); restarting it"
+    if [[ -e /sys/class/net/$DOCKER_BRIDGE ]]; then
+      # started without "bip", and docker0 got another subnet: the Go module proxy's fixed address
+      # only exists after a restart with the daemon.json below
+      log "dockerd is running but its bridge ${DOCKER_BRIDGE} has gateway '${gateway}', not ${DOCKER_BRIDGE_GATEWAY}; restarting it with \"bip\": \"${DOCKER_BRIDGE_CIDR}\""
+    else
+      # e.g. another dockerd started with --bridge=none deletes docker0; only a restart recreates it
+      log "dockerd is running but its bridge ${DOCKER_BRIDGE} is gone (no network in builds); restarting it"
+    fi
     stop_pid dockerd "$DOCKERD_PID" dockerd
   fi
   if pid_alive "$DOCKERD_PID" dockerd; then
@@ -288,7 +328,7 @@ start_dockerd() {
     fi
     rm -f "$DOCKERD_PID"
     mkdir -p "$LAB_DIR/docker" "$LAB_DIR/exec"
-    printf '{\n  "features": { "containerd-snapshotter": true }\n}\n' >"$DOCKERD_CONFIG"
+    printf '{\n  "features": { "containerd-snapshotter": true },\n  "bip": "%s"\n}\n' "$DOCKER_BRIDGE_CIDR" >"$DOCKERD_CONFIG"
     # setsid: dockerd must outlive this script and its process group (CI steps, job shells).
     setsid dockerd \
       --config-file "$DOCKERD_CONFIG" \
@@ -313,6 +353,8 @@ start_dockerd() {
   }
   docker info --format '{{json .DriverStatus}}' | grep -q io.containerd.snapshotter ||
     die "dockerd is not using the containerd image store (multi-platform builds need it)"
+  [[ $(bridge_address) == "$DOCKER_BRIDGE_GATEWAY" ]] ||
+    die "dockerd's bridge ${DOCKER_BRIDGE} has gateway '$(bridge_address)', not ${DOCKER_BRIDGE_GATEWAY} (\"bip\" in ${DOCKERD_CONFIG}); is ${DOCKER_BRIDGE_CIDR} used by another interface?"
   step_done "started (pid $(<"$DOCKERD_PID"), $(docker info --format '{{.ServerVersion}}'), containerd image store)"
 }
 
@@ -392,21 +434,31 @@ rootfs() {
 
 build_golang() {
   step "image ${GOLANG_IMAGE} (${GOLANG_PLATFORMS[*]})"
+  local ca_fp
+  ca_fp=$(goproxy_ca_fingerprint)
   if has_platforms "$GOLANG_IMAGE" "${GOLANG_PLATFORMS[@]}"; then
-    step_done "already in the registry"
-    return 0
+    if docker buildx imagetools inspect "$GOLANG_IMAGE" --format '{{json .Image}}' 2>/dev/null | grep -q "$ca_fp"; then
+      step_done "already in the registry"
+      return 0
+    fi
+    # like an internal mirror's builder image that carries the company CA
+    log "  ${GOLANG_IMAGE} does not trust the lab CA (${LAB_GOPROXY_CA}) of the Go module proxy yet; rebuilding it"
   fi
   local tar ctx=$WORK_DIR/golang rootfs_ref=lab-local/golang-rootfs:${GO_VERSION}
   tar=$(rootfs golang amd64 "$GO_SUITE" "$GOLANG_PACKAGES")
   log "  docker import ${rootfs_ref}"
   run_logged "$LOG_DIR/golang-import.log" docker import --platform linux/amd64 "$tar" "$rootfs_ref"
   mkdir -p "$ctx"
+  cp "$LAB_GOPROXY_CA" "$ctx/lab-goproxy-ca.crt"
   cat >"$ctx/Dockerfile" <<EOF
 FROM ${rootfs_ref}
 ENV GOPATH=/go \\
     PATH=/go/bin:/usr/lib/go-${GO_VERSION}/bin:${DEFAULT_PATH} \\
     GOTOOLCHAIN=local
+COPY lab-goproxy-ca.crt /usr/local/share/ca-certificates/lab-goproxy-ca.crt
+LABEL lab.goproxy-ca=${ca_fp}
 RUN set -e; \\
+    update-ca-certificates >/dev/null; \\
     command -v upx >/dev/null || ln -s /usr/bin/upx-ucl /usr/local/bin/upx; \\
     mkdir -p /go/src /go/bin; chmod -R 1777 /go; \\
     go version; upx --version | sed -n 1p
@@ -532,6 +584,177 @@ build_golang_cgo() {
 }
 
 # --------------------------------------------------------------------------------------------
+# up, step 4a (before the images): the lab CA and the Go module proxy's certificate
+# --------------------------------------------------------------------------------------------
+goproxy_ca_fingerprint() { openssl x509 -in "$LAB_GOPROXY_CA" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f'; }
+
+make_goproxy_tls() {
+  step "lab CA and certificate of the Go module proxy (${DOCKER_BRIDGE_GATEWAY})"
+  local made=()
+  if [[ ! -s $LAB_GOPROXY_CA || ! -s $GOPROXY_CA_KEY ]]; then
+    (umask 077 && run_logged "$LOG_DIR/goproxy-ca.log" openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+      -nodes -keyout "$GOPROXY_CA_KEY" -out "$LAB_GOPROXY_CA" -days 3650 -subj "/CN=projen-multiarch lab CA" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign")
+    chmod 0644 "$LAB_GOPROXY_CA"
+    rm -f "$GOPROXY_TLS_CERT"
+    made+=(CA)
+  fi
+  if [[ ! -s $GOPROXY_TLS_CERT || ! -s $GOPROXY_TLS_KEY ]] ||
+    ! openssl verify -CAfile "$LAB_GOPROXY_CA" "$GOPROXY_TLS_CERT" >/dev/null 2>&1; then
+    printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:%s,DNS:%s\n' \
+      "$DOCKER_BRIDGE_GATEWAY" "$GOPROXY_NAME" >"$WORK_DIR/goproxy-tls.ext"
+    (umask 077 && run_logged "$LOG_DIR/goproxy-tls.log" openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+      -nodes -keyout "$GOPROXY_TLS_KEY" -out "$WORK_DIR/goproxy-tls.csr" -subj "/CN=${GOPROXY_NAME}")
+    run_logged "$LOG_DIR/goproxy-tls.log.sign" openssl x509 -req -in "$WORK_DIR/goproxy-tls.csr" \
+      -CA "$LAB_GOPROXY_CA" -CAkey "$GOPROXY_CA_KEY" -set_serial "0x$(openssl rand -hex 8)" -days 3650 \
+      -extfile "$WORK_DIR/goproxy-tls.ext" -out "$GOPROXY_TLS_CERT"
+    made+=(certificate)
+  fi
+  if [[ ${#made[@]} -eq 0 ]]; then
+    step_done "present (${LAB_GOPROXY_CA}, CA sha256 $(goproxy_ca_fingerprint | cut -c1-16))"
+  else
+    step_done "made ${made[*]} (${LAB_GOPROXY_CA}, CA sha256 $(goproxy_ca_fingerprint | cut -c1-16))"
+  fi
+}
+
+# --------------------------------------------------------------------------------------------
+# up, step 5: private Go module proxy (authenticated, on the docker0 gateway)
+# --------------------------------------------------------------------------------------------
+# goproxy_code URL [USER:PASSWORD]: the HTTP status of URL/ (000 when nothing answers).
+goproxy_code() {
+  local auth=()
+  [[ -n ${2:-} ]] && auth=(-u "$2")
+  curl -s -o /dev/null -w '%{http_code}' --max-time 2 --cacert "$LAB_GOPROXY_CA" "${auth[@]}" "$1/" 2>/dev/null || true
+}
+# goproxy_up: both listeners answer, refuse a request without credentials and accept ours.
+goproxy_up() {
+  local url
+  for url in "$LAB_GOPROXY" "$LAB_GOPROXY_HTTP"; do
+    [[ $(goproxy_code "$url") == 401 && $(goproxy_code "$url" "${GOPROXY_USER}:${GOPROXY_PASSWORD}") == 200 ]] || return 1
+  done
+}
+# goproxy_id: the full id of the container in GOPROXY_CID, if that container still exists.
+goproxy_id() {
+  local id
+  [[ -s $GOPROXY_CID ]] || return 1
+  id=$(<"$GOPROXY_CID")
+  [[ $id =~ ^[0-9a-f]{64}$ ]] || return 1
+  docker inspect --type container --format '{{.Id}}' "$id" 2>/dev/null
+}
+# goproxy_config: fingerprint of everything the container is started with; a change replaces it.
+goproxy_config() {
+  { cat "$GOPROXY_SCRIPT" "$GOPROXY_TLS_CERT"; printf '%s\n' "$LAB_GOPROXY_MODULES" "$PYTHON_IMAGE" "$LAB_GOPROXY" "$LAB_GOPROXY_HTTP" "${GOPROXY_USER}:${GOPROXY_PASSWORD}"; } |
+    sha256sum | cut -c1-16
+}
+# write_secret FILE CONTENT: FILE (mode 0600) holds CONTENT and a newline; unchanged if it already does.
+write_secret() {
+  local file=$1 content=$2
+  [[ -f $file && $(<"$file") == "$content" ]] && return 0
+  (umask 077 && printf '%s\n' "$content" >"$file.tmp")
+  mv "$file.tmp" "$file"
+}
+
+start_goproxy() {
+  step "go module proxy ${LAB_GOPROXY} + ${LAB_GOPROXY_HTTP} (container ${GOPROXY_NAME})"
+  [[ -f $GOPROXY_SCRIPT ]] || die "missing ${GOPROXY_SCRIPT}"
+  [[ -d $LAB_GOPROXY_MODULES ]] || die "LAB_GOPROXY_MODULES=${LAB_GOPROXY_MODULES} is not a directory"
+  [[ $(bridge_address) == "$DOCKER_BRIDGE_GATEWAY" ]] ||
+    die "dockerd's bridge ${DOCKER_BRIDGE} has gateway '$(bridge_address)', not ${DOCKER_BRIDGE_GATEWAY}"
+  write_secret "$GOPROXY_AUTH" "${GOPROXY_USER}:${GOPROXY_PASSWORD}"
+  write_secret "$LAB_GO_NETRC" "machine ${DOCKER_BRIDGE_GATEWAY} login ${GOPROXY_USER} password ${GOPROXY_PASSWORD}"
+  local want id running config i
+  want=$(goproxy_config)
+  if id=$(goproxy_id); then
+    running=$(docker inspect --format '{{.State.Running}}' "$id")
+    config=$(docker inspect --format '{{index .Config.Labels "projen-multiarch-lab.goproxy"}}' "$id")
+    if [[ $running == true && $config == "$want" ]]; then
+      for ((i = 0; i < 100; i++)); do
+        goproxy_up && break
+        sleep 0.1
+      done
+      if goproxy_up; then
+        step_done "already running (container ${id:0:12}, modules ${LAB_GOPROXY_MODULES})"
+        return 0
+      fi
+    fi
+    log "  replacing container ${id:0:12} (running: ${running}, config ${config:-none}, wanted ${want})"
+    docker rm -f "$id" >/dev/null
+  fi
+  rm -f "$GOPROXY_CID"
+  # one that this script started but did not record (a lost GOPROXY_CID) carries its label
+  id=$(docker ps -aq --no-trunc --filter "name=^${GOPROXY_NAME}\$" --filter label=projen-multiarch-lab.goproxy)
+  if [[ -n $id ]]; then
+    log "  removing container ${id:0:12} (named ${GOPROXY_NAME}, not recorded in ${GOPROXY_CID})"
+    docker rm -f "$id" >/dev/null
+  fi
+  [[ -z $(docker ps -aq --filter "name=^${GOPROXY_NAME}\$") ]] ||
+    die "a container named ${GOPROXY_NAME} exists that this script did not start; remove it first"
+  local url
+  for url in "$LAB_GOPROXY" "$LAB_GOPROXY_HTTP"; do
+    [[ $(goproxy_code "$url") == 000 ]] || die "something else answers on ${url}; stop it first"
+  done
+  # Published on the bridge gateway only: build containers reach it, nothing outside the host does.
+  if ! id=$(docker run -d --name "$GOPROXY_NAME" --platform linux/amd64 --restart unless-stopped \
+    --label "projen-multiarch-lab.goproxy=${want}" \
+    -p "${DOCKER_BRIDGE_GATEWAY}:${GOPROXY_PORT}:3000" \
+    -p "${DOCKER_BRIDGE_GATEWAY}:${GOPROXY_HTTPS_PORT}:3443" \
+    -v "${GOPROXY_SCRIPT}:/srv/lab-goproxy.py:ro" \
+    -v "${LAB_GOPROXY_MODULES}:/srv/modules:ro" \
+    -v "${GOPROXY_AUTH}:/srv/auth:ro" \
+    -v "${GOPROXY_TLS_CERT}:/srv/tls.crt:ro" \
+    -v "${GOPROXY_TLS_KEY}:/srv/tls.key:ro" \
+    "$PYTHON_IMAGE" python3 -u /srv/lab-goproxy.py --modules /srv/modules --auth-file /srv/auth \
+    --listen 0.0.0.0:3000 --tls-listen 0.0.0.0:3443 --tls-cert /srv/tls.crt --tls-key /srv/tls.key \
+    2>"$LOG_DIR/goproxy-run.log"); then
+    tail -n 20 "$LOG_DIR/goproxy-run.log" >&2 || true
+    die "docker run ${GOPROXY_NAME} failed; see ${LOG_DIR}/goproxy-run.log"
+  fi
+  echo "$id" >"$GOPROXY_CID"
+  for ((i = 0; i < 300; i++)); do
+    goproxy_up && break
+    if ((i > 20)) && [[ $(docker inspect --format '{{.State.Running}}' "$id" 2>/dev/null) != true ]]; then
+      docker logs --tail 20 "$id" >&2 || true
+      die "${GOPROXY_NAME} exited; see: docker logs ${id:0:12}"
+    fi
+    sleep 0.1
+  done
+  goproxy_up || die "${GOPROXY_NAME} does not answer on ${LAB_GOPROXY} and ${LAB_GOPROXY_HTTP} with 401 without and 200 with credentials"
+  # What the RUN step of a build sees: a container on the default bridge, with and without credentials.
+  local out
+  out=$(docker run --rm --quiet --platform linux/amd64 --network bridge -v "${GOPROXY_AUTH}:/srv/auth:ro" \
+    -v "${LAB_GOPROXY_CA}:/srv/ca.crt:ro" "$PYTHON_IMAGE" python3 -c '
+import base64, ssl, sys, urllib.error, urllib.request
+tls = ssl.create_default_context(cafile="/srv/ca.crt")
+def status(url, headers):
+    try:
+        return urllib.request.urlopen(urllib.request.Request(url + "/", headers=headers), timeout=5, context=tls).status
+    except urllib.error.HTTPError as e:
+        return e.code
+token = base64.b64encode(open("/srv/auth").read().strip().encode()).decode()
+print(" ".join(str(status(url, h)) for url in sys.argv[1:] for h in ({}, {"Authorization": "Basic " + token})))' \
+    "$LAB_GOPROXY" "$LAB_GOPROXY_HTTP")
+  [[ $out == '401 200 401 200' ]] ||
+    die "from the bridge network, ${LAB_GOPROXY} and ${LAB_GOPROXY_HTTP} answered '${out}' (want 401 without and 200 with credentials)"
+  log "  check from the bridge network (TLS verified with the lab CA): 401 without credentials, 200 with"
+  step_done "started (container ${id:0:12}, modules ${LAB_GOPROXY_MODULES}, netrc ${LAB_GO_NETRC}, CA ${LAB_GOPROXY_CA})"
+}
+
+stop_goproxy() {
+  local id
+  if ! docker_up; then
+    [[ -s $GOPROXY_CID ]] && log "${GOPROXY_NAME}: dockerd does not answer; container $(cut -c1-12 "$GOPROXY_CID") stays recorded in ${GOPROXY_CID}"
+    return 0
+  fi
+  if id=$(goproxy_id); then
+    log "${GOPROXY_NAME}: removing container ${id:0:12}"
+    docker rm -f "$id" >/dev/null || true
+  else
+    log "${GOPROXY_NAME}: not running"
+  fi
+  rm -f "$GOPROXY_CID"
+}
+
+# --------------------------------------------------------------------------------------------
 # commands
 # --------------------------------------------------------------------------------------------
 cmd_cgo() {
@@ -551,9 +774,11 @@ cmd_up() {
   ensure_binfmt
   start_dockerd
   start_registry
+  make_goproxy_tls
   build_golang
   build_distroless
   build_python
+  start_goproxy
   log "lab is up in $(fmt_ms $(($(now_ms) - t0))); use it with: eval \"\$($0 env)\""
 }
 
@@ -566,6 +791,7 @@ cmd_down() {
   esac
   local t0
   t0=$(now_ms)
+  stop_goproxy
   stop_pid registry "$REGISTRY_PID" docker-registry
   stop_pid dockerd "$DOCKERD_PID" dockerd
   if [[ $purge -eq 1 && -d $LAB_DIR ]]; then
@@ -618,6 +844,18 @@ cmd_status() {
       fi
     done
   fi
+  if [[ $ok -eq 0 ]]; then
+    local gid
+    if gid=$(goproxy_id) && goproxy_up; then
+      echo "goproxy:  running (container ${gid:0:12}, ${LAB_GOPROXY} + ${LAB_GOPROXY_HTTP}, user ${GOPROXY_USER}, modules ${LAB_GOPROXY_MODULES})"
+    elif [[ $(bridge_address) != "$DOCKER_BRIDGE_GATEWAY" ]]; then
+      echo "goproxy:  not reachable: bridge ${DOCKER_BRIDGE} has gateway '$(bridge_address)', not ${DOCKER_BRIDGE_GATEWAY} (run: $0 up)"
+      ok=1
+    else
+      echo "goproxy:  not running (${LAB_GOPROXY})"
+      ok=1
+    fi
+  fi
   if [[ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]]; then
     echo "binfmt:   qemu-aarch64 $(sed -n 1p /proc/sys/fs/binfmt_misc/qemu-aarch64)"
   else
@@ -636,6 +874,9 @@ cmd_env() {
   printf 'export LAB_DISTROLESS_IMAGE=%q\n' "$DISTROLESS_IMAGE"
   printf 'export LAB_PYTHON_IMAGE=%q\n' "$PYTHON_IMAGE"
   printf 'export LAB_GOLANG_CGO_IMAGE=%q\n' "$GOLANG_CGO_IMAGE"
+  printf 'export LAB_GOPROXY=%q\n' "$LAB_GOPROXY"
+  printf 'export LAB_GO_NETRC=%q\n' "$LAB_GO_NETRC"
+  printf 'export LAB_GOPROXY_CA=%q\n' "$LAB_GOPROXY_CA"
 }
 
 usage() {

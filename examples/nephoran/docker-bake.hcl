@@ -35,6 +35,11 @@ variable "VCS_REF" {
   default = ""
 }
 
+# A netrc file for private Go modules, passed to the module download as the build secret "netrc"; empty passes none
+variable "GO_NETRC" {
+  default = ""
+}
+
 group "default" {
   targets = ["llm-processor", "nephio-bridge", "oran-adaptor", "rag-api"]
 }
@@ -63,6 +68,7 @@ target "llm-processor" {
   }
   cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:cache"]
   cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:cache,mode=max"]
+  secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
   attest      = ["type=provenance,mode=max"]
 }
 
@@ -94,6 +100,7 @@ target "nephio-bridge" {
   }
   cache-from = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/nephio-bridge:cache"]
   cache-to   = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/nephio-bridge:cache,mode=max"]
+  secret     = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
   attest     = ["type=provenance,mode=max"]
 }
 
@@ -125,6 +132,7 @@ target "oran-adaptor" {
   }
   cache-from = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/oran-adaptor:cache"]
   cache-to   = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/oran-adaptor:cache,mode=max"]
+  secret     = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
   attest     = ["type=provenance,mode=max"]
 }
 

@@ -35,6 +35,11 @@ variable "VCS_REF" {
   default = ""
 }
 
+# A netrc file for private Go modules, passed to the module download as the build secret "netrc"; empty passes none
+variable "GO_NETRC" {
+  default = ""
+}
+
 group "default" {
   targets = ["catalog", "orders", "payments", "search"]
 }
@@ -62,6 +67,7 @@ target "catalog" {
   }
   cache-from = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/catalog:cache"]
   cache-to   = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/catalog:cache,mode=max"]
+  secret     = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
   attest     = ["type=provenance,mode=max"]
 }
 
@@ -92,6 +98,7 @@ target "orders" {
   }
   cache-from = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/orders:cache"]
   cache-to   = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/orders:cache,mode=max"]
+  secret     = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
   attest     = ["type=provenance,mode=max"]
 }
 
@@ -122,6 +129,7 @@ target "payments" {
   }
   cache-from = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/payments:cache"]
   cache-to   = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/payments:cache,mode=max"]
+  secret     = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
   attest     = ["type=provenance,mode=max"]
 }
 

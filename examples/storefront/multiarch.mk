@@ -13,6 +13,7 @@ CACHE_REGISTRY     ?=
 SOURCE_DATE_EPOCH  ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 BUILD_DATE         ?= $(shell date -u -d @$(SOURCE_DATE_EPOCH) +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || date -u -r $(SOURCE_DATE_EPOCH) +%Y-%m-%dT%H:%M:%SZ)
 VCS_REF            ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+GO_NETRC           ?= 
 BAKE_FLAGS         ?= 
 SCAN_SEVERITY      ?= high
 COSIGN_KEY         ?= 
@@ -27,8 +28,14 @@ VCS_REF := $(VCS_REF)
 # PUSH=1 or PUSH=yes would silently not push; refuse anything but true or false
 $(if $(filter-out true false,$(PUSH)),$(error PUSH must be true or false, not "$(PUSH)"))
 
+# The docker driver is the engine's own builder, named after the current docker context (default, desktop-linux, colima, ...); the other drivers use the builder named BUILDER
+BUILDER_NAME = $(if $(filter docker,$(BUILDX_DRIVER)),$(shell docker context show 2>/dev/null || echo default),$(BUILDER))
+
+# Services whose Dockerfile runs a command on the target platform: building them for another architecture needs QEMU or a native node
+EMULATED_SERVICES = search
+
 # The bake file reads its variables from the environment. Always -f: without it bake also merges any compose file it finds
-BAKE = REGISTRY="$(REGISTRY)" VERSION="$(VERSION)" PLATFORMS="$(PLATFORMS)" CACHE_REGISTRY="$(CACHE_REGISTRY)" SOURCE_DATE_EPOCH="$(SOURCE_DATE_EPOCH)" BUILD_DATE="$(BUILD_DATE)" VCS_REF="$(VCS_REF)" docker buildx bake --builder $(if $(filter docker,$(BUILDX_DRIVER)),default,$(BUILDER)) -f docker-bake.hcl $(BAKE_FLAGS)
+BAKE = REGISTRY="$(REGISTRY)" VERSION="$(VERSION)" PLATFORMS="$(PLATFORMS)" CACHE_REGISTRY="$(CACHE_REGISTRY)" SOURCE_DATE_EPOCH="$(SOURCE_DATE_EPOCH)" BUILD_DATE="$(BUILD_DATE)" VCS_REF="$(VCS_REF)" GO_NETRC="$(GO_NETRC)" docker buildx bake --builder $(BUILDER_NAME) -f docker-bake.hcl $(BAKE_FLAGS)
 
 # A literal comma, for commas inside $(if …) arguments
 comma = ,
@@ -37,21 +44,26 @@ comma = ,
 PUSH_OUTPUT = $(if $(filter docker,$(BUILDX_DRIVER)),--push,'--set=*.output=type=registry$(comma)rewrite-timestamp=true')
 
 # $(call verify_image,<image ref>,<platforms>): fail unless the pushed index lists every platform (attestation entries are ignored)
-verify_image = got=$$(docker buildx imagetools inspect "$(1)" --format '{{range .Manifest.Manifests}}{{.Platform.OS}}/{{.Platform.Architecture}}{{if .Platform.Variant}}/{{.Platform.Variant}}{{end}} {{end}}' 2>/dev/null || docker buildx imagetools inspect "$(1)" --format '{{.Image.OS}}/{{.Image.Architecture}}{{if .Image.Variant}}/{{.Image.Variant}}{{end}}') || { echo "build-verify: cannot inspect $(1); was it pushed (PUSH=true)?" >&2; exit 1; }; for p in $$(echo "$(2)" | tr , ' '); do case " $$got " in *" $$p "*) ;; *) echo "build-verify: $(1) lacks $$p (index has: $$got)" >&2; exit 1 ;; esac; done; echo "build-verify: $(1) has $(2)"
+verify_image = set -eu -o pipefail; got=$$(docker buildx imagetools inspect "$(1)" --format '{{range .Manifest.Manifests}}{{.Platform.OS}}/{{.Platform.Architecture}}{{if .Platform.Variant}}/{{.Platform.Variant}}{{end}} {{end}}' 2>/dev/null || docker buildx imagetools inspect "$(1)" --format '{{.Image.OS}}/{{.Image.Architecture}}{{if .Image.Variant}}/{{.Image.Variant}}{{end}}') || { echo "build-verify: cannot inspect $(1); was it pushed (PUSH=true)?" >&2; exit 1; }; for p in $$(echo "$(2)" | tr , ' '); do case " $$got " in *" $$p "*) ;; *) echo "build-verify: $(1) lacks $$p (index has: $$got)" >&2; exit 1 ;; esac; done; echo "build-verify: $(1) has $(2)"
 
 .PHONY: setup-buildx build-multiarch build-catalog build-orders build-payments build-search build-verify build-complete build-sbom build-vulnerability-scan build-sign ci-setup ci-build ci-push ci-security ci-sign multiarch-help
 setup-buildx build-multiarch build-catalog build-orders build-payments build-search build-verify build-complete build-sbom build-vulnerability-scan build-sign ci-setup ci-build ci-push ci-security ci-sign multiarch-help: SHELL := /bin/bash
-setup-buildx build-multiarch build-catalog build-orders build-payments build-search build-verify build-complete build-sbom build-vulnerability-scan build-sign ci-setup ci-build ci-push ci-security ci-sign multiarch-help: .SHELLFLAGS := -eu -o pipefail -c
 
 setup-buildx: ## Create or select the buildx builder for BUILDX_DRIVER
-	@case "$(BUILDX_DRIVER)" in \
-	  docker) echo "setup-buildx: using the engine's own builder (docker driver; multi-platform needs the containerd image store)"; docker buildx inspect default >/dev/null ;; \
-	  docker-container|kubernetes|remote) if docker buildx inspect "$(BUILDER)" >/dev/null 2>&1; then echo "setup-buildx: using builder $(BUILDER)"; exit 0; fi ;;& \
-	  docker-container) case "$(REGISTRY)" in localhost[:/]*|127.*) net=--driver-opt=network=host ;; *) net= ;; esac; docker buildx create --name "$(BUILDER)" --driver docker-container $$net $(if $(BUILDX_DRIVER_OPTS),--driver-opt "$(BUILDX_DRIVER_OPTS)",) --bootstrap ;; \
-	  remote) test -n "$(BUILDX_ENDPOINT)" || { echo "setup-buildx: set BUILDX_ENDPOINT for the remote driver (e.g. tcp://buildkitd:1234)" >&2; exit 2; }; docker buildx create --name "$(BUILDER)" --driver remote $(if $(BUILDX_DRIVER_OPTS),--driver-opt "$(BUILDX_DRIVER_OPTS)",) "$(BUILDX_ENDPOINT)" --bootstrap ;; \
-	  kubernetes) append=; for p in $$(echo "$(PLATFORMS)" | tr , ' '); do node=$${p#*/}; node=$${node//\//-}; arch=$${node%%-*}; docker buildx create --name "$(BUILDER)" $$append --driver kubernetes --node "$(BUILDER)-$$node" --platform "$$p" --driver-opt "nodeselector=kubernetes.io/arch=$$arch" $(if $(BUILDX_DRIVER_OPTS),--driver-opt "$(BUILDX_DRIVER_OPTS)",); append=--append; done; docker buildx inspect --bootstrap "$(BUILDER)" ;; \
-	  *) echo "setup-buildx: BUILDX_DRIVER must be docker, docker-container, kubernetes or remote, not \"$(BUILDX_DRIVER)\"" >&2; exit 2 ;; \
-	esac
+	@set -eu -o pipefail; case "$(BUILDX_DRIVER)" in docker|docker-container|kubernetes|remote) ;; *) echo "setup-buildx: BUILDX_DRIVER must be docker, docker-container, kubernetes or remote, not \"$(BUILDX_DRIVER)\"" >&2; exit 2 ;; esac; \
+	builder="$(BUILDER_NAME)"; \
+	if [ "$(BUILDX_DRIVER)" = docker ]; then echo "setup-buildx: using the engine's own builder $$builder (docker driver; multi-platform needs the containerd image store)"; \
+	elif docker buildx inspect "$$builder" >/dev/null 2>&1; then echo "setup-buildx: using builder $$builder"; \
+	else case "$(BUILDX_DRIVER)" in \
+	  docker-container) case "$(REGISTRY)" in localhost[:/]*|127.*) net=--driver-opt=network=host ;; *) net= ;; esac; docker buildx create --name "$$builder" --driver docker-container $$net $(if $(BUILDX_DRIVER_OPTS),--driver-opt "$(BUILDX_DRIVER_OPTS)",) --bootstrap ;; \
+	  remote) test -n "$(BUILDX_ENDPOINT)" || { echo "setup-buildx: set BUILDX_ENDPOINT for the remote driver (e.g. tcp://buildkitd:1234)" >&2; exit 2; }; docker buildx create --name "$$builder" --driver remote $(if $(BUILDX_DRIVER_OPTS),--driver-opt "$(BUILDX_DRIVER_OPTS)",) "$(BUILDX_ENDPOINT)" --bootstrap ;; \
+	  kubernetes) append=; for p in $$(echo "$(PLATFORMS)" | tr , ' '); do node=$${p#*/}; node=$${node//\//-}; arch=$${node%%-*}; docker buildx create --name "$$builder" $$append --driver kubernetes --node "$$builder-$$node" --platform "$$p" --driver-opt "nodeselector=kubernetes.io/arch=$$arch" $(if $(BUILDX_DRIVER_OPTS),--driver-opt "$(BUILDX_DRIVER_OPTS)",); append=--append; done ;; \
+	esac; fi; \
+	have=$$(docker buildx inspect --bootstrap "$$builder" | sed -n 's/^Platforms: *//p' | tr -d ' *' | tr ',\n' '  '); \
+	missing=; for p in $$(echo "$(PLATFORMS)" | tr , ' '); do case " $$have " in *" $$p "*) ;; *) missing="$$missing $$p" ;; esac; done; \
+	if [ -z "$$missing" ]; then echo "setup-buildx: builder $$builder can build $(PLATFORMS)"; \
+	elif [ -n "$(EMULATED_SERVICES)" ]; then echo "setup-buildx: builder $$builder cannot run$$missing, and $(EMULATED_SERVICES) run commands on the target platform. Register QEMU once (docker run --privileged --rm tonistiigi/binfmt --install all), or build on native nodes (BUILDX_DRIVER=kubernetes, one node per platform; or a remote builder per architecture)" >&2; exit 1; \
+	else echo "setup-buildx: builder $$builder has no$$missing emulation; not needed: every service cross-compiles and runs nothing on the target platform"; fi
 
 build-multiarch: setup-buildx ## Build every image for PLATFORMS; push when PUSH=true
 	$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT),) default
@@ -82,31 +94,31 @@ build-complete: setup-buildx ## Build and push every image once, then verify it
 	@$(call verify_image,$(REGISTRY)/search:$(VERSION),$(PLATFORMS))
 
 build-sbom: | $(filter build-multiarch build-complete ci-build ci-push build-catalog build-orders build-payments build-search,$(MAKECMDGOALS)) ## Write an SPDX SBOM per pushed image and platform (syft; no rebuild)
-	@command -v syft >/dev/null 2>&1 || { echo "build-sbom: syft is not installed; see https://github.com/anchore/syft#installation" >&2; exit 127; }
+	@set -eu -o pipefail; command -v syft >/dev/null 2>&1 || { echo "build-sbom: syft is not installed; see https://github.com/anchore/syft#installation" >&2; exit 127; }
 	@mkdir -p "$(SBOM_DIR)"
-	@for p in $$(echo "$(PLATFORMS)" | tr , ' '); do syft scan --platform "$$p" "registry:$(REGISTRY)/catalog:$(VERSION)" -o "spdx-json=$(SBOM_DIR)/catalog-$${p//\//-}.spdx.json"; done
-	@for p in $$(echo "linux/amd64" | tr , ' '); do syft scan --platform "$$p" "registry:$(REGISTRY)/orders:$(VERSION)" -o "spdx-json=$(SBOM_DIR)/orders-$${p//\//-}.spdx.json"; done
-	@for p in $$(echo "$(PLATFORMS)" | tr , ' '); do syft scan --platform "$$p" "registry:$(REGISTRY)/payments:$(VERSION)" -o "spdx-json=$(SBOM_DIR)/payments-$${p//\//-}.spdx.json"; done
-	@for p in $$(echo "$(PLATFORMS)" | tr , ' '); do syft scan --platform "$$p" "registry:$(REGISTRY)/search:$(VERSION)" -o "spdx-json=$(SBOM_DIR)/search-$${p//\//-}.spdx.json"; done
+	@set -eu -o pipefail; for p in $$(echo "$(PLATFORMS)" | tr , ' '); do syft scan --platform "$$p" "registry:$(REGISTRY)/catalog:$(VERSION)" -o "spdx-json=$(SBOM_DIR)/catalog-$${p//\//-}.spdx.json"; done
+	@set -eu -o pipefail; for p in $$(echo "linux/amd64" | tr , ' '); do syft scan --platform "$$p" "registry:$(REGISTRY)/orders:$(VERSION)" -o "spdx-json=$(SBOM_DIR)/orders-$${p//\//-}.spdx.json"; done
+	@set -eu -o pipefail; for p in $$(echo "$(PLATFORMS)" | tr , ' '); do syft scan --platform "$$p" "registry:$(REGISTRY)/payments:$(VERSION)" -o "spdx-json=$(SBOM_DIR)/payments-$${p//\//-}.spdx.json"; done
+	@set -eu -o pipefail; for p in $$(echo "$(PLATFORMS)" | tr , ' '); do syft scan --platform "$$p" "registry:$(REGISTRY)/search:$(VERSION)" -o "spdx-json=$(SBOM_DIR)/search-$${p//\//-}.spdx.json"; done
 
 build-vulnerability-scan: | $(filter build-multiarch build-complete ci-build ci-push build-catalog build-orders build-payments build-search,$(MAKECMDGOALS)) ## Scan every pushed image and platform; fail at SCAN_SEVERITY (grype; no rebuild)
-	@command -v grype >/dev/null 2>&1 || { echo "build-vulnerability-scan: grype is not installed; see https://github.com/anchore/grype#installation" >&2; exit 127; }
-	@for p in $$(echo "$(PLATFORMS)" | tr , ' '); do grype --platform "$$p" --fail-on "$(SCAN_SEVERITY)" "registry:$(REGISTRY)/catalog:$(VERSION)"; done
-	@for p in $$(echo "linux/amd64" | tr , ' '); do grype --platform "$$p" --fail-on "$(SCAN_SEVERITY)" "registry:$(REGISTRY)/orders:$(VERSION)"; done
-	@for p in $$(echo "$(PLATFORMS)" | tr , ' '); do grype --platform "$$p" --fail-on "$(SCAN_SEVERITY)" "registry:$(REGISTRY)/payments:$(VERSION)"; done
-	@for p in $$(echo "$(PLATFORMS)" | tr , ' '); do grype --platform "$$p" --fail-on "$(SCAN_SEVERITY)" "registry:$(REGISTRY)/search:$(VERSION)"; done
+	@set -eu -o pipefail; command -v grype >/dev/null 2>&1 || { echo "build-vulnerability-scan: grype is not installed; see https://github.com/anchore/grype#installation" >&2; exit 127; }
+	@set -eu -o pipefail; for p in $$(echo "$(PLATFORMS)" | tr , ' '); do grype --platform "$$p" --fail-on "$(SCAN_SEVERITY)" "registry:$(REGISTRY)/catalog:$(VERSION)"; done
+	@set -eu -o pipefail; for p in $$(echo "linux/amd64" | tr , ' '); do grype --platform "$$p" --fail-on "$(SCAN_SEVERITY)" "registry:$(REGISTRY)/orders:$(VERSION)"; done
+	@set -eu -o pipefail; for p in $$(echo "$(PLATFORMS)" | tr , ' '); do grype --platform "$$p" --fail-on "$(SCAN_SEVERITY)" "registry:$(REGISTRY)/payments:$(VERSION)"; done
+	@set -eu -o pipefail; for p in $$(echo "$(PLATFORMS)" | tr , ' '); do grype --platform "$$p" --fail-on "$(SCAN_SEVERITY)" "registry:$(REGISTRY)/search:$(VERSION)"; done
 
 build-sign: | $(filter build-multiarch build-complete ci-build ci-push build-catalog build-orders build-payments build-search,$(MAKECMDGOALS)) ## Sign every pushed image by digest (cosign; keyless unless COSIGN_KEY)
-	@command -v cosign >/dev/null 2>&1 || { echo "build-sign: cosign is not installed; see https://docs.sigstore.dev/cosign/system_config/installation/" >&2; exit 127; }
-	@digest=$$(docker buildx imagetools inspect "$(REGISTRY)/catalog:$(VERSION)" --format '{{json .Manifest.Digest}}' | tr -d '"') && cosign sign --yes $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$(REGISTRY)/catalog@$$digest"
-	@digest=$$(docker buildx imagetools inspect "$(REGISTRY)/orders:$(VERSION)" --format '{{json .Manifest.Digest}}' | tr -d '"') && cosign sign --yes $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$(REGISTRY)/orders@$$digest"
-	@digest=$$(docker buildx imagetools inspect "$(REGISTRY)/payments:$(VERSION)" --format '{{json .Manifest.Digest}}' | tr -d '"') && cosign sign --yes $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$(REGISTRY)/payments@$$digest"
-	@digest=$$(docker buildx imagetools inspect "$(REGISTRY)/search:$(VERSION)" --format '{{json .Manifest.Digest}}' | tr -d '"') && cosign sign --yes $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$(REGISTRY)/search@$$digest"
+	@set -eu -o pipefail; command -v cosign >/dev/null 2>&1 || { echo "build-sign: cosign is not installed; see https://docs.sigstore.dev/cosign/system_config/installation/" >&2; exit 127; }
+	@set -eu -o pipefail; digest=$$(docker buildx imagetools inspect "$(REGISTRY)/catalog:$(VERSION)" --format '{{json .Manifest.Digest}}' | tr -d '"') && cosign sign --yes $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$(REGISTRY)/catalog@$$digest"
+	@set -eu -o pipefail; digest=$$(docker buildx imagetools inspect "$(REGISTRY)/orders:$(VERSION)" --format '{{json .Manifest.Digest}}' | tr -d '"') && cosign sign --yes $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$(REGISTRY)/orders@$$digest"
+	@set -eu -o pipefail; digest=$$(docker buildx imagetools inspect "$(REGISTRY)/payments:$(VERSION)" --format '{{json .Manifest.Digest}}' | tr -d '"') && cosign sign --yes $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$(REGISTRY)/payments@$$digest"
+	@set -eu -o pipefail; digest=$$(docker buildx imagetools inspect "$(REGISTRY)/search:$(VERSION)" --format '{{json .Manifest.Digest}}' | tr -d '"') && cosign sign --yes $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$(REGISTRY)/search@$$digest"
 
 ci-setup: setup-buildx ## CI: prepare the builder and print tool versions
 	docker version
 	docker buildx version
-	docker buildx inspect --bootstrap $(if $(filter docker,$(BUILDX_DRIVER)),default,$(BUILDER))
+	docker buildx inspect --bootstrap $(BUILDER_NAME)
 
 ci-build: ci-setup ## CI: build every image for every platform without pushing (pull requests)
 	$(BAKE) default
@@ -154,6 +166,7 @@ multiarch-help: ## List the targets and variables
 	@echo '  SOURCE_DATE_EPOCH   commit time in seconds since 1970: the date of the image config and history'" [$(SOURCE_DATE_EPOCH)]"
 	@echo '  BUILD_DATE          RFC 3339 date of SOURCE_DATE_EPOCH (created label), never the wall clock'" [$(BUILD_DATE)]"
 	@echo '  VCS_REF             source revision label'" [$(VCS_REF)]"
+	@echo '  GO_NETRC            netrc with credentials for private Go modules, passed as a build secret (never an ARG)'" [$(GO_NETRC)]"
 	@echo '  BAKE_FLAGS          extra docker buildx bake flags, e.g. --no-cache or --set=*.platform=linux/arm64'" [$(BAKE_FLAGS)]"
 	@echo '  SCAN_SEVERITY       lowest severity that fails the vulnerability scan'" [$(SCAN_SEVERITY)]"
 	@echo '  COSIGN_KEY          cosign key reference; empty signs keyless (OIDC)'" [$(COSIGN_KEY)]"

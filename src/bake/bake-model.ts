@@ -86,6 +86,19 @@ export interface BakeTargetOptions {
   readonly description?: string;
 }
 
+/** A build secret of a bake target (`secret = ["id=<id>,src=<source>"]`). */
+export interface BakeSecret {
+  /** The id the Dockerfile's `RUN --mount=type=secret,id=<id>` reads. */
+  readonly id: string;
+  /** The file that holds it, an HCL template such as `${GO_NETRC}`. */
+  readonly source: string;
+  /**
+   * Pass the secret only when this bake variable is not empty (an empty `GO_NETRC` passes nothing).
+   * @default - always passed
+   */
+  readonly whenSet?: string;
+}
+
 /**
  * Attributes a target gets from the pipeline it belongs to, merged under the target's own at render
  * time: a target adds to them and never loses them by adding (an extra attestation keeps provenance).
@@ -151,6 +164,8 @@ export class BakeTarget {
   public cacheEnabledVariable?: string;
   /** Attestations. */
   public readonly attest: string[];
+  /** Build secrets. */
+  public readonly secrets: BakeSecret[] = [];
   /** Dockerfile stage. */
   public target?: string;
   /** Description. */
@@ -174,6 +189,15 @@ export class BakeTarget {
     this.attest = [...(options.attest ?? [])];
     this.target = options.target;
     this.description = options.description;
+  }
+
+  /** Adds a build secret (from a file), passed only when its variable is set if `whenSet` is given. */
+  public addSecret(secret: BakeSecret): void {
+    if (!/^[A-Za-z0-9_.-]+$/.test(secret.id)) throw invalid('secret id', secret.id, 'use letters, digits, ".", "_" and "-"');
+    if (secret.whenSet !== undefined) variableName('secret whenSet', secret.whenSet);
+    noControlCharacters('secret source', secret.source);
+    if (/,/.test(secret.source)) throw invalid('secret source', secret.source, 'must not contain "," (it separates the secret\'s fields)');
+    this.secrets.push(secret);
   }
 
   /**
@@ -224,6 +248,10 @@ export class BakeTarget {
     if (cacheFrom) attrs.push(['cache-from', cacheFrom]);
     const cacheTo = cache(this.cacheTo, defaults.cacheTo ?? []);
     if (cacheTo) attrs.push(['cache-to', cacheTo]);
+    if (this.secrets.length) {
+      const parts = this.secrets.map(x => gated(x.whenSet, [`id=${x.id},src=${x.source}`]));
+      attrs.push(['secret', parts.length > 1 ? `concat(${parts.map(x => (/\?/.test(x) ? `(${x})` : x)).join(', ')})` : parts[0]]);
+    }
     const type = (entry: string) => /(?:^|,)type=([^,]*)/.exec(entry)?.[1];
     const ownTypes = this.attest.map(type);
     const attest = [...(defaults.attest ?? []).filter(a => !ownTypes.includes(type(a))), ...this.attest];

@@ -1,1 +1,1 @@
-export { BakeVariable, BakeTargetOptions, BakeTargetDefaults, BakeTarget, BakeModel } from './bake-model';
+export { BakeVariable, BakeTargetOptions, BakeTargetDefaults, BakeSecret, BakeTarget, BakeModel } from './bake-model';

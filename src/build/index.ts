@@ -1,2 +1,3 @@
 export { GoRules } from './go/rules';
+export { GoModuleInfo } from './go/module';
 export { PipRules } from './python/rules';

@@ -2,19 +2,38 @@ import { Project } from 'projen';
 import { addDockerfile } from './dockerfile-file';
 import { MultiArchPipeline } from './pipeline';
 import { resolveService, ServiceBase, ServiceOptions, servicesOf } from './service';
-import { goDockerfile, GoDockerfileSpec, UPX_ARG } from '../build/go/dockerfile';
+import { goDockerfile, GoDockerfileSpec, NETRC_SECRET, UPX_ARG } from '../build/go/dockerfile';
+import { compareGoVersions, GoModuleInfo, readGoModule } from '../build/go/module';
 import { imageLabels } from '../build/runtime';
 import { DESCRIPTION_LABEL, TITLE_LABEL } from '../contract/internal';
 import { DockerfileModel } from '../dockerfile';
-import { goPackage, imageReference, invalid, relativePath, serviceName, shellWord, version } from '../validation';
+import { goPackage, imageReference, invalid, noControlCharacters, relativePath, serviceName, shellWord, version } from '../validation';
 
 /** Options of a Go service. */
 export interface GoServiceOptions extends ServiceOptions {
   /**
-   * Go version of the default builder image.
-   * @default "1.24"
+   * Go version of the default builder image. It may not be older than the `go` line of go.mod.
+   * @default - the `toolchain` or else the `go` line of `<moduleRoot>/go.mod`; "1.24" when there is no go.mod yet
    */
   readonly goVersion?: string;
+  /**
+   * `GOPROXY` for the module download, e.g. a company proxy `https://goproxy.internal.example,direct`.
+   * Its credentials, if any, are a netrc given as a build secret: `make <target> GO_NETRC=~/.netrc`.
+   * @default - Go's default (https://proxy.golang.org,direct)
+   */
+  readonly goProxy?: string;
+  /**
+   * `GOPRIVATE`: module path patterns fetched directly from their repositories (with the netrc's
+   * credentials, e.g. a token for git over HTTPS), never through a proxy or the checksum database.
+   * @default - none
+   */
+  readonly goPrivate?: string;
+  /**
+   * `GONOSUMDB`: module path patterns not checked against the public checksum database (private
+   * modules served by a private proxy, whose hashes are in go.sum).
+   * @default - none
+   */
+  readonly goNoSumDb?: string;
   /**
    * The builder image (a Go toolchain with a shell). It runs on the build machine's platform and
    * cross-compiles, so only its build-platform variant is ever pulled.
@@ -63,11 +82,19 @@ export interface GoServiceOptions extends ServiceOptions {
   readonly runtimeHasShell?: boolean;
   /**
    * Compress the binary with UPX on linux/amd64 only (UPX is known to break arm64 binaries); other
-   * platforms skip it with a message in the build log. The builder installs `upx-ucl` with apt when
-   * it has no `upx`.
+   * platforms skip it with a message in the build log. UPX hides the Go build info that scanners
+   * read, so `go version -m` of the binary is kept in `/usr/local/share/go-buildinfo/` (label
+   * `build.go-buildinfo`). The builder installs `upx-ucl` with apt, in a layer before the compile,
+   * when it has no `upx` and no `upxImage` is given.
    * @default false
    */
   readonly upx?: boolean;
+  /**
+   * Pin UPX: an image holding a `upx` binary for the build platform at `/usr/local/bin/upx` (a
+   * static release binary, e.g. in an image `FROM scratch`), copied into the builder.
+   * @default - the builder's own `upx`, or `upx-ucl` from apt
+   */
+  readonly upxImage?: string;
   /**
    * Extra `-ldflags` entries, e.g. `["-X", "main.commit=abc"]`. `-w -s` and the version are always set.
    * @default []
@@ -110,6 +137,14 @@ export class GoService extends ServiceBase {
   public readonly versionVariable: string;
   /** Whether the runtime image has a shell. */
   public readonly runtimeHasShell: boolean;
+  /** The Go version (from the option, or go.mod). */
+  public readonly goVersion: string;
+  /** GOPROXY, GOPRIVATE and GONOSUMDB of the module download, when set. */
+  public readonly goEnv: { [name: string]: string };
+  /** The UPX image, if pinned. */
+  public readonly upxImage?: string;
+  /** What the module root holds: local modules, a workspace, a vendor tree (read at synthesis). */
+  public readonly module: GoModuleInfo;
   private readonly ldflags: string[];
   private readonly buildTags: string[];
 
@@ -125,10 +160,16 @@ export class GoService extends ServiceBase {
     this.runtimeImage = go.runtimeImage;
     this.runtimeHasShell = go.runtimeHasShell;
     this.versionVariable = go.versionVariable;
+    this.goVersion = go.goVersion;
+    this.goEnv = go.goEnv;
+    this.upxImage = go.upxImage;
+    this.module = go.module;
     this.ldflags = go.ldflags;
     this.buildTags = go.buildTags;
 
     this.dockerignore.requirePath('go.mod', this.dockerfilePath);
+    for (const dir of this.module.localModules) this.dockerignore.requirePath(`${dir}/go.mod`, `${this.dockerfilePath} (a local module)`);
+    if (this.module.vendor) this.dockerignore.requirePath('vendor', `${this.dockerfilePath} (the vendor tree)`);
     this.dockerignore.requirePath(this.mainPackage.replace(/^\.\//, ''), `${this.dockerfilePath} (main package of ${name})`);
 
     if (this.sharedDockerfile) {
@@ -154,6 +195,8 @@ export class GoService extends ServiceBase {
       });
       addDockerfile(project, this.dockerfilePath, this.dockerfile);
     }
+    // credentials for private modules: a netrc build secret, only when GO_NETRC is set
+    this.bakeTarget.addSecret({ id: NETRC_SECRET, source: '${GO_NETRC}', whenSet: 'GO_NETRC' });
     MultiArchPipeline._ensure(project)._sync();
   }
 
@@ -192,7 +235,11 @@ function resolveGo(project: Project, name: string, options: GoServiceOptions) {
   // next to the main package: cmd/<name>/Dockerfile by default
   const dockerfilePath = options.dockerfilePath ?? under(shared || mainPackage === '.' ? 'Dockerfile' : `${mainPackage.slice(2)}/Dockerfile`);
   const service = resolveService(project, name, 'GoService', { ...options, context: moduleRoot, dockerfilePath }, shared);
-  const goVersion = version('goVersion', options.goVersion ?? '1.24');
+  const module = readGoModule(project.outdir, moduleRoot);
+  const goVersion = version('goVersion', options.goVersion ?? module.toolchain ?? module.go ?? '1.24');
+  if (module.go && compareGoVersions(goVersion, module.go) < 0) {
+    throw invalid('goVersion', goVersion, `is older than the "go ${module.go}" that ${moduleRoot === '.' ? '' : moduleRoot + '/'}go.mod requires (the builder images set GOTOOLCHAIN=local, so the build would fail): use "${module.go}" or newer, or leave goVersion out to follow go.mod`);
+  }
   const cgo = options.cgo ?? false;
   const builderImage = imageReference('builderImage', options.builderImage ?? `golang:${goVersion}-bookworm`);
   const runtimeImage = imageReference('runtimeImage', options.runtimeImage ??
@@ -204,9 +251,17 @@ function resolveGo(project: Project, name: string, options: GoServiceOptions) {
   if (!/^[A-Za-z0-9_./-]+\.[A-Za-z_][A-Za-z0-9_]*$/.test(versionVariable)) {
     throw invalid('versionVariable', versionVariable, 'must be "<package path>.<variable>", e.g. "main.version" or "github.com/org/app/internal/build.Version"');
   }
+  const goEnv: { [name: string]: string } = {};
+  if (options.goProxy !== undefined) goEnv.GOPROXY = goProxyList('goProxy', options.goProxy);
+  if (options.goPrivate !== undefined) goEnv.GOPRIVATE = modulePatterns('goPrivate', options.goPrivate);
+  if (options.goNoSumDb !== undefined) goEnv.GONOSUMDB = modulePatterns('goNoSumDb', options.goNoSumDb);
   const go = {
     service,
     moduleRoot,
+    module,
+    goVersion,
+    goEnv,
+    upxImage: options.upxImage === undefined ? undefined : imageReference('upxImage', options.upxImage),
     shared,
     mainPackage,
     cgo,
@@ -221,8 +276,8 @@ function resolveGo(project: Project, name: string, options: GoServiceOptions) {
   };
   const owner = shared ? sharedOwner(project, service.dockerfilePath) : undefined;
   if (owner) {
-    for (const key of ['builderImage', 'runtimeImage', 'cgo', 'user', 'versionVariable', 'moduleRoot'] as const) {
-      if (owner[key] !== go[key]) {
+    for (const key of ['builderImage', 'runtimeImage', 'cgo', 'user', 'versionVariable', 'moduleRoot', 'upxImage', 'goEnv'] as const) {
+      if (JSON.stringify(owner[key]) !== JSON.stringify(go[key])) {
         throw new Error(`GoService "${name}" shares ${service.dockerfilePath} with "${owner.name}" but its ${key} is ${JSON.stringify(go[key])} instead of ${JSON.stringify(owner[key])}: services sharing a Dockerfile must agree on ${key}`);
       }
     }
@@ -231,4 +286,23 @@ function resolveGo(project: Project, name: string, options: GoServiceOptions) {
     }
   }
   return go;
+}
+
+/** `GOPROXY`: URLs and the keywords `direct` and `off`, separated by "," or "|". */
+function goProxyList(option: string, value: string): string {
+  noControlCharacters(option, value);
+  const entry = /^(direct|off|https?:\/\/[A-Za-z0-9.-]+(:[0-9]+)?(\/[A-Za-z0-9._~/-]*)?)$/;
+  if (value === '' || !value.split(/[,|]/).every(e => entry.test(e))) {
+    throw invalid(option, value, 'must be proxy URLs (http:// or https://, no credentials: give them as GO_NETRC) or "direct"/"off", separated by "," or "|"');
+  }
+  return value;
+}
+
+/** `GOPRIVATE`/`GONOSUMDB`: comma-separated module path patterns (globs), e.g. "github.com/acme/*,*.corp.example". */
+function modulePatterns(option: string, value: string): string {
+  noControlCharacters(option, value);
+  if (!/^[A-Za-z0-9.*?_~/[\]-]+(,[A-Za-z0-9.*?_~/[\]-]+)*$/.test(value)) {
+    throw invalid(option, value, 'must be comma-separated module path patterns, e.g. "github.com/acme/*,*.corp.example"');
+  }
+  return value;
 }

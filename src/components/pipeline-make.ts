@@ -1,5 +1,6 @@
 import { BuildVariable, IMultiArchService, imageReference, MAKE, StandardTarget as T } from '../contract/internal';
 import { MakeAssertion, MakeDerivedVariable, MakeTarget, MakeVariable } from '../make';
+import { STRICT_SHELL } from '../make/make-model';
 
 /** What the Makefile's standard content is rendered from. */
 export interface MakeSettings {
@@ -11,8 +12,8 @@ export function makeVariables(variables: BuildVariable[]): MakeVariable[] {
   return variables.map(v => ({ name: v.name, default: v.makeDefault, description: v.description, evaluateOnce: v.evaluateOnce ?? false }));
 }
 
-/** The engine's own builder is "default"; the other drivers use the named builder. */
-const BUILDER = '$(if $(filter docker,$(BUILDX_DRIVER)),default,$(BUILDER))';
+/** The builder bake and the setup targets use (see BUILDER_NAME). */
+const BUILDER = '$(BUILDER_NAME)';
 
 /** Checks make evaluates when it reads the file. */
 export function makeAssertions(): MakeAssertion[] {
@@ -26,6 +27,12 @@ export function makeAssertions(): MakeAssertion[] {
 export function makeDerivedVariables(s: MakeSettings, variables: BuildVariable[]): MakeDerivedVariable[] {
   const env = variables.filter(v => v.bakeDefault !== undefined).map(v => `${v.name}="${MAKE.ref(v.name)}"`).join(' ');
   return [
+    {
+      name: 'BUILDER_NAME',
+      body: '$(if $(filter docker,$(BUILDX_DRIVER)),$(shell docker context show 2>/dev/null || echo default),$(BUILDER))',
+      comment: 'The docker driver is the engine\'s own builder, named after the current docker context (default, desktop-linux, colima, ...); the other drivers use the builder named BUILDER',
+    },
+    { name: EMULATED, body: '', comment: EMULATED_COMMENT },
     {
       name: 'BAKE',
       body: `${env} docker buildx bake --builder ${BUILDER} -f ${s.bakeFilePath} $(BAKE_FLAGS)`,
@@ -48,6 +55,10 @@ export function makeDerivedVariables(s: MakeSettings, variables: BuildVariable[]
     },
   ];
 }
+
+/** The derived variable that lists the services that need emulation (set at synthesis). */
+export const EMULATED = 'EMULATED_SERVICES';
+export const EMULATED_COMMENT = 'Services whose Dockerfile runs a command on the target platform: building them for another architecture needs QEMU or a native node';
 
 /** The standard targets for these services, in the order the Makefile lists them. */
 export function standardTargets(services: IMultiArchService[]): MakeTarget[] {
@@ -109,7 +120,7 @@ function verifyFunction(): string {
   const format = '{{range .Manifest.Manifests}}{{.Platform.OS}}/{{.Platform.Architecture}}{{if .Platform.Variant}}/{{.Platform.Variant}}{{end}} {{end}}';
   return [
     // a single-platform image is a manifest, not an index: the range fails and .Image is its config
-    `got=$$(docker buildx imagetools inspect "$(1)" --format '${format}' 2>/dev/null || docker buildx imagetools inspect "$(1)" --format '{{.Image.OS}}/{{.Image.Architecture}}{{if .Image.Variant}}/{{.Image.Variant}}{{end}}') || { echo "build-verify: cannot inspect $(1); was it pushed (PUSH=true)?" >&2; exit 1; }`,
+    `${STRICT_SHELL} got=$$(docker buildx imagetools inspect "$(1)" --format '${format}' 2>/dev/null || docker buildx imagetools inspect "$(1)" --format '{{.Image.OS}}/{{.Image.Architecture}}{{if .Image.Variant}}/{{.Image.Variant}}{{end}}') || { echo "build-verify: cannot inspect $(1); was it pushed (PUSH=true)?" >&2; exit 1; }`,
     'for p in $$(echo "$(2)" | tr , \' \'); do case " $$got " in *" $$p "*) ;; *) echo "build-verify: $(1) lacks $$p (index has: $$got)" >&2; exit 1 ;; esac; done',
     'echo "build-verify: $(1) has $(2)"',
   ].join('; ');
@@ -118,15 +129,24 @@ function verifyFunction(): string {
 function setupBuildxRecipe(): string[] {
   // node per platform: linux/arm/v7 -> <builder>-arm-v7, selected by the node's architecture label
   const arch = 'node=$${p#*/}; node=$${node//\\//-}; arch=$${node%%-*}';
+  const driverOpts = '$(if $(BUILDX_DRIVER_OPTS),--driver-opt "$(BUILDX_DRIVER_OPTS)",)';
+  // Portable to bash 3.2 and make 3.81 (macOS): no ";;&", strict flags set here, not via .SHELLFLAGS.
   return [[
-    '@case "$(BUILDX_DRIVER)" in',
-    '  docker) echo "setup-buildx: using the engine\'s own builder (docker driver; multi-platform needs the containerd image store)"; docker buildx inspect default >/dev/null ;;',
-    '  docker-container|kubernetes|remote) if docker buildx inspect "$(BUILDER)" >/dev/null 2>&1; then echo "setup-buildx: using builder $(BUILDER)"; exit 0; fi ;;&',
+    `@${STRICT_SHELL} case "$(BUILDX_DRIVER)" in docker|docker-container|kubernetes|remote) ;; *) echo "setup-buildx: BUILDX_DRIVER must be docker, docker-container, kubernetes or remote, not \\"$(BUILDX_DRIVER)\\"" >&2; exit 2 ;; esac;`,
+    'builder="$(BUILDER_NAME)";',
+    'if [ "$(BUILDX_DRIVER)" = docker ]; then echo "setup-buildx: using the engine\'s own builder $$builder (docker driver; multi-platform needs the containerd image store)";',
+    'elif docker buildx inspect "$$builder" >/dev/null 2>&1; then echo "setup-buildx: using builder $$builder";',
+    'else case "$(BUILDX_DRIVER)" in',
     // a BuildKit container has its own network: a registry on localhost is only reachable with network=host
-    '  docker-container) case "$(REGISTRY)" in localhost[:/]*|127.*) net=--driver-opt=network=host ;; *) net= ;; esac; docker buildx create --name "$(BUILDER)" --driver docker-container $$net $(if $(BUILDX_DRIVER_OPTS),--driver-opt "$(BUILDX_DRIVER_OPTS)",) --bootstrap ;;',
-    '  remote) test -n "$(BUILDX_ENDPOINT)" || { echo "setup-buildx: set BUILDX_ENDPOINT for the remote driver (e.g. tcp://buildkitd:1234)" >&2; exit 2; }; docker buildx create --name "$(BUILDER)" --driver remote $(if $(BUILDX_DRIVER_OPTS),--driver-opt "$(BUILDX_DRIVER_OPTS)",) "$(BUILDX_ENDPOINT)" --bootstrap ;;',
-    `  kubernetes) append=; for p in $$(echo "$(PLATFORMS)" | tr , ' '); do ${arch}; docker buildx create --name "$(BUILDER)" $$append --driver kubernetes --node "$(BUILDER)-$$node" --platform "$$p" --driver-opt "nodeselector=kubernetes.io/arch=$$arch" $(if $(BUILDX_DRIVER_OPTS),--driver-opt "$(BUILDX_DRIVER_OPTS)",); append=--append; done; docker buildx inspect --bootstrap "$(BUILDER)" ;;`,
-    '  *) echo "setup-buildx: BUILDX_DRIVER must be docker, docker-container, kubernetes or remote, not \\"$(BUILDX_DRIVER)\\"" >&2; exit 2 ;;',
-    'esac',
+    `  docker-container) case "$(REGISTRY)" in localhost[:/]*|127.*) net=--driver-opt=network=host ;; *) net= ;; esac; docker buildx create --name "$$builder" --driver docker-container $$net ${driverOpts} --bootstrap ;;`,
+    `  remote) test -n "$(BUILDX_ENDPOINT)" || { echo "setup-buildx: set BUILDX_ENDPOINT for the remote driver (e.g. tcp://buildkitd:1234)" >&2; exit 2; }; docker buildx create --name "$$builder" --driver remote ${driverOpts} "$(BUILDX_ENDPOINT)" --bootstrap ;;`,
+    `  kubernetes) append=; for p in $$(echo "$(PLATFORMS)" | tr , ' '); do ${arch}; docker buildx create --name "$$builder" $$append --driver kubernetes --node "$$builder-$$node" --platform "$$p" --driver-opt "nodeselector=kubernetes.io/arch=$$arch" ${driverOpts}; append=--append; done ;;`,
+    'esac; fi;',
+    // every platform the builder lacks must be one that no service needs to run commands on
+    'have=$$(docker buildx inspect --bootstrap "$$builder" | sed -n \'s/^Platforms: *//p\' | tr -d \' *\' | tr \',\\n\' \'  \');',
+    'missing=; for p in $$(echo "$(PLATFORMS)" | tr , \' \'); do case " $$have " in *" $$p "*) ;; *) missing="$$missing $$p" ;; esac; done;',
+    'if [ -z "$$missing" ]; then echo "setup-buildx: builder $$builder can build $(PLATFORMS)";',
+    `elif [ -n "$(${EMULATED})" ]; then echo "setup-buildx: builder $$builder cannot run$$missing, and $(${EMULATED}) run commands on the target platform. Register QEMU once (docker run --privileged --rm tonistiigi/binfmt --install all), or build on native nodes (BUILDX_DRIVER=kubernetes, one node per platform; or a remote builder per architecture)" >&2; exit 1;`,
+    'else echo "setup-buildx: builder $$builder has no$$missing emulation; not needed: every service cross-compiles and runs nothing on the target platform"; fi',
   ].join(' \\\n')];
 }

@@ -1,7 +1,8 @@
+import * as path from 'path';
 import { Component, Project } from 'projen';
 import { GeneratedFile } from './generated-file';
 import { bakeDefaults, BakeSettings, bakeVariables } from './pipeline-bake';
-import { makeAssertions, makeDerivedVariables, makeVariables, standardTargets } from './pipeline-make';
+import { EMULATED, EMULATED_COMMENT, makeAssertions, makeDerivedVariables, makeVariables, standardTargets } from './pipeline-make';
 import { servicesOf } from './service';
 import { BakeModel, BakeVariable } from '../bake';
 import { ICiProvider } from '../ci';
@@ -246,9 +247,21 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
     }
   }
 
-  /** Writes the bake file and the Makefile (at synthesis for the default pipeline, see preSynthesize). */
+  /**
+   * At synthesis, once every service and escape-hatch change is known: writes the default pipeline's
+   * files, lists the services that need emulation (setup-buildx checks the builder for them), and
+   * keeps out of every build context what belongs to other services or to the pipeline.
+   */
   public preSynthesize(): void {
     if (!this.filesCreated) this.addFiles();
+    const services = this.services;
+    const emulated = services.filter(s => s.dockerfile.runsOnTargetPlatform).map(s => s.name);
+    this.make.setDerivedVariable(EMULATED, emulated.join(' '), EMULATED_COMMENT);
+    for (const s of services) {
+      const others = services.filter(o => o.context !== s.context).map(o => o.context);
+      const excluded = [...others, this.makefilePath, this.bakeFilePath, SBOM_DIR].map(p => inside(s.context, p)).filter((p): p is string => !!p);
+      s.dockerignore.addPatterns(...excluded);
+    }
   }
 
   /** Everything the contract puts in the Makefile and the bake file before any service. */
@@ -305,6 +318,15 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
       throw new Error('MultiArchPipeline has no services: add a GoService or PythonService to the project');
     }
   }
+}
+
+/** Where `make build-sbom` writes by default (the SBOM_DIR Make variable). */
+const SBOM_DIR = 'sbom';
+
+/** `target` relative to the directory `context` when it lies inside it (not equal to it), else undefined. */
+function inside(context: string, target: string): string | undefined {
+  const rel = path.posix.relative(context, target);
+  return rel === '' || rel === '..' || rel.startsWith('../') ? undefined : rel;
 }
 
 /** The lowest severities a scan can fail at. */

@@ -73,7 +73,7 @@ export class PythonService extends ServiceBase {
     this.requirementsFile = py.requirementsFile;
     const { localPackages, pipArgs, command } = py;
 
-    this.dockerignore.addPatterns('**/__pycache__', '**/*.py[cod]', '.venv', 'venv', '.pytest_cache', '.mypy_cache', '.ruff_cache', '.tox', '**/*.egg-info');
+    this.dockerignore.addPatterns('venv', '**/*.egg-info');
     this.dockerignore.requirePath(this.requirementsFile, this.dockerfilePath);
     localPackages.forEach(p => this.dockerignore.requirePath(p, this.dockerfilePath));
 

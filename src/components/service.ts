@@ -3,7 +3,7 @@ import { Component, Project } from 'projen';
 import { GeneratedFile } from './generated-file';
 import { BakeTarget } from '../bake';
 import { BAKE, buildArgs, imageBuildArgs, imageReference, IMultiArchService, METADATA_TARGET, RESERVED_SERVICE_NAMES } from '../contract/internal';
-import { DockerIgnoreFile } from '../dockerfile';
+import { DockerfileModel, DockerIgnoreFile } from '../dockerfile';
 import { Platform } from '../platform';
 import { imageName, noControlCharacters, nonRootUser, plainText, port, relativePath, serviceName } from '../validation';
 
@@ -135,6 +135,8 @@ export abstract class ServiceBase extends Component implements IMultiArchService
   public readonly dockerignore: DockerIgnoreFile;
   /** The description, if any. */
   public readonly description?: string;
+  /** The Dockerfile model (escape hatch). */
+  public abstract readonly dockerfile: DockerfileModel;
 
   /** `service` comes from resolveService, so nothing here can refuse the options half-way. */
   protected constructor(project: Project, service: ResolvedService) {
@@ -150,10 +152,12 @@ export abstract class ServiceBase extends Component implements IMultiArchService
     const sharedIgnore = project.tryFindFile(service.ignorePath) as DockerIgnoreFile | undefined;
     this.dockerignore = sharedIgnore ?? new DockerIgnoreFile(project, service.ignorePath);
     // Credentials never enter a build context (a Python image copies its whole context), nor do
-    // the repository's tooling, dependencies and build files.
+    // the repository's tooling, dependencies, caches and build files, at any depth (the pipeline adds
+    // other services' directories, the Makefile and the bake file at synthesis).
     this.dockerignore.addPatterns('**/.env', '**/.env.*', '**/*.pem', '**/*.key', '**/.npmrc', '**/.netrc',
-      '.git', '.github', '.projen', '.idea', '.vscode', '**/node_modules', 'coverage', 'test-reports', '**/*.tgz',
-      '**/Dockerfile', '**/.dockerignore', 'docker-bake.hcl');
+      '**/.git', '.github', '.projen', '**/.idea', '**/.vscode', '**/node_modules', 'coverage', 'test-reports', '**/*.tgz',
+      '**/Dockerfile', '**/.dockerignore', '**/.venv', '**/__pycache__', '**/*.py[cod]', '**/.pytest_cache',
+      '**/.mypy_cache', '**/.ruff_cache', '**/.tox');
     this.dockerignore.addPatterns(...service.dockerignore);
 
     this.bakeTarget = new BakeTarget(this.name, {

@@ -1,6 +1,7 @@
 import { Project } from 'projen';
 import { BuildVariable } from './variables';
 import { BakeModel, BakeTarget } from '../bake';
+import { DockerfileModel, DockerIgnoreFile } from '../dockerfile';
 import { MakeModel } from '../make';
 import { Platform } from '../platform';
 
@@ -14,6 +15,12 @@ export interface IMultiArchService {
   readonly platforms?: Platform[];
   /** The bake target (escape hatch). */
   readonly bakeTarget: BakeTarget;
+  /** The build context, relative to the project root. */
+  readonly context: string;
+  /** The Dockerfile model (escape hatch). */
+  readonly dockerfile: DockerfileModel;
+  /** The `.dockerignore` of the build context. */
+  readonly dockerignore: DockerIgnoreFile;
 }
 
 /** What a CI provider reads from the pipeline it renders. */

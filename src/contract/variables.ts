@@ -159,6 +159,13 @@ const CATALOGUE: Spec[] = [
     label: 'org.opencontainers.image.revision',
     ciValue: CiValue.COMMIT_SHA,
   },
+  {
+    name: 'GO_NETRC',
+    description: 'netrc with credentials for private Go modules, passed as a build secret (never an ARG)',
+    make: () => '',
+    bake: () => '',
+    bakeDescription: 'A netrc file for private Go modules, passed to the module download as the build secret "netrc"; empty passes none',
+  },
   { name: 'BAKE_FLAGS', description: 'extra docker buildx bake flags, e.g. --no-cache or --set=*.platform=linux/arm64', make: () => '' },
   { name: 'SCAN_SEVERITY', description: 'lowest severity that fails the vulnerability scan', make: s => s.scanSeverity },
   { name: 'COSIGN_KEY', description: 'cosign key reference; empty signs keyless (OIDC)', make: () => '' },

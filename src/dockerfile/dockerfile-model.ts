@@ -291,14 +291,38 @@ export class DockerfileStage {
    * Multi-line values must use ` \` + newline continuations.
    */
   public addInstruction(keyword: string, value: string, comment?: string): DockerfileStage {
-    const kw = keyword.toUpperCase();
-    if (!KEYWORDS.includes(kw)) {
-      throw invalid('Dockerfile keyword', keyword, `must be one of ${KEYWORDS.join(', ')} (FROM is added with DockerfileModel.addStage)`);
+    this._instructions.push(this.checked(keyword, value, comment));
+    return this;
+  }
+
+  /**
+   * Escape hatch: the position of the first instruction with this keyword whose value contains
+   * `match` (every one of the keyword when `match` is omitted), or -1. Comments count as positions.
+   */
+  public findInstruction(keyword: string, match?: string): number {
+    return this._instructions.findIndex(ins => ins.keyword === keyword.toUpperCase() && (match === undefined || ins.value.includes(match)));
+  }
+
+  /**
+   * Escape hatch: inserts an instruction at a position (0 is right after `FROM`; see
+   * `findInstruction`). It goes through the same checks as `addInstruction`.
+   */
+  public insertInstruction(position: number, keyword: string, value: string, comment?: string): DockerfileStage {
+    if (!Number.isInteger(position) || position < 0 || position > this._instructions.length) {
+      throw invalid('instruction position', position, `must be an integer from 0 to ${this._instructions.length} (the stage has ${this._instructions.length} instructions)`);
     }
-    checkInstruction(this, kw, value);
-    const flat = flatten(value);
-    for (const rule of this._rules) rule.check(this, kw, flat);
-    this._instructions.push({ keyword: kw, value, comment: comment === undefined ? undefined : noControlCharacters('comment', comment) });
+    const instruction = this.checked(keyword, value, comment);
+    this._instructions.splice(position, 0, instruction);
+    return this;
+  }
+
+  /** Escape hatch: replaces the instruction at a position (see `findInstruction`), with the same checks as `addInstruction`. */
+  public replaceInstruction(position: number, keyword: string, value: string, comment?: string): DockerfileStage {
+    if (!Number.isInteger(position) || position < 0 || position >= this._instructions.length) {
+      throw invalid('instruction position', position, `must be an integer from 0 to ${this._instructions.length - 1} (the stage has ${this._instructions.length} instructions)`);
+    }
+    const instruction = this.checked(keyword, value, comment);
+    this._instructions.splice(position, 1, instruction);
     return this;
   }
 
@@ -312,6 +336,18 @@ export class DockerfileStage {
       }
     }
     return before - this._instructions.length;
+  }
+
+  /** An instruction that passed the generic checks and the model's rules. */
+  private checked(keyword: string, value: string, comment?: string): DockerfileInstruction {
+    const kw = keyword.toUpperCase();
+    if (!KEYWORDS.includes(kw)) {
+      throw invalid('Dockerfile keyword', keyword, `must be one of ${KEYWORDS.join(', ')} (FROM is added with DockerfileModel.addStage)`);
+    }
+    checkInstruction(this, kw, value);
+    const flat = flatten(value);
+    for (const rule of this._rules) rule.check(this, kw, flat);
+    return { keyword: kw, value, comment: comment === undefined ? undefined : noControlCharacters('comment', comment) };
   }
 
   /** Renders the stage. */
@@ -387,6 +423,21 @@ export class DockerfileModel {
   /** Finds a stage by name. */
   public tryFindStage(name: string): DockerfileStage | undefined {
     return this._stages.find(s => s.name === name);
+  }
+
+  /**
+   * Whether a stage that runs on the target platform runs a command: building for another
+   * architecture then needs emulation (QEMU) or a native node. A cross-compiling builder on
+   * `$BUILDPLATFORM` and a runtime that only copies files need neither.
+   */
+  public get runsOnTargetPlatform(): boolean {
+    // a stage built FROM an earlier stage runs on that stage's platform
+    const platformOf = (stage: DockerfileStage): string | undefined => {
+      if (stage.platform !== undefined) return stage.platform;
+      const parent = this._stages.slice(0, this._stages.indexOf(stage)).find(s => s.name === stage.from);
+      return parent ? platformOf(parent) : undefined;
+    };
+    return this._stages.some(s => !/^\$\{?BUILDPLATFORM\}?$/.test(platformOf(s) ?? '') && s.instructions.some(i => i.keyword === 'RUN'));
   }
 
   /** The last stage: the image that is built when no target is given. */

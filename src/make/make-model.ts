@@ -160,6 +160,16 @@ export class MakeModel {
     this._derived.push({ name, body, comment });
   }
 
+  /** Adds a derived variable, or replaces the body and comment of the one with that name (keeping its place). */
+  public setDerivedVariable(name: string, body: string, comment: string): void {
+    const i = this._derived.findIndex(d => d.name === name);
+    if (i < 0) return this.addDerivedVariable(name, body, comment);
+    variableName('Make variable', name);
+    noControlCharacters(`Make variable ${name}`, body);
+    noControlCharacters(`Make variable ${name} comment`, comment);
+    this._derived.splice(i, 1, { name, body, comment });
+  }
+
   /** The derived variables. */
   public get derivedVariables(): MakeDerivedVariable[] {
     return [...this._derived];
@@ -208,8 +218,9 @@ export class MakeModel {
     const all = [...this._targets, this.helpTarget()];
     const names = all.map(t => t.name).join(' ');
     out.push('', `.PHONY: ${names}`);
-    // Only these targets use bash with strict flags: an including Makefile keeps its own SHELL.
-    out.push(`${names}: SHELL := /bin/bash`, `${names}: .SHELLFLAGS := -eu -o pipefail -c`);
+    // Only these targets use bash: an including Makefile keeps its own SHELL. Strict flags are set
+    // by the recipe lines that need them (GNU make 3.81, as on macOS, ignores .SHELLFLAGS).
+    out.push(`${names}: SHELL := /bin/bash`);
     if (this.standalone) out.push(`.DEFAULT_GOAL := ${this.helpTargetName}`);
     for (const t of all) {
       out.push('');
@@ -222,7 +233,7 @@ export class MakeModel {
           noControlCharacters(`recipe of ${t.name}`, part);
           if (part.endsWith('\\')) throw new Error(`A recipe line of ${t.name} ends with a backslash, which would join it to the next line: ${JSON.stringify(part)}`);
         });
-        out.push('\t' + line.replace(/ \\\n/g, ' \\\n\t'));
+        out.push('\t' + strict(line).replace(/ \\\n/g, ' \\\n\t'));
       }
     }
     return out.join('\n') + '\n';
@@ -245,6 +256,23 @@ export class MakeModel {
       ],
     };
   }
+}
+
+/** The flags a recipe line runs under when it runs more than one command (`;`, a pipe, `$$(…)`). */
+export const STRICT_SHELL = 'set -eu -o pipefail;';
+
+/**
+ * Prefixes a recipe line that runs several commands with `set -eu -o pipefail;` (after its `@`, `-`
+ * or `+`), so a failing command fails the target on every make and bash, and a line that runs one
+ * command is left as written.
+ */
+function strict(line: string): string {
+  const m = /^([@+-]*)([\s\S]*)$/.exec(line)!;
+  const body = m[2];
+  const unquoted = body.replace(/'[^']*'|"(?:[^"\\]|\\.)*"/g, '""');
+  const several = /;|(^|[^|])\|([^|]|$)/.test(unquoted) || body.includes('$$(');
+  if (body.startsWith(STRICT_SHELL) || !several) return line;
+  return `${m[1]}${STRICT_SHELL} ${body}`;
 }
 
 function checkDescription(target: MakeTarget): void {

@@ -10,7 +10,7 @@ describe('GoService Dockerfile', () => {
     expect(synth(nephoranProject()).Dockerfile).toMatchSnapshot();
   });
 
-  test('defaults: cross-compiling builder, distroless non-root runtime, labels, JSON entrypoint', () => {
+  test('defaults: modules, imports, deps and builder on the build platform, a distroless non-root runtime', () => {
     // GIVEN
     const project = newProject();
     // WHEN
@@ -18,18 +18,35 @@ describe('GoService Dockerfile', () => {
     const dockerfile = synth(project)['cmd/api/Dockerfile'];
     // THEN
     expect(lintDockerfile(dockerfile)).toEqual([]);
-    const [b, r] = parseDockerfile(dockerfile).stages;
-    expect([b.from, b.name, b.platform]).toEqual(['golang:1.24-bookworm', 'builder', '$BUILDPLATFORM']);
-    expect(b.instructions.filter(i => i.keyword === 'ARG').map(i => i.args)[0]).toBe('BUILDPLATFORM TARGETPLATFORM TARGETOS TARGETARCH TARGETVARIANT');
-    const runs = b.instructions.filter(i => i.keyword === 'RUN').map(i => i.raw);
-    expect(runs.some(run => run.includes('echo "building on ${BUILDPLATFORM} ($(uname -m)) for ${TARGETPLATFORM}"'))).toBe(true);
-    expect(runs.some(run => /--mount=type=cache,target=\/go\/pkg\/mod[\s\S]*go mod download && \\\s*go mod verify/.test(run))).toBe(true);
-    const build = runs.find(run => run.includes('go build'))!;
-    expect(build).toContain('--mount=type=cache,target=/root/.cache/go-build');
-    expect(build).toContain('CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} GOARM=${TARGETVARIANT#v} go build -trimpath -ldflags "-w -s -X main.version=${VERSION}" -o /rootfs/usr/local/bin/api ./cmd/api');
-    expect(runs.some(run => /upx/.test(run))).toBe(false);
-    expect(r.from).toBe('gcr.io/distroless/static-debian12:nonroot');
-    const byKeyword = (k: string) => r.instructions.filter(i => i.keyword === k).map(i => i.args);
+    const stages = parseDockerfile(dockerfile).stages;
+    expect(stages.map(s => [s.from, s.name, s.platform])).toEqual([
+      ['golang:1.24-bookworm', 'modules', '$BUILDPLATFORM'],
+      ['modules', 'imports', undefined],
+      ['modules', 'deps', undefined],
+      ['deps', 'builder', undefined],
+      ['gcr.io/distroless/static-debian12:nonroot', null, undefined],
+    ]);
+    const [modules, imports, deps, builder, runtime] = stages;
+    // one download for every platform: no target-platform ARG before it, go.mod/go.sum only
+    expect(modules.instructions.filter(i => i.keyword === 'ARG')).toEqual([]);
+    expect(modules.instructions.find(i => i.keyword === 'COPY')!.raw).toBe('COPY go.mod go.sum* ./');
+    const download = modules.instructions.find(i => i.raw.includes('go mod download'))!.raw;
+    expect(download).toContain('--mount=type=secret,id=netrc,target=/root/.netrc');
+    expect(download).toMatch(/go mod download \|\| \{ echo "go mod download failed: private modules need credentials.*GO_NETRC=~\/\.netrc/);
+    expect(download).toContain('go mod verify');
+    // the import list and the dependency compile, per platform, offline
+    expect(imports.instructions.find(i => i.keyword === 'RUN')!.raw).toMatch(/GOPROXY=off go list -deps -f '.*' \.\/cmd\/api > \/deps\.txt$/);
+    expect(deps.instructions.map(i => i.raw)).toEqual([
+      'ARG TARGETOS TARGETARCH TARGETVARIANT',
+      'COPY --from=imports /deps.txt /deps.txt',
+      'RUN CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} GOARM=${TARGETVARIANT#v} GOPROXY=off GOCACHE=/gocache go build -trimpath $(cat /deps.txt)',
+    ]);
+    // the service's own packages on top, where the compile says where it ran
+    const build = builder.instructions.find(i => i.raw.includes('go build'))!.raw;
+    expect(build).toContain('echo "building on ${BUILDPLATFORM} ($(uname -m)) for ${TARGETPLATFORM}"');
+    expect(build).toContain('CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} GOARM=${TARGETVARIANT#v} GOPROXY=off GOCACHE=/gocache go build -trimpath -ldflags "-w -s -X main.version=${VERSION}" -o /rootfs/usr/local/bin/api ./cmd/api');
+    expect(dockerfile).not.toMatch(/upx/);
+    const byKeyword = (k: string) => runtime.instructions.filter(i => i.keyword === k).map(i => i.args);
     expect(byKeyword('USER')).toEqual(['65532:65532']);
     expect(byKeyword('EXPOSE')).toEqual([]);
     expect(JSON.parse(byKeyword('ENTRYPOINT')[0])).toEqual(['/usr/local/bin/api']);
@@ -40,12 +57,28 @@ describe('GoService Dockerfile', () => {
     }
   });
 
-  test('upx runs on amd64 only and says so on other platforms', () => {
+  test('upx: installed before the compile, runs on amd64 only, and keeps the Go build info for scanners', () => {
     const project = newProject();
     new GoService(project, 'api', { upx: true });
-    const upx = parseDockerfile(synth(project)['cmd/api/Dockerfile']).stages[0].instructions.filter(i => /upx --best/.test(i.raw));
-    expect(upx).toHaveLength(1);
-    expect(upx[0].raw).toMatch(/if \[ "\$\{TARGETARCH\}" = "amd64" \]; then .*upx --best --lzma \/rootfs\/usr\/local\/bin\/api && upx -t \/rootfs\/usr\/local\/bin\/api; else echo "upx: skipped for \$\{TARGETPLATFORM\} \(amd64 only\)"; fi/);
+    const dockerfile = synth(project)['cmd/api/Dockerfile'];
+    const builder = parseDockerfile(dockerfile).stages[3].instructions.map(i => i.raw);
+    const install = builder.findIndex(r => r.includes('apt-get install -y --no-install-recommends upx-ucl'));
+    const compile = builder.findIndex(r => r.includes('go build'));
+    const pack = builder.findIndex(r => r.includes('upx --best'));
+    expect(install).toBeGreaterThanOrEqual(0);
+    expect(install).toBeLessThan(compile);
+    expect(compile).toBeLessThan(pack);
+    expect(builder[pack]).toMatch(/go version -m \/rootfs\/usr\/local\/bin\/api > \/rootfs\/usr\/local\/share\/go-buildinfo\/api\.txt && if \[ "\$\{TARGETARCH\}" = "amd64" \]; then upx --best --lzma \/rootfs\/usr\/local\/bin\/api && upx -t \/rootfs\/usr\/local\/bin\/api; else echo "upx: skipped for \$\{TARGETPLATFORM\} \(amd64 only\)"; fi/);
+    expect(dockerfile).toContain('build.upx-amd64="true"');
+    expect(dockerfile).toContain('build.go-buildinfo="/usr/local/share/go-buildinfo/api.txt"');
+  });
+
+  test('upxImage pins UPX: it is copied from that image instead of installed', () => {
+    const project = newProject();
+    new GoService(project, 'api', { upx: true, upxImage: 'mirror.local/upx:4.2.4@sha256:' + 'a'.repeat(64) });
+    const dockerfile = synth(project)['cmd/api/Dockerfile'];
+    expect(dockerfile).toContain(`COPY --from=mirror.local/upx:4.2.4@sha256:${'a'.repeat(64)} /usr/local/bin/upx /usr/local/bin/upx`);
+    expect(dockerfile).not.toContain('apt-get');
   });
 
   test('options: port, ldflags, build tags, version variable, main package, module root, images, user', () => {
@@ -66,7 +99,7 @@ describe('GoService Dockerfile', () => {
     const dockerfile = out['backend/cmd/server/Dockerfile'];
     expect(lintDockerfile(dockerfile)).toEqual([]);
     expect(dockerfile).toContain('go build -trimpath -tags "netgo,osusergo" -ldflags "-w -s -X example.com/svc/internal/build.Version=${VERSION} -X main.commit=abc" -o /rootfs/usr/local/bin/svc ./cmd/server');
-    expect(dockerfile).toContain('FROM --platform=$BUILDPLATFORM mirror.local/golang:1.23 AS builder');
+    expect(dockerfile).toContain('FROM --platform=$BUILDPLATFORM mirror.local/golang:1.23 AS modules');
     expect(dockerfile).toContain('FROM mirror.local/static:nonroot');
     expect(dockerfile).toContain('USER 10001:10001');
     expect(dockerfile).toContain('EXPOSE 9090');
@@ -75,17 +108,19 @@ describe('GoService Dockerfile', () => {
 
   test('cgo builds on the target platform with a glibc runtime, never a silently wrong image', () => {
     const project = newProject();
-    new GoService(project, 'svc', { cgo: true });
-    const [b, r] = parseDockerfile(synth(project)['cmd/svc/Dockerfile']).stages;
-    expect(b.platform).toBeUndefined();
-    expect(b.instructions.find(i => i.raw.includes('go build'))!.raw).toContain('CGO_ENABLED=1 go build');
-    expect(r.from).toBe('gcr.io/distroless/base-debian12:nonroot');
+    const svc = new GoService(project, 'svc', { cgo: true });
+    const stages = parseDockerfile(synth(project)['cmd/svc/Dockerfile']).stages;
+    expect(stages.map(s => s.platform)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(stages[3].instructions.find(i => i.raw.includes('go build'))!.raw).toContain('CGO_ENABLED=1 GOPROXY=off GOCACHE=/gocache go build');
+    expect(stages[4].from).toBe('gcr.io/distroless/base-debian12:nonroot');
+    expect(svc.dockerfile.runsOnTargetPlatform).toBe(true);
   });
 
   test('goVersion picks the default builder image', () => {
     const project = newProject();
-    new GoService(project, 'svc', { goVersion: '1.23.4' });
-    expect(synth(project)['cmd/svc/Dockerfile']).toContain('FROM --platform=$BUILDPLATFORM golang:1.23.4-bookworm AS builder');
+    const svc = new GoService(project, 'svc', { goVersion: '1.23.4' });
+    expect(synth(project)['cmd/svc/Dockerfile']).toContain('FROM --platform=$BUILDPLATFORM golang:1.23.4-bookworm AS modules');
+    expect(svc.dockerfile.runsOnTargetPlatform).toBe(false);
   });
 
   test('the Dockerfile model is an escape hatch', () => {
@@ -105,7 +140,12 @@ describe('GoService Dockerfile', () => {
     expect(out['cmd/a/Dockerfile']).toBeUndefined();
     expect(lintDockerfile(out.Dockerfile)).toEqual([]);
     expect(out.Dockerfile).toContain('-o /rootfs/usr/local/bin/service ${MAIN_PACKAGE}');
-    expect(out.Dockerfile).toContain('if [ "${COMPRESS_WITH_UPX}" = "true" ] && [ "${TARGETARCH}" = "amd64" ]');
+    expect(out.Dockerfile).toContain('if [ "${COMPRESS_WITH_UPX}" = "true" ]; then if [ "${TARGETARCH}" = "amd64" ]; then upx');
+    // the stages up to the dependency compile depend on no service-specific arg but the main package and tags
+    const [modules, imports, deps] = parseDockerfile(out.Dockerfile).stages;
+    expect(modules.instructions.filter(i => i.keyword === 'ARG')).toEqual([]);
+    expect(imports.instructions.find(i => i.keyword === 'ARG')!.args).toBe('TARGETOS TARGETARCH TARGETVARIANT MAIN_PACKAGE BUILD_TAGS');
+    expect(deps.instructions.find(i => i.keyword === 'ARG')!.args).toBe('TARGETOS TARGETARCH TARGETVARIANT BUILD_TAGS');
   });
 });
 

@@ -30,7 +30,7 @@ describe('MultiArchPipeline bake file', () => {
 
   test('a target per service, group default, metadata-action target, variables', async () => {
     const hcl = await parseHcl(synth(nephoranProject())['docker-bake.hcl']);
-    expect(Object.keys(hcl.variable).sort()).toEqual(['BUILD_DATE', 'CACHE_REGISTRY', 'PLATFORMS', 'REGISTRY', 'SOURCE_DATE_EPOCH', 'VCS_REF', 'VERSION']);
+    expect(Object.keys(hcl.variable).sort()).toEqual(['BUILD_DATE', 'CACHE_REGISTRY', 'GO_NETRC', 'PLATFORMS', 'REGISTRY', 'SOURCE_DATE_EPOCH', 'VCS_REF', 'VERSION']);
     expect(hcl.variable.REGISTRY[0].default).toBe('ghcr.io/nephoran');
     expect(hcl.group.default[0].targets).toEqual(['llm-processor', 'nephio-bridge', 'oran-adaptor', 'rag-api']);
     expect(hcl.target['docker-metadata-action']).toEqual([{}]);
@@ -113,7 +113,7 @@ describe('MultiArchPipeline Makefile', () => {
     for (const svc of ['llm-processor', 'nephio-bridge', 'oran-adaptor', 'rag-api']) {
       expect(verify).toContain(`$(call verify_image,$(REGISTRY)/${svc}:$(VERSION),$(PLATFORMS))`);
     }
-    expect(makefile).toMatch(/^verify_image = got=\$\$\(docker buildx imagetools inspect "\$\(1\)"/m);
+    expect(makefile).toMatch(/^verify_image = set -eu -o pipefail; got=\$\$\(docker buildx imagetools inspect "\$\(1\)"/m);
   });
 
   test('a per-service platform override is verified against its own platforms', () => {

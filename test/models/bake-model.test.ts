@@ -57,3 +57,25 @@ describe('BakeModel', () => {
     expect(() => new BakeModel().addVariable({ name: 'X-Y', default: '' })).toThrow(/Invalid bake variable/);
   });
 });
+
+describe('BakeTarget secrets', () => {
+  test('a secret gated on its variable is passed only when the variable is set; several are concatenated', async () => {
+    const bake = new BakeModel();
+    bake.addVariable({ name: 'GO_NETRC', default: '' });
+    bake.addVariable({ name: 'PIP_CONF', default: '' });
+    const target = new BakeTarget('svc', { context: '.', dockerfile: 'Dockerfile', platforms: ['linux/amd64'] });
+    target.addSecret({ id: 'netrc', source: '${GO_NETRC}', whenSet: 'GO_NETRC' });
+    bake.addTarget(target);
+    expect((await parseHcl(bake.render())).target.svc[0].secret).toBe('${GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]}');
+    target.addSecret({ id: 'pipconf', source: '${PIP_CONF}', whenSet: 'PIP_CONF' });
+    expect((await parseHcl(bake.render())).target.svc[0].secret)
+      .toBe('${concat((GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]), (PIP_CONF == "" ? [] : ["id=pipconf,src=${PIP_CONF}"]))}');
+  });
+
+  test('ids and sources that would break the secret spec are refused', () => {
+    const target = new BakeTarget('svc', { context: '.', dockerfile: 'Dockerfile' });
+    expect(() => target.addSecret({ id: 'a,src=/etc/shadow', source: 'x' })).toThrow(/Invalid secret id/);
+    expect(() => target.addSecret({ id: 'netrc', source: '/tmp/a,src=/etc/shadow' })).toThrow(/Invalid secret source .*must not contain ","/);
+    expect(() => target.addSecret({ id: 'netrc', source: 'x', whenSet: 'NOT-A-VAR' })).toThrow(/Invalid secret whenSet/);
+  });
+});

@@ -1,4 +1,4 @@
-import { DockerfileModel, Mount } from '../../src';
+import { DockerfileModel, GoRules, Mount } from '../../src';
 import { lintDockerfile, parseDockerfile } from '../helpers';
 
 function builder(): DockerfileModel {
@@ -144,5 +144,48 @@ describe('DockerfileModel refuses what broke real builds', () => {
     stage.addRun({ commands: ['echo two'] });
     expect(stage.removeInstructions('RUN', 'one')).toBe(1);
     expect(stage.instructions.map(i => i.value)).toEqual(['echo two']);
+  });
+});
+
+describe('DockerfileStage escape hatch: find, insert, replace', () => {
+  function stage() {
+    const model = new DockerfileModel();
+    const s = model.addStage({ from: 'golang:1.24-bookworm', name: 'builder' });
+    s.addWorkdir('/src');
+    s.addCopy({ sources: ['go.mod'], destination: './' });
+    s.addRun({ commands: ['go mod download'] });
+    return { model, s };
+  }
+
+  test('an instruction inserted before the download goes exactly there', () => {
+    // GIVEN a builder with a download step
+    const { s } = stage();
+    // WHEN a secret-mounted git config is inserted right before it
+    const at = s.findInstruction('RUN', 'go mod download');
+    s.insertInstruction(at, 'RUN', '--mount=type=secret,id=gitconfig,target=/root/.gitconfig true');
+    // THEN the order is WORKDIR, COPY, the new RUN, the download
+    expect(s.instructions.map(i => i.value)).toEqual(['/src', 'go.mod ./', '--mount=type=secret,id=gitconfig,target=/root/.gitconfig true', 'go mod download']);
+  });
+
+  test('a replaced instruction keeps its place', () => {
+    const { s } = stage();
+    s.replaceInstruction(s.findInstruction('COPY'), 'COPY', 'go.mod go.sum ./');
+    expect(s.instructions.map(i => i.value)).toEqual(['/src', 'go.mod go.sum ./', 'go mod download']);
+  });
+
+  test('inserted and replaced instructions pass the same checks and rules as added ones', () => {
+    const { model, s } = stage();
+    model.addRule(new GoRules());
+    expect(() => s.insertInstruction(0, 'RUN', 'go mod tidy')).toThrow(/"go mod tidy" and "go get" must not run/);
+    expect(() => s.replaceInstruction(2, 'ARG', 'TARGETARCH=amd64')).toThrow(/ARG TARGETARCH must not have a default/);
+    expect(() => s.insertInstruction(0, 'ENV', 'GITHUB_TOKEN=x')).toThrow(/looks like a credential/);
+    expect(s.instructions).toHaveLength(3);
+  });
+
+  test('positions outside the stage are refused, and a missing instruction is -1', () => {
+    const { s } = stage();
+    expect(s.findInstruction('USER')).toBe(-1);
+    expect(() => s.insertInstruction(4, 'USER', '1000:1000')).toThrow('Invalid instruction position 4: must be an integer from 0 to 3 (the stage has 3 instructions)');
+    expect(() => s.replaceInstruction(-1, 'USER', '1000:1000')).toThrow('Invalid instruction position -1: must be an integer from 0 to 2 (the stage has 3 instructions)');
   });
 });

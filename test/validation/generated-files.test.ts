@@ -129,8 +129,10 @@ describe.each(consumers)('$name', consumer => {
       const log = path.join(bin, 'calls.log');
       fs.writeFileSync(path.join(bin, 'docker'), [
         '#!/bin/bash',
-        `case "$2" in bake) echo "bake start" >> ${log}; sleep 1; echo "bake end" >> ${log} ;;`,
-        `  imagetools) echo "inspect" >> ${log}; echo "linux/amd64 linux/arm64 " ;;`,
+        `case "$1 $2" in "buildx bake") echo "bake start" >> ${log}; sleep 1; echo "bake end" >> ${log} ;;`,
+        `  "buildx imagetools") echo "inspect" >> ${log}; echo "linux/amd64 linux/arm64 " ;;`,
+        '  "buildx inspect") echo "Platforms: linux/amd64, linux/arm64" ;;',
+        '  "context show") echo default ;;',
         '  *) ;; esac',
       ].join('\n'), { mode: 0o755 });
       // WHEN both goals run in parallel
@@ -150,7 +152,7 @@ describe.each(consumers)('$name', consumer => {
       expect(bakeLines).toHaveLength(1);
       const argv = (line: string) => line.slice(line.indexOf('docker buildx bake')).split(/\s+/);
       expect(argv(bakeLines[0])).toEqual(['docker', 'buildx', 'bake', '--builder', 'default', '-f', 'docker-bake.hcl', '--push', 'default']);
-      expect(bakeLines[0]).toMatch(/^REGISTRY="[^"]+" VERSION="[^"]+" PLATFORMS="[^"]+" CACHE_REGISTRY="[^"]*" SOURCE_DATE_EPOCH="\d+" BUILD_DATE="\d{4}-[^"]+" VCS_REF="[^"]+" docker/);
+      expect(bakeLines[0]).toMatch(/^REGISTRY="[^"]+" VERSION="[^"]+" PLATFORMS="[^"]+" CACHE_REGISTRY="[^"]*" SOURCE_DATE_EPOCH="\d+" BUILD_DATE="\d{4}-[^"]+" VCS_REF="[^"]+" GO_NETRC="" docker/);
       const local = makeDryRun(dir, makefile, 'build-multiarch', ['BAKE_FLAGS=--no-cache']).stdout.split('\n').filter(l => l.includes('buildx bake'));
       expect(local.map(argv)).toEqual([['docker', 'buildx', 'bake', '--builder', 'multiarch', '-f', 'docker-bake.hcl', '--no-cache', 'default']]);
     });

@@ -1,0 +1,3 @@
+module modules.monorepo.internal/auth
+
+go 1.22

@@ -1,0 +1,3 @@
+module monorepo.example/shared
+
+go 1.24

@@ -1,0 +1,168 @@
+/**
+ * Go builds for real repositories: what the module root holds (go.mod's Go version, local replaces,
+ * a workspace, a vendor tree) is read at synthesis, and private modules are fetched with a build
+ * secret only.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Project } from 'projen';
+import { GoService, MultiArchPipeline, PythonService } from '../../src';
+import { lintDockerfile, newProject, parseDockerfile, parseHcl, synth } from '../helpers';
+
+/** A project whose directory already holds these files (the repository's code). */
+function repo(files: { [path: string]: string }): Project {
+  const project = newProject();
+  for (const [file, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(project.outdir, file)), { recursive: true });
+    fs.writeFileSync(path.join(project.outdir, file), content);
+  }
+  return project;
+}
+
+const stage = (dockerfile: string, name: string) => parseDockerfile(dockerfile).stages.find(s => s.name === name)!;
+
+describe('the Go version follows go.mod', () => {
+  test.each([
+    ['a go line', 'module x\n\ngo 1.25\n', 'golang:1.25-bookworm'],
+    ['a patch go line', 'module x\n\ngo 1.24.3\n', 'golang:1.24.3-bookworm'],
+    ['a toolchain line, which wins', 'module x\n\ngo 1.24 // minimum\n\ntoolchain go1.25.1\n', 'golang:1.25.1-bookworm'],
+    ['no go.mod yet', undefined, 'golang:1.24-bookworm'],
+  ])('%s', (_, gomod, image) => {
+    const project = repo(gomod ? { 'go.mod': gomod } : {});
+    const svc = new GoService(project, 'api');
+    expect(svc.builderImage).toBe(image);
+    expect(synth(project)['cmd/api/Dockerfile']).toContain(`FROM --platform=$BUILDPLATFORM ${image} AS modules`);
+  });
+
+  test('a goVersion older than go.mod requires is refused, and says what to do', () => {
+    const project = repo({ 'backend/go.mod': 'module x\n\ngo 1.25.2\n' });
+    expect(() => new GoService(project, 'api', { moduleRoot: 'backend', goVersion: '1.25' }))
+      .toThrow('Invalid goVersion "1.25": is older than the "go 1.25.2" that backend/go.mod requires (the builder images set GOTOOLCHAIN=local, so the build would fail): use "1.25.2" or newer, or leave goVersion out to follow go.mod');
+    expect(new GoService(project, 'ok', { moduleRoot: 'backend', goVersion: '1.26' }).goVersion).toBe('1.26');
+  });
+});
+
+describe('the dependency layer copies what go mod download needs', () => {
+  test('the go.mod/go.sum of every local replace target, in single-line and block form', () => {
+    // GIVEN a module with local replaces (and one published replacement, which needs nothing)
+    const project = repo({
+      'go.mod': [
+        'module example.com/app', '', 'go 1.24', '',
+        'replace example.com/shared => ./libs/shared // local',
+        'replace (', '\texample.com/auth v1.0.0 => ./libs/auth', '\texample.com/old => example.com/new v1.2.0', ')', '',
+      ].join('\n'),
+    });
+    // WHEN
+    const svc = new GoService(project, 'api');
+    const dockerfile = synth(project)['cmd/api/Dockerfile'];
+    // THEN
+    expect(svc.module.localModules).toEqual(['libs/auth', 'libs/shared']);
+    expect(stage(dockerfile, 'modules').instructions.filter(i => i.keyword === 'COPY').map(i => i.raw)).toEqual([
+      'COPY go.mod go.sum* ./',
+      'COPY libs/auth/go.mod libs/auth/go.sum* ./libs/auth/',
+      'COPY libs/shared/go.mod libs/shared/go.sum* ./libs/shared/',
+    ]);
+    expect(lintDockerfile(dockerfile)).toEqual([]);
+  });
+
+  test('a go.work and its modules, with go.work.sum', () => {
+    const project = repo({ 'go.mod': 'module example.com/app\n\ngo 1.24\n', 'go.work': 'go 1.24\n\nuse (\n\t.\n\t./tools\n)\n' });
+    const dockerfile = synth((new GoService(project, 'api'), project))['cmd/api/Dockerfile'];
+    expect(stage(dockerfile, 'modules').instructions.filter(i => i.keyword === 'COPY').map(i => i.raw)).toEqual([
+      'COPY go.mod go.sum* go.work go.work.sum* ./',
+      'COPY tools/go.mod tools/go.sum* ./tools/',
+    ]);
+  });
+
+  test('a replace that leaves the module root cannot be in the build context: refused with the fix', () => {
+    const project = repo({ 'svc/go.mod': 'module x\n\ngo 1.24\n\nreplace example.com/lib => ../lib\n' });
+    expect(() => new GoService(project, 'api', { moduleRoot: 'svc' }))
+      .toThrow('svc/go.mod: a replace directive points to "../lib", outside the Go module root "svc" (the build context): set "moduleRoot" to a directory that holds both modules, or replace it with a published version');
+  });
+
+  test('a vendor tree replaces the download: -mod=vendor, no network, no secret', () => {
+    const project = repo({ 'go.mod': 'module x\n\ngo 1.24\n', 'vendor/modules.txt': '# example.com/dep v1.0.0\n' });
+    const svc = new GoService(project, 'api');
+    const dockerfile = synth(project)['cmd/api/Dockerfile'];
+    expect(svc.module.vendor).toBe(true);
+    expect(dockerfile).not.toContain('go mod download');
+    expect(stage(dockerfile, 'modules').instructions.map(i => i.raw)).toContain('COPY vendor ./vendor');
+    expect(stage(dockerfile, 'deps').instructions.at(-1)!.raw).toContain('GOFLAGS=-mod=vendor GOPROXY=off GOCACHE=/gocache go build');
+    expect(stage(dockerfile, 'builder').instructions.find(i => i.raw.includes('go build'))!.raw).toContain('GOFLAGS=-mod=vendor GOPROXY=off');
+  });
+});
+
+describe('private modules', () => {
+  test('GOPROXY, GOPRIVATE and GONOSUMDB are set for the download; credentials only as a netrc build secret', async () => {
+    // GIVEN
+    const project = newProject();
+    new GoService(project, 'api', { goProxy: 'https://goproxy.corp.example,direct', goPrivate: 'github.com/acme/*', goNoSumDb: 'modules.corp.example' });
+    const out = synth(project);
+    // THEN the module stage has them, and no ARG or ENV holds a credential
+    const modules = stage(out['cmd/api/Dockerfile'], 'modules');
+    expect(modules.instructions.find(i => i.keyword === 'ENV')!.args.split(/\s+/))
+      .toEqual(['GOPROXY="https://goproxy.corp.example,direct"', 'GOPRIVATE="github.com/acme/*"', 'GONOSUMDB="modules.corp.example"']);
+    // AND bake passes the netrc secret only when GO_NETRC is set
+    const t = (await parseHcl(out['docker-bake.hcl'])).target.api[0];
+    expect(t.secret).toBe('${GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]}');
+    expect(out['docker-bake.hcl']).toMatch(/variable "GO_NETRC" \{\n {2}default = ""\n\}/);
+    // AND the Makefile passes GO_NETRC to bake (make build-multiarch GO_NETRC=~/.netrc)
+    expect(out.Makefile).toMatch(/^GO_NETRC +\?= $/m);
+    expect(out.Makefile).toMatch(/^BAKE = .* GO_NETRC="\$\(GO_NETRC\)" docker buildx bake /m);
+  });
+
+  test.each([
+    [{ goProxy: 'https://user:secret@proxy.example' }, /Invalid goProxy .*no credentials: give them as GO_NETRC/],
+    [{ goProxy: 'https://proxy.example" && curl evil "' }, /Invalid goProxy/],
+    [{ goProxy: '' }, /Invalid goProxy ""/],
+    [{ goPrivate: 'github.com/acme/* ; rm -rf /' }, /Invalid goPrivate .*comma-separated module path patterns/],
+    [{ goNoSumDb: 'a\nRUN evil' }, /Invalid goNoSumDb .*control characters/],
+    [{ upxImage: 'not an image' }, /Invalid upxImage "not an image"/],
+  ])('rejects %j', (options, error) => {
+    expect(() => new GoService(newProject(), 'api', options)).toThrow(error);
+  });
+
+  test('services sharing a Dockerfile must agree on the module settings', () => {
+    const project = newProject();
+    new GoService(project, 'a', { sharedDockerfile: true, goNoSumDb: 'modules.corp.example' });
+    expect(() => new GoService(project, 'b', { sharedDockerfile: true }))
+      .toThrow(/GoService "b" shares Dockerfile with "a" but its goEnv is \{\} instead of \{"GONOSUMDB":"modules\.corp\.example"\}/);
+  });
+});
+
+describe('build contexts', () => {
+  test('another service\'s directory, the Makefile, the bake file and the SBOM directory stay out of a Go context', () => {
+    // GIVEN a Go service at the root and a Python service inside its module root
+    const project = newProject();
+    new MultiArchPipeline(project, { makefile: 'build/multiarch.mk', bakeFile: 'bake.hcl' });
+    new GoService(project, 'api');
+    new PythonService(project, 'ml', { directory: 'services/ml' });
+    const out = synth(project);
+    // THEN the root context excludes them, and caches and virtualenvs at any depth
+    const root = out['.dockerignore'].split('\n');
+    expect(root).toEqual(expect.arrayContaining(['services/ml', 'build/multiarch.mk', 'bake.hcl', 'sbom', '**/.venv', '**/__pycache__', '**/node_modules']));
+    // AND the Python context excludes nothing of its own
+    expect(out['services/ml/.dockerignore'].split('\n')).not.toContain('services/ml');
+  });
+
+  test('the order of creating services and the pipeline does not change the ignore files', () => {
+    const a = newProject();
+    new MultiArchPipeline(a, { makefile: 'multiarch.mk' });
+    new GoService(a, 'api');
+    new PythonService(a, 'ml', { directory: 'ml' });
+    const b = newProject();
+    new PythonService(b, 'ml', { directory: 'ml' });
+    new GoService(b, 'api');
+    new MultiArchPipeline(b, { makefile: 'multiarch.mk' });
+    const [oa, ob] = [synth(a), synth(b)];
+    expect(ob['.dockerignore']).toBe(oa['.dockerignore']);
+    expect(ob['ml/.dockerignore']).toBe(oa['ml/.dockerignore']);
+  });
+
+  test('a Go service whose sources are inside another service\'s directory is told so at synthesis', () => {
+    const project = newProject();
+    new PythonService(project, 'ml', { directory: 'ml' });
+    new GoService(project, 'api', { mainPackage: './ml/server' });
+    expect(() => synth(project)).toThrow('.dockerignore pattern "ml" excludes "ml/server", which ml/server/Dockerfile (main package of api) copies: remove the pattern or add "!ml/server"');
+  });
+});
