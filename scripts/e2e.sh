@@ -24,6 +24,10 @@ for name in "${EXAMPLES[@]}"; do
   bash "$ROOT/scripts/example.sh" synth "$name"
 done
 
+step "examples/monorepo: a wheelhouse of real wheels for both platforms (scripts/wheelhouse.sh), for the CROSS_WHEELS scorer"
+rm -rf "$ROOT/examples/monorepo/ml/wheels"
+bash "$ROOT/scripts/wheelhouse.sh" "$ROOT/examples/monorepo/ml/wheels"
+
 if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
   step "the examples' committed generated files match what the library generates now"
   git -C "$ROOT" add -N "$ROOT/examples" >/dev/null 2>&1 || true
@@ -87,6 +91,50 @@ echo "# an edit that must not rebuild any Go service" >> "$MONO/ml/scorer/__main
 git -C "$ROOT" checkout -- examples/monorepo/ml/scorer/__main__.py
 rm -rf "$MONO/ml/.venv" "$MONO/ml/scorer/__pycache__"
 node "$ROOT/scripts/e2e-check.js" --cached-go-builds "$OUT/python-edit.log" || status=1
+
+step "examples/monorepo: CROSS_WHEELS names a requirement that has no wheel for the target, and suggests TARGET"
+echo "ragcore  # in no wheelhouse" >> "$MONO/ml/requirements.txt"
+# shellcheck disable=SC2046
+if (cd "$MONO" && BUILDKIT_PROGRESS=plain make build-scorer PLATFORMS=linux/arm64 $(vars monorepo "$VERSION-nowheel")) > "$OUT/no-wheel.log" 2>&1; then
+  echo "FAIL the scorer built with a requirement that has no wheel" >&2; status=1
+elif grep -q "CROSS_WHEELS installs wheels only: ragcore has no wheel for linux/arm64 (manylinux_2_36_aarch64, cp311).*PythonInstallStrategy.TARGET" "$OUT/no-wheel.log"; then
+  echo "ok   $(grep -o 'CROSS_WHEELS installs wheels only: ragcore [^.]*' "$OUT/no-wheel.log" | head -1)"
+else
+  echo "FAIL the failed CROSS_WHEELS install did not name the requirement:" >&2; tail -20 "$OUT/no-wheel.log" >&2; status=1
+fi
+git -C "$ROOT" checkout -- examples/monorepo/ml/requirements.txt
+
+# The native-runner path, as CI runs it: one job per platform (ci-push-platform), then ci-merge. It
+# must give the same per-platform images as the one-machine build-multiarch above, digest for digest.
+step "examples/nephoran: ci-push-platform for each platform, then ci-merge, pushed to 127.0.0.1:5000/e2e-split-nephoran"
+split() { (cd "$EXAMPLE" && BUILDKIT_PROGRESS=plain make "$@" BUILDX_DRIVER=docker REGISTRY=127.0.0.1:5000/e2e-split-nephoran VERSION="$VERSION" CACHE_REGISTRY=) >> "$OUT/split.log" 2>&1 ||
+  { tail -30 "$OUT/split.log" >&2; exit 1; }; }
+: > "$OUT/split.log"
+split ci-push-platform PLATFORM=linux/amd64
+split ci-push-platform PLATFORM=linux/arm64
+split ci-merge
+grep "^ci-merge: " "$OUT/split.log"
+node "$ROOT/scripts/repro-check.js" --spec "$EXAMPLE/e2e.json" --first 127.0.0.1:5000/e2e-nephoran --second 127.0.0.1:5000/e2e-split-nephoran --version "$VERSION" || status=1
+
+# Signing what was pushed: a generated key pair, offline (no transparency log), then cosign verify of
+# every index ci-merge recorded, and of one of its platform manifests (build-sign is recursive).
+step "examples/nephoran: make build-sign with a generated key, then cosign verify every pushed image"
+export COSIGN_PASSWORD=e2e-only
+rm -f "$OUT/cosign.key" "$OUT/cosign.pub"
+(cd "$OUT" && "$LAB_COSIGN" generate-key-pair >/dev/null 2>&1)
+(cd "$EXAMPLE" && PATH="$(dirname "$LAB_COSIGN"):$PATH" make build-sign COSIGN_KEY="$OUT/cosign.key" COSIGN_FLAGS=--tlog-upload=false) > "$OUT/sign.log" 2>&1 ||
+  { tail -30 "$OUT/sign.log" >&2; exit 1; }
+for f in "$EXAMPLE"/.multiarch/digests/*; do
+  ref=$(cat "$f")
+  "$LAB_COSIGN" verify --key "$OUT/cosign.pub" --insecure-ignore-tlog "$ref" > "$OUT/verify-$(basename "$f").json" 2>"$OUT/verify-$(basename "$f").log" ||
+    { echo "FAIL cosign verify $ref" >&2; cat "$OUT/verify-$(basename "$f").log" >&2; status=1; continue; }
+  arm=$(docker buildx imagetools inspect "$ref" --format '{{range .Manifest.Manifests}}{{if eq .Platform.Architecture "arm64"}}{{.Digest}}{{end}}{{end}}')
+  if [ -n "$arm" ]; then
+    "$LAB_COSIGN" verify --key "$OUT/cosign.pub" --insecure-ignore-tlog "${ref%@*}@$arm" >/dev/null 2>&1 ||
+      { echo "FAIL cosign verify of the arm64 manifest ${ref%@*}@$arm (build-sign is recursive)" >&2; status=1; continue; }
+  fi
+  echo "ok   cosign verified $ref${arm:+ and its arm64 manifest}"
+done
 
 # Reproducible images: a second cold build of the same commit, with every source file's time
 # changed as a fresh clone would have it, pushed to another repository, must hold the same image

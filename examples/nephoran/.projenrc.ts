@@ -34,6 +34,11 @@ new PythonService(project, 'rag-api', {
   requirementsFile: 'requirements-rag.txt',
   localPackages: ['vendor'],
   pipInstallArgs: ['--no-index', '--no-build-isolation'],
+  // ragcore has a C extension built from source on each target platform (TARGET, the default),
+  // linked with OpenMP: the compiler stays in the builder, the OpenMP runtime goes to the image.
+  // (The lab's python image is Debian's python3, whose headers are a package; python:*-slim has them.)
+  buildPackages: ['gcc', 'libc6-dev', 'libpython3.11-dev'],
+  runtimePackages: ['libgomp1'],
   command: ['python', 'api.py'],
   port: 5001,
   user: '1001:1001',

@@ -40,21 +40,30 @@ variable "GO_NETRC" {
   default = ""
 }
 
+# A pip.conf file for private Python indexes, passed to pip install as the build secret "pipconf" (/etc/pip.conf); empty passes none
+variable "PIP_CONF" {
+  default = ""
+}
+
+# A netrc file for private Python indexes, passed to pip install as the build secret "pipnetrc"; empty passes none
+variable "PIP_NETRC" {
+  default = ""
+}
+
 group "default" {
   targets = ["llm-processor", "nephio-bridge", "oran-adaptor", "rag-api"]
 }
 
-target "docker-metadata-action" {}
-
 target "llm-processor" {
   description = "LLM intent processor"
-  inherits    = ["docker-metadata-action"]
   context     = "."
   dockerfile  = "cmd/llm-processor/Dockerfile"
   platforms   = split(",", PLATFORMS)
   tags        = ["${REGISTRY}/llm-processor:${VERSION}"]
   args        = {
     BUILD_DATE        = "${BUILD_DATE}"
+    BUILD_TAGS        = ""
+    GO_PACKAGES       = "./cmd/llm-processor ./cmd/nephio-bridge ./cmd/oran-adaptor"
     SOURCE_DATE_EPOCH = "${SOURCE_DATE_EPOCH}"
     VCS_REF           = "${VCS_REF}"
     VERSION           = "${VERSION}"
@@ -73,7 +82,6 @@ target "llm-processor" {
 }
 
 target "nephio-bridge" {
-  inherits   = ["docker-metadata-action"]
   context    = "."
   dockerfile = "Dockerfile"
   platforms  = split(",", PLATFORMS)
@@ -81,9 +89,9 @@ target "nephio-bridge" {
   args       = {
     BUILD_DATE        = "${BUILD_DATE}"
     BUILD_TAGS        = ""
-    COMPRESS_WITH_UPX = "false"
     DESCRIPTION       = ""
     EXTRA_LDFLAGS     = ""
+    GO_PACKAGES       = "./cmd/llm-processor ./cmd/nephio-bridge ./cmd/oran-adaptor"
     MAIN_PACKAGE      = "./cmd/nephio-bridge"
     PORT              = "8081"
     SERVICE           = "nephio-bridge"
@@ -105,7 +113,6 @@ target "nephio-bridge" {
 }
 
 target "oran-adaptor" {
-  inherits   = ["docker-metadata-action"]
   context    = "."
   dockerfile = "Dockerfile"
   platforms  = split(",", PLATFORMS)
@@ -113,9 +120,9 @@ target "oran-adaptor" {
   args       = {
     BUILD_DATE        = "${BUILD_DATE}"
     BUILD_TAGS        = ""
-    COMPRESS_WITH_UPX = "false"
     DESCRIPTION       = ""
     EXTRA_LDFLAGS     = ""
+    GO_PACKAGES       = "./cmd/llm-processor ./cmd/nephio-bridge ./cmd/oran-adaptor"
     MAIN_PACKAGE      = "./cmd/oran-adaptor"
     PORT              = "8082"
     SERVICE           = "oran-adaptor"
@@ -137,7 +144,6 @@ target "oran-adaptor" {
 }
 
 target "rag-api" {
-  inherits   = ["docker-metadata-action"]
   context    = "pkg/rag"
   dockerfile = "Dockerfile"
   platforms  = split(",", PLATFORMS)
@@ -157,5 +163,6 @@ target "rag-api" {
   }
   cache-from = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/rag-api:cache"]
   cache-to   = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/rag-api:cache,mode=max"]
+  secret     = concat((PIP_CONF == "" ? [] : ["id=pipconf,src=${PIP_CONF}"]), (PIP_NETRC == "" ? [] : ["id=pipnetrc,src=${PIP_NETRC}"]))
   attest     = ["type=provenance,mode=max"]
 }

@@ -40,20 +40,29 @@ variable "GO_NETRC" {
   default = ""
 }
 
+# A pip.conf file for private Python indexes, passed to pip install as the build secret "pipconf" (/etc/pip.conf); empty passes none
+variable "PIP_CONF" {
+  default = ""
+}
+
+# A netrc file for private Python indexes, passed to pip install as the build secret "pipnetrc"; empty passes none
+variable "PIP_NETRC" {
+  default = ""
+}
+
 group "default" {
   targets = ["catalog", "orders", "payments", "search"]
 }
 
-target "docker-metadata-action" {}
-
 target "catalog" {
-  inherits   = ["docker-metadata-action"]
   context    = "backend"
   dockerfile = "cmd/catalog-server/Dockerfile"
   platforms  = split(",", PLATFORMS)
   tags       = ["${REGISTRY}/catalog:${VERSION}"]
   args       = {
     BUILD_DATE        = "${BUILD_DATE}"
+    BUILD_TAGS        = "netgo"
+    GO_PACKAGES       = "./cmd/catalog-server"
     SOURCE_DATE_EPOCH = "${SOURCE_DATE_EPOCH}"
     VCS_REF           = "${VCS_REF}"
     VERSION           = "${VERSION}"
@@ -72,7 +81,6 @@ target "catalog" {
 }
 
 target "orders" {
-  inherits   = ["docker-metadata-action"]
   context    = "backend"
   dockerfile = "Dockerfile"
   platforms  = ["linux/amd64"]
@@ -80,9 +88,9 @@ target "orders" {
   args       = {
     BUILD_DATE        = "${BUILD_DATE}"
     BUILD_TAGS        = ""
-    COMPRESS_WITH_UPX = "false"
     DESCRIPTION       = ""
     EXTRA_LDFLAGS     = ""
+    GO_PACKAGES       = "./cmd/orders ./cmd/payments"
     MAIN_PACKAGE      = "./cmd/orders"
     SERVICE           = "orders"
     SOURCE_DATE_EPOCH = "${SOURCE_DATE_EPOCH}"
@@ -103,7 +111,6 @@ target "orders" {
 }
 
 target "payments" {
-  inherits   = ["docker-metadata-action"]
   context    = "backend"
   dockerfile = "Dockerfile"
   platforms  = split(",", PLATFORMS)
@@ -114,6 +121,7 @@ target "payments" {
     COMPRESS_WITH_UPX = "true"
     DESCRIPTION       = ""
     EXTRA_LDFLAGS     = ""
+    GO_PACKAGES       = "./cmd/orders ./cmd/payments"
     MAIN_PACKAGE      = "./cmd/payments"
     SERVICE           = "payments"
     SOURCE_DATE_EPOCH = "${SOURCE_DATE_EPOCH}"
@@ -134,7 +142,6 @@ target "payments" {
 }
 
 target "search" {
-  inherits   = ["docker-metadata-action"]
   context    = "services/search"
   dockerfile = "Dockerfile"
   platforms  = split(",", PLATFORMS)
@@ -154,5 +161,6 @@ target "search" {
   }
   cache-from = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/search:cache"]
   cache-to   = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/search:cache,mode=max"]
+  secret     = concat((PIP_CONF == "" ? [] : ["id=pipconf,src=${PIP_CONF}"]), (PIP_NETRC == "" ? [] : ["id=pipnetrc,src=${PIP_NETRC}"]))
   attest     = ["type=provenance,mode=max"]
 }

@@ -4,6 +4,7 @@
 REGISTRY           ?= registry.storefront.internal/shop
 VERSION            ?= $(shell (git describe --tags --always --dirty 2>/dev/null || echo dev) | sed 's/[^A-Za-z0-9_.-]/-/g')
 PLATFORMS          ?= linux/amd64,linux/arm64
+PLATFORM           ?= 
 PUSH               ?= false
 BUILDER            ?= multiarch
 BUILDX_DRIVER      ?= docker-container
@@ -14,9 +15,14 @@ SOURCE_DATE_EPOCH  ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 BUILD_DATE         ?= $(shell date -u -d @$(SOURCE_DATE_EPOCH) +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || date -u -r $(SOURCE_DATE_EPOCH) +%Y-%m-%dT%H:%M:%SZ)
 VCS_REF            ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 GO_NETRC           ?= 
+PIP_CONF           ?= 
+PIP_NETRC          ?= 
+METADATA_FILES     ?= 
 BAKE_FLAGS         ?= 
 SCAN_SEVERITY      ?= high
 COSIGN_KEY         ?= 
+COSIGN_FLAGS       ?= 
+METADATA_DIR       ?= .multiarch
 SBOM_DIR           ?= sbom
 
 # Evaluated once per run, so every recipe sees the same value.
@@ -34,8 +40,8 @@ BUILDER_NAME = $(if $(filter docker,$(BUILDX_DRIVER)),$(shell docker context sho
 # Services whose Dockerfile runs a command on the target platform: building them for another architecture needs QEMU or a native node
 EMULATED_SERVICES = search
 
-# The bake file reads its variables from the environment. Always -f: without it bake also merges any compose file it finds
-BAKE = REGISTRY="$(REGISTRY)" VERSION="$(VERSION)" PLATFORMS="$(PLATFORMS)" CACHE_REGISTRY="$(CACHE_REGISTRY)" SOURCE_DATE_EPOCH="$(SOURCE_DATE_EPOCH)" BUILD_DATE="$(BUILD_DATE)" VCS_REF="$(VCS_REF)" GO_NETRC="$(GO_NETRC)" docker buildx bake --builder $(BUILDER_NAME) -f docker-bake.hcl $(BAKE_FLAGS)
+# The bake file reads its variables from the environment. Always -f: without it bake also merges any compose file it finds. METADATA_FILES come after it, so their tags and labels win
+BAKE = REGISTRY="$(REGISTRY)" VERSION="$(VERSION)" PLATFORMS="$(PLATFORMS)" CACHE_REGISTRY="$(CACHE_REGISTRY)" SOURCE_DATE_EPOCH="$(SOURCE_DATE_EPOCH)" BUILD_DATE="$(BUILD_DATE)" VCS_REF="$(VCS_REF)" GO_NETRC="$(GO_NETRC)" PIP_CONF="$(PIP_CONF)" PIP_NETRC="$(PIP_NETRC)" docker buildx bake --builder $(BUILDER_NAME) -f docker-bake.hcl $(addprefix -f ,$(METADATA_FILES)) $(BAKE_FLAGS)
 
 # A literal comma, for commas inside $(if …) arguments
 comma = ,
@@ -43,11 +49,35 @@ comma = ,
 # How bake pushes. Builders other than the engine's own also clamp file times in new layers to SOURCE_DATE_EPOCH (rewrite-timestamp); the docker driver refuses that option, and the Dockerfiles set file times themselves
 PUSH_OUTPUT = $(if $(filter docker,$(BUILDX_DRIVER)),--push,'--set=*.output=type=registry$(comma)rewrite-timestamp=true')
 
+# Where a pushing build records what it pushed: build-sign, build-sbom and build-vulnerability-scan use those digests, never a tag
+PUSHED = --metadata-file "$(METADATA_DIR)/build.json"
+
+# PLATFORM as a file and tag suffix: linux/arm/v7 -> linux-arm-v7
+PLATFORM_PAIR = $(subst /,-,$(PLATFORM))
+
 # $(call verify_image,<image ref>,<platforms>): fail unless the pushed index lists every platform (attestation entries are ignored)
 verify_image = set -eu -o pipefail; got=$$(docker buildx imagetools inspect "$(1)" --format '{{range .Manifest.Manifests}}{{.Platform.OS}}/{{.Platform.Architecture}}{{if .Platform.Variant}}/{{.Platform.Variant}}{{end}} {{end}}' 2>/dev/null || docker buildx imagetools inspect "$(1)" --format '{{.Image.OS}}/{{.Image.Architecture}}{{if .Image.Variant}}/{{.Image.Variant}}{{end}}') || { echo "build-verify: cannot inspect $(1); was it pushed (PUSH=true)?" >&2; exit 1; }; for p in $$(echo "$(2)" | tr , ' '); do case " $$got " in *" $$p "*) ;; *) echo "build-verify: $(1) lacks $$p (index has: $$got)" >&2; exit 1 ;; esac; done; echo "build-verify: $(1) has $(2)"
 
-.PHONY: setup-buildx build-multiarch build-catalog build-orders build-payments build-search build-verify build-complete build-sbom build-vulnerability-scan build-sign ci-setup ci-build ci-push ci-security ci-sign multiarch-help
-setup-buildx build-multiarch build-catalog build-orders build-payments build-search build-verify build-complete build-sbom build-vulnerability-scan build-sign ci-setup ci-build ci-push ci-security ci-sign multiarch-help: SHELL := /bin/bash
+# $(call pushed_digest,<bake target>,<metadata file>): print the digest bake pushed for a target (from --metadata-file)
+pushed_digest = awk -v t='  "$(1)": {' '$$0 == t { inside = 1; next } inside && /^  [^ ]/ { inside = 0 } inside && /"containerimage.digest"/ { sub(/.*"containerimage.digest": *"/, ""); sub(/".*/, ""); print; exit }' "$(2)"
+
+# $(call keep_digest,<service>,<repository>,<metadata file>): record <repository>@<digest> of what bake pushed, in METADATA_DIR/digests/<service>
+keep_digest = set -eu -o pipefail; d=$$($(call pushed_digest,$(1),$(3))); test -n "$$d" || { echo "$(1): bake recorded no pushed digest in $(3)" >&2; exit 1; }; mkdir -p "$(METADATA_DIR)/digests"; echo "$(2)@$$d" > "$(METADATA_DIR)/digests/$(1)"; echo "pushed $(2)@$$d"
+
+# $(call pushed_ref,<service>): the <repository>@<digest> this checkout last pushed for a service
+pushed_ref = $$(cat "$(METADATA_DIR)/digests/$(1)" 2>/dev/null || { echo "no pushed digest of $(1) in $(METADATA_DIR)/digests: push it first (make build-multiarch PUSH=true, ci-push or ci-merge)" >&2; exit 1; })
+
+# $(call bake_tags,<bake target>): the tags of a target in `bake --print` (so METADATA_FILES tags count)
+bake_tags = awk -v t='    "$(1)": {' '$$0 == t { inside = 1; next } inside && /^    [^ ]/ { inside = 0 } inside && /^      "tags": \[/ { tags = 1; next } tags && /^      \]/ { tags = 0 } inside && tags { gsub(/[ ",]/, ""); print }'
+
+# $(call merge_image,<service>,<repository>): join the platforms ci-push-platform pushed into one index with the service's tags, and record its digest
+merge_image = set -eu -o pipefail; refs=; for f in "$(METADATA_DIR)"/platform-*.json; do [ -e "$$f" ] || continue; d=$$($(call pushed_digest,$(1),$$f)); [ -z "$$d" ] || refs="$$refs $(2)@$$d"; done; test -n "$$refs" || { echo "ci-merge: no digest of $(1) in $(METADATA_DIR)/platform-*.json: run make ci-push-platform PLATFORM=<platform> for each platform first" >&2; exit 1; }; tags=$$($(BAKE) --print $(1) 2>/dev/null | $(call bake_tags,$(1))); test -n "$$tags" || { echo "ci-merge: bake --print gave no tags for $(1)" >&2; exit 1; }; index=$$(docker buildx imagetools create --dry-run $$refs); d=sha256:$$(printf '%s' "$$index" | { sha256sum 2>/dev/null || shasum -a 256; } | cut -d ' ' -f 1); docker buildx imagetools create $$(for t in $$tags; do printf -- '-t %s ' "$$t"; done) $$refs; mkdir -p "$(METADATA_DIR)/digests"; echo "$(2)@$$d" > "$(METADATA_DIR)/digests/$(1)"; echo "ci-merge: $(1): $(2)@$$d, tagged $$(echo $$tags)"
+
+# $(call attest_sboms,<service>): attach each SBOM of build-sbom to its platform's manifest ($$ref is the pushed index)
+attest_sboms = for f in "$(SBOM_DIR)/$(1)"-*.spdx.json; do [ -e "$$f" ] || continue; pair=$$(basename "$$f" .spdx.json | sed 's/^$(1)-//'); m=$$(docker buildx imagetools inspect "$$ref" --format '{{range .Manifest.Manifests}}{{.Platform.OS}}-{{.Platform.Architecture}}{{if .Platform.Variant}}-{{.Platform.Variant}}{{end}}={{.Digest}} {{end}}' 2>/dev/null | tr ' ' '\n' | sed -n "s/^$$pair=//p"); target=$${ref%@*}@$${m:-$$(echo "$$ref" | cut -d @ -f 2)}; cosign attest --yes --type spdxjson --predicate "$$f" $(COSIGN_FLAGS) $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$$target"; done
+
+.PHONY: setup-buildx build-multiarch build-catalog build-orders build-payments build-search build-verify build-complete build-sbom build-vulnerability-scan build-sign ci-setup ci-build ci-push ci-push-platform ci-merge ci-security ci-sign multiarch-help
+setup-buildx build-multiarch build-catalog build-orders build-payments build-search build-verify build-complete build-sbom build-vulnerability-scan build-sign ci-setup ci-build ci-push ci-push-platform ci-merge ci-security ci-sign multiarch-help: SHELL := /bin/bash
 
 setup-buildx: ## Create or select the buildx builder for BUILDX_DRIVER
 	@set -eu -o pipefail; case "$(BUILDX_DRIVER)" in docker|docker-container|kubernetes|remote) ;; *) echo "setup-buildx: BUILDX_DRIVER must be docker, docker-container, kubernetes or remote, not \"$(BUILDX_DRIVER)\"" >&2; exit 2 ;; esac; \
@@ -66,65 +96,104 @@ setup-buildx: ## Create or select the buildx builder for BUILDX_DRIVER
 	else echo "setup-buildx: builder $$builder has no$$missing emulation; not needed: every service cross-compiles and runs nothing on the target platform"; fi
 
 build-multiarch: setup-buildx ## Build every image for PLATFORMS; push when PUSH=true
-	$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT),) default
+	@mkdir -p "$(METADATA_DIR)"
+	$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT) $(PUSHED),) default
+	$(if $(filter true,$(PUSH)),@$(call keep_digest,catalog,$(REGISTRY)/catalog,$(METADATA_DIR)/build.json),)
+	$(if $(filter true,$(PUSH)),@$(call keep_digest,orders,$(REGISTRY)/orders,$(METADATA_DIR)/build.json),)
+	$(if $(filter true,$(PUSH)),@$(call keep_digest,payments,$(REGISTRY)/payments,$(METADATA_DIR)/build.json),)
+	$(if $(filter true,$(PUSH)),@$(call keep_digest,search,$(REGISTRY)/search,$(METADATA_DIR)/build.json),)
 
 build-catalog: setup-buildx ## Build catalog for PLATFORMS; push when PUSH=true
-	$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT),) catalog
+	@mkdir -p "$(METADATA_DIR)"
+	$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT) $(PUSHED),) catalog
+	$(if $(filter true,$(PUSH)),@$(call keep_digest,catalog,$(REGISTRY)/catalog,$(METADATA_DIR)/build.json),)
 
 build-orders: setup-buildx ## Build orders for linux/amd64; push when PUSH=true
-	$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT),) orders
+	@mkdir -p "$(METADATA_DIR)"
+	$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT) $(PUSHED),) orders
+	$(if $(filter true,$(PUSH)),@$(call keep_digest,orders,$(REGISTRY)/orders,$(METADATA_DIR)/build.json),)
 
 build-payments: setup-buildx ## Build payments for PLATFORMS; push when PUSH=true
-	$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT),) payments
+	@mkdir -p "$(METADATA_DIR)"
+	$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT) $(PUSHED),) payments
+	$(if $(filter true,$(PUSH)),@$(call keep_digest,payments,$(REGISTRY)/payments,$(METADATA_DIR)/build.json),)
 
 build-search: setup-buildx ## Build search for PLATFORMS; push when PUSH=true
-	$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT),) search
+	@mkdir -p "$(METADATA_DIR)"
+	$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT) $(PUSHED),) search
+	$(if $(filter true,$(PUSH)),@$(call keep_digest,search,$(REGISTRY)/search,$(METADATA_DIR)/build.json),)
 
-build-verify: | $(filter build-multiarch build-complete ci-build ci-push build-catalog build-orders build-payments build-search,$(MAKECMDGOALS)) ## Check every pushed image index has every platform (no rebuild)
+build-verify: | $(filter build-multiarch build-complete ci-build ci-push ci-push-platform ci-merge build-catalog build-orders build-payments build-search,$(MAKECMDGOALS)) ## Check every pushed image index has every platform (no rebuild)
 	@$(call verify_image,$(REGISTRY)/catalog:$(VERSION),$(PLATFORMS))
 	@$(call verify_image,$(REGISTRY)/orders:$(VERSION),linux/amd64)
 	@$(call verify_image,$(REGISTRY)/payments:$(VERSION),$(PLATFORMS))
 	@$(call verify_image,$(REGISTRY)/search:$(VERSION),$(PLATFORMS))
 
 build-complete: setup-buildx ## Build and push every image once, then verify it
-	$(BAKE) $(PUSH_OUTPUT) default
+	@mkdir -p "$(METADATA_DIR)"
+	$(BAKE) $(PUSH_OUTPUT) $(PUSHED) default
+	@$(call keep_digest,catalog,$(REGISTRY)/catalog,$(METADATA_DIR)/build.json)
+	@$(call keep_digest,orders,$(REGISTRY)/orders,$(METADATA_DIR)/build.json)
+	@$(call keep_digest,payments,$(REGISTRY)/payments,$(METADATA_DIR)/build.json)
+	@$(call keep_digest,search,$(REGISTRY)/search,$(METADATA_DIR)/build.json)
 	@$(call verify_image,$(REGISTRY)/catalog:$(VERSION),$(PLATFORMS))
 	@$(call verify_image,$(REGISTRY)/orders:$(VERSION),linux/amd64)
 	@$(call verify_image,$(REGISTRY)/payments:$(VERSION),$(PLATFORMS))
 	@$(call verify_image,$(REGISTRY)/search:$(VERSION),$(PLATFORMS))
 
-build-sbom: | $(filter build-multiarch build-complete ci-build ci-push build-catalog build-orders build-payments build-search,$(MAKECMDGOALS)) ## Write an SPDX SBOM per pushed image and platform (syft; no rebuild)
+build-sbom: | $(filter build-multiarch build-complete ci-build ci-push ci-push-platform ci-merge build-catalog build-orders build-payments build-search,$(MAKECMDGOALS)) ## Write an SPDX SBOM per pushed image and platform, by digest (syft; no rebuild)
 	@set -eu -o pipefail; command -v syft >/dev/null 2>&1 || { echo "build-sbom: syft is not installed; see https://github.com/anchore/syft#installation" >&2; exit 127; }
 	@mkdir -p "$(SBOM_DIR)"
-	@set -eu -o pipefail; for p in $$(echo "$(PLATFORMS)" | tr , ' '); do syft scan --platform "$$p" "registry:$(REGISTRY)/catalog:$(VERSION)" -o "spdx-json=$(SBOM_DIR)/catalog-$${p//\//-}.spdx.json"; done
-	@set -eu -o pipefail; for p in $$(echo "linux/amd64" | tr , ' '); do syft scan --platform "$$p" "registry:$(REGISTRY)/orders:$(VERSION)" -o "spdx-json=$(SBOM_DIR)/orders-$${p//\//-}.spdx.json"; done
-	@set -eu -o pipefail; for p in $$(echo "$(PLATFORMS)" | tr , ' '); do syft scan --platform "$$p" "registry:$(REGISTRY)/payments:$(VERSION)" -o "spdx-json=$(SBOM_DIR)/payments-$${p//\//-}.spdx.json"; done
-	@set -eu -o pipefail; for p in $$(echo "$(PLATFORMS)" | tr , ' '); do syft scan --platform "$$p" "registry:$(REGISTRY)/search:$(VERSION)" -o "spdx-json=$(SBOM_DIR)/search-$${p//\//-}.spdx.json"; done
+	@set -eu -o pipefail; ref=$(call pushed_ref,catalog); for p in $$(echo "$(PLATFORMS)" | tr , ' '); do syft scan --platform "$$p" "registry:$$ref" -o "spdx-json=$(SBOM_DIR)/catalog-$${p//\//-}.spdx.json"; done
+	@set -eu -o pipefail; ref=$(call pushed_ref,orders); for p in $$(echo "linux/amd64" | tr , ' '); do syft scan --platform "$$p" "registry:$$ref" -o "spdx-json=$(SBOM_DIR)/orders-$${p//\//-}.spdx.json"; done
+	@set -eu -o pipefail; ref=$(call pushed_ref,payments); for p in $$(echo "$(PLATFORMS)" | tr , ' '); do syft scan --platform "$$p" "registry:$$ref" -o "spdx-json=$(SBOM_DIR)/payments-$${p//\//-}.spdx.json"; done
+	@set -eu -o pipefail; ref=$(call pushed_ref,search); for p in $$(echo "$(PLATFORMS)" | tr , ' '); do syft scan --platform "$$p" "registry:$$ref" -o "spdx-json=$(SBOM_DIR)/search-$${p//\//-}.spdx.json"; done
 
-build-vulnerability-scan: | $(filter build-multiarch build-complete ci-build ci-push build-catalog build-orders build-payments build-search,$(MAKECMDGOALS)) ## Scan every pushed image and platform; fail at SCAN_SEVERITY (grype; no rebuild)
+build-vulnerability-scan: | $(filter build-multiarch build-complete ci-build ci-push ci-push-platform ci-merge build-catalog build-orders build-payments build-search,$(MAKECMDGOALS)) ## Scan every pushed image and platform, by digest; fail at SCAN_SEVERITY (grype; no rebuild)
 	@set -eu -o pipefail; command -v grype >/dev/null 2>&1 || { echo "build-vulnerability-scan: grype is not installed; see https://github.com/anchore/grype#installation" >&2; exit 127; }
-	@set -eu -o pipefail; for p in $$(echo "$(PLATFORMS)" | tr , ' '); do grype --platform "$$p" --fail-on "$(SCAN_SEVERITY)" "registry:$(REGISTRY)/catalog:$(VERSION)"; done
-	@set -eu -o pipefail; for p in $$(echo "linux/amd64" | tr , ' '); do grype --platform "$$p" --fail-on "$(SCAN_SEVERITY)" "registry:$(REGISTRY)/orders:$(VERSION)"; done
-	@set -eu -o pipefail; for p in $$(echo "$(PLATFORMS)" | tr , ' '); do grype --platform "$$p" --fail-on "$(SCAN_SEVERITY)" "registry:$(REGISTRY)/payments:$(VERSION)"; done
-	@set -eu -o pipefail; for p in $$(echo "$(PLATFORMS)" | tr , ' '); do grype --platform "$$p" --fail-on "$(SCAN_SEVERITY)" "registry:$(REGISTRY)/search:$(VERSION)"; done
+	@set -eu -o pipefail; ref=$(call pushed_ref,catalog); for p in $$(echo "$(PLATFORMS)" | tr , ' '); do grype --platform "$$p" --fail-on "$(SCAN_SEVERITY)" "registry:$$ref"; done
+	@set -eu -o pipefail; ref=$(call pushed_ref,orders); for p in $$(echo "linux/amd64" | tr , ' '); do grype --platform "$$p" --fail-on "$(SCAN_SEVERITY)" "registry:$$ref"; done
+	@set -eu -o pipefail; ref=$(call pushed_ref,payments); for p in $$(echo "$(PLATFORMS)" | tr , ' '); do grype --platform "$$p" --fail-on "$(SCAN_SEVERITY)" "registry:$$ref"; done
+	@set -eu -o pipefail; ref=$(call pushed_ref,search); for p in $$(echo "$(PLATFORMS)" | tr , ' '); do grype --platform "$$p" --fail-on "$(SCAN_SEVERITY)" "registry:$$ref"; done
 
-build-sign: | $(filter build-multiarch build-complete ci-build ci-push build-catalog build-orders build-payments build-search,$(MAKECMDGOALS)) ## Sign every pushed image by digest (cosign; keyless unless COSIGN_KEY)
+build-sign: | $(filter build-multiarch build-complete ci-build ci-push ci-push-platform ci-merge build-catalog build-orders build-payments build-search build-sbom,$(MAKECMDGOALS)) ## Sign what was pushed, by digest and recursively, and attach the SBOMs (cosign; keyless unless COSIGN_KEY)
 	@set -eu -o pipefail; command -v cosign >/dev/null 2>&1 || { echo "build-sign: cosign is not installed; see https://docs.sigstore.dev/cosign/system_config/installation/" >&2; exit 127; }
-	@set -eu -o pipefail; digest=$$(docker buildx imagetools inspect "$(REGISTRY)/catalog:$(VERSION)" --format '{{json .Manifest.Digest}}' | tr -d '"') && cosign sign --yes $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$(REGISTRY)/catalog@$$digest"
-	@set -eu -o pipefail; digest=$$(docker buildx imagetools inspect "$(REGISTRY)/orders:$(VERSION)" --format '{{json .Manifest.Digest}}' | tr -d '"') && cosign sign --yes $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$(REGISTRY)/orders@$$digest"
-	@set -eu -o pipefail; digest=$$(docker buildx imagetools inspect "$(REGISTRY)/payments:$(VERSION)" --format '{{json .Manifest.Digest}}' | tr -d '"') && cosign sign --yes $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$(REGISTRY)/payments@$$digest"
-	@set -eu -o pipefail; digest=$$(docker buildx imagetools inspect "$(REGISTRY)/search:$(VERSION)" --format '{{json .Manifest.Digest}}' | tr -d '"') && cosign sign --yes $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$(REGISTRY)/search@$$digest"
+	@set -eu -o pipefail; ref=$(call pushed_ref,catalog); cosign sign --yes --recursive $(COSIGN_FLAGS) $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$$ref"; $(call attest_sboms,catalog)
+	@set -eu -o pipefail; ref=$(call pushed_ref,orders); cosign sign --yes --recursive $(COSIGN_FLAGS) $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$$ref"; $(call attest_sboms,orders)
+	@set -eu -o pipefail; ref=$(call pushed_ref,payments); cosign sign --yes --recursive $(COSIGN_FLAGS) $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$$ref"; $(call attest_sboms,payments)
+	@set -eu -o pipefail; ref=$(call pushed_ref,search); cosign sign --yes --recursive $(COSIGN_FLAGS) $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$$ref"; $(call attest_sboms,search)
 
 ci-setup: setup-buildx ## CI: prepare the builder and print tool versions
 	docker version
 	docker buildx version
 	docker buildx inspect --bootstrap $(BUILDER_NAME)
 
-ci-build: ci-setup ## CI: build every image for every platform without pushing (pull requests)
-	$(BAKE) default
+ci-build: ci-setup ## CI: build every image for every platform; no push, and the cache is only read (pull requests)
+	$(BAKE) '--set=*.cache-to=' default
 
 ci-push: ci-setup ## CI: build and push every image once, then verify the indexes
-	$(BAKE) $(PUSH_OUTPUT) default
+	@mkdir -p "$(METADATA_DIR)"
+	$(BAKE) $(PUSH_OUTPUT) $(PUSHED) default
+	@$(call keep_digest,catalog,$(REGISTRY)/catalog,$(METADATA_DIR)/build.json)
+	@$(call keep_digest,orders,$(REGISTRY)/orders,$(METADATA_DIR)/build.json)
+	@$(call keep_digest,payments,$(REGISTRY)/payments,$(METADATA_DIR)/build.json)
+	@$(call keep_digest,search,$(REGISTRY)/search,$(METADATA_DIR)/build.json)
+	@$(call verify_image,$(REGISTRY)/catalog:$(VERSION),$(PLATFORMS))
+	@$(call verify_image,$(REGISTRY)/orders:$(VERSION),linux/amd64)
+	@$(call verify_image,$(REGISTRY)/payments:$(VERSION),$(PLATFORMS))
+	@$(call verify_image,$(REGISTRY)/search:$(VERSION),$(PLATFORMS))
+
+ci-push-platform: ci-setup ## CI: build and push one PLATFORM of every service (one job per native runner); ci-merge joins them
+	@set -eu -o pipefail; test -n "$(PLATFORM)" || { echo "ci-push-platform: set PLATFORM to one platform, e.g. PLATFORM=linux/arm64" >&2; exit 2; }
+	@set -eu -o pipefail; test -n "$(strip $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),catalog) $(if $(filter $(PLATFORM),linux/amd64),orders) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),payments) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),search))" || { echo "ci-push-platform: no service builds $(PLATFORM) (PLATFORMS=$(PLATFORMS))" >&2; exit 2; }
+	@mkdir -p "$(METADATA_DIR)"
+	$(BAKE) '--set=*.platform=$(PLATFORM)' $(if $(filter docker,$(BUILDX_DRIVER)),--push '--set=catalog.tags=$(REGISTRY)/catalog:$(VERSION)-$(PLATFORM_PAIR)' '--set=orders.tags=$(REGISTRY)/orders:$(VERSION)-$(PLATFORM_PAIR)' '--set=payments.tags=$(REGISTRY)/payments:$(VERSION)-$(PLATFORM_PAIR)' '--set=search.tags=$(REGISTRY)/search:$(VERSION)-$(PLATFORM_PAIR)','--set=catalog.output=type=image,name=$(REGISTRY)/catalog,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=catalog.tags=' '--set=orders.output=type=image,name=$(REGISTRY)/orders,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=orders.tags=' '--set=payments.output=type=image,name=$(REGISTRY)/payments,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=payments.tags=' '--set=search.output=type=image,name=$(REGISTRY)/search,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=search.tags=') --metadata-file "$(METADATA_DIR)/platform-$(PLATFORM_PAIR).json" $(strip $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),catalog) $(if $(filter $(PLATFORM),linux/amd64),orders) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),payments) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),search))
+
+ci-merge: | $(filter ci-push-platform,$(MAKECMDGOALS)) ## CI: join the platforms ci-push-platform pushed into one index per service, tag it, verify it
+	@$(call merge_image,catalog,$(REGISTRY)/catalog)
+	@$(call merge_image,orders,$(REGISTRY)/orders)
+	@$(call merge_image,payments,$(REGISTRY)/payments)
+	@$(call merge_image,search,$(REGISTRY)/search)
 	@$(call verify_image,$(REGISTRY)/catalog:$(VERSION),$(PLATFORMS))
 	@$(call verify_image,$(REGISTRY)/orders:$(VERSION),linux/amd64)
 	@$(call verify_image,$(REGISTRY)/payments:$(VERSION),$(PLATFORMS))
@@ -132,7 +201,7 @@ ci-push: ci-setup ## CI: build and push every image once, then verify the indexe
 
 ci-security: build-sbom build-vulnerability-scan ## CI: SBOM and vulnerability scan of the pushed images (no rebuild)
 
-ci-sign: build-sign ## CI: sign the pushed images (no rebuild)
+ci-sign: build-sign ## CI: sign the pushed images and attach their SBOMs (no rebuild)
 
 multiarch-help: ## List the targets and variables
 	@echo 'Targets:'
@@ -144,19 +213,22 @@ multiarch-help: ## List the targets and variables
 	@echo '  build-search              Build search for PLATFORMS; push when PUSH=true'
 	@echo '  build-verify              Check every pushed image index has every platform (no rebuild)'
 	@echo '  build-complete            Build and push every image once, then verify it'
-	@echo '  build-sbom                Write an SPDX SBOM per pushed image and platform (syft; no rebuild)'
-	@echo '  build-vulnerability-scan  Scan every pushed image and platform; fail at SCAN_SEVERITY (grype; no rebuild)'
-	@echo '  build-sign                Sign every pushed image by digest (cosign; keyless unless COSIGN_KEY)'
+	@echo '  build-sbom                Write an SPDX SBOM per pushed image and platform, by digest (syft; no rebuild)'
+	@echo '  build-vulnerability-scan  Scan every pushed image and platform, by digest; fail at SCAN_SEVERITY (grype; no rebuild)'
+	@echo '  build-sign                Sign what was pushed, by digest and recursively, and attach the SBOMs (cosign; keyless unless COSIGN_KEY)'
 	@echo '  ci-setup                  CI: prepare the builder and print tool versions'
-	@echo '  ci-build                  CI: build every image for every platform without pushing (pull requests)'
+	@echo '  ci-build                  CI: build every image for every platform; no push, and the cache is only read (pull requests)'
 	@echo '  ci-push                   CI: build and push every image once, then verify the indexes'
+	@echo '  ci-push-platform          CI: build and push one PLATFORM of every service (one job per native runner); ci-merge joins them'
+	@echo '  ci-merge                  CI: join the platforms ci-push-platform pushed into one index per service, tag it, verify it'
 	@echo '  ci-security               CI: SBOM and vulnerability scan of the pushed images (no rebuild)'
-	@echo '  ci-sign                   CI: sign the pushed images (no rebuild)'
+	@echo '  ci-sign                   CI: sign the pushed images and attach their SBOMs (no rebuild)'
 	@echo ''
 	@echo 'Variables (current value in brackets):'
 	@echo '  REGISTRY            registry/namespace to push to'" [$(REGISTRY)]"
 	@echo '  VERSION             image tag and compiled-in version'" [$(VERSION)]"
 	@echo '  PLATFORMS           comma-separated target platforms'" [$(PLATFORMS)]"
+	@echo '  PLATFORM            the one platform ci-push-platform builds (a job per native runner), e.g. linux/arm64'" [$(PLATFORM)]"
 	@echo '  PUSH                push images (true) or only build them (false)'" [$(PUSH)]"
 	@echo '  BUILDER             buildx builder name (not used by the docker driver)'" [$(BUILDER)]"
 	@echo '  BUILDX_DRIVER       docker | docker-container | kubernetes | remote'" [$(BUILDX_DRIVER)]"
@@ -167,7 +239,12 @@ multiarch-help: ## List the targets and variables
 	@echo '  BUILD_DATE          RFC 3339 date of SOURCE_DATE_EPOCH (created label), never the wall clock'" [$(BUILD_DATE)]"
 	@echo '  VCS_REF             source revision label'" [$(VCS_REF)]"
 	@echo '  GO_NETRC            netrc with credentials for private Go modules, passed as a build secret (never an ARG)'" [$(GO_NETRC)]"
+	@echo '  PIP_CONF            pip.conf for private Python indexes (index-url with credentials), passed as a build secret (never an ARG)'" [$(PIP_CONF)]"
+	@echo '  PIP_NETRC           netrc with credentials for private Python indexes, passed as a build secret (never an ARG)'" [$(PIP_NETRC)]"
+	@echo '  METADATA_FILES      bake files of docker/metadata-action (bake-target: the service name), read after the bake file: their tags and labels win'" [$(METADATA_FILES)]"
 	@echo '  BAKE_FLAGS          extra docker buildx bake flags, e.g. --no-cache or --set=*.platform=linux/arm64'" [$(BAKE_FLAGS)]"
 	@echo '  SCAN_SEVERITY       lowest severity that fails the vulnerability scan'" [$(SCAN_SEVERITY)]"
 	@echo '  COSIGN_KEY          cosign key reference; empty signs keyless (OIDC)'" [$(COSIGN_KEY)]"
+	@echo '  COSIGN_FLAGS        extra cosign flags for sign and attest, e.g. --tlog-upload=false offline'" [$(COSIGN_FLAGS)]"
+	@echo '  METADATA_DIR        where pushes record their digests (build-sign, build-sbom and the scan read them)'" [$(METADATA_DIR)]"
 	@echo '  SBOM_DIR            where build-sbom writes SPDX files'" [$(SBOM_DIR)]"

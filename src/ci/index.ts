@@ -1,1 +1,4 @@
 export { ICiProvider } from './provider';
+export * from './github/github-actions';
+export { GitHubActionPin } from './github/pins';
+export * from './gitlab/gitlab-ci';

@@ -2,7 +2,7 @@ import { Project } from 'projen';
 import { addDockerfile } from './dockerfile-file';
 import { MultiArchPipeline } from './pipeline';
 import { resolveService, ServiceBase, ServiceOptions, servicesOf } from './service';
-import { goDockerfile, GoDockerfileSpec, NETRC_SECRET, UPX_ARG } from '../build/go/dockerfile';
+import { enableSharedUpx, goDockerfile, GoDockerfileSpec, NETRC_SECRET, UPX_ARG } from '../build/go/dockerfile';
 import { compareGoVersions, GoModuleInfo, readGoModule } from '../build/go/module';
 import { imageLabels } from '../build/runtime';
 import { DESCRIPTION_LABEL, TITLE_LABEL } from '../contract/internal';
@@ -177,9 +177,8 @@ export class GoService extends ServiceBase {
       Object.assign(this.bakeTarget.args, {
         SERVICE: name,
         MAIN_PACKAGE: this.mainPackage,
-        [UPX_ARG]: String(this.upx),
+        ...(this.upx ? { [UPX_ARG]: 'true' } : {}),
         EXTRA_LDFLAGS: this.ldflags.join(' '),
-        BUILD_TAGS: this.buildTags.join(','),
         DESCRIPTION: this.description ?? '',
         ...(this.port !== undefined ? { PORT: String(this.port) } : {}),
       });
@@ -189,31 +188,58 @@ export class GoService extends ServiceBase {
         mainPackage: this.mainPackage,
         ldflags: this.ldflags.join(' '),
         tags: this.buildTags.join(','),
-        upx: this.upx ? 'always' : 'never',
+        shared: false,
+        upx: this.upx,
         labels: imageLabels(this.name, this.description),
         port: this.port,
       });
       addDockerfile(project, this.dockerfilePath, this.dockerfile);
     }
+    // the module's dependency stages: every Go Dockerfile takes the same args (see preSynthesize)
+    Object.assign(this.bakeTarget.args, { GO_PACKAGES: this.mainPackage, BUILD_TAGS: this.buildTags.join(',') });
     // credentials for private modules: a netrc build secret, only when GO_NETRC is set
     this.bakeTarget.addSecret({ id: NETRC_SECRET, source: '${GO_NETRC}', whenSet: 'GO_NETRC' });
     MultiArchPipeline._ensure(project)._sync();
+  }
+
+  /**
+   * GO_PACKAGES: the main packages of every Go service whose dependency stages match this one's
+   * (same module, builder, cgo, tags, module settings), so their `imports` and `deps` stages are one
+   * step per platform that BuildKit runs once and a registry cache carries once.
+   */
+  public preSynthesize(): void {
+    super.preSynthesize();
+    const key = this.dependencyKey();
+    const packages = servicesOf(this.project)
+      .filter((s): s is GoService => s instanceof GoService && s.dependencyKey() === key)
+      .map(s => s.mainPackage);
+    this.bakeTarget.args.GO_PACKAGES = [...new Set(packages)].sort().join(' ');
+  }
+
+  /** What the `modules`, `imports` and `deps` stages depend on, besides the sources. */
+  private dependencyKey(): string {
+    return JSON.stringify([this.moduleRoot, this.builderImage, this.cgo, this.goEnv, this.module, this.buildTags.join(',')]);
   }
 
   /** The shared Dockerfile's model: the first service at the path creates it, the others use it. */
   private joinShared(project: Project): DockerfileModel {
     // compatibility with the owner was checked by resolveGo
     const owner = sharedOwner(project, this.dockerfilePath, this);
-    if (owner) return owner.dockerfile;
     const spec: GoDockerfileSpec = {
       binary: 'service',
       mainPackage: '${MAIN_PACKAGE}',
       ldflags: '${EXTRA_LDFLAGS}',
       tags: '${BUILD_TAGS}',
-      upx: 'arg',
+      shared: true,
+      upx: this.upx,
       labels: { ...imageLabels(this.name, this.description), [TITLE_LABEL]: '${SERVICE}', [DESCRIPTION_LABEL]: '${DESCRIPTION}' },
       portArg: this.port !== undefined,
     };
+    if (owner) {
+      // UPX steps join the shared Dockerfile with the first service that enables UPX
+      if (this.upx) enableSharedUpx(owner.dockerfile, owner, spec);
+      return owner.dockerfile;
+    }
     const model = goDockerfile(this, spec);
     addDockerfile(project, this.dockerfilePath, model);
     return model;

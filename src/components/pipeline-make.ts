@@ -23,7 +23,7 @@ export function makeAssertions(): MakeAssertion[] {
   }];
 }
 
-/** `BAKE` (the one bake invocation every build target uses) and the `verify_image` function. */
+/** `BAKE` (the one bake invocation every build target uses) and the shell functions the targets call. */
 export function makeDerivedVariables(s: MakeSettings, variables: BuildVariable[]): MakeDerivedVariable[] {
   const env = variables.filter(v => v.bakeDefault !== undefined).map(v => `${v.name}="${MAKE.ref(v.name)}"`).join(' ');
   return [
@@ -35,25 +35,102 @@ export function makeDerivedVariables(s: MakeSettings, variables: BuildVariable[]
     { name: EMULATED, body: '', comment: EMULATED_COMMENT },
     {
       name: 'BAKE',
-      body: `${env} docker buildx bake --builder ${BUILDER} -f ${s.bakeFilePath} $(BAKE_FLAGS)`,
-      comment: 'The bake file reads its variables from the environment. Always -f: without it bake also merges any compose file it finds',
+      body: `${env} docker buildx bake --builder ${BUILDER} -f ${s.bakeFilePath} $(addprefix -f ,$(METADATA_FILES)) $(BAKE_FLAGS)`,
+      comment: 'The bake file reads its variables from the environment. Always -f: without it bake also merges any compose file it finds. METADATA_FILES come after it, so their tags and labels win',
     },
-    {
-      name: 'comma',
-      body: ',',
-      comment: 'A literal comma, for commas inside $(if …) arguments',
-    },
+    { name: 'comma', body: ',', comment: 'A literal comma, for commas inside $(if …) arguments' },
     {
       name: 'PUSH_OUTPUT',
       body: "$(if $(filter docker,$(BUILDX_DRIVER)),--push,'--set=*.output=type=registry$(comma)rewrite-timestamp=true')",
       comment: 'How bake pushes. Builders other than the engine\'s own also clamp file times in new layers to SOURCE_DATE_EPOCH (rewrite-timestamp); the docker driver refuses that option, and the Dockerfiles set file times themselves',
     },
     {
+      name: 'PUSHED',
+      body: '--metadata-file "$(METADATA_DIR)/build.json"',
+      comment: 'Where a pushing build records what it pushed: build-sign, build-sbom and build-vulnerability-scan use those digests, never a tag',
+    },
+    { name: 'PLATFORM_PAIR', body: '$(subst /,-,$(PLATFORM))', comment: 'PLATFORM as a file and tag suffix: linux/arm/v7 -> linux-arm-v7' },
+    {
       name: 'verify_image',
       body: verifyFunction(),
       comment: '$(call verify_image,<image ref>,<platforms>): fail unless the pushed index lists every platform (attestation entries are ignored)',
     },
+    {
+      name: 'pushed_digest',
+      body: `awk -v t='  "$(1)": {' '${PUSHED_DIGEST_AWK}' "$(2)"`,
+      comment: '$(call pushed_digest,<bake target>,<metadata file>): print the digest bake pushed for a target (from --metadata-file)',
+    },
+    {
+      name: 'keep_digest',
+      body: keepDigestFunction(),
+      comment: '$(call keep_digest,<service>,<repository>,<metadata file>): record <repository>@<digest> of what bake pushed, in METADATA_DIR/digests/<service>',
+    },
+    {
+      name: 'pushed_ref',
+      body: '$$(cat "$(METADATA_DIR)/digests/$(1)" 2>/dev/null || { echo "no pushed digest of $(1) in $(METADATA_DIR)/digests: push it first (make build-multiarch PUSH=true, ci-push or ci-merge)" >&2; exit 1; })',
+      comment: '$(call pushed_ref,<service>): the <repository>@<digest> this checkout last pushed for a service',
+    },
+    {
+      name: 'bake_tags',
+      body: `awk -v t='    "$(1)": {' '${BAKE_TAGS_AWK}'`,
+      comment: '$(call bake_tags,<bake target>): the tags of a target in `bake --print` (so METADATA_FILES tags count)',
+    },
+    {
+      name: 'merge_image',
+      body: mergeFunction(),
+      comment: '$(call merge_image,<service>,<repository>): join the platforms ci-push-platform pushed into one index with the service\'s tags, and record its digest',
+    },
+    {
+      name: 'attest_sboms',
+      body: attestFunction(),
+      comment: '$(call attest_sboms,<service>): attach each SBOM of build-sbom to its platform\'s manifest ($$ref is the pushed index)',
+    },
   ];
+}
+
+/** Prints the `containerimage.digest` of the top-level key `t` of a buildx metadata file (indented JSON). */
+const PUSHED_DIGEST_AWK = '$$0 == t { inside = 1; next } inside && /^  [^ ]/ { inside = 0 } inside && /"containerimage.digest"/ { sub(/.*"containerimage.digest": *"/, ""); sub(/".*/, ""); print; exit }';
+/** Prints the tags of target `t` in `docker buildx bake --print` (indented JSON: targets at 4 spaces, attributes at 6). */
+const BAKE_TAGS_AWK = '$$0 == t { inside = 1; next } inside && /^    [^ ]/ { inside = 0 } inside && /^      "tags": \\[/ { tags = 1; next } tags && /^      \\]/ { tags = 0 } inside && tags { gsub(/[ ",]/, ""); print }';
+
+function keepDigestFunction(): string {
+  return [
+    `${STRICT_SHELL} d=$$($(call pushed_digest,$(1),$(3)))`,
+    'test -n "$$d" || { echo "$(1): bake recorded no pushed digest in $(3)" >&2; exit 1; }',
+    'mkdir -p "$(METADATA_DIR)/digests"',
+    'echo "$(2)@$$d" > "$(METADATA_DIR)/digests/$(1)"',
+    'echo "pushed $(2)@$$d"',
+  ].join('; ');
+}
+
+function mergeFunction(): string {
+  return [
+    `${STRICT_SHELL} refs=`,
+    'for f in "$(METADATA_DIR)"/platform-*.json; do [ -e "$$f" ] || continue; d=$$($(call pushed_digest,$(1),$$f)); [ -z "$$d" ] || refs="$$refs $(2)@$$d"; done',
+    'test -n "$$refs" || { echo "ci-merge: no digest of $(1) in $(METADATA_DIR)/platform-*.json: run make ci-push-platform PLATFORM=<platform> for each platform first" >&2; exit 1; }',
+    'tags=$$($(BAKE) --print $(1) 2>/dev/null | $(call bake_tags,$(1)))',
+    'test -n "$$tags" || { echo "ci-merge: bake --print gave no tags for $(1)" >&2; exit 1; }',
+    // the index is what create pushes: its digest is the sha256 of those bytes (--dry-run prints them)
+    'index=$$(docker buildx imagetools create --dry-run $$refs)',
+    'd=sha256:$$(printf \'%s\' "$$index" | { sha256sum 2>/dev/null || shasum -a 256; } | cut -d \' \' -f 1)',
+    'docker buildx imagetools create $$(for t in $$tags; do printf -- \'-t %s \' "$$t"; done) $$refs',
+    'mkdir -p "$(METADATA_DIR)/digests"',
+    'echo "$(2)@$$d" > "$(METADATA_DIR)/digests/$(1)"',
+    'echo "ci-merge: $(1): $(2)@$$d, tagged $$(echo $$tags)"',
+  ].join('; ');
+}
+
+function attestFunction(): string {
+  const platformDigests = '{{range .Manifest.Manifests}}{{.Platform.OS}}-{{.Platform.Architecture}}{{if .Platform.Variant}}-{{.Platform.Variant}}{{end}}={{.Digest}} {{end}}';
+  return [
+    'for f in "$(SBOM_DIR)/$(1)"-*.spdx.json; do [ -e "$$f" ] || continue',
+    'pair=$$(basename "$$f" .spdx.json | sed \'s/^$(1)-//\')',
+    `m=$$(docker buildx imagetools inspect "$$ref" --format '${platformDigests}' 2>/dev/null | tr ' ' '\\n' | sed -n "s/^$$pair=//p")`,
+    // a single-platform image is its own manifest
+    'target=$${ref%@*}@$${m:-$$(echo "$$ref" | cut -d @ -f 2)}',
+    'cosign attest --yes --type spdxjson --predicate "$$f" $(COSIGN_FLAGS) $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$$target"',
+    'done',
+  ].join('; ');
 }
 
 /** The derived variable that lists the services that need emulation (set at synthesis). */
@@ -62,56 +139,120 @@ export const EMULATED_COMMENT = 'Services whose Dockerfile runs a command on the
 
 /** The standard targets for these services, in the order the Makefile lists them. */
 export function standardTargets(services: IMultiArchService[]): MakeTarget[] {
-  const bake = '$(BAKE)';
-  const pushFlag = '$(if $(filter true,$(PUSH)),$(PUSH_OUTPUT),)';
-  const refOf = (s: IMultiArchService) => imageReference(MAKE, s.imageName);
-  // literal lists are space-separated: a comma would split the $(call) arguments
-  const platformsOf = (s: IMultiArchService) => s.platforms ? s.platforms.map(p => p.value).join(' ') : MAKE.ref('PLATFORMS');
-  const verify = services.map(s => `@$(call verify_image,${refOf(s)},${platformsOf(s)})`);
-  // targets that read pushed images wait for any build requested in the same call (make -j)
-  const builds = [...T.builds(), ...services.map(s => T.buildService(s.name))];
-  const needs = (tool: string, target: string, hint: string) =>
-    `@command -v ${tool} >/dev/null 2>&1 || { echo "${target}: ${tool} is not installed; ${hint}" >&2; exit 127; }`;
-  const perPlatform = (s: IMultiArchService, body: string) =>
-    `@for p in $$(echo "${platformsOf(s)}" | tr , ' '); do ${body}; done`;
-
   return [
     { name: T.SETUP_BUILDX, description: 'Create or select the buildx builder for BUILDX_DRIVER', recipe: setupBuildxRecipe() },
-    { name: T.BUILD_MULTIARCH, description: 'Build every image for PLATFORMS; push when PUSH=true', prerequisites: [T.SETUP_BUILDX], recipe: [`${bake} ${pushFlag} default`] },
+    ...buildTargets(services),
+    ...supplyChainTargets(services),
+    ...ciTargets(services),
+  ];
+}
+
+const BAKE_CALL = '$(BAKE)';
+const refOf = (s: IMultiArchService) => imageReference(MAKE, s.imageName);
+const repositoryOf = (s: IMultiArchService) => `${MAKE.ref('REGISTRY')}/${s.imageName}`;
+/** A service's platforms, space-separated (a comma would split $(call) arguments). */
+const platformsOf = (s: IMultiArchService) => s.platforms ? s.platforms.map(p => p.value).join(' ') : MAKE.ref('PLATFORMS');
+const keep = (s: IMultiArchService) => `@$(call keep_digest,${s.name},${repositoryOf(s)},$(METADATA_DIR)/build.json)`;
+const keepIfPushed = (s: IMultiArchService) => `$(if $(filter true,$(PUSH)),${keep(s)},)`;
+const verifyOf = (services: IMultiArchService[]) => services.map(s => `@$(call verify_image,${refOf(s)},${platformsOf(s)})`);
+/** Targets that read pushed images wait for any build requested in the same call (make -j). */
+const buildsOf = (services: IMultiArchService[]) => [...T.builds(), ...services.map(s => T.buildService(s.name))];
+const mkdirMetadata = '@mkdir -p "$(METADATA_DIR)"';
+
+function buildTargets(services: IMultiArchService[]): MakeTarget[] {
+  const pushFlag = '$(if $(filter true,$(PUSH)),$(PUSH_OUTPUT) $(PUSHED),)';
+  return [
+    {
+      name: T.BUILD_MULTIARCH,
+      description: 'Build every image for PLATFORMS; push when PUSH=true',
+      prerequisites: [T.SETUP_BUILDX],
+      recipe: [mkdirMetadata, `${BAKE_CALL} ${pushFlag} default`, ...services.map(keepIfPushed)],
+    },
     ...services.map(s => ({
       name: T.buildService(s.name),
       description: `Build ${s.name} for ${s.platforms ? platformsOf(s) : 'PLATFORMS'}; push when PUSH=true`,
       prerequisites: [T.SETUP_BUILDX],
-      recipe: [`${bake} ${pushFlag} ${s.name}`],
+      recipe: [mkdirMetadata, `${BAKE_CALL} ${pushFlag} ${s.name}`, keepIfPushed(s)],
     })),
-    { name: T.BUILD_VERIFY, description: 'Check every pushed image index has every platform (no rebuild)', recipe: verify, runsAfter: builds },
-    { name: T.BUILD_COMPLETE, description: 'Build and push every image once, then verify it', prerequisites: [T.SETUP_BUILDX], recipe: [`${bake} $(PUSH_OUTPUT) default`, ...verify] },
+    { name: T.BUILD_VERIFY, description: 'Check every pushed image index has every platform (no rebuild)', recipe: verifyOf(services), runsAfter: buildsOf(services) },
+    {
+      name: T.BUILD_COMPLETE,
+      description: 'Build and push every image once, then verify it',
+      prerequisites: [T.SETUP_BUILDX],
+      recipe: [mkdirMetadata, `${BAKE_CALL} $(PUSH_OUTPUT) $(PUSHED) default`, ...services.map(keep), ...verifyOf(services)],
+    },
+  ];
+}
+
+function supplyChainTargets(services: IMultiArchService[]): MakeTarget[] {
+  const needs = (tool: string, target: string, hint: string) =>
+    `@command -v ${tool} >/dev/null 2>&1 || { echo "${target}: ${tool} is not installed; ${hint}" >&2; exit 127; }`;
+  const perPlatform = (s: IMultiArchService, body: string) =>
+    `@ref=$(call pushed_ref,${s.name}); for p in $$(echo "${platformsOf(s)}" | tr , ' '); do ${body}; done`;
+  const key = '$(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",)';
+  return [
     {
       name: T.BUILD_SBOM,
-      description: 'Write an SPDX SBOM per pushed image and platform (syft; no rebuild)',
-      runsAfter: builds,
+      description: 'Write an SPDX SBOM per pushed image and platform, by digest (syft; no rebuild)',
+      runsAfter: buildsOf(services),
       recipe: [needs('syft', T.BUILD_SBOM, 'see https://github.com/anchore/syft#installation'), '@mkdir -p "$(SBOM_DIR)"',
-        ...services.map(s => perPlatform(s, `syft scan --platform "$$p" "registry:${refOf(s)}" -o "spdx-json=$(SBOM_DIR)/${s.name}-$\${p//\\//-}.spdx.json"`))],
+        ...services.map(s => perPlatform(s, `syft scan --platform "$$p" "registry:$$ref" -o "spdx-json=$(SBOM_DIR)/${s.name}-$\${p//\\//-}.spdx.json"`))],
     },
     {
       name: T.BUILD_VULNERABILITY_SCAN,
-      description: 'Scan every pushed image and platform; fail at SCAN_SEVERITY (grype; no rebuild)',
-      runsAfter: builds,
+      description: 'Scan every pushed image and platform, by digest; fail at SCAN_SEVERITY (grype; no rebuild)',
+      runsAfter: buildsOf(services),
       recipe: [needs('grype', T.BUILD_VULNERABILITY_SCAN, 'see https://github.com/anchore/grype#installation'),
-        ...services.map(s => perPlatform(s, `grype --platform "$$p" --fail-on "$(SCAN_SEVERITY)" "registry:${refOf(s)}"`))],
+        ...services.map(s => perPlatform(s, 'grype --platform "$$p" --fail-on "$(SCAN_SEVERITY)" "registry:$$ref"'))],
     },
     {
       name: T.BUILD_SIGN,
-      description: 'Sign every pushed image by digest (cosign; keyless unless COSIGN_KEY)',
-      runsAfter: builds,
+      description: 'Sign what was pushed, by digest and recursively, and attach the SBOMs (cosign; keyless unless COSIGN_KEY)',
+      runsAfter: [...buildsOf(services), T.BUILD_SBOM],
       recipe: [needs('cosign', T.BUILD_SIGN, 'see https://docs.sigstore.dev/cosign/system_config/installation/'),
-        ...services.map(s => `@digest=$$(docker buildx imagetools inspect "${refOf(s)}" --format '{{json .Manifest.Digest}}' | tr -d '"') && cosign sign --yes $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$(REGISTRY)/${s.imageName}@$$digest"`)],
+        ...services.map(s => `@ref=$(call pushed_ref,${s.name}); cosign sign --yes --recursive $(COSIGN_FLAGS) ${key} "$$ref"; $(call attest_sboms,${s.name})`)],
     },
+  ];
+}
+
+function ciTargets(services: IMultiArchService[]): MakeTarget[] {
+  // the services that build PLATFORM, and how each pushes it alone: by digest, or (docker driver) to <VERSION>-<os>-<arch>
+  const builds = services.map(s => `$(if $(filter $(PLATFORM),${s.platforms ? platformsOf(s) : '$(subst $(comma), ,$(PLATFORMS))'}),${s.name})`).join(' ');
+  const byDigest = services.map(s => `'--set=${s.name}.output=type=image,name=${repositoryOf(s)},push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=${s.name}.tags='`).join(' ');
+  const byTag = services.map(s => `'--set=${s.name}.tags=${refOf(s)}-$(PLATFORM_PAIR)'`).join(' ');
+  return [
     { name: T.CI_SETUP, description: 'CI: prepare the builder and print tool versions', prerequisites: [T.SETUP_BUILDX], recipe: ['docker version', 'docker buildx version', `docker buildx inspect --bootstrap ${BUILDER}`] },
-    { name: T.CI_BUILD, description: 'CI: build every image for every platform without pushing (pull requests)', prerequisites: [T.CI_SETUP], recipe: [`${bake} default`] },
-    { name: T.CI_PUSH, description: 'CI: build and push every image once, then verify the indexes', prerequisites: [T.CI_SETUP], recipe: [`${bake} $(PUSH_OUTPUT) default`, ...verify] },
+    {
+      name: T.CI_BUILD,
+      description: 'CI: build every image for every platform; no push, and the cache is only read (pull requests)',
+      prerequisites: [T.CI_SETUP],
+      recipe: [`${BAKE_CALL} '--set=*.cache-to=' default`],
+    },
+    {
+      name: T.CI_PUSH,
+      description: 'CI: build and push every image once, then verify the indexes',
+      prerequisites: [T.CI_SETUP],
+      recipe: [mkdirMetadata, `${BAKE_CALL} $(PUSH_OUTPUT) $(PUSHED) default`, ...services.map(keep), ...verifyOf(services)],
+    },
+    {
+      name: T.CI_PUSH_PLATFORM,
+      description: 'CI: build and push one PLATFORM of every service (one job per native runner); ci-merge joins them',
+      prerequisites: [T.CI_SETUP],
+      recipe: [
+        '@test -n "$(PLATFORM)" || { echo "ci-push-platform: set PLATFORM to one platform, e.g. PLATFORM=linux/arm64" >&2; exit 2; }',
+        `@test -n "$(strip ${builds})" || { echo "ci-push-platform: no service builds $(PLATFORM) (PLATFORMS=$(PLATFORMS))" >&2; exit 2; }`,
+        mkdirMetadata,
+        `${BAKE_CALL} '--set=*.platform=$(PLATFORM)' $(if $(filter docker,$(BUILDX_DRIVER)),--push ${byTag},${byDigest}) --metadata-file "$(METADATA_DIR)/platform-$(PLATFORM_PAIR).json" $(strip ${builds})`,
+      ],
+    },
+    {
+      name: T.CI_MERGE,
+      description: 'CI: join the platforms ci-push-platform pushed into one index per service, tag it, verify it',
+      runsAfter: [T.CI_PUSH_PLATFORM],
+      recipe: [...services.map(s => `@$(call merge_image,${s.name},${repositoryOf(s)})`), ...verifyOf(services)],
+    },
     { name: T.CI_SECURITY, description: 'CI: SBOM and vulnerability scan of the pushed images (no rebuild)', prerequisites: [T.BUILD_SBOM, T.BUILD_VULNERABILITY_SCAN] },
-    { name: T.CI_SIGN, description: 'CI: sign the pushed images (no rebuild)', prerequisites: [T.BUILD_SIGN] },
+    { name: T.CI_SIGN, description: 'CI: sign the pushed images and attach their SBOMs (no rebuild)', prerequisites: [T.BUILD_SIGN] },
   ];
 }
 

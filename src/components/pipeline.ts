@@ -6,7 +6,7 @@ import { EMULATED, EMULATED_COMMENT, makeAssertions, makeDerivedVariables, makeV
 import { servicesOf } from './service';
 import { BakeModel, BakeVariable } from '../bake';
 import { ICiProvider } from '../ci';
-import { BuildVariable, buildVariables, DEFAULT_GROUP, IBuildPipeline, IMultiArchService, METADATA_TARGET } from '../contract/internal';
+import { BuildVariable, buildVariables, DEFAULT_GROUP, IBuildPipeline, IMultiArchService, METADATA_DIR, SBOM_DIR } from '../contract/internal';
 import { MakeModel, MakeTarget, MakeVariable } from '../make';
 import { Platform } from '../platform';
 import { imageReference, invalid, plainText, registry as checkRegistry, relativePath } from '../validation';
@@ -259,7 +259,8 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
     this.make.setDerivedVariable(EMULATED, emulated.join(' '), EMULATED_COMMENT);
     for (const s of services) {
       const others = services.filter(o => o.context !== s.context).map(o => o.context);
-      const excluded = [...others, this.makefilePath, this.bakeFilePath, SBOM_DIR].map(p => inside(s.context, p)).filter((p): p is string => !!p);
+      const owned = [...others, this.makefilePath, this.bakeFilePath, SBOM_DIR, METADATA_DIR];
+      const excluded = owned.map(p => inside(s.context, p)).filter((p): p is string => !!p);
       s.dockerignore.addPatterns(...excluded);
     }
   }
@@ -278,8 +279,6 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
       this.bake.addVariable(v);
       this.generated.bakeVariables.add(v);
     }
-    // docker/metadata-action's bake file overrides this target in CI; services inherit from it.
-    this.bake.addEmptyTarget(METADATA_TARGET);
   }
 
   /**
@@ -309,6 +308,8 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
 
   private addFiles(): void {
     this.filesCreated = true;
+    // what pushes record and what build-sbom writes are outputs, not sources
+    this.project.gitignore.exclude(`/${METADATA_DIR}/`, `/${SBOM_DIR}/`);
     new GeneratedFile(this, this.bakeFilePath, marker => { this.requireServices(); return this.bake.render(marker); });
     new GeneratedFile(this, this.makefilePath, marker => { this.requireServices(); return this.make.render(marker); });
   }
@@ -319,9 +320,6 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
     }
   }
 }
-
-/** Where `make build-sbom` writes by default (the SBOM_DIR Make variable). */
-const SBOM_DIR = 'sbom';
 
 /** `target` relative to the directory `context` when it lies inside it (not equal to it), else undefined. */
 function inside(context: string, target: string): string | undefined {

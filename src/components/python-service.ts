@@ -1,12 +1,35 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { Project } from 'projen';
 import { addDockerfile } from './dockerfile-file';
 import { MultiArchPipeline } from './pipeline';
 import { resolveService, ServiceBase, ServiceOptions } from './service';
 import { pythonDockerfile } from '../build/python/dockerfile';
-import { TargetInstall } from '../build/python/strategy';
+import { CrossWheelsInstall, PIP_CONF_SECRET, PIP_NETRC_SECRET, TargetInstall } from '../build/python/strategy';
+import { checkWheelPlatforms, wheelLibc } from '../build/python/wheels';
 import { imageLabels } from '../build/runtime';
 import { DockerfileModel } from '../dockerfile';
-import { imageReference, invalid, noControlCharacters, relativePath, shellWord, version } from '../validation';
+import { imageReference, invalid, noControlCharacters, relativePath, shellWord } from '../validation';
+
+/** How a Python service's dependencies are installed for each target platform. */
+export enum PythonInstallStrategy {
+  /**
+   * pip runs on the target platform: under QEMU when the builder is another architecture. Always
+   * correct, and the only way to build a dependency from source (sdists, C extensions; see
+   * `buildPackages`). Slow for arm64 on an amd64 builder.
+   */
+  TARGET = 'TARGET',
+  /**
+   * pip runs on the build platform and installs wheels built for the target (`--platform`,
+   * `--only-binary=:all:`): nothing runs under QEMU, so arm64 builds about as fast as amd64. Every
+   * requirement needs a wheel for every target platform (manylinux or musllinux); a missing one
+   * fails the build with its name.
+   */
+  CROSS_WHEELS = 'CROSS_WHEELS',
+}
+
+/** The Python versions a service may use. */
+const PYTHON_VERSIONS = ['3.9', '3.10', '3.11', '3.12', '3.13', '3.14'];
 
 /** Options of a Python service. */
 export interface PythonServiceOptions extends ServiceOptions {
@@ -16,10 +39,46 @@ export interface PythonServiceOptions extends ServiceOptions {
    */
   readonly directory?: string;
   /**
-   * Python version of the default base image.
-   * @default "3.12"
+   * The Python version, `X.Y` (3.9 to 3.14): of the default base image, and the one CROSS_WHEELS
+   * installs wheels for. It must match the base image's.
+   * @default - the version in the baseImage tag (e.g. "3.11" of `python:3.11-slim`), else "3.12"
    */
   readonly pythonVersion?: string;
+  /**
+   * How the dependencies are installed for each target platform.
+   * @default PythonInstallStrategy.TARGET
+   */
+  readonly installStrategy?: PythonInstallStrategy;
+  /**
+   * The glibc version of the base image, e.g. "2.36" for Debian bookworm: CROSS_WHEELS installs
+   * `manylinux_<version>` wheels (and older ones). Alpine bases use musllinux_1_2.
+   * @default - from the baseImage tag's Debian or Ubuntu release (bookworm 2.36, trixie 2.41, ...), else "2.28"
+   */
+  readonly glibcVersion?: string;
+  /**
+   * Debian packages the install needs, e.g. `["gcc", "libpq-dev"]`: installed in the builder stage
+   * only (TARGET), never in the runtime image. Names as `apt-get install` takes them (`name` or
+   * `name=version`).
+   * @default []
+   */
+  readonly buildPackages?: string[];
+  /**
+   * Debian packages the application needs at run time, e.g. `["libpq5", "libgomp1"]`: installed in
+   * the runtime image before the service user exists, with apt's lists and logs left out.
+   * @default []
+   */
+  readonly runtimePackages?: string[];
+  /**
+   * The package index (`PIP_INDEX_URL`), e.g. an internal mirror. No credentials: give them as a
+   * build secret, `make <target> PIP_NETRC=~/.netrc` or `PIP_CONF=pip.conf`.
+   * @default - pip's default (PyPI)
+   */
+  readonly indexUrl?: string;
+  /**
+   * More package indexes (`PIP_EXTRA_INDEX_URL`), without credentials.
+   * @default []
+   */
+  readonly extraIndexUrls?: string[];
   /**
    * The base image of both the builder and the runtime stage (they must match: the virtualenv
    * links to the base image's interpreter).
@@ -64,6 +123,10 @@ export class PythonService extends ServiceBase {
   public readonly baseImage: string;
   /** The requirements file, relative to the directory. */
   public readonly requirementsFile: string;
+  /** The Python version (`X.Y`). */
+  public readonly pythonVersion: string;
+  /** How the dependencies are installed. */
+  public readonly installStrategy: PythonInstallStrategy;
 
   constructor(project: Project, name: string, options: PythonServiceOptions = {}) {
     const py = resolvePython(project, name, options);
@@ -71,25 +134,51 @@ export class PythonService extends ServiceBase {
     this.directory = py.directory;
     this.baseImage = py.baseImage;
     this.requirementsFile = py.requirementsFile;
-    const { localPackages, pipArgs, command } = py;
+    this.pythonVersion = py.pythonVersion;
+    this.installStrategy = py.installStrategy;
+    const { localPackages } = py;
 
     this.dockerignore.addPatterns('venv', '**/*.egg-info');
     this.dockerignore.requirePath(this.requirementsFile, this.dockerfilePath);
     localPackages.forEach(p => this.dockerignore.requirePath(p, this.dockerfilePath));
 
+    const requirements = readRequirements(project.outdir, py.directory, py.requirementsFile);
+    if (requirements === undefined && fs.existsSync(path.join(project.outdir, py.directory, 'uv.lock'))) {
+      project.logger.warn(`PythonService "${name}": ${py.directory}/uv.lock found but no ${py.requirementsFile}; installs read a requirements file: run "uv export --frozen --no-dev --format requirements-txt -o ${py.requirementsFile}" (hashes included, so pip runs with --require-hashes)`);
+    }
     this.dockerfile = pythonDockerfile({
-      baseImage: this.baseImage,
-      requirementsFile: this.requirementsFile,
-      localPackages,
-      pipArgs,
-      command,
+      ...py,
+      requireHashes: requirements !== undefined && pinsHashes(requirements),
+      wheelLibc: py.glibcVersion ? `manylinux_${py.glibcVersion.replace('.', '_')}` : wheelLibc(py.baseImage),
       user: this.user,
       port: this.port,
       labels: imageLabels(this.name, this.description),
-    }, new TargetInstall());
+    }, py.installStrategy === PythonInstallStrategy.CROSS_WHEELS ? new CrossWheelsInstall() : new TargetInstall());
     addDockerfile(project, this.dockerfilePath, this.dockerfile);
+    // credentials for private indexes: a pip.conf and a netrc as build secrets, only when set
+    this.bakeTarget.addSecret({ id: PIP_CONF_SECRET, source: '${PIP_CONF}', whenSet: 'PIP_CONF' });
+    this.bakeTarget.addSecret({ id: PIP_NETRC_SECRET, source: '${PIP_NETRC}', whenSet: 'PIP_NETRC' });
     MultiArchPipeline._ensure(project)._sync();
   }
+
+  /** CROSS_WHEELS needs a wheel tag for every platform, the pipeline's too. */
+  public preSynthesize(): void {
+    super.preSynthesize();
+    if (this.installStrategy === PythonInstallStrategy.CROSS_WHEELS && !this.platforms) {
+      checkWheelPlatforms(`installStrategy of PythonService "${this.name}" (built for the pipeline's platforms)`, MultiArchPipeline._ensure(this.project).platforms);
+    }
+  }
+}
+
+/** Whether a requirements file pins hashes (`--hash=sha256:…` outside comments): pip then runs with --require-hashes. */
+function pinsHashes(requirements: string): boolean {
+  return requirements.split('\n').map(line => line.replace(/(^|\s)#.*$/, '')).some(line => /(^|\s)--hash[=\s]/.test(line));
+}
+
+/** The requirements file's text, or undefined while it does not exist. */
+function readRequirements(outdir: string, directory: string, file: string): string | undefined {
+  const at = path.join(outdir, directory, file);
+  return fs.existsSync(at) ? fs.readFileSync(at, 'utf8') : undefined;
 }
 
 /** Every PythonService option, validated before anything is created (see resolveService). */
@@ -100,11 +189,11 @@ function resolvePython(project: Project, name: string, options: PythonServiceOpt
     context: directory,
     dockerfilePath: directory === '.' ? 'Dockerfile' : `${directory}/Dockerfile`,
   });
-  const pythonVersion = version('pythonVersion', options.pythonVersion ?? '3.12');
+  const pythonVersion = resolvePythonVersion(options.pythonVersion, options.baseImage);
   const pipArgs = (options.pipInstallArgs ?? []).map(a => shellWord('pipInstallArgs', a));
   const withCredentials = pipArgs.find(a => /:\/\/[^/@]+@/.test(a));
   if (withCredentials) {
-    throw invalid('pipInstallArgs', withCredentials, 'carries credentials in a URL, which would be stored in the Dockerfile and the image history. Use a secret mount (service.dockerfile escape hatch, Mount.secret) with pip\'s netrc or keyring support instead');
+    throw invalid('pipInstallArgs', withCredentials, 'carries credentials in a URL, which would be stored in the Dockerfile and the image history. Give them as a build secret instead: make <target> PIP_NETRC=~/.netrc (or PIP_CONF=pip.conf)');
   }
   if (pipArgs.includes('--no-cache-dir')) {
     throw invalid('pipInstallArgs', '--no-cache-dir', 'pip\'s cache is a BuildKit cache mount that never reaches the image; "--no-cache-dir" only makes rebuilds slower. Remove it');
@@ -112,13 +201,84 @@ function resolvePython(project: Project, name: string, options: PythonServiceOpt
   const command = options.command ?? ['python', 'main.py'];
   if (command.length === 0) throw invalid('command', command, 'must be a non-empty list, e.g. ["python", "main.py"] or ["gunicorn", "api:app"]');
   command.forEach(c => noControlCharacters('command', c));
+  const installStrategy = options.installStrategy ?? PythonInstallStrategy.TARGET;
+  if (!Object.values(PythonInstallStrategy).includes(installStrategy)) {
+    throw invalid('installStrategy', installStrategy, 'must be PythonInstallStrategy.TARGET or PythonInstallStrategy.CROSS_WHEELS');
+  }
+  const buildPackages = (options.buildPackages ?? []).map(p => debianPackage('buildPackages', p));
+  if (installStrategy === PythonInstallStrategy.CROSS_WHEELS) {
+    if (buildPackages.length) {
+      throw invalid('buildPackages', buildPackages, 'CROSS_WHEELS installs wheels only and compiles nothing, so build packages would never be used: drop them, or build from source with installStrategy PythonInstallStrategy.TARGET');
+    }
+    if (service.platforms) checkWheelPlatforms('installStrategy', service.platforms);
+  }
+  const glibcVersion = options.glibcVersion;
+  if (glibcVersion !== undefined) {
+    noControlCharacters('glibcVersion', glibcVersion);
+    if (!/^2\.[0-9]{1,2}$/.test(glibcVersion)) throw invalid('glibcVersion', glibcVersion, 'must be a glibc version such as "2.36" (Debian bookworm) or "2.41" (trixie)');
+    if (/alpine/.test(options.baseImage ?? '')) throw invalid('glibcVersion', glibcVersion, `does not apply to baseImage "${options.baseImage}": Alpine has musl, not glibc (its wheels are musllinux_1_2); leave glibcVersion out`);
+  }
+  const pipEnv: { [name: string]: string } = {};
+  if (options.indexUrl !== undefined) pipEnv.PIP_INDEX_URL = indexUrl('indexUrl', options.indexUrl);
+  if (options.extraIndexUrls?.length) pipEnv.PIP_EXTRA_INDEX_URL = options.extraIndexUrls.map(u => indexUrl('extraIndexUrls', u)).join(' ');
   return {
     service,
     directory,
+    pythonVersion,
+    installStrategy,
     baseImage: imageReference('baseImage', options.baseImage ?? `python:${pythonVersion}-slim`),
     requirementsFile: relativePath('requirementsFile', options.requirementsFile ?? 'requirements.txt'),
     localPackages: (options.localPackages ?? []).map(p => relativePath('localPackages', p)),
     pipArgs,
+    pipEnv,
+    glibcVersion,
+    buildPackages,
+    runtimePackages: (options.runtimePackages ?? []).map(p => debianPackage('runtimePackages', p)),
     command,
   };
+}
+
+/**
+ * `X.Y` from the option or the base image's tag (`python:3.11-slim`, `…/python:3.12.4-bookworm`);
+ * when both are given they must agree.
+ */
+function resolvePythonVersion(option: string | undefined, baseImage: string | undefined): string {
+  const tag = baseImage?.split('@')[0].split('/').pop()!.split(':')[1];
+  const fromTag = tag && /^([0-9]+\.[0-9]+)(\.[0-9]+)?([-.].*)?$/.exec(tag)?.[1];
+  if (option !== undefined) {
+    noControlCharacters('pythonVersion', option);
+    const xy = /^([0-9]+\.[0-9]+)(\.[0-9]+)?$/.exec(option)?.[1];
+    if (!xy || !PYTHON_VERSIONS.includes(xy)) {
+      throw invalid('pythonVersion', option, `must be a supported Python version: ${PYTHON_VERSIONS.join(', ')} (as "X.Y" or "X.Y.Z")`);
+    }
+    if (fromTag && fromTag !== xy) {
+      throw invalid('pythonVersion', option, `does not match baseImage "${baseImage}" (Python ${fromTag}): the venv and CROSS_WHEELS wheels must be for the base image's Python. Set both to one version, or leave pythonVersion out`);
+    }
+    return xy;
+  }
+  if (fromTag && !PYTHON_VERSIONS.includes(fromTag)) {
+    throw invalid('baseImage', baseImage, `is Python ${fromTag}, which is not supported: use Python ${PYTHON_VERSIONS.join(', ')}`);
+  }
+  return fromTag || '3.12';
+}
+
+/** A Debian package name, optionally `=version`: nothing a shell would read as more than one word. */
+function debianPackage(option: string, value: string): string {
+  noControlCharacters(option, value);
+  if (!/^[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?$/.test(value)) {
+    throw invalid(option, value, 'must be a Debian package name as apt-get install takes it ("gcc", "libpq-dev" or "libpq5=15.8-0+deb12u1"): lowercase letters, digits, "+", "-", ".", no spaces or shell characters');
+  }
+  return value;
+}
+
+/** An index URL for pip, without credentials (they are a build secret). */
+function indexUrl(option: string, value: string): string {
+  noControlCharacters(option, value);
+  if (/^[a-z]+:\/\/[^/@]*@/.test(value)) {
+    throw invalid(option, value, 'carries credentials, which would be stored in the image history: give them as a build secret, make <target> PIP_NETRC=~/.netrc (or PIP_CONF=pip.conf)');
+  }
+  if (!/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]+)?(\/[A-Za-z0-9._~/%+-]*)?$/.test(value)) {
+    throw invalid(option, value, 'must be an http:// or https:// URL, e.g. "https://pypi.internal.example/simple"');
+  }
+  return value;
 }

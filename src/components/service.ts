@@ -2,7 +2,7 @@ import * as path from 'path';
 import { Component, Project } from 'projen';
 import { GeneratedFile } from './generated-file';
 import { BakeTarget } from '../bake';
-import { BAKE, buildArgs, imageBuildArgs, imageReference, IMultiArchService, METADATA_TARGET, RESERVED_SERVICE_NAMES } from '../contract/internal';
+import { BAKE, buildArgs, imageBuildArgs, imageReference, IMultiArchService, RESERVED_SERVICE_NAMES } from '../contract/internal';
 import { DockerfileModel, DockerIgnoreFile } from '../dockerfile';
 import { Platform } from '../platform';
 import { imageName, noControlCharacters, nonRootUser, plainText, port, relativePath, serviceName } from '../validation';
@@ -165,7 +165,6 @@ export abstract class ServiceBase extends Component implements IMultiArchService
       context: this.context,
       dockerfile: path.posix.relative(this.context, this.dockerfilePath) || 'Dockerfile',
       platforms: this.platforms?.map(p => p.value),
-      inherits: [METADATA_TARGET],
       tags: [imageReference(BAKE, this.imageName)],
       args: buildArgs(imageBuildArgs()),
     });

@@ -35,6 +35,8 @@ export interface IBuildPipeline {
   readonly registry: string;
   /** The default platforms. */
   readonly platforms: Platform[];
+  /** The build cache registry ('' for none). */
+  readonly cacheRegistry: string;
   /** The Makefile path (CI runs its targets). */
   readonly makefilePath: string;
   /** The bake file path. */

@@ -24,6 +24,10 @@ export class StandardTarget {
   public static readonly CI_BUILD = 'ci-build';
   /** CI: build, push and verify. */
   public static readonly CI_PUSH = 'ci-push';
+  /** CI: build and push one platform (a job per native runner). */
+  public static readonly CI_PUSH_PLATFORM = 'ci-push-platform';
+  /** CI: join the platforms pushed by ci-push-platform into one index per service. */
+  public static readonly CI_MERGE = 'ci-merge';
   /** CI: SBOM and scan. */
   public static readonly CI_SECURITY = 'ci-security';
   /** CI: sign. */
@@ -43,9 +47,10 @@ export class StandardTarget {
     ];
   }
 
-  /** The targets that build images (besides `build-<service>`): read-only targets wait for them under `make -j`. */
+  /** The targets that build or push images (besides `build-<service>`): read-only targets wait for them under `make -j`. */
   public static builds(): string[] {
-    return [StandardTarget.BUILD_MULTIARCH, StandardTarget.BUILD_COMPLETE, StandardTarget.CI_BUILD, StandardTarget.CI_PUSH];
+    return [StandardTarget.BUILD_MULTIARCH, StandardTarget.BUILD_COMPLETE, StandardTarget.CI_BUILD, StandardTarget.CI_PUSH,
+      StandardTarget.CI_PUSH_PLATFORM, StandardTarget.CI_MERGE];
   }
 
   private constructor() {}
@@ -53,7 +58,11 @@ export class StandardTarget {
 
 /** The bake group every service belongs to. */
 export const DEFAULT_GROUP = 'default';
-/** The bake target docker/metadata-action's bake file overrides; every service inherits from it. */
+/**
+ * docker/metadata-action's default bake target. The generated workflows name each service's own target
+ * instead (`bake-target: <service>`), so the action's tags and labels win per service; the name stays
+ * reserved so that no service can be mistaken for it.
+ */
 export const METADATA_TARGET = 'docker-metadata-action';
 
 /**

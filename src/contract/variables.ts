@@ -76,6 +76,11 @@ export interface ContractSettings {
   readonly scanSeverity: string;
 }
 
+/** Where pushes record what they pushed (bake metadata files, digests): kept out of git and build contexts. */
+export const METADATA_DIR = '.multiarch';
+/** Where build-sbom writes. */
+export const SBOM_DIR = 'sbom';
+
 /** A tag cannot hold "/" (release/1.2): every character a tag cannot hold becomes "-". */
 const GIT_VERSION = "$(shell (git describe --tags --always --dirty 2>/dev/null || echo dev) | sed 's/[^A-Za-z0-9_.-]/-/g')";
 
@@ -115,6 +120,7 @@ const CATALOGUE: Spec[] = [
     bake: platformList,
     bakeDescription: 'Comma-separated target platforms',
   },
+  { name: 'PLATFORM', description: 'the one platform ci-push-platform builds (a job per native runner), e.g. linux/arm64', make: () => '' },
   { name: 'PUSH', description: 'push images (true) or only build them (false)', make: () => 'false', ciValue: CiValue.PUSH },
   { name: 'BUILDER', description: 'buildx builder name (not used by the docker driver)', make: s => s.builderName },
   { name: 'BUILDX_DRIVER', description: 'docker | docker-container | kubernetes | remote', make: s => s.buildxDriver },
@@ -166,10 +172,31 @@ const CATALOGUE: Spec[] = [
     bake: () => '',
     bakeDescription: 'A netrc file for private Go modules, passed to the module download as the build secret "netrc"; empty passes none',
   },
+  {
+    name: 'PIP_CONF',
+    description: 'pip.conf for private Python indexes (index-url with credentials), passed as a build secret (never an ARG)',
+    make: () => '',
+    bake: () => '',
+    bakeDescription: 'A pip.conf file for private Python indexes, passed to pip install as the build secret "pipconf" (/etc/pip.conf); empty passes none',
+  },
+  {
+    name: 'PIP_NETRC',
+    description: 'netrc with credentials for private Python indexes, passed as a build secret (never an ARG)',
+    make: () => '',
+    bake: () => '',
+    bakeDescription: 'A netrc file for private Python indexes, passed to pip install as the build secret "pipnetrc"; empty passes none',
+  },
+  {
+    name: 'METADATA_FILES',
+    description: 'bake files of docker/metadata-action (bake-target: the service name), read after the bake file: their tags and labels win',
+    make: () => '',
+  },
   { name: 'BAKE_FLAGS', description: 'extra docker buildx bake flags, e.g. --no-cache or --set=*.platform=linux/arm64', make: () => '' },
   { name: 'SCAN_SEVERITY', description: 'lowest severity that fails the vulnerability scan', make: s => s.scanSeverity },
   { name: 'COSIGN_KEY', description: 'cosign key reference; empty signs keyless (OIDC)', make: () => '' },
-  { name: 'SBOM_DIR', description: 'where build-sbom writes SPDX files', make: () => 'sbom' },
+  { name: 'COSIGN_FLAGS', description: 'extra cosign flags for sign and attest, e.g. --tlog-upload=false offline', make: () => '' },
+  { name: 'METADATA_DIR', description: 'where pushes record their digests (build-sign, build-sbom and the scan read them)', make: () => METADATA_DIR },
+  { name: 'SBOM_DIR', description: 'where build-sbom writes SPDX files', make: () => SBOM_DIR },
 ];
 
 /** The build contract for a pipeline's settings: every variable a user or CI can set. */

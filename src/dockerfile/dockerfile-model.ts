@@ -214,12 +214,12 @@ export class DockerfileStage {
 
   /** `RUN [--mount ...] cmd && cmd`. Shell form; refused in a stage without a shell. */
   public addRun(options: RunOptions): DockerfileStage {
-    if (options.commands.length === 0) {
-      throw new Error('RUN needs at least one command in "commands"');
-    }
-    options.commands.forEach(c => noControlCharacters('RUN command', c));
-    const parts = [...(options.mounts ?? []).map(m => m.render()), options.commands.join(` &&${CONTINUATION}`)];
-    return this.addInstruction('RUN', parts.join(CONTINUATION), options.comment);
+    return this.addInstruction('RUN', runValue(options), options.comment);
+  }
+
+  /** Escape hatch: `RUN` at a position (see `findInstruction`), with the checks of `addRun`. */
+  public insertRun(position: number, options: RunOptions): DockerfileStage {
+    return this.insertInstruction(position, 'RUN', runValue(options), options.comment);
   }
 
   /** `COPY [--from] [--chown] [--link] src... dest`. */
@@ -459,6 +459,15 @@ export class DockerfileModel {
     const body = this._stages.map(s => s.render());
     return [head.join('\n'), ...body].filter(x => x).join('\n\n') + '\n';
   }
+}
+
+/** The value of a RUN instruction: its mounts, then its commands joined with `&&`. */
+function runValue(options: RunOptions): string {
+  if (options.commands.length === 0) {
+    throw new Error('RUN needs at least one command in "commands"');
+  }
+  options.commands.forEach(c => noControlCharacters('RUN command', c));
+  return [...(options.mounts ?? []).map(m => m.render()), options.commands.join(` &&${CONTINUATION}`)].join(CONTINUATION);
 }
 
 function imageReferenceOrStage(from: string): string {

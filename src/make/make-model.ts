@@ -116,7 +116,7 @@ export class MakeModel {
   /** Adds or replaces a variable. */
   public addVariable(variable: MakeVariable): void {
     variableName('Make variable', variable.name);
-    noControlCharacters(`Make variable ${variable.name}`, variable.default);
+    noComment(`Make variable ${variable.name}`, variable.default);
     noControlCharacters(`Make variable ${variable.name} description`, variable.description);
     const i = this._variables.findIndex(v => v.name === variable.name);
     if (i >= 0) this._variables.splice(i, 1, variable);
@@ -154,7 +154,7 @@ export class MakeModel {
    */
   public addDerivedVariable(name: string, body: string, comment: string): void {
     variableName('Make variable', name);
-    noControlCharacters(`Make variable ${name}`, body);
+    noComment(`Make variable ${name}`, body);
     noControlCharacters(`Make variable ${name} comment`, comment);
     if (this._derived.some(d => d.name === name)) throw new Error(`The Makefile already has a derived variable named "${name}"`);
     this._derived.push({ name, body, comment });
@@ -165,7 +165,7 @@ export class MakeModel {
     const i = this._derived.findIndex(d => d.name === name);
     if (i < 0) return this.addDerivedVariable(name, body, comment);
     variableName('Make variable', name);
-    noControlCharacters(`Make variable ${name}`, body);
+    noComment(`Make variable ${name}`, body);
     noControlCharacters(`Make variable ${name} comment`, comment);
     this._derived.splice(i, 1, { name, body, comment });
   }
@@ -256,6 +256,15 @@ export class MakeModel {
       ],
     };
   }
+}
+
+/** A variable value: one line, and no unescaped "#", which would start a comment and cut the value. */
+function noComment(option: string, value: string): string {
+  noControlCharacters(option, value);
+  if (/(^|[^\\])#/.test(value)) {
+    throw invalid(option, value, 'must not contain "#" (it starts a Make comment and cuts the value); write it as "\\#"');
+  }
+  return value;
 }
 
 /** The flags a recipe line runs under when it runs more than one command (`;`, a pipe, `$$(…)`). */

@@ -35,11 +35,14 @@ describe('GoService Dockerfile', () => {
     expect(download).toMatch(/go mod download \|\| \{ echo "go mod download failed: private modules need credentials.*GO_NETRC=~\/\.netrc/);
     expect(download).toContain('go mod verify');
     // the import list and the dependency compile, per platform, offline
-    expect(imports.instructions.find(i => i.keyword === 'RUN')!.raw).toMatch(/GOPROXY=off go list -deps -f '.*' \.\/cmd\/api > \/deps\.txt$/);
+    // (the packages and tags are build args that default to the service's own, so the file builds without bake too)
+    expect(imports.instructions.filter(i => i.keyword === 'ARG').map(i => i.args)).toEqual(['TARGETOS TARGETARCH TARGETVARIANT', 'GO_PACKAGES=./cmd/api', 'BUILD_TAGS=""']);
+    expect(imports.instructions.find(i => i.keyword === 'RUN')!.raw).toMatch(/GOPROXY=off go list -deps -tags "\$\{BUILD_TAGS\}" -f '.*' \$\{GO_PACKAGES:\?[^}]*\} > \/deps\.txt$/);
     expect(deps.instructions.map(i => i.raw)).toEqual([
       'ARG TARGETOS TARGETARCH TARGETVARIANT',
+      'ARG BUILD_TAGS=""',
       'COPY --from=imports /deps.txt /deps.txt',
-      'RUN CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} GOARM=${TARGETVARIANT#v} GOPROXY=off GOCACHE=/gocache go build -trimpath $(cat /deps.txt)',
+      'RUN CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} GOARM=${TARGETVARIANT#v} GOPROXY=off GOCACHE=/gocache go build -trimpath -tags "${BUILD_TAGS}" $(cat /deps.txt)',
     ]);
     // the service's own packages on top, where the compile says where it ran
     const build = builder.instructions.find(i => i.raw.includes('go build'))!.raw;
@@ -71,6 +74,24 @@ describe('GoService Dockerfile', () => {
     expect(builder[pack]).toMatch(/go version -m \/rootfs\/usr\/local\/bin\/api > \/rootfs\/usr\/local\/share\/go-buildinfo\/api\.txt && if \[ "\$\{TARGETARCH\}" = "amd64" \]; then upx --best --lzma \/rootfs\/usr\/local\/bin\/api && upx -t \/rootfs\/usr\/local\/bin\/api; else echo "upx: skipped for \$\{TARGETPLATFORM\} \(amd64 only\)"; fi/);
     expect(dockerfile).toContain('build.upx-amd64="true"');
     expect(dockerfile).toContain('build.go-buildinfo="/usr/local/share/go-buildinfo/api.txt"');
+  });
+
+  test('a shared Dockerfile has UPX steps only when a service that shares it enables UPX, whatever the order', () => {
+    const without = newProject();
+    new GoService(without, 'a', { sharedDockerfile: true });
+    new GoService(without, 'b', { sharedDockerfile: true });
+    expect(synth(without).Dockerfile).not.toMatch(/upx|COMPRESS_WITH_UPX/);
+    const late = newProject();
+    new GoService(late, 'a', { sharedDockerfile: true });
+    new GoService(late, 'b', { sharedDockerfile: true, upx: true });
+    const early = newProject();
+    new GoService(early, 'b', { sharedDockerfile: true, upx: true });
+    new GoService(early, 'a', { sharedDockerfile: true });
+    const dockerfile = synth(late).Dockerfile;
+    expect(synth(early).Dockerfile).toBe(dockerfile);
+    expect(lintDockerfile(dockerfile)).toEqual([]);
+    expect(dockerfile).toContain('ARG COMPRESS_WITH_UPX=false');
+    expect(dockerfile).toContain('build.upx-amd64="${COMPRESS_WITH_UPX}"');
   });
 
   test('upxImage pins UPX: it is copied from that image instead of installed', () => {
@@ -135,17 +156,45 @@ describe('GoService Dockerfile', () => {
     const project = newProject();
     new GoService(project, 'a', { sharedDockerfile: true, upx: true, ldflags: ['-X', 'main.x=1'] });
     const b = new GoService(project, 'b', { sharedDockerfile: true, mainPackage: './services/b' });
-    expect(b.bakeTarget.args).toMatchObject({ SERVICE: 'b', MAIN_PACKAGE: './services/b', COMPRESS_WITH_UPX: 'false', EXTRA_LDFLAGS: '' });
+    expect(b.bakeTarget.args).toMatchObject({ SERVICE: 'b', MAIN_PACKAGE: './services/b', EXTRA_LDFLAGS: '' });
+    // COMPRESS_WITH_UPX is passed by the services that enable UPX; the Dockerfile defaults it to false
+    expect(b.bakeTarget.args.COMPRESS_WITH_UPX).toBeUndefined();
     const out = synth(project);
     expect(out['cmd/a/Dockerfile']).toBeUndefined();
     expect(lintDockerfile(out.Dockerfile)).toEqual([]);
     expect(out.Dockerfile).toContain('-o /rootfs/usr/local/bin/service ${MAIN_PACKAGE}');
     expect(out.Dockerfile).toContain('if [ "${COMPRESS_WITH_UPX}" = "true" ]; then if [ "${TARGETARCH}" = "amd64" ]; then upx');
-    // the stages up to the dependency compile depend on no service-specific arg but the main package and tags
+    // the stages up to the dependency compile depend on no service-specific arg: the module's packages and the tags
     const [modules, imports, deps] = parseDockerfile(out.Dockerfile).stages;
     expect(modules.instructions.filter(i => i.keyword === 'ARG')).toEqual([]);
-    expect(imports.instructions.find(i => i.keyword === 'ARG')!.args).toBe('TARGETOS TARGETARCH TARGETVARIANT MAIN_PACKAGE BUILD_TAGS');
-    expect(deps.instructions.find(i => i.keyword === 'ARG')!.args).toBe('TARGETOS TARGETARCH TARGETVARIANT BUILD_TAGS');
+    expect(imports.instructions.filter(i => i.keyword === 'ARG').map(i => i.args)).toEqual(['TARGETOS TARGETARCH TARGETVARIANT', 'GO_PACKAGES BUILD_TAGS']);
+    expect(deps.instructions.filter(i => i.keyword === 'ARG').map(i => i.args)).toEqual(['TARGETOS TARGETARCH TARGETVARIANT', 'BUILD_TAGS']);
+  });
+
+  test('the services of a module share one dependency compile per platform, whichever Dockerfile they use', () => {
+    // GIVEN two services with their own Dockerfiles and two on the shared one, in one module, and one with other tags
+    const project = newProject();
+    const own = new GoService(project, 'own', {});
+    const other = new GoService(project, 'other', { mainPackage: './tools/other' });
+    const a = new GoService(project, 'a', { sharedDockerfile: true });
+    const b = new GoService(project, 'b', { sharedDockerfile: true, mainPackage: './services/b' });
+    const tagged = new GoService(project, 'tagged', { buildTags: ['netgo'] });
+    // WHEN synthesized
+    const out = synth(project);
+    // THEN bake gives the untagged ones the same packages (all of their main packages) and tags
+    const all = './cmd/a ./cmd/own ./services/b ./tools/other';
+    for (const s of [own, other, a, b]) expect([s.name, s.bakeTarget.args.GO_PACKAGES, s.bakeTarget.args.BUILD_TAGS]).toEqual([s.name, all, '']);
+    expect([tagged.bakeTarget.args.GO_PACKAGES, tagged.bakeTarget.args.BUILD_TAGS]).toEqual(['./cmd/tagged', 'netgo']);
+    // AND the modules, imports and deps stages run the same commands with the same ARG names in every file, so BuildKit runs them once
+    const dependencyStages = (file: string) => parseDockerfile(out[file]).stages.slice(0, 3).map(stage => ({
+      steps: stage.instructions.filter(i => i.keyword !== 'ARG').map(i => i.raw),
+      args: stage.instructions.filter(i => i.keyword === 'ARG').flatMap(i => i.args.split(/\s+/).map(arg => arg.split('=')[0])),
+    }));
+    expect(dependencyStages('cmd/own/Dockerfile')).toEqual(dependencyStages('Dockerfile'));
+    expect(dependencyStages('tools/other/Dockerfile')).toEqual(dependencyStages('Dockerfile'));
+    // AND the bake file passes them
+    const ownTarget = out['docker-bake.hcl'].split('target "own" {')[1].split('\n}')[0];
+    expect(ownTarget).toMatch(/^ {4}GO_PACKAGES += "\.\/cmd\/a \.\/cmd\/own \.\/services\/b \.\/tools\/other"$/m);
   });
 });
 

@@ -30,16 +30,17 @@ describe('MultiArchPipeline bake file', () => {
 
   test('a target per service, group default, metadata-action target, variables', async () => {
     const hcl = await parseHcl(synth(nephoranProject())['docker-bake.hcl']);
-    expect(Object.keys(hcl.variable).sort()).toEqual(['BUILD_DATE', 'CACHE_REGISTRY', 'GO_NETRC', 'PLATFORMS', 'REGISTRY', 'SOURCE_DATE_EPOCH', 'VCS_REF', 'VERSION']);
+    expect(Object.keys(hcl.variable).sort()).toEqual(['BUILD_DATE', 'CACHE_REGISTRY', 'GO_NETRC', 'PIP_CONF', 'PIP_NETRC', 'PLATFORMS', 'REGISTRY', 'SOURCE_DATE_EPOCH', 'VCS_REF', 'VERSION']);
     expect(hcl.variable.REGISTRY[0].default).toBe('ghcr.io/nephoran');
     expect(hcl.group.default[0].targets).toEqual(['llm-processor', 'nephio-bridge', 'oran-adaptor', 'rag-api']);
-    expect(hcl.target['docker-metadata-action']).toEqual([{}]);
+    // docker/metadata-action writes a bake file for each service's own target (bake-target: <service>)
+    expect(hcl.target['docker-metadata-action']).toBeUndefined();
     const llm = hcl.target['llm-processor'][0];
-    expect(llm.inherits).toEqual(['docker-metadata-action']);
+    expect(llm.inherits).toBeUndefined();
     expect(llm.context).toBe('.');
     expect(llm.dockerfile).toBe('cmd/llm-processor/Dockerfile');
     expect(llm.tags).toEqual(['${REGISTRY}/llm-processor:${VERSION}']);
-    expect(llm.args).toEqual({ VERSION: '${VERSION}', SOURCE_DATE_EPOCH: '${SOURCE_DATE_EPOCH}', BUILD_DATE: '${BUILD_DATE}', VCS_REF: '${VCS_REF}' });
+    expect(llm.args).toEqual({ VERSION: '${VERSION}', SOURCE_DATE_EPOCH: '${SOURCE_DATE_EPOCH}', BUILD_DATE: '${BUILD_DATE}', VCS_REF: '${VCS_REF}', GO_PACKAGES: './cmd/llm-processor ./cmd/nephio-bridge ./cmd/oran-adaptor', BUILD_TAGS: '' });
     expect(llm.labels['org.opencontainers.image.version']).toBe('${VERSION}');
     expect(llm['cache-to']).toBe('${CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:cache,mode=max"]}');
     expect(llm.attest).toEqual(['type=provenance,mode=max']);
@@ -84,11 +85,11 @@ describe('MultiArchPipeline Makefile', () => {
 
   test('bake is always called with -f; only build-multiarch pushes, and only when PUSH=true', () => {
     const makefile = synth(nephoranProject()).Makefile;
-    expect(makefile).toMatch(/^BAKE = REGISTRY="\$\(REGISTRY\)" VERSION="\$\(VERSION\)" .* docker buildx bake .* -f docker-bake\.hcl \$\(BAKE_FLAGS\)$/m);
+    expect(makefile).toMatch(/^BAKE = REGISTRY="\$\(REGISTRY\)" VERSION="\$\(VERSION\)" .* docker buildx bake .* -f docker-bake\.hcl \$\(addprefix -f ,\$\(METADATA_FILES\)\) \$\(BAKE_FLAGS\)$/m);
     const invocations = makefile.split('\n').filter(l => /docker buildx bake/.test(l) && !/@echo/.test(l));
     expect(invocations).toHaveLength(1);
     expect(invocations[0]).toMatch(/^BAKE = /);
-    expect(recipe(makefile, 'build-multiarch')).toContain('$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT),) default');
+    expect(recipe(makefile, 'build-multiarch')).toContain('$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT) $(PUSHED),) default');
     expect(recipe(makefile, 'ci-build')).not.toContain('--push');
   });
 

@@ -85,8 +85,8 @@ describe('the Makefile dates builds with the commit, never the wall clock', () =
     synthToDisk(project);
     const bakeLine = (driver: string) => makeDryRun(project.outdir, 'Makefile', 'build-multiarch', ['PUSH=true', `BUILDX_DRIVER=${driver}`])
       .stdout.split('\n').find(l => l.includes('buildx bake'))!;
-    expect(bakeLine('docker')).toMatch(/ --push default$/);
-    expect(bakeLine('docker-container')).toMatch(/ '--set=\*\.output=type=registry,rewrite-timestamp=true' default$/);
+    expect(bakeLine('docker')).toMatch(/ --push --metadata-file "\.multiarch\/build\.json" default$/);
+    expect(bakeLine('docker-container')).toMatch(/ '--set=\*\.output=type=registry,rewrite-timestamp=true' --metadata-file "\.multiarch\/build\.json" default$/);
     // and the argument reaches bake as one word
     const words = spawnSync('bash', ['-c', `printf '%s\\n' ${bakeLine('docker-container').slice(bakeLine('docker-container').indexOf('--set') - 1)}`], { encoding: 'utf8' }).stdout;
     expect(words.split('\n')).toContain('--set=*.output=type=registry,rewrite-timestamp=true');

@@ -84,17 +84,21 @@ function fakeTools(script: string): { bin: string; log: string; env: NodeJS.Proc
 }
 
 describe('failures stop a target without .SHELLFLAGS (as with GNU make 3.81)', () => {
-  test('a failed lookup inside a pipeline stops build-sign before cosign runs', () => {
-    // GIVEN a registry lookup that fails, and cosign on PATH
+  test('a failing command inside a loop stops build-sbom at once', () => {
+    // GIVEN pushed digests, and a syft that fails
     const project = newProject();
-    new GoService(project, 'svc');
+    new GoService(project, 'a');
+    new GoService(project, 'b');
     synthToDisk(project);
-    const tools = fakeTools('case "$1 $2" in "buildx imagetools") exit 1 ;; esac');
-    // WHEN build-sign runs, with make's own .SHELLFLAGS left at -c
-    const r = spawnSync('make', ['build-sign', '.SHELLFLAGS=-c'], { cwd: project.outdir, env: tools.env, encoding: 'utf8' });
-    // THEN the target fails and nothing was signed
+    fs.mkdirSync(path.join(project.outdir, '.multiarch/digests'), { recursive: true });
+    for (const s of ['a', 'b']) fs.writeFileSync(path.join(project.outdir, `.multiarch/digests/${s}`), `localhost:5000/${s}@sha256:${'0'.repeat(64)}\n`);
+    const tools = fakeTools('');
+    fs.writeFileSync(path.join(tools.bin, 'syft'), `#!/bin/bash\necho "syft $*" >> ${tools.log}\nexit 1\n`, { mode: 0o755 });
+    // WHEN build-sbom runs, with make's own .SHELLFLAGS left at -c
+    const r = spawnSync('make', ['build-sbom', '.SHELLFLAGS=-c'], { cwd: project.outdir, env: tools.env, encoding: 'utf8' });
+    // THEN the target fails after the first scan: no other platform or service was scanned
     expect(r.status).not.toBe(0);
-    expect(fs.readFileSync(tools.log, 'utf8')).not.toContain('cosign sign');
+    expect(fs.readFileSync(tools.log, 'utf8').trim().split('\n')).toEqual([expect.stringMatching(/^syft scan --platform linux\/amd64 registry:localhost:5000\/a@sha256:0{64} /)]);
   });
 });
 

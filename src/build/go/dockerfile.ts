@@ -29,8 +29,10 @@ export interface GoDockerfileSpec {
   readonly ldflags: string;
   /** Build tags (comma-separated), or `${BUILD_TAGS}`. */
   readonly tags: string;
-  /** UPX: never, always (on amd64), or when the `COMPRESS_WITH_UPX` build arg says so. */
-  readonly upx: 'always' | 'never' | 'arg';
+  /** The shared Dockerfile: the service is chosen by build args. */
+  readonly shared: boolean;
+  /** UPX on amd64: always; in the shared Dockerfile, when the `COMPRESS_WITH_UPX` build arg says so. */
+  readonly upx: boolean;
   /** The runtime labels. */
   readonly labels: { [key: string]: string };
   /** A fixed port to expose. */
@@ -125,46 +127,56 @@ function goOffline(go: GoBuildSettings): string {
 }
 
 function addImports(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerfileSpec): void {
-  const shared = spec.upx === 'arg';
   const imports = model.addStage({
     from: 'modules',
     name: 'imports',
-    comment: 'Imports: the packages the service needs on the target platform. This re-runs on every source change, but the list it writes rarely changes.',
+    comment: 'Imports: the packages that the module\'s services (GO_PACKAGES, set by bake) need on the target platform. This re-runs on every source change, but the list it writes rarely changes.',
   });
-  imports.addArgs(['TARGETOS', 'TARGETARCH', 'TARGETVARIANT', ...(shared ? ['MAIN_PACKAGE', 'BUILD_TAGS'] : [])]);
+  addModuleArgs(imports, spec, true);
   // every package that is not the service's own module (nor a local replacement, whose sources the deps stage lacks)
   const template = '{{if not .Module}}{{.ImportPath}}{{else if not (or .Module.Main (and .Module.Replace (not .Module.Replace.Version)))}}{{.ImportPath}}{{end}}';
-  const tags = spec.tags ? ` -tags "${spec.tags}"` : '';
   imports.addRun({
     mounts: [Mount.bind({ target: '.' })],
-    commands: [`${goTargetEnv(go)} ${goOffline(go)} go list -deps${tags} -f '${template}' ${spec.mainPackage} > ${DEPS_FILE}`],
+    commands: [`${goTargetEnv(go)} ${goOffline(go)} go list -deps -tags "\${BUILD_TAGS}" -f '${template}' \${GO_PACKAGES:?the build arg GO_PACKAGES is required (docker buildx bake sets it)} > ${DEPS_FILE}`],
   });
 }
 
+/**
+ * The ARGs of the `imports` and `deps` stages. They are the same in every Go Dockerfile, and bake
+ * gives every service of a module the same values (all of their main packages), so those stages are
+ * one build step per platform that the module's services share: BuildKit runs it once, and a
+ * registry cache carries one layer. A service's own Dockerfile defaults to its own package, so it
+ * also builds without bake.
+ */
+function addModuleArgs(stage: DockerfileStage, spec: GoDockerfileSpec, packages: boolean): void {
+  stage.addArgs(['TARGETOS', 'TARGETARCH', 'TARGETVARIANT']);
+  if (spec.shared) {
+    stage.addArgs(packages ? ['GO_PACKAGES', 'BUILD_TAGS'] : ['BUILD_TAGS']);
+    return;
+  }
+  if (packages) stage.addArg('GO_PACKAGES', spec.mainPackage);
+  stage.addArg('BUILD_TAGS', spec.tags);
+}
+
 function addDeps(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerfileSpec): void {
-  const shared = spec.upx === 'arg';
   const deps = model.addStage({
     from: 'modules',
     name: 'deps',
-    comment: 'Dependencies: the standard library and the modules, compiled for the target platform into a layer that a registry cache (mode=max) carries, so a code change on a fresh CI runner compiles only the service\'s own packages.',
+    comment: 'Dependencies: the standard library and the modules, compiled for the target platform into a layer that the module\'s services share and a registry cache (mode=max) carries, so a code change on a fresh CI runner compiles only the services\' own packages.',
   });
-  deps.addArgs(['TARGETOS', 'TARGETARCH', 'TARGETVARIANT', ...(shared ? ['BUILD_TAGS'] : [])]);
+  addModuleArgs(deps, spec, false);
   deps.addCopy({ from: 'imports', sources: [DEPS_FILE], destination: DEPS_FILE });
-  const tags = spec.tags ? ` -tags "${spec.tags}"` : '';
   deps.addRun({
-    commands: [`${goTargetEnv(go)} ${goOffline(go)} GOCACHE=${GOCACHE} go build -trimpath${tags} $(cat ${DEPS_FILE})`],
+    commands: [`${goTargetEnv(go)} ${goOffline(go)} GOCACHE=${GOCACHE} go build -trimpath -tags "\${BUILD_TAGS}" $(cat ${DEPS_FILE})`],
   });
 }
 
 function addBuilder(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerfileSpec): void {
-  const shared = spec.upx === 'arg';
+  const shared = spec.shared;
   const builder = model.addStage({ from: 'deps', name: 'builder', comment: 'Build: the service\'s own packages, on the dependencies compiled above.' });
-  if (spec.upx !== 'never') addUpxTool(builder, go);
+  if (spec.upx) addUpxTool(builder, go);
   builder.addArgs(['BUILDPLATFORM', 'TARGETPLATFORM', ...(shared ? SHARED_BUILDER_ARGS : [])]);
-  if (shared) {
-    builder.addArg(UPX_ARG, 'false');
-    builder.addRun({ commands: ['test -n "${SERVICE}" && test -n "${MAIN_PACKAGE}" || { echo "build args SERVICE and MAIN_PACKAGE are required (docker buildx bake sets them)" >&2; exit 1; }'] });
-  }
+  if (shared && spec.upx) builder.addArg(UPX_ARG, 'false');
   addContractArg(builder, 'VERSION');
   const tags = spec.tags ? ` -tags "${spec.tags}"` : '';
   const ldflags = `-w -s -X ${go.versionVariable}=\${VERSION}${spec.ldflags ? ` ${spec.ldflags}` : ''}`;
@@ -173,34 +185,73 @@ function addBuilder(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerf
     mounts: [Mount.bind({ target: '.' })],
     // uname -m, printed by the compile step itself, shows where the compiler really ran
     commands: [
+      // the shared Dockerfile is only built through bake, which sets these
+      ...(shared ? ['{ test -n "${SERVICE}" && test -n "${MAIN_PACKAGE}" || { echo "build args SERVICE and MAIN_PACKAGE are required (docker buildx bake sets them)" >&2; exit 1; }; }'] : []),
       'echo "building on ${BUILDPLATFORM} ($(uname -m)) for ${TARGETPLATFORM}"',
       `${goTargetEnv(go)} ${goOffline(go)} GOCACHE=${GOCACHE} go build -trimpath${tags} -ldflags "${ldflags}" -o ${binary} ${spec.mainPackage}`,
     ],
   });
-  if (spec.upx !== 'never') {
-    // UPX hides the module list that scanners read from a Go binary: keep it next to the binary
-    const keep = `mkdir -p ${ROOTFS}${BUILDINFO_DIR} && go version -m ${binary} > ${ROOTFS}${buildinfoFile(spec.binary)}`;
-    const pack = `if [ "\${TARGETARCH}" = "amd64" ]; then upx --best --lzma ${binary} && upx -t ${binary}; else echo "upx: skipped for \${TARGETPLATFORM} (amd64 only)"; fi`;
-    builder.addRun({
-      comment: `UPX on linux/amd64 only: it is known to produce arm64 binaries that crash. It hides the Go build info from scanners, so \`go version -m\` is kept in ${BUILDINFO_DIR}.`,
-      // the shared Dockerfile keeps the build info of every service, so its label is true for all of them
-      commands: [shared ? `${keep} && if [ "\${${UPX_ARG}}" = "true" ]; then ${pack}; fi` : `${keep} && ${pack}`],
-    });
-  }
+  if (spec.upx) addUpxPack(builder, spec);
   addNormalizeTimes(builder);
 }
 
-/** UPX in a layer of its own before the compile, so a code change never re-runs apt. */
-function addUpxTool(builder: DockerfileStage, go: GoBuildSettings): void {
+/** UPX on the binary (amd64 only), after `go version -m` is kept for scanners. */
+function addUpxPack(builder: DockerfileStage, spec: GoDockerfileSpec, position?: number): void {
+  const binary = `${ROOTFS}${BIN_DIR}/${spec.binary}`;
+  // UPX hides the module list that scanners read from a Go binary: keep it next to the binary
+  const keep = `mkdir -p ${ROOTFS}${BUILDINFO_DIR} && go version -m ${binary} > ${ROOTFS}${buildinfoFile(spec.binary)}`;
+  const pack = `if [ "\${TARGETARCH}" = "amd64" ]; then upx --best --lzma ${binary} && upx -t ${binary}; else echo "upx: skipped for \${TARGETPLATFORM} (amd64 only)"; fi`;
+  const run = {
+    comment: `UPX on linux/amd64 only: it is known to produce arm64 binaries that crash. It hides the Go build info from scanners, so \`go version -m\` is kept in ${BUILDINFO_DIR}.`,
+    // the shared Dockerfile keeps the build info of every service, so its label is true for all of them
+    commands: [spec.shared ? `${keep} && if [ "\${${UPX_ARG}}" = "true" ]; then ${pack}; fi` : `${keep} && ${pack}`],
+  };
+  if (position === undefined) builder.addRun(run);
+  else builder.insertRun(position, run);
+}
+
+/**
+ * Adds UPX to a shared Go Dockerfile created without it, when a service that enables UPX joins it:
+ * the tool before the compile, the COMPRESS_WITH_UPX arg, the pack step before the file times are
+ * set, and the runtime's UPX labels. Does nothing when the Dockerfile has UPX already.
+ */
+export function enableSharedUpx(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerfileSpec): void {
+  const builder = model.tryFindStage('builder')!;
+  if (builder.findInstruction('RUN', 'upx --best') >= 0) return;
+  const upxSpec = { ...spec, upx: true };
+  addUpxTool(builder, go, 0);
+  builder.insertInstruction(builder.findInstruction('ARG', 'VERSION'), 'ARG', `${UPX_ARG}=false`);
+  addUpxPack(builder, upxSpec, builder.findInstruction('RUN', 'touch -h'));
+  const runtime = model.finalStage;
+  const argsAt = runtime.findInstruction('ARG', 'SERVICE');
+  runtime.replaceInstruction(argsAt, 'ARG', runtime.instructions[argsAt].value.replace('SERVICE DESCRIPTION', `SERVICE DESCRIPTION ${UPX_ARG}`));
+  const labelsAt = runtime.findInstruction('LABEL');
+  const extra = Object.entries(upxLabels(upxSpec)).map(([k, v]) => `${k}="${v}"`).join(' \\\n    ');
+  runtime.replaceInstruction(labelsAt, 'LABEL', `${runtime.instructions[labelsAt].value} \\\n    ${extra}`, runtime.instructions[labelsAt].comment);
+}
+
+/** The labels that say UPX ran and where the build info is kept. */
+function upxLabels(spec: GoDockerfileSpec): { [key: string]: string } {
+  if (!spec.upx) return {};
+  return { 'build.upx-amd64': spec.shared ? `\${${UPX_ARG}}` : 'true', 'build.go-buildinfo': buildinfoFile(spec.binary) };
+}
+
+/** UPX in a layer of its own before the compile (at `position`, or appended), so a code change never re-runs apt. */
+function addUpxTool(builder: DockerfileStage, go: GoBuildSettings, position?: number): void {
   if (go.upxImage) {
-    builder.addCopy({ from: go.upxImage, sources: [`${BIN_DIR}/upx`], destination: `${BIN_DIR}/upx`, comment: 'UPX from a pinned image, before the compile.' });
+    const copy = `--from=${go.upxImage} ${BIN_DIR}/upx ${BIN_DIR}/upx`;
+    const comment = 'UPX from a pinned image, before the compile.';
+    if (position === undefined) builder.addInstruction('COPY', copy, comment);
+    else builder.insertInstruction(position, 'COPY', copy, comment);
     return;
   }
-  builder.addRun({
+  const run = {
     comment: 'UPX, installed before the compile so that a code change does not re-run apt (pin it with upxImage).',
     mounts: [Mount.cache({ target: '/var/cache/apt', sharing: CacheSharing.LOCKED }), Mount.cache({ target: '/var/lib/apt/lists', sharing: CacheSharing.LOCKED })],
     commands: ['command -v upx >/dev/null || (apt-get update && apt-get install -y --no-install-recommends upx-ucl && { command -v upx >/dev/null || ln -s "$(command -v upx-ucl)" /usr/local/bin/upx; })'],
-  });
+  };
+  if (position === undefined) builder.addRun(run);
+  else builder.insertRun(position, run);
 }
 
 function addRuntime(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerfileSpec): void {
@@ -209,12 +260,8 @@ function addRuntime(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerf
     hasShell: go.runtimeHasShell,
     comment: go.runtimeHasShell ? 'Runtime: non-root.' : 'Runtime: no shell, no package manager, non-root.',
   });
-  const upxLabels: { [key: string]: string } = spec.upx === 'never' ? {} : {
-    'build.upx-amd64': spec.upx === 'arg' ? `\${${UPX_ARG}}` : 'true',
-    'build.go-buildinfo': buildinfoFile(spec.binary),
-  };
-  const args = [...(spec.upx === 'arg' ? ['SERVICE', 'DESCRIPTION', UPX_ARG] : []), ...(spec.portArg ? ['PORT'] : [])];
-  addImageMetadata(runtime, { ...spec.labels, ...upxLabels }, args);
+  const args = [...(spec.shared ? ['SERVICE', 'DESCRIPTION', ...(spec.upx ? [UPX_ARG] : [])] : []), ...(spec.portArg ? ['PORT'] : [])];
+  addImageMetadata(runtime, { ...spec.labels, ...upxLabels(spec) }, args);
   // No COPY --link: with the docker driver and the containerd image store, a --link layer on a base
   // whose blobs were never pulled fails at export ("not found") on a fresh engine (seen in the lab).
   runtime.addCopy({ from: 'builder', sources: [`${ROOTFS}/`], destination: '/' });

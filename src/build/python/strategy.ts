@@ -1,14 +1,36 @@
-import { DockerfileModel, Mount } from '../../dockerfile';
+import { wheelPlatformCases } from './wheels';
+import { CacheSharing, DockerfileModel, DockerfileStage, Mount } from '../../dockerfile';
 
 /** Set for a command, it makes py_compile write checked-hash .pyc files instead of timestamped ones. */
 export const HASH_PYCS = 'SOURCE_DATE_EPOCH=0';
 
-/** What a Python install strategy builds from: the service's resolved settings. */
+/** Where the dependencies are installed, in the builder and at the same path in the runtime. */
+export const VENV = '/opt/venv';
+
+/** The build secrets a pip install may read: a pip.conf and a netrc, both optional. */
+export const PIP_CONF_SECRET = 'pipconf';
+export const PIP_NETRC_SECRET = 'pipnetrc';
+
+/** What an install strategy builds from: the service's resolved settings. */
 export interface PythonBuildSettings {
   readonly baseImage: string;
+  /** `X.Y`, the base image's Python. */
+  readonly pythonVersion: string;
   readonly requirementsFile: string;
   readonly localPackages: string[];
   readonly pipArgs: string[];
+  /** Debian packages for the builder only (compilers, headers). */
+  readonly buildPackages: string[];
+  /** `PIP_INDEX_URL` and `PIP_EXTRA_INDEX_URL`, without credentials. */
+  readonly pipEnv: { [name: string]: string };
+  /** The requirements pin hashes: pip runs with `--require-hashes`. */
+  readonly requireHashes: boolean;
+  /** `manylinux_<glibc>` or `musllinux_<musl>` of the base image, e.g. `manylinux_2_36`. */
+  readonly wheelLibc: string;
+  /** The numeric `uid:gid` the runtime runs as, which gets a passwd entry and a home. */
+  readonly user: string;
+  /** The stage whose /etc/passwd and /etc/group the runtime has, when it is not the base image. */
+  readonly accountsStage?: string;
 }
 
 /**
@@ -23,31 +45,133 @@ export interface InstallStrategy {
 
 /**
  * Installs on the target platform (under QEMU when the builder is another architecture), so native
- * wheels and extensions always match the image's architecture.
+ * wheels and extensions built from source always match the image's architecture.
  */
 export class TargetInstall implements InstallStrategy {
   public addInstallStages(model: DockerfileModel, py: PythonBuildSettings): void {
     const builder = model.addStage({
       from: py.baseImage,
       name: 'builder',
-      comment: 'Dependencies are installed on the target platform, so native wheels match the image architecture (emulated with QEMU when the builder differs).',
+      comment: 'Dependencies are installed on the target platform, so native wheels and extensions match the image architecture (emulated with QEMU when the builder differs).',
     });
     builder.addArgs(['TARGETPLATFORM']);
-    builder.addEnv({ PIP_DISABLE_PIP_VERSION_CHECK: '1', PYTHONDONTWRITEBYTECODE: '1' });
+    addBuildPackages(builder, py.buildPackages);
+    addVenv(builder, py, '');
+    builder.addEnv({ VIRTUAL_ENV: VENV, PATH: `${VENV}/bin:\${PATH}` });
+    addRequirements(builder, py);
     builder.addRun({
-      comment: `${HASH_PYCS} makes Python write hash-based .pyc files, which hold no time (any value does; a constant keeps this layer cached).`,
-      commands: [`${HASH_PYCS} python -m venv /opt/venv`],
-    });
-    builder.addEnv({ VIRTUAL_ENV: '/opt/venv', PATH: '/opt/venv/bin:${PATH}' });
-    builder.addWorkdir('/build');
-    builder.addCopy({ sources: [py.requirementsFile], destination: `./${py.requirementsFile}` });
-    for (const p of py.localPackages) builder.addCopy({ sources: [p], destination: `./${p}` });
-    builder.addRun({
-      mounts: [Mount.cache({ target: '/root/.cache/pip' })],
+      mounts: pipMounts(),
       commands: [
         'echo "installing dependencies for ${TARGETPLATFORM} on $(uname -m)"',
-        `${HASH_PYCS} pip install${py.pipArgs.length ? ' ' + py.pipArgs.join(' ') : ''} -r ${py.requirementsFile}`,
+        `${HASH_PYCS} pip install${pipArgs(py)} -r ${py.requirementsFile}`,
       ],
     });
   }
+}
+
+/**
+ * Installs wheels built for the target platform, from a stage on the build platform: pip never runs
+ * under QEMU, and no step of the image runs on the target platform. Only wheels are accepted
+ * (`--only-binary=:all:`): a requirement without a wheel for the target fails the build, naming the
+ * requirement and suggesting TARGET.
+ */
+export class CrossWheelsInstall implements InstallStrategy {
+  public addInstallStages(model: DockerfileModel, py: PythonBuildSettings): void {
+    const builder = model.addStage({
+      from: py.baseImage,
+      name: 'builder',
+      platform: '$BUILDPLATFORM',
+      comment: 'Dependencies: wheels for the target platform, installed by pip on the build platform (never under QEMU). The venv has no pip and no architecture-specific file of its own.',
+    });
+    builder.addArgs(['TARGETPLATFORM', 'TARGETARCH', 'TARGETVARIANT']);
+    addVenv(builder, py, ' --without-pip');
+    addRequirements(builder, py);
+    const site = `${VENV}/lib/python${py.pythonVersion}/site-packages`;
+    const log = '/tmp/pip-install.log';
+    const hint = `CROSS_WHEELS installs wheels only: \${missing:-a requirement} has no wheel for \${TARGETPLATFORM} (\${wheel}, cp${py.pythonVersion.replace('.', '')}). Add that wheel to the index or the wheelhouse, or build it from source on the target platform with installStrategy PythonInstallStrategy.TARGET`;
+    builder.addRun({
+      mounts: pipMounts(),
+      commands: [
+        `case "\${TARGETARCH}\${TARGETVARIANT}" in ${wheelPlatformCases(py.wheelLibc)} *) echo "CROSS_WHEELS: no wheel platform tag for \${TARGETPLATFORM}; use installStrategy TARGET" >&2; exit 1 ;; esac`,
+        'echo "installing ${wheel} wheels for ${TARGETPLATFORM} on $(uname -m)"',
+        `if ! ${HASH_PYCS} python -m pip install --target ${site} --platform "\${wheel}" --implementation cp --python-version ${py.pythonVersion} --only-binary=:all: --no-compile${pipArgs(py)} -r ${py.requirementsFile} > ${log} 2>&1; then cat ${log} >&2; missing=$(sed -n 's/.*No matching distribution found for \\([^ ]*\\).*/\\1/p' ${log} | head -n 1); echo "${hint}" >&2; exit 1; fi`,
+        `cat ${log}`,
+        // console scripts land in <target>/bin with the build interpreter's shebang: move them into the venv
+        `if [ -d ${site}/bin ]; then for f in ${site}/bin/*; do sed '1s|^#!.*python.*$|#!${VENV}/bin/python|' "$f" > "${VENV}/bin/\${f##*/}" && chmod 755 "${VENV}/bin/\${f##*/}"; done; rm -rf ${site}/bin; fi`,
+        // compiled where they stay: pip --target compiles in a temporary directory, whose random name would be in every .pyc
+        `${HASH_PYCS} python -m compileall -q ${site}`,
+      ],
+    });
+  }
+}
+
+/** pip's settings (no version check, the index URLs) and the venv at /opt/venv. */
+function addVenv(builder: DockerfileStage, py: PythonBuildSettings, flags: string): void {
+  builder.addEnv({ PIP_DISABLE_PIP_VERSION_CHECK: '1', PYTHONDONTWRITEBYTECODE: '1', ...py.pipEnv });
+  builder.addRun({
+    comment: `${HASH_PYCS} makes Python write hash-based .pyc files, which hold no time (any value does; a constant keeps this layer cached).`,
+    commands: [`${HASH_PYCS} python -m venv${flags} ${VENV}`],
+  });
+}
+
+/** The secret mounts and pip's cache for a `pip install` step. */
+function pipMounts(): Mount[] {
+  return [
+    Mount.cache({ target: '/root/.cache/pip' }),
+    Mount.secret({ id: PIP_CONF_SECRET, target: '/etc/pip.conf' }),
+    Mount.secret({ id: PIP_NETRC_SECRET, target: '/root/.netrc' }),
+  ];
+}
+
+function pipArgs(py: PythonBuildSettings): string {
+  const args = [...(py.requireHashes && !py.pipArgs.includes('--require-hashes') ? ['--require-hashes'] : []), ...py.pipArgs];
+  return args.length ? ' ' + args.join(' ') : '';
+}
+
+/** The requirements file and the local packages it refers to, copied before the install. */
+function addRequirements(builder: DockerfileStage, py: PythonBuildSettings): void {
+  builder.addWorkdir('/build');
+  builder.addCopy({ sources: [py.requirementsFile], destination: `./${py.requirementsFile}` });
+  for (const p of py.localPackages) builder.addCopy({ sources: [p], destination: `./${p}` });
+}
+
+/** Debian packages the install needs (compilers, headers), in the builder only. */
+function addBuildPackages(builder: DockerfileStage, packages: string[]): void {
+  if (!packages.length) return;
+  builder.addRun({
+    comment: 'Build packages (buildPackages): in the builder only, never in the runtime image.',
+    mounts: aptMounts(),
+    commands: [`apt-get update && apt-get install -y --no-install-recommends ${packages.join(' ')}`],
+  });
+}
+
+/** apt's downloads and lists as cache mounts: they never reach a layer. */
+export function aptMounts(): Mount[] {
+  return [Mount.cache({ target: '/var/cache/apt', sharing: CacheSharing.LOCKED }), Mount.cache({ target: '/var/lib/apt/lists', sharing: CacheSharing.LOCKED })];
+}
+
+/** The home of the runtime user. */
+export const HOME = '/home/app';
+
+/**
+ * A passwd and group entry for the numeric runtime user (when the base has none for its uid) and
+ * a home directory it owns, under /rootfs: libraries that cache under `$HOME` (Hugging Face,
+ * matplotlib, torch) then work. The accounts are the runtime's own, so packages it installed keep
+ * their users.
+ */
+export function addRuntimeUser(builder: DockerfileStage, py: PythonBuildSettings): void {
+  const [uid, gid] = py.user.split(':');
+  const etc = py.accountsStage ? '/runtime-etc' : '/etc';
+  builder.addRun({
+    comment: `The runtime user ${py.user}: a passwd entry and a home it can write (${HOME}).`,
+    mounts: py.accountsStage ? [Mount.bind({ from: py.accountsStage, source: '/etc', target: '/runtime-etc' })] : [],
+    commands: [
+      `mkdir -p /rootfs/etc /rootfs${HOME}`,
+      `cp ${etc}/passwd ${etc}/group /rootfs/etc/`,
+      `if ! cut -d: -f3 /rootfs/etc/group | grep -qx ${gid}; then echo "app:x:${gid}:" >> /rootfs/etc/group; fi`,
+      `if ! cut -d: -f3 /rootfs/etc/passwd | grep -qx ${uid}; then echo "app:x:${uid}:${gid}:app:${HOME}:/usr/sbin/nologin" >> /rootfs/etc/passwd; fi`,
+      `chown ${uid}:${gid} /rootfs${HOME}`,
+      `chmod 700 /rootfs${HOME}`,
+    ],
+  });
 }

@@ -1,0 +1,430 @@
+import { Component, github, IResolver } from 'projen';
+import { DEFAULT_ACTION_PINS, GitHubActionPin } from './pins';
+import { IBuildPipeline, IMultiArchService, StandardTarget } from '../../contract';
+import { Platform } from '../../platform';
+import { invalid, noControlCharacters, registry as checkRegistry } from '../../validation';
+import { ICiProvider } from '../provider';
+
+/** How a GitHub workflow builds the platforms. */
+export enum GitHubPlatformStrategy {
+  /**
+   * One job per platform on a runner of that architecture (`ubuntu-24.04-arm` for arm64), each
+   * pushing its platform (`make ci-push-platform`), then a merge job joining them (`make ci-merge`).
+   * Nothing is emulated, so Python and cgo builds run at native speed.
+   */
+  NATIVE_RUNNERS = 'native-runners',
+  /** Every platform in one job on one runner, other architectures under QEMU (`make ci-push`). */
+  QEMU = 'qemu',
+}
+
+/** Options of the GitHub Actions workflows. */
+export interface GitHubActionsOptions {
+  /**
+   * The workflow name; the file is `.github/workflows/<name>.yml`.
+   * @default "images"
+   */
+  readonly workflowName?: string;
+  /**
+   * How the platforms are built.
+   * @default GitHubPlatformStrategy.NATIVE_RUNNERS
+   */
+  readonly platformStrategy?: GitHubPlatformStrategy;
+  /**
+   * The runner of each platform with native runners; a platform without one builds on
+   * `defaultRunner` under QEMU.
+   * @default { "linux/amd64": "ubuntu-24.04", "linux/arm64": "ubuntu-24.04-arm" }
+   */
+  readonly runners?: { [platform: string]: string };
+  /**
+   * The runner of jobs that are not per platform, and of platforms without a native runner.
+   * @default "ubuntu-24.04"
+   */
+  readonly defaultRunner?: string;
+  /**
+   * Branches whose pushes build, push, scan and sign.
+   * @default ["main"]
+   */
+  readonly branches?: string[];
+  /**
+   * Tag patterns whose pushes build, push, scan and sign (releases).
+   * @default ["v*"]
+   */
+  readonly tags?: string[];
+  /**
+   * The registry login's user name (an expression).
+   * @default "${{ github.actor }}" for ghcr.io; required for other registries
+   */
+  readonly registryUsername?: string;
+  /**
+   * The secret holding the registry password or token.
+   * @default "GITHUB_TOKEN" for ghcr.io (with `packages: write` in the pushing jobs only); required for other registries
+   */
+  readonly registryPasswordSecret?: string;
+  /**
+   * The registry cache (`CACHE_REGISTRY`): pushes read and write it, pull requests only read it.
+   * Empty turns it off.
+   * @default - the pipeline's cacheRegistry, or "<registry>/cache"
+   */
+  readonly cacheRegistry?: string;
+  /**
+   * SBOMs (syft) and a vulnerability scan (grype, failing at the pipeline's scanSeverity) of the pushed images.
+   * @default true
+   */
+  readonly scan?: boolean;
+  /**
+   * Keyless cosign signing of the pushed indexes, recursively, with the SBOMs attached.
+   * @default true
+   */
+  readonly sign?: boolean;
+  /**
+   * docker/metadata-action `tags` rules, one per entry.
+   * @default - branch, pull request, semver ({{version}}, {{major}}.{{minor}}) and sha tags
+   */
+  readonly metadataTags?: string[];
+  /**
+   * Override the commit an action is pinned to, by action (e.g. "actions/checkout").
+   * @default - the catalogue in pins.ts
+   */
+  readonly actionPins?: { [action: string]: GitHubActionPin };
+}
+
+/** A platform of the build matrix. */
+interface MatrixEntry {
+  readonly platform: string;
+  readonly pair: string;
+  readonly runner: string;
+  readonly qemu: boolean;
+}
+
+const DEFAULT_RUNNERS: { [platform: string]: string } = { 'linux/amd64': 'ubuntu-24.04', 'linux/arm64': 'ubuntu-24.04-arm' };
+const DEFAULT_TAGS = ['type=ref,event=branch', 'type=ref,event=pr', 'type=semver,pattern={{version}}', 'type=semver,pattern={{major}}.{{minor}}', 'type=sha'];
+const METADATA_DIR = '.multiarch';
+const READ = github.workflows.JobPermission.READ;
+const WRITE = github.workflows.JobPermission.WRITE;
+
+/**
+ * GitHub Actions workflows for the pipeline: pull requests build every service for every platform
+ * without pushing, secrets or cache writes; pushes to the default branch and release tags build and
+ * push (one native runner per platform, then a merge), scan, and sign by the pushed digests. Every
+ * build step is a target of the generated Makefile, so CI runs what a developer runs. Every action is
+ * pinned by commit SHA, every job declares its permissions, and no event data reaches a `run:` line.
+ */
+export class GitHubActions implements ICiProvider {
+  private readonly options: GitHubActionsOptions;
+  private readonly pins: { [action: string]: GitHubActionPin };
+
+  constructor(options: GitHubActionsOptions = {}) {
+    const name = options.workflowName ?? 'images';
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw invalid('workflowName', name, 'use lowercase letters, digits and "-"');
+    if (options.platformStrategy !== undefined && !Object.values(GitHubPlatformStrategy).includes(options.platformStrategy)) {
+      throw invalid('platformStrategy', options.platformStrategy, `use one of ${Object.values(GitHubPlatformStrategy).join(', ')}`);
+    }
+    for (const [platform, runner] of Object.entries(options.runners ?? {})) {
+      Platform.of(platform);
+      runnerLabel(`runners["${platform}"]`, runner);
+    }
+    if (options.defaultRunner !== undefined) runnerLabel('defaultRunner', options.defaultRunner);
+    for (const b of options.branches ?? []) refPattern('branches', b);
+    for (const t of options.tags ?? []) refPattern('tags', t);
+    if (options.registryUsername !== undefined) noControlCharacters('registryUsername', options.registryUsername);
+    if (options.registryPasswordSecret !== undefined && !/^[A-Z_][A-Z0-9_]*$/.test(options.registryPasswordSecret)) {
+      throw invalid('registryPasswordSecret', options.registryPasswordSecret, 'must be the name of a secret: upper-case letters, digits and "_"');
+    }
+    if (options.cacheRegistry) checkRegistry('cacheRegistry', options.cacheRegistry);
+    for (const rule of options.metadataTags ?? []) noControlCharacters('metadataTags', rule);
+    for (const [action, pin] of Object.entries(options.actionPins ?? {})) {
+      if (!/^[0-9a-f]{40}$/.test(pin.sha)) throw invalid(`actionPins["${action}"].sha`, pin.sha, 'must be a full 40-character commit SHA');
+      noControlCharacters(`actionPins["${action}"].version`, pin.version);
+    }
+    this.options = { ...options, workflowName: name };
+    this.pins = { ...DEFAULT_ACTION_PINS, ...options.actionPins };
+  }
+
+  public bind(pipeline: IBuildPipeline): void {
+    const host = pipeline.registry.split('/')[0];
+    if (/^(localhost|127\.)/.test(host)) {
+      throw invalid('MultiArchPipeline registry', pipeline.registry, 'is local: GitHubActions pushes from GitHub\'s runners, so set the pipeline\'s registry to where CI pushes, e.g. "ghcr.io/<owner>"');
+    }
+    if (host !== 'ghcr.io' && (!this.options.registryUsername || !this.options.registryPasswordSecret)) {
+      throw new Error(`GitHubActions: the registry ${host} is not GitHub's: give registryUsername and registryPasswordSecret (the secret holding its token)`);
+    }
+    const project = pipeline.project;
+    const gh = github.GitHub.of(project) ?? new github.GitHub(project, { mergify: false, pullRequestLint: false });
+    const workflow = new github.GithubWorkflow(gh, this.options.workflowName!, {
+      limitConcurrency: true,
+      concurrencyOptions: { group: '${{ github.workflow }}-${{ github.ref }}', cancelInProgress: '${{ github.event_name == \'pull_request\' }}' as any },
+    });
+    workflow.on({
+      pullRequest: {},
+      push: { branches: this.options.branches ?? ['main'], tags: this.options.tags ?? ['v*'] },
+    });
+    if (workflow.file) annotatePins(workflow.file, this.pins);
+    new WorkflowJobs(pipeline, workflow, this);
+  }
+
+  /** @internal The jobs, for the services known at synthesis. */
+  public _jobs(pipeline: IBuildPipeline): { [id: string]: github.workflows.Job } {
+    const matrix = this.matrix(pipeline);
+    const native = (this.options.platformStrategy ?? GitHubPlatformStrategy.NATIVE_RUNNERS) === GitHubPlatformStrategy.NATIVE_RUNNERS;
+    const jobs: { [id: string]: github.workflows.Job } = native
+      ? { 'pull-request': this.pullRequestMatrixJob(pipeline, matrix), 'push': this.pushPlatformJob(pipeline, matrix), 'merge': this.mergeJob(pipeline) }
+      : { 'pull-request': this.pullRequestJob(pipeline, matrix), 'push': this.pushJob(pipeline, matrix) };
+    const last = native ? 'merge' : 'push';
+    if (this.options.scan ?? true) jobs.security = this.securityJob(pipeline, last);
+    if (this.options.sign ?? true) jobs.sign = this.signJob(pipeline, [last, ...(this.options.scan ?? true ? ['security'] : [])]);
+    return jobs;
+  }
+
+  private matrix(pipeline: IBuildPipeline): MatrixEntry[] {
+    const wanted = new Set([...pipeline.platforms, ...pipeline.services.flatMap(s => s.platforms ?? [])].map(p => p.value));
+    const runners = { ...DEFAULT_RUNNERS, ...this.options.runners };
+    return Platform.all().filter(p => wanted.has(p.value)).map(p => ({
+      platform: p.value,
+      pair: p.value.replace(/\//g, '-'),
+      runner: runners[p.value] ?? this.defaultRunner,
+      qemu: runners[p.value] === undefined,
+    }));
+  }
+
+  private get defaultRunner(): string {
+    return this.options.defaultRunner ?? 'ubuntu-24.04';
+  }
+
+  private uses(action: string): string {
+    const pin = this.pins[action];
+    if (!pin) throw new Error(`GitHubActions has no pin for ${action}`);
+    return `${action}@${pin.sha}`;
+  }
+
+  private pullRequestMatrixJob(pipeline: IBuildPipeline, matrix: MatrixEntry[]): github.workflows.Job {
+    return {
+      name: 'Build ${{ matrix.platform }} (pull request: no push, cache read only)',
+      if: 'github.event_name == \'pull_request\'',
+      runsOn: ['${{ matrix.runner }}'],
+      permissions: { contents: READ },
+      strategy: { failFast: false, matrix: { include: matrix as any } },
+      steps: [
+        this.checkout(), this.qemuIfNeeded(), this.buildx(),
+        this.make(pipeline, StandardTarget.CI_BUILD, { PLATFORMS: '${{ matrix.platform }}', VERSION: 'pr-${{ github.event.pull_request.number }}' }),
+      ],
+    };
+  }
+
+  private pullRequestJob(pipeline: IBuildPipeline, matrix: MatrixEntry[]): github.workflows.Job {
+    return {
+      name: 'Build every platform (pull request: no push, cache read only)',
+      if: 'github.event_name == \'pull_request\'',
+      runsOn: [this.defaultRunner],
+      permissions: { contents: READ },
+      steps: [
+        this.checkout(), this.qemu(matrix), this.buildx(),
+        this.make(pipeline, StandardTarget.CI_BUILD, { VERSION: 'pr-${{ github.event.pull_request.number }}' }),
+      ],
+    };
+  }
+
+  private pushPlatformJob(pipeline: IBuildPipeline, matrix: MatrixEntry[]): github.workflows.Job {
+    return {
+      name: 'Push ${{ matrix.platform }}',
+      if: 'github.event_name == \'push\'',
+      runsOn: ['${{ matrix.runner }}'],
+      permissions: { contents: READ, packages: WRITE },
+      strategy: { failFast: false, matrix: { include: matrix as any } },
+      steps: [
+        this.checkout(), this.qemuIfNeeded(), this.buildx(), this.login(pipeline), ...this.metadata(pipeline),
+        this.make(pipeline, StandardTarget.CI_PUSH_PLATFORM, { PLATFORM: '${{ matrix.platform }}', ...this.metadataEnv(pipeline) }),
+        this.upload('metadata-${{ matrix.pair }}', `${METADATA_DIR}/platform-*.json`),
+      ],
+    };
+  }
+
+  private mergeJob(pipeline: IBuildPipeline): github.workflows.Job {
+    return {
+      name: 'Merge the platforms into one index per service',
+      needs: ['push'],
+      runsOn: [this.defaultRunner],
+      permissions: { contents: READ, packages: WRITE },
+      steps: [
+        this.checkout(), this.buildx(), this.login(pipeline), ...this.metadata(pipeline),
+        { id: 'download-metadata', name: 'Download the platforms\' metadata', uses: this.uses('actions/download-artifact'), with: { 'pattern': 'metadata-*', 'path': METADATA_DIR, 'merge-multiple': true } },
+        this.make(pipeline, StandardTarget.CI_MERGE, this.metadataEnv(pipeline)),
+        this.upload('digests', `${METADATA_DIR}/digests`),
+      ],
+    };
+  }
+
+  private pushJob(pipeline: IBuildPipeline, matrix: MatrixEntry[]): github.workflows.Job {
+    return {
+      name: 'Push every platform',
+      if: 'github.event_name == \'push\'',
+      runsOn: [this.defaultRunner],
+      permissions: { contents: READ, packages: WRITE },
+      steps: [
+        this.checkout(), this.qemu(matrix), this.buildx(), this.login(pipeline), ...this.metadata(pipeline),
+        this.make(pipeline, StandardTarget.CI_PUSH, this.metadataEnv(pipeline)),
+        this.upload('digests', `${METADATA_DIR}/digests`),
+      ],
+    };
+  }
+
+  private securityJob(pipeline: IBuildPipeline, after: string): github.workflows.Job {
+    return {
+      name: 'SBOM and vulnerability scan of the pushed digests',
+      needs: [after],
+      runsOn: [this.defaultRunner],
+      permissions: { contents: READ, packages: READ },
+      steps: [
+        this.checkout(), this.login(pipeline), this.downloadDigests(),
+        { id: 'syft', name: 'Install syft', uses: this.uses('anchore/sbom-action/download-syft') },
+        { id: 'grype', name: 'Install grype', uses: this.uses('anchore/scan-action/download-grype') },
+        {
+          id: 'tools-path',
+          name: 'Put syft and grype on PATH',
+          env: { SYFT: '${{ steps.syft.outputs.cmd }}', GRYPE: '${{ steps.grype.outputs.cmd }}' },
+          run: 'dirname "$SYFT" >> "$GITHUB_PATH" && dirname "$GRYPE" >> "$GITHUB_PATH"',
+        },
+        this.make(pipeline, StandardTarget.CI_SECURITY, {}, false),
+        this.upload('sbom', 'sbom'),
+      ],
+    };
+  }
+
+  private signJob(pipeline: IBuildPipeline, needs: string[]): github.workflows.Job {
+    const scanned = needs.includes('security');
+    return {
+      name: 'Sign the pushed digests (keyless) and attach the SBOMs',
+      needs,
+      runsOn: [this.defaultRunner],
+      permissions: { contents: READ, packages: WRITE, idToken: WRITE },
+      steps: [
+        this.checkout(), this.login(pipeline), this.downloadDigests(),
+        ...(scanned ? [{ id: 'download-sbom', name: 'Download the SBOMs', uses: this.uses('actions/download-artifact'), with: { name: 'sbom', path: 'sbom' } }] : []),
+        { id: 'cosign', name: 'Install cosign', uses: this.uses('sigstore/cosign-installer') },
+        this.make(pipeline, StandardTarget.CI_SIGN, {}, false),
+      ],
+    };
+  }
+
+  private checkout(): github.workflows.JobStep {
+    return { id: 'checkout', name: 'Check out', uses: this.uses('actions/checkout'), with: { 'persist-credentials': false } };
+  }
+
+  private qemu(matrix: MatrixEntry[]): github.workflows.JobStep {
+    const others = matrix.map(m => m.platform).filter(p => p !== 'linux/amd64');
+    return { id: 'qemu', name: 'Set up QEMU', uses: this.uses('docker/setup-qemu-action'), with: { platforms: others.join(',') || 'linux/arm64' } };
+  }
+
+  private qemuIfNeeded(): github.workflows.JobStep {
+    return { id: 'qemu', name: 'Set up QEMU (platforms without a native runner)', if: 'matrix.qemu', uses: this.uses('docker/setup-qemu-action'), with: { platforms: '${{ matrix.platform }}' } };
+  }
+
+  private buildx(): github.workflows.JobStep {
+    return { id: 'buildx', name: 'Set up buildx', uses: this.uses('docker/setup-buildx-action') };
+  }
+
+  private login(pipeline: IBuildPipeline): github.workflows.JobStep {
+    const o = this.options;
+    return {
+      id: 'login',
+      name: 'Log in to the registry',
+      uses: this.uses('docker/login-action'),
+      with: {
+        registry: pipeline.registry.split('/')[0],
+        username: o.registryUsername ?? '${{ github.actor }}',
+        password: `\${{ secrets.${o.registryPasswordSecret ?? 'GITHUB_TOKEN'} }}`,
+      },
+    };
+  }
+
+  private metadata(pipeline: IBuildPipeline): github.workflows.JobStep[] {
+    return pipeline.services.map(s => ({
+      id: metaId(s),
+      name: `Tags and labels of ${s.name}`,
+      uses: this.uses('docker/metadata-action'),
+      with: {
+        'images': `${pipeline.registry}/${s.imageName}`,
+        // the service's own bake target: the action's tags and labels win over the bake file's
+        'bake-target': s.name,
+        'tags': (this.options.metadataTags ?? DEFAULT_TAGS).join('\n'),
+        // the commit's date, as BUILD_DATE is, so the same commit builds the same image
+        'labels': 'org.opencontainers.image.created={{commit_date \'YYYY-MM-DDTHH:mm:ss[Z]\'}}',
+      },
+    }));
+  }
+
+  /** VERSION and METADATA_FILES from the metadata steps (through env, never into run:). */
+  private metadataEnv(pipeline: IBuildPipeline): { [name: string]: string } {
+    const first = pipeline.services[0];
+    return {
+      VERSION: `\${{ steps.${metaId(first)}.outputs.version }}`,
+      METADATA_FILES: pipeline.services.map(s => `\${{ steps.${metaId(s)}.outputs.bake-file }}`).join(' '),
+    };
+  }
+
+  /** A Make target; `builds` targets also get the buildx builder of the job and the registry cache. */
+  private make(pipeline: IBuildPipeline, target: string, env: { [name: string]: string }, builds = true): github.workflows.JobStep {
+    const cache = this.options.cacheRegistry ?? (pipeline.cacheRegistry || `${pipeline.registry}/cache`);
+    const builder: { [name: string]: string } = builds ? { BUILDX_DRIVER: 'docker-container', BUILDER: '${{ steps.buildx.outputs.name }}', CACHE_REGISTRY: cache } : {};
+    return {
+      id: `make-${target}`,
+      name: `make ${target}`,
+      env: { ...builder, REGISTRY: pipeline.registry, VCS_REF: '${{ github.sha }}', ...env },
+      run: `make -f ${pipeline.makefilePath} ${target}`,
+    };
+  }
+
+  private upload(name: string, path: string): github.workflows.JobStep {
+    return {
+      id: `keep-${name.split('-')[0]}`,
+      name: `Keep ${name}`,
+      uses: this.uses('actions/upload-artifact'),
+      with: { 'name': name, 'path': path, 'if-no-files-found': 'error', 'include-hidden-files': true, 'retention-days': 1 },
+    };
+  }
+
+  private downloadDigests(): github.workflows.JobStep {
+    return { id: 'download-digests', name: 'Download the pushed digests', uses: this.uses('actions/download-artifact'), with: { name: 'digests', path: `${METADATA_DIR}/digests` } };
+  }
+}
+
+/** Adds the jobs at synthesis, when every service is known. */
+class WorkflowJobs extends Component {
+  constructor(private readonly pipeline: IBuildPipeline, private readonly workflow: github.GithubWorkflow, private readonly provider: GitHubActions) {
+    super(pipeline.project);
+  }
+
+  public preSynthesize(): void {
+    this.workflow.addJobs(this.provider._jobs(this.pipeline));
+  }
+}
+
+function metaId(s: IMultiArchService): string {
+  return `meta-${s.name}`;
+}
+
+/** Writes each pinned action's release next to its `uses:` line, for Dependabot and Renovate. */
+function annotatePins(file: github.GithubWorkflow['file'] & object, pins: { [action: string]: GitHubActionPin }): void {
+  const target = file as any;
+  const render = target.synthesizeContent.bind(file) as (resolver: IResolver) => string | undefined;
+  target.synthesizeContent = (resolver: IResolver) => {
+    const text = render(resolver);
+    if (text === undefined) return text;
+    return text.split('\n').map(line => {
+      const m = /^(\s*(?:- )?uses: )([^@\s]+)@([0-9a-f]{40})$/.exec(line);
+      const pin = m && pins[m[2]];
+      return pin && pin.sha === m![3] ? `${line} # ${pin.version}` : line;
+    }).join('\n');
+  };
+}
+
+function runnerLabel(option: string, value: string): string {
+  noControlCharacters(option, value);
+  if (!/^[A-Za-z0-9_.-]+$/.test(value)) throw invalid(option, value, 'must be a runner label of letters, digits, ".", "_" and "-", e.g. "ubuntu-24.04-arm"');
+  return value;
+}
+
+function refPattern(option: string, value: string): string {
+  noControlCharacters(option, value);
+  if (!/^[A-Za-z0-9_.*/+-]+$/.test(value)) throw invalid(option, value, 'must be a branch or tag pattern of letters, digits and "._*/+-"');
+  return value;
+}

@@ -1,0 +1,161 @@
+/**
+ * The GitHub workflows, one test per invariant: they lint clean (actionlint 1.7), pin every action by
+ * SHA, declare permissions per job, keep event data out of run: lines, build pull requests without
+ * pushing or writing the cache, carry docker/metadata-action's tags into every image, and cover native
+ * arm64 runners with a merge, SBOM, scan and keyless signing of the pushed digests.
+ */
+import { Project, typescript } from 'projen';
+import * as YAML from 'yaml';
+import { GitHubActions, GitHubPlatformStrategy, GoService, MultiArchPipeline, Platform, PythonService } from '../../src';
+import { actionlint, newProject, synth } from '../helpers';
+
+const WORKFLOW = '.github/workflows/images.yml';
+
+/** A TypeScript project on GitHub, written as a new user would: a Go and a Python service, defaults. */
+function newUserProject(options: ConstructorParameters<typeof GitHubActions>[0] = {}): Project {
+  const project = new typescript.TypeScriptProject({ name: 'shop', defaultReleaseBranch: 'main', outdir: newProject().outdir });
+  new MultiArchPipeline(project, { registry: 'ghcr.io/acme', ciProviders: [new GitHubActions(options)] });
+  new GoService(project, 'api', { port: 8080 });
+  new PythonService(project, 'ml', { directory: 'ml', port: 5000 });
+  return project;
+}
+
+function workflow(project: Project): { text: string; doc: any } {
+  const text = synth(project)[WORKFLOW];
+  return { text, doc: YAML.parse(text) };
+}
+
+const steps = (doc: any) => Object.values<any>(doc.jobs).flatMap(j => j.steps);
+
+describe.each([
+  ['native arm64 runners (default)', {}],
+  ['QEMU on one runner', { platformStrategy: GitHubPlatformStrategy.QEMU }],
+])('GitHub workflow, %s', (_, options) => {
+  const { text, doc } = workflow(newUserProject(options));
+
+  test('actionlint reports nothing', () => {
+    expect(actionlint(text)).toEqual([]);
+  });
+
+  test('every uses: is pinned to a full commit SHA, with its release in a comment', () => {
+    const uses = text.split('\n').filter(l => /^\s*(- )?uses: /.test(l));
+    expect(uses.length).toBeGreaterThan(5);
+    for (const line of uses) expect(line).toMatch(/uses: [\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+  });
+
+  test('every job declares its permissions; id-token: write only where signing, packages: write only where pushing', () => {
+    for (const [id, job] of Object.entries<any>(doc.jobs)) {
+      expect(job.permissions).toBeDefined();
+      expect(job.permissions.contents).toBe('read');
+      expect(job.permissions['id-token'] === 'write').toBe(id === 'sign');
+      expect(job.permissions.packages === 'write').toBe(['push', 'merge', 'sign'].includes(id));
+    }
+  });
+
+  test('checkouts keep no credentials', () => {
+    const checkouts = steps(doc).filter(s => String(s.uses).startsWith('actions/checkout@'));
+    expect(checkouts.length).toBe(Object.keys(doc.jobs).length);
+    checkouts.forEach(s => expect(s.with['persist-credentials']).toBe(false));
+  });
+
+  test('no expression, and so no event data or ref name, inside a run: line; no pull_request_target', () => {
+    for (const s of steps(doc).filter(x => x.run)) expect(s.run).not.toContain('${{');
+    expect(Object.keys(doc.on)).toEqual(['pull_request', 'push']);
+    expect(text).not.toContain('pull_request_target');
+  });
+
+  test('one run per ref at a time; pull requests cancel their older runs, pushes never do', () => {
+    expect(doc.concurrency).toEqual({ 'group': '${{ github.workflow }}-${{ github.ref }}', 'cancel-in-progress': '${{ github.event_name == \'pull_request\' }}' });
+  });
+
+  test('pull requests build every service for every platform with ci-build: no login, no secret, no push', () => {
+    const pr = doc.jobs['pull-request'];
+    expect(pr.if).toBe('github.event_name == \'pull_request\'');
+    expect(pr.permissions).toEqual({ contents: 'read' });
+    expect(JSON.stringify(pr)).not.toMatch(/secrets\.|login-action|ci-push|METADATA_FILES/);
+    expect(pr.steps.filter((s: any) => s.run).map((s: any) => s.run)).toEqual(['make -f Makefile ci-build']);
+  });
+
+  test('pushes take their tags and labels from docker/metadata-action, one bake target per service, into every image', () => {
+    const pushing = Object.entries<any>(doc.jobs).filter(([id]) => ['push', 'merge'].includes(id));
+    for (const [, job] of pushing) {
+      const metas = job.steps.filter((s: any) => String(s.uses).startsWith('docker/metadata-action@'));
+      expect(metas.map((s: any) => [s.with.images, s.with['bake-target']])).toEqual([['ghcr.io/acme/api', 'api'], ['ghcr.io/acme/ml', 'ml']]);
+      metas.forEach((s: any) => expect(s.with.labels).toBe('org.opencontainers.image.created={{commit_date \'YYYY-MM-DDTHH:mm:ss[Z]\'}}'));
+      const make = job.steps.find((s: any) => String(s.run).startsWith('make '));
+      expect(make.env.METADATA_FILES).toBe('${{ steps.meta-api.outputs.bake-file }} ${{ steps.meta-ml.outputs.bake-file }}');
+      expect(make.env.VERSION).toBe('${{ steps.meta-api.outputs.version }}');
+    }
+  });
+
+  test('the SBOM and scan, then keyless signing, read the pushed digests', () => {
+    const security = doc.jobs.security;
+    expect(security.steps.map((s: any) => s.run).filter((r: any) => r?.startsWith('make'))).toEqual(['make -f Makefile ci-security']);
+    expect(security.steps.some((s: any) => s.with?.name === 'digests')).toBe(true);
+    const sign = doc.jobs.sign;
+    expect(sign.needs).toContain('security');
+    expect(sign.steps.some((s: any) => String(s.uses).startsWith('sigstore/cosign-installer@'))).toBe(true);
+    const make = sign.steps.find((s: any) => s.run?.startsWith('make'));
+    expect(make.run).toBe('make -f Makefile ci-sign');
+    expect(make.env.COSIGN_KEY).toBeUndefined();
+  });
+});
+
+describe('native arm64 runners', () => {
+  const { doc } = workflow(newUserProject());
+
+  test('one push job per platform on a runner of that architecture, then a merge', () => {
+    expect(doc.jobs.push.strategy.matrix.include).toEqual([
+      { platform: 'linux/amd64', pair: 'linux-amd64', runner: 'ubuntu-24.04', qemu: false },
+      { platform: 'linux/arm64', pair: 'linux-arm64', runner: 'ubuntu-24.04-arm', qemu: false },
+    ]);
+    expect(doc.jobs.push['runs-on']).toBe('${{ matrix.runner }}');
+    expect(doc.jobs.push.steps.find((s: any) => s.run)).toMatchObject({ run: 'make -f Makefile ci-push-platform', env: { PLATFORM: '${{ matrix.platform }}' } });
+    expect(doc.jobs.merge.needs).toBe('push');
+    expect(doc.jobs.merge.steps.find((s: any) => s.run).run).toBe('make -f Makefile ci-merge');
+  });
+
+  test('a platform without a native runner builds under QEMU on the default runner', () => {
+    const project = newProject();
+    new MultiArchPipeline(project, { registry: 'ghcr.io/acme', ciProviders: [new GitHubActions()] });
+    new GoService(project, 'api', { platforms: [Platform.LINUX_AMD64, Platform.LINUX_ARM_V7] });
+    const include = workflow(project).doc.jobs.push.strategy.matrix.include;
+    expect(include.find((m: any) => m.platform === 'linux/arm/v7')).toEqual({ platform: 'linux/arm/v7', pair: 'linux-arm-v7', runner: 'ubuntu-24.04', qemu: true });
+  });
+});
+
+describe('options and refusals', () => {
+  test('a plain Project gets its own GitHub component, without Mergify or PR lint', () => {
+    const project = newProject();
+    new MultiArchPipeline(project, { registry: 'ghcr.io/acme', ciProviders: [new GitHubActions({ workflowName: 'containers' })] });
+    new GoService(project, 'api');
+    const out = synth(project);
+    expect(Object.keys(out).filter(f => f.startsWith('.github/') || f.startsWith('.mergify'))).toEqual(['.github/workflows/containers.yml']);
+  });
+
+  test('pins can be overridden, and the override is what the workflow uses', () => {
+    const sha = 'a'.repeat(40);
+    const { text } = workflow(newUserProject({ actionPins: { 'actions/checkout': { sha, version: 'v7.9.9' } } }));
+    expect(text).toContain(`uses: actions/checkout@${sha} # v7.9.9`);
+  });
+
+  test.each([
+    [() => new GitHubActions({ workflowName: 'Images!' }), /Invalid workflowName "Images!"/],
+    [() => new GitHubActions({ runners: { 'linux/sparc': 'x' } }), /Unknown platform "linux\/sparc"/],
+    [() => new GitHubActions({ runners: { 'linux/arm64': 'arm runner' } }), /Invalid runners\["linux\/arm64"\] "arm runner"/],
+    [() => new GitHubActions({ registryPasswordSecret: 'my-token' }), /Invalid registryPasswordSecret "my-token": must be the name of a secret/],
+    [() => new GitHubActions({ actionPins: { 'actions/checkout': { sha: 'v7', version: 'v7' } } }), /must be a full 40-character commit SHA/],
+  ])('rejects bad options (%#)', (create, error) => {
+    expect(create).toThrow(error);
+  });
+
+  test('a local registry cannot be pushed to from GitHub\'s runners', () => {
+    expect(() => new MultiArchPipeline(newProject(), { ciProviders: [new GitHubActions()] }))
+      .toThrow(/Invalid MultiArchPipeline registry "localhost:5000": is local: GitHubActions pushes from GitHub's runners/);
+  });
+
+  test('another registry than GHCR needs its credentials named', () => {
+    expect(() => new MultiArchPipeline(newProject(), { registry: 'registry.acme.internal/shop', ciProviders: [new GitHubActions()] }))
+      .toThrow('GitHubActions: the registry registry.acme.internal is not GitHub\'s: give registryUsername and registryPasswordSecret (the secret holding its token)');
+  });
+});

@@ -1,0 +1,284 @@
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { MultiArchPipeline, Platform, PythonInstallStrategy, PythonService } from '../../src';
+import { lintDockerfile, newProject, parseDockerfile, synth } from '../helpers';
+
+const CROSS = PythonInstallStrategy.CROSS_WHEELS;
+
+/** The RUN of a stage whose text contains `marker`. */
+function runOf(stage: { instructions: Array<{ keyword: string; raw: string }> }, marker: string): string {
+  const run = stage.instructions.find(i => i.keyword === 'RUN' && i.raw.includes(marker));
+  if (!run) throw new Error(`no RUN with "${marker}"`);
+  return run.raw;
+}
+
+/** The shell command of a rendered RUN: mounts and line continuations removed. */
+function shellOf(run: string): string {
+  return run.replace(/ \\\n\s*/g, ' ').replace(/^RUN /, '').replace(/--mount=\S+\s+/g, '').trim();
+}
+
+describe('PythonService CROSS_WHEELS', () => {
+  test('pip installs target wheels on the build platform into the venv; nothing runs on the target platform', () => {
+    // GIVEN
+    const project = newProject();
+    // WHEN
+    const svc = new PythonService(project, 'scorer', { baseImage: 'mirror.local/python:3.11-slim-bookworm', installStrategy: CROSS, pipInstallArgs: ['--no-index', '--find-links=wheels'], localPackages: ['wheels'] });
+    const dockerfile = synth(project).Dockerfile;
+    // THEN
+    expect(lintDockerfile(dockerfile)).toEqual([]);
+    const [builder, runtime] = parseDockerfile(dockerfile).stages;
+    expect([builder.from, builder.name, builder.platform]).toEqual(['mirror.local/python:3.11-slim-bookworm', 'builder', '$BUILDPLATFORM']);
+    expect(runtime.from).toBe('mirror.local/python:3.11-slim-bookworm');
+    expect(runtime.instructions.filter(i => i.keyword === 'RUN')).toEqual([]);
+    expect(svc.dockerfile.runsOnTargetPlatform).toBe(false);
+    // a venv without pip (pure files, the same for every architecture), then wheels for the target's Python
+    expect(runOf(builder, 'venv')).toContain('python -m venv --without-pip /opt/venv');
+    const install = runOf(builder, 'pip install');
+    expect(install).toContain('--mount=type=cache,target=/root/.cache/pip');
+    expect(install).toContain('python -m pip install --target /opt/venv/lib/python3.11/site-packages --platform "${wheel}" --implementation cp --python-version 3.11 --only-binary=:all: --no-compile --no-index --find-links=wheels -r requirements.txt');
+    // compiled in place: pip --target would compile in a temporary directory whose name ends up in every .pyc
+    expect(install).toMatch(/SOURCE_DATE_EPOCH=0 python -m compileall -q \/opt\/venv\/lib\/python3.11\/site-packages$/);
+    expect(install).toContain('echo "installing ${wheel} wheels for ${TARGETPLATFORM} on $(uname -m)"');
+  });
+
+  test.each([
+    ['amd64', '', 'manylinux_2_36_x86_64'],
+    ['arm64', '', 'manylinux_2_36_aarch64'],
+    ['arm', 'v7', 'manylinux_2_36_armv7l'],
+    ['s390x', '', 'manylinux_2_36_s390x'],
+    ['ppc64le', '', 'manylinux_2_36_ppc64le'],
+    ['386', '', 'manylinux_2_36_i686'],
+    ['riscv64', '', 'manylinux_2_36_riscv64'],
+  ])('TARGETARCH=%s TARGETVARIANT=%s installs %s wheels (the case statement, run by sh)', (arch, variant, wheel) => {
+    // GIVEN a service for every platform that has wheels
+    const project = newProject();
+    const platforms = [Platform.LINUX_AMD64, Platform.LINUX_ARM64, Platform.LINUX_ARM_V7, Platform.LINUX_S390X,
+      Platform.LINUX_PPC64LE, Platform.LINUX_386, Platform.LINUX_RISCV64];
+    new MultiArchPipeline(project, { platforms });
+    new PythonService(project, 'scorer', { baseImage: 'python:3.12-slim-bookworm', installStrategy: CROSS });
+    const install = shellOf(runOf(parseDockerfile(synth(project).Dockerfile).stages[0], 'pip install'));
+    // WHEN the case statement runs with BuildKit's platform args
+    const caseStatement = install.slice(0, install.indexOf('esac') + 4);
+    const out = execFileSync('sh', ['-c', `${caseStatement} && echo "$wheel"`], { env: { TARGETARCH: arch, TARGETVARIANT: variant }, encoding: 'utf8' });
+    // THEN
+    expect(out.trim()).toBe(wheel);
+  });
+
+  test('a platform without wheels fails the case statement with a message, and is refused at construction', () => {
+    const project = newProject();
+    new PythonService(project, 'scorer', { baseImage: 'python:3.12-slim', installStrategy: CROSS });
+    const install = shellOf(runOf(parseDockerfile(synth(project).Dockerfile).stages[0], 'pip install'));
+    const caseStatement = install.slice(0, install.indexOf('esac') + 4);
+    const r = spawnSync('sh', ['-c', caseStatement], { env: { TARGETARCH: 'arm', TARGETVARIANT: 'v6', TARGETPLATFORM: 'linux/arm/v6' }, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('CROSS_WHEELS: no wheel platform tag for linux/arm/v6; use installStrategy TARGET');
+    // the defaults have no release in the tag: manylinux_2_28, which every supported Debian satisfies
+    expect(install).toContain('amd64) wheel=manylinux_2_28_x86_64 ;;');
+    expect(() => new PythonService(newProject(), 'x', { installStrategy: CROSS, platforms: [Platform.LINUX_ARM64, Platform.LINUX_ARM_V6] }))
+      .toThrow(/Invalid installStrategy "PythonInstallStrategy.CROSS_WHEELS": has no wheel platform tag for linux\/arm\/v6 .*use PythonInstallStrategy.TARGET/);
+    // the pipeline's platforms are checked at synthesis
+    const viaPipeline = newProject();
+    new MultiArchPipeline(viaPipeline, { platforms: [Platform.LINUX_AMD64, Platform.LINUX_ARM_V6] });
+    new PythonService(viaPipeline, 'scorer', { installStrategy: CROSS });
+    expect(() => synth(viaPipeline)).toThrow(/built for the pipeline's platforms.*no wheel platform tag for linux\/arm\/v6/);
+  });
+
+  test('Alpine bases get musllinux wheels', () => {
+    const project = newProject();
+    new PythonService(project, 'scorer', { baseImage: 'python:3.12-alpine3.20', installStrategy: CROSS });
+    expect(synth(project).Dockerfile).toContain('arm64) wheel=musllinux_1_2_aarch64 ;;');
+  });
+
+  test('a requirement without a wheel: pip\'s log, then a message that names it and suggests TARGET', () => {
+    // GIVEN the install step, with a fake pip that fails as pip does
+    const project = newProject();
+    new PythonService(project, 'scorer', { baseImage: 'python:3.11-slim-bookworm', installStrategy: CROSS });
+    const install = shellOf(runOf(parseDockerfile(synth(project).Dockerfile).stages[0], 'pip install'));
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-python-'));
+    fs.writeFileSync(path.join(bin, 'python'), '#!/bin/sh\necho "ERROR: Could not find a version that satisfies the requirement numpy==2.1 (from versions: none)"\necho "ERROR: No matching distribution found for numpy==2.1"\nexit 1\n', { mode: 0o755 });
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pip-log-'));
+    // WHEN it runs for arm64 (the log goes to a temp dir instead of /tmp)
+    const r = spawnSync('sh', ['-c', install.replace(/\/tmp\/pip-install\.log/g, `${tmp}/pip.log`)], {
+      env: { PATH: `${bin}:/usr/bin:/bin`, TARGETARCH: 'arm64', TARGETVARIANT: '', TARGETPLATFORM: 'linux/arm64' }, encoding: 'utf8',
+    });
+    // THEN
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('ERROR: No matching distribution found for numpy==2.1');
+    expect(r.stderr).toContain('CROSS_WHEELS installs wheels only: numpy==2.1 has no wheel for linux/arm64 (manylinux_2_36_aarch64, cp311). Add that wheel to the index or the wheelhouse, or build it from source on the target platform with installStrategy PythonInstallStrategy.TARGET');
+  });
+
+  test('build packages are refused: CROSS_WHEELS compiles nothing', () => {
+    expect(() => new PythonService(newProject(), 'x', { installStrategy: CROSS, buildPackages: ['gcc'] }))
+      .toThrow(/Invalid buildPackages \["gcc"\]: CROSS_WHEELS installs wheels only and compiles nothing.*PythonInstallStrategy.TARGET/);
+  });
+});
+
+describe('PythonService TARGET', () => {
+  test('build packages in the builder only, before pip; the runtime never sees them', () => {
+    const project = newProject();
+    new PythonService(project, 'rag', { buildPackages: ['gcc', 'libpq-dev', 'libc6-dev=2.36-9+deb12u9'] });
+    const [builder, runtime] = parseDockerfile(synth(project).Dockerfile).stages;
+    expect(builder.platform).toBeUndefined();
+    const apt = runOf(builder, 'apt-get');
+    expect(apt).toContain('--mount=type=cache,target=/var/cache/apt,sharing=locked');
+    expect(apt).toContain('--mount=type=cache,target=/var/lib/apt/lists,sharing=locked');
+    expect(apt).toContain('apt-get update && apt-get install -y --no-install-recommends gcc libpq-dev libc6-dev=2.36-9+deb12u9');
+    const order = builder.instructions.map(i => i.raw);
+    expect(order.findIndex(r => r.includes('apt-get'))).toBeLessThan(order.findIndex(r => r.includes('pip install')));
+    expect(runtime.instructions.map(i => i.raw).join('\n')).not.toMatch(/apt-get|gcc|libpq-dev/);
+  });
+
+  test.each([
+    ['gcc; rm -rf /'], ['gcc libpq-dev'], ['$(id)'], ['GCC'], ['-o=APT::x'], [''], ['gcc\nRUN id'],
+  ])('buildPackages and runtimePackages refuse %j', (bad) => {
+    expect(() => new PythonService(newProject(), 'x', { buildPackages: [bad] })).toThrow(/Invalid buildPackages .*(must be a Debian package name|control characters)/);
+    expect(() => new PythonService(newProject(), 'x', { runtimePackages: [bad] })).toThrow(/Invalid runtimePackages .*(must be a Debian package name|control characters|newline)/);
+  });
+});
+
+describe('PythonService runtime', () => {
+  test('runtime packages: a base stage with apt lists and logs left out, constant file times, the runtime built on it', () => {
+    const project = newProject();
+    const svc = new PythonService(project, 'rag', { runtimePackages: ['libgomp1', 'libpq5'] });
+    const stages = parseDockerfile(synth(project).Dockerfile).stages;
+    expect(stages.map(s => [s.from, s.name])).toEqual([['python:3.12-slim', 'base'], ['python:3.12-slim', 'builder'], ['base', null]]);
+    const apt = runOf(stages[0], 'apt-get');
+    expect(apt).toContain('--mount=type=cache,target=/var/lib/apt/lists,sharing=locked');
+    expect(apt).toContain('apt-get install -y --no-install-recommends libgomp1 libpq5');
+    expect(apt).toContain('rm -rf /var/log/apt /var/log/dpkg.log');
+    expect(apt).toContain('-newer /tmp/.apt-start -exec touch -h -d @0 {} +');
+    // it runs on the target platform
+    expect(svc.dockerfile.runsOnTargetPlatform).toBe(true);
+    // the user's passwd entry is added to the runtime's own accounts (packages may have added users)
+    expect(runOf(stages[1], 'passwd')).toContain('--mount=type=bind,from=base,source=/etc,target=/runtime-etc');
+    expect(runOf(stages[1], 'passwd')).toContain('cp /runtime-etc/passwd /runtime-etc/group /rootfs/etc/');
+  });
+
+  test('CROSS_WHEELS with runtime packages needs the target platform for those only', () => {
+    const project = newProject();
+    const svc = new PythonService(project, 'rag', { installStrategy: CROSS, runtimePackages: ['libgomp1'] });
+    const stages = parseDockerfile(synth(project).Dockerfile).stages;
+    expect(stages.map(s => [s.name, s.platform])).toEqual([['base', undefined], ['builder', '$BUILDPLATFORM'], [null, undefined]]);
+    expect(svc.dockerfile.runsOnTargetPlatform).toBe(true);
+  });
+
+  test('the service user gets a passwd entry and a home it owns; HOME is set; the app is read-only; install-only sources stay out', () => {
+    // GIVEN
+    const project = newProject();
+    new PythonService(project, 'rag', { user: '1001:1001', localPackages: ['vendor', 'wheels'] });
+    const [builder, runtime] = parseDockerfile(synth(project).Dockerfile).stages;
+    // THEN the runtime has HOME and runs as the user
+    const env = runtime.instructions.filter(i => i.keyword === 'ENV').map(i => i.args).join(' ');
+    expect(env).toContain('HOME="/home/app"');
+    expect(runtime.instructions.filter(i => i.keyword === 'USER').map(i => i.args)).toEqual(['1001:1001']);
+    // AND the app tree loses the local packages and any write bit for others
+    const normalize = runOf(builder, 'touch -h -d @0');
+    expect(normalize).toContain('rm -rf /rootfs/app/vendor /rootfs/app/wheels');
+    expect(normalize).toContain('chmod -R go-w /rootfs/app');
+    // AND the accounts step, run by sh in a scratch tree, adds the user once and keeps existing uids
+    const accounts = shellOf(runOf(builder, 'passwd'));
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'accounts-'));
+    fs.mkdirSync(path.join(root, 'etc'));
+    fs.writeFileSync(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n');
+    fs.writeFileSync(path.join(root, 'etc/group'), 'root:x:0:\n');
+    const local = accounts.replace(/\/rootfs/g, `${root}/rootfs`).replace(/ \/etc\//g, ` ${root}/etc/`).replace(/chown [^&]*&&/, '');
+    execFileSync('sh', ['-c', local]);
+    expect(fs.readFileSync(path.join(root, 'rootfs/etc/passwd'), 'utf8').split('\n')).toContain('app:x:1001:1001:app:/home/app:/usr/sbin/nologin');
+    expect(fs.readFileSync(path.join(root, 'rootfs/etc/group'), 'utf8').split('\n')).toContain('app:x:1001:');
+    expect(fs.statSync(path.join(root, 'rootfs/home/app')).mode.toString(8).slice(-3)).toBe('700');
+    // a uid the base already has is not added twice
+    fs.writeFileSync(path.join(root, 'etc/passwd'), 'svc:x:1001:1001::/srv:/bin/sh\n');
+    fs.writeFileSync(path.join(root, 'etc/group'), 'svc:x:1001:\n');
+    execFileSync('sh', ['-c', local]);
+    expect(fs.readFileSync(path.join(root, 'rootfs/etc/passwd'), 'utf8')).toBe('svc:x:1001:1001::/srv:/bin/sh\n');
+    expect(accounts).toContain('chown 1001:1001 /rootfs/home/app');
+  });
+});
+
+describe('PythonService versions, indexes and secrets', () => {
+  test('the Python version comes from the base image tag, and must agree with pythonVersion', () => {
+    const project = newProject();
+    const svc = new PythonService(project, 'x', { baseImage: '127.0.0.1:5000/lab/python:3.11-slim', installStrategy: CROSS });
+    expect(svc.pythonVersion).toBe('3.11');
+    expect(synth(project).Dockerfile).toContain('--python-version 3.11');
+    expect(new PythonService(newProject(), 'y', { pythonVersion: '3.13.1' }).baseImage).toBe('python:3.13-slim');
+    expect(() => new PythonService(newProject(), 'z', { baseImage: 'python:3.11-slim', pythonVersion: '3.12' }))
+      .toThrow(/Invalid pythonVersion "3.12": does not match baseImage "python:3.11-slim" \(Python 3.11\)/);
+  });
+
+  test.each([['2.7'], ['3.8'], ['3.15'], ['4.0'], ['3'], ['three'], ['3.12-slim']])('pythonVersion %j is refused', (v) => {
+    expect(() => new PythonService(newProject(), 'x', { pythonVersion: v })).toThrow(/Invalid pythonVersion .*must be a supported Python version: 3.9, 3.10, 3.11, 3.12, 3.13, 3.14/);
+  });
+
+  test('a base image of an unsupported Python is refused', () => {
+    expect(() => new PythonService(newProject(), 'x', { baseImage: 'python:2.7-slim' })).toThrow(/Invalid baseImage "python:2.7-slim": is Python 2.7, which is not supported/);
+  });
+
+  test('an unknown installStrategy is refused', () => {
+    expect(() => new PythonService(newProject(), 'x', { installStrategy: 'FAST' as PythonInstallStrategy })).toThrow(/Invalid installStrategy "FAST": must be PythonInstallStrategy.TARGET or PythonInstallStrategy.CROSS_WHEELS/);
+  });
+
+  test('index URLs are plain ENV in the builder; credentials in them are refused', () => {
+    const project = newProject();
+    new PythonService(project, 'x', { indexUrl: 'https://pypi.internal.example/simple', extraIndexUrls: ['https://mirror.example/simple', 'http://10.0.0.1:8080/simple'] });
+    const [builder, runtime] = parseDockerfile(synth(project).Dockerfile).stages;
+    const env = builder.instructions.filter(i => i.keyword === 'ENV').map(i => i.args).join(' ');
+    expect(env).toContain('PIP_INDEX_URL="https://pypi.internal.example/simple"');
+    expect(env).toContain('PIP_EXTRA_INDEX_URL="https://mirror.example/simple http://10.0.0.1:8080/simple"');
+    expect(runtime.instructions.map(i => i.raw).join('\n')).not.toContain('PIP_INDEX_URL');
+    expect(() => new PythonService(newProject(), 'x', { indexUrl: 'https://user:token@pypi.internal.example/simple' })).toThrow(/Invalid indexUrl .*carries credentials.*PIP_NETRC/);
+    expect(() => new PythonService(newProject(), 'x', { extraIndexUrls: ['ftp://mirror/simple'] })).toThrow(/Invalid extraIndexUrls "ftp:\/\/mirror\/simple": must be an http:\/\/ or https:\/\/ URL/);
+    expect(() => new PythonService(newProject(), 'x', { indexUrl: 'https://x/simple"; id; "' })).toThrow(/Invalid indexUrl/);
+  });
+
+  test('a pip.conf and a netrc reach pip as build secrets, wired through bake and the Makefile', () => {
+    const project = newProject();
+    const svc = new PythonService(project, 'x', {});
+    const out = synth(project);
+    const install = runOf(parseDockerfile(out.Dockerfile).stages[0], 'pip install');
+    expect(install).toContain('--mount=type=secret,id=pipconf,target=/etc/pip.conf');
+    expect(install).toContain('--mount=type=secret,id=pipnetrc,target=/root/.netrc');
+    expect(out.Dockerfile).not.toMatch(/ARG PIP_|ENV PIP_CONF|ENV PIP_NETRC/);
+    expect(svc.bakeTarget.secrets.map(s => s.id)).toEqual(['pipconf', 'pipnetrc']);
+    expect(out['docker-bake.hcl']).toContain('PIP_NETRC == "" ? [] : ["id=pipnetrc,src=${PIP_NETRC}"]');
+    expect(out.Makefile).toMatch(/^BAKE = .*PIP_CONF="\$\(PIP_CONF\)" PIP_NETRC="\$\(PIP_NETRC\)" docker buildx bake/m);
+  });
+
+  test('requirements with hashes install with --require-hashes', () => {
+    const project = newProject();
+    fs.writeFileSync(path.join(project.outdir, 'requirements.txt'), 'jinja2==3.1.4 \\\n    --hash=sha256:bc5dd2abb727a5319567b7a813e6a2e7318c39f4f487cfe6c89c6f9c7d25197d\n');
+    new PythonService(project, 'x', {});
+    expect(synth(project).Dockerfile).toContain('pip install --require-hashes -r requirements.txt');
+    const plain = newProject();
+    fs.writeFileSync(path.join(plain.outdir, 'requirements.txt'), 'jinja2==3.1.4  # --hash is documented elsewhere\n');
+    new PythonService(plain, 'x', {});
+    expect(synth(plain).Dockerfile).toContain('pip install -r requirements.txt');
+  });
+
+  test('a uv project without a requirements file gets a warning that says how to export one', () => {
+    const project = newProject();
+    fs.writeFileSync(path.join(project.outdir, 'uv.lock'), 'version = 1\n');
+    const warn = jest.spyOn(project.logger, 'warn');
+    new PythonService(project, 'x', {});
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/uv.lock found but no requirements.txt.*uv export --frozen --no-dev --format requirements-txt -o requirements.txt/));
+  });
+});
+
+describe('PythonService glibcVersion', () => {
+  test('sets the manylinux tag CROSS_WHEELS installs', () => {
+    const project = newProject();
+    new PythonService(project, 'x', { baseImage: 'mirror.local/python:3.11-slim', installStrategy: CROSS, glibcVersion: '2.36' });
+    expect(synth(project).Dockerfile).toContain('arm64) wheel=manylinux_2_36_aarch64 ;;');
+  });
+
+  test.each([['2.36; id'], ['3.1'], ['2'], ['latest']])('refuses %j', (v) => {
+    expect(() => new PythonService(newProject(), 'x', { installStrategy: CROSS, glibcVersion: v })).toThrow(/Invalid glibcVersion .*(must be a glibc version such as "2.36"|control characters)/);
+  });
+
+  test('does not apply to Alpine', () => {
+    expect(() => new PythonService(newProject(), 'x', { baseImage: 'python:3.12-alpine', installStrategy: CROSS, glibcVersion: '2.36' }))
+      .toThrow(/Invalid glibcVersion "2.36": does not apply to baseImage "python:3.12-alpine": Alpine has musl/);
+  });
+});

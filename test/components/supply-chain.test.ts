@@ -1,0 +1,219 @@
+/**
+ * The supply chain: what was pushed is recorded from bake's --metadata-file, and signing, SBOMs and
+ * scans use those digests, never a tag; pull requests read the cache but never write it; one platform
+ * per native runner, then a merge; docker/metadata-action's tags and labels win per service.
+ */
+import { spawnSync } from 'child_process';
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { GoService, MultiArchPipeline, Platform, PythonService } from '../../src';
+import { bakePrint, hasBuildx, makeDryRun, newProject, synthToDisk } from '../helpers';
+
+const DIGEST = (n: number) => `sha256:${String(n).repeat(64).slice(0, 64)}`;
+
+/** A project with two services (one amd64-only), synthesized to disk. */
+function project(): string {
+  const p = newProject();
+  new MultiArchPipeline(p, { registry: 'ghcr.io/acme', dockerfileSyntax: '' });
+  new GoService(p, 'api');
+  new GoService(p, 'legacy', { platforms: [Platform.LINUX_AMD64] });
+  synthToDisk(p);
+  return p.outdir;
+}
+
+/** Fake tools on PATH that log their arguments; `docker` runs `script` first. */
+function tools(script: string): { env: NodeJS.ProcessEnv; calls: () => string[]; bin: string } {
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-'));
+  const log = path.join(bin, 'calls.log');
+  fs.writeFileSync(log, '');
+  fs.writeFileSync(path.join(bin, 'docker'), `#!/bin/bash\necho "docker $*" >> ${log}\n${script}\nexit 0\n`, { mode: 0o755 });
+  fs.writeFileSync(path.join(bin, 'cosign'), `#!/bin/bash\necho "cosign $*" >> ${log}\n`, { mode: 0o755 });
+  return { bin, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, calls: () => fs.readFileSync(log, 'utf8').trim().split('\n').filter(x => x) };
+}
+
+/** buildx's --metadata-file, as it writes it (indented JSON, one key per target). */
+function metadata(targets: { [name: string]: string }): string {
+  const doc: any = {};
+  for (const [name, digest] of Object.entries(targets)) {
+    doc[name] = { 'buildx.build.ref': `default/default/${name}`, 'containerimage.descriptor': { digest, size: 1 }, 'containerimage.digest': digest, 'image.name': `x/${name}` };
+  }
+  return JSON.stringify(doc, null, 2);
+}
+
+const make = (dir: string, env: NodeJS.ProcessEnv, ...args: string[]) => spawnSync('make', args, { cwd: dir, env, encoding: 'utf8' });
+
+describe('what was pushed is what is signed', () => {
+  test('a pushing build records each service\'s digest from bake\'s metadata file', () => {
+    // GIVEN a bake that writes its metadata file as buildx does
+    const dir = project();
+    const fake = tools(`if [ "$2" = bake ]; then f=; prev=; for a in "$@"; do [ "$prev" = --metadata-file ] && f=$a; prev=$a; done; [ -n "$f" ] && cat > "$f" <<'EOF'\n${metadata({ api: DIGEST(1), legacy: DIGEST(2) })}\nEOF\nfi`);
+    // WHEN build-multiarch pushes
+    const r = make(dir, fake.env, 'build-multiarch', 'PUSH=true', 'BUILDX_DRIVER=docker');
+    // THEN the digests are kept for build-sign
+    expect(r.stderr).toBe('');
+    expect(fs.readFileSync(path.join(dir, '.multiarch/digests/api'), 'utf8')).toBe(`ghcr.io/acme/api@${DIGEST(1)}\n`);
+    expect(fs.readFileSync(path.join(dir, '.multiarch/digests/legacy'), 'utf8')).toBe(`ghcr.io/acme/legacy@${DIGEST(2)}\n`);
+    expect(r.stdout).toContain(`pushed ghcr.io/acme/api@${DIGEST(1)}`);
+  });
+
+  test('build-sign signs those digests, recursively, with COSIGN_KEY and COSIGN_FLAGS, and looks up no tag', () => {
+    const dir = project();
+    fs.mkdirSync(path.join(dir, '.multiarch/digests'), { recursive: true });
+    fs.writeFileSync(path.join(dir, '.multiarch/digests/api'), `ghcr.io/acme/api@${DIGEST(1)}\n`);
+    fs.writeFileSync(path.join(dir, '.multiarch/digests/legacy'), `ghcr.io/acme/legacy@${DIGEST(2)}\n`);
+    const fake = tools('');
+    const r = make(dir, fake.env, 'build-sign', 'COSIGN_KEY=cosign.key', 'COSIGN_FLAGS=--tlog-upload=false');
+    expect(r.status).toBe(0);
+    expect(fake.calls()).toEqual([
+      `cosign sign --yes --recursive --tlog-upload=false --key cosign.key ghcr.io/acme/api@${DIGEST(1)}`,
+      `cosign sign --yes --recursive --tlog-upload=false --key cosign.key ghcr.io/acme/legacy@${DIGEST(2)}`,
+    ]);
+  });
+
+  test('build-sign attaches each SBOM to its platform\'s manifest', () => {
+    const dir = project();
+    fs.mkdirSync(path.join(dir, '.multiarch/digests'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'sbom'));
+    fs.writeFileSync(path.join(dir, '.multiarch/digests/api'), `ghcr.io/acme/api@${DIGEST(1)}\n`);
+    fs.writeFileSync(path.join(dir, '.multiarch/digests/legacy'), `ghcr.io/acme/legacy@${DIGEST(2)}\n`);
+    fs.writeFileSync(path.join(dir, 'sbom/api-linux-arm64.spdx.json'), '{}');
+    const fake = tools(`[ "$2 $3" = "imagetools inspect" ] && echo "linux-amd64=${DIGEST(3)} linux-arm64=${DIGEST(4)} unknown-unknown=${DIGEST(5)} "`);
+    const r = make(dir, fake.env, 'build-sign');
+    expect(r.status).toBe(0);
+    expect(fake.calls()).toContain(`cosign attest --yes --type spdxjson --predicate sbom/api-linux-arm64.spdx.json ghcr.io/acme/api@${DIGEST(4)}`);
+  });
+
+  test('without a recorded push, build-sign stops before signing anything and says what to run', () => {
+    const dir = project();
+    const fake = tools('');
+    const r = make(dir, fake.env, 'build-sign');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('no pushed digest of api in .multiarch/digests: push it first (make build-multiarch PUSH=true, ci-push or ci-merge)');
+    expect(fake.calls().filter(c => c.startsWith('cosign'))).toEqual([]);
+  });
+});
+
+describe('pull requests', () => {
+  test('ci-build reads the cache and never writes it, and never pushes', () => {
+    const dir = project();
+    const line = makeDryRun(dir, 'Makefile', 'ci-build', ['BUILDX_DRIVER=docker', 'CACHE_REGISTRY=ghcr.io/acme/cache']).stdout.split('\n').find(l => l.includes('buildx bake'))!;
+    expect(line).toContain('CACHE_REGISTRY="ghcr.io/acme/cache"');
+    expect(line).toMatch(/ '--set=\*\.cache-to=' default$/);
+    expect(line).not.toMatch(/--push|output=/);
+  });
+
+  (hasBuildx() ? test : test.skip)('bake resolves ci-build\'s targets with cache-from and no cache-to', () => {
+    const dir = project();
+    const r = bakePrint(dir, 'docker-bake.hcl', { CACHE_REGISTRY: 'ghcr.io/acme/cache' });
+    expect(r.target.api['cache-to']).toEqual(['type=registry,ref=ghcr.io/acme/cache/api:cache,mode=max']);
+    const out = spawnSync('docker', ['buildx', 'bake', '-f', 'docker-bake.hcl', '--print', '--set=*.cache-to=', 'default'],
+      { cwd: dir, env: { ...process.env, CACHE_REGISTRY: 'ghcr.io/acme/cache' }, encoding: 'utf8' });
+    const resolved = JSON.parse(out.stdout);
+    expect(resolved.target.api['cache-to']).toBeUndefined();
+    expect(resolved.target.api['cache-from']).toEqual(['type=registry,ref=ghcr.io/acme/cache/api:cache']);
+  });
+});
+
+describe('one platform per native runner, then a merge', () => {
+  test('ci-push-platform builds only the services that have the platform, by digest, and records the metadata per platform', () => {
+    const dir = project();
+    const arm = makeDryRun(dir, 'Makefile', 'ci-push-platform', ['PLATFORM=linux/arm64', 'BUILDX_DRIVER=docker-container']).stdout.split('\n').find(l => l.includes('buildx bake'))!;
+    expect(arm).toContain("'--set=*.platform=linux/arm64'");
+    expect(arm).toContain("'--set=api.output=type=image,name=ghcr.io/acme/api,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=api.tags='");
+    expect(arm).toMatch(/--metadata-file "\.multiarch\/platform-linux-arm64\.json" api$/);
+    const amd = makeDryRun(dir, 'Makefile', 'ci-push-platform', ['PLATFORM=linux/amd64', 'BUILDX_DRIVER=docker-container']).stdout;
+    expect(amd).toMatch(/--metadata-file "\.multiarch\/platform-linux-amd64\.json" api legacy$/m);
+  });
+
+  test('the docker driver, which cannot push by digest, pushes to a per-platform tag', () => {
+    const dir = project();
+    const line = makeDryRun(dir, 'Makefile', 'ci-push-platform', ['PLATFORM=linux/arm64', 'BUILDX_DRIVER=docker', 'VERSION=1.2.3']).stdout.split('\n').find(l => l.includes('buildx bake'))!;
+    expect(line).toContain("--push '--set=api.tags=ghcr.io/acme/api:1.2.3-linux-arm64'");
+    expect(line).not.toContain('push-by-digest');
+  });
+
+  test.each([
+    [[], 'ci-push-platform: set PLATFORM to one platform, e.g. PLATFORM=linux/arm64'],
+    [['PLATFORM=linux/s390x'], 'ci-push-platform: no service builds linux/s390x (PLATFORMS=linux/amd64,linux/arm64)'],
+  ])('ci-push-platform %j is refused', (vars, message) => {
+    const dir = project();
+    const r = make(dir, tools('').env, 'ci-push-platform', 'BUILDX_DRIVER=docker', ...vars);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(message);
+  });
+
+  test('ci-merge joins the recorded platform digests under the service\'s tags and records the index digest it pushed', () => {
+    // GIVEN both platforms' metadata files, and bake --print / imagetools as buildx answers them
+    const dir = project();
+    fs.mkdirSync(path.join(dir, '.multiarch'));
+    fs.writeFileSync(path.join(dir, '.multiarch/platform-linux-amd64.json'), metadata({ api: DIGEST(1), legacy: DIGEST(2) }));
+    fs.writeFileSync(path.join(dir, '.multiarch/platform-linux-arm64.json'), metadata({ api: DIGEST(3) }));
+    const index = '{"schemaVersion":2,"manifests":[]}';
+    const printed = (name: string) => JSON.stringify({ target: { [name]: { tags: [`ghcr.io/acme/${name}:1.2.3`, `ghcr.io/acme/${name}:latest`] } } }, null, 2);
+    const fake = tools([
+      '[ "$1 $2" = "context show" ] && echo default',
+      'case "$2 $3 $4" in',
+      `  "bake --builder default") for a in "$@"; do case "$a" in api) cat <<'EOF'\n${printed('api')}\nEOF\n;; legacy) cat <<'EOF'\n${printed('legacy')}\nEOF\n;; esac; done ;;`,
+      `  "imagetools create --dry-run") printf '%s\\n' '${index}' ;;`,
+      '  "imagetools inspect "*) echo "linux/amd64 linux/arm64 " ;;',
+      'esac',
+    ].join('\n'));
+    // WHEN
+    const r = make(dir, fake.env, 'ci-merge', 'BUILDX_DRIVER=docker', 'VERSION=1.2.3');
+    // THEN one create per service, from the digests, with its tags; the index digest is recorded
+    expect(r.stderr).toBe('');
+    const creates = fake.calls().filter(c => c.startsWith('docker buildx imagetools create -t'));
+    expect(creates).toEqual([
+      `docker buildx imagetools create -t ghcr.io/acme/api:1.2.3 -t ghcr.io/acme/api:latest ghcr.io/acme/api@${DIGEST(1)} ghcr.io/acme/api@${DIGEST(3)}`,
+      `docker buildx imagetools create -t ghcr.io/acme/legacy:1.2.3 -t ghcr.io/acme/legacy:latest ghcr.io/acme/legacy@${DIGEST(2)}`,
+    ]);
+    const expected = `sha256:${createHash('sha256').update(index).digest('hex')}`;
+    expect(fs.readFileSync(path.join(dir, '.multiarch/digests/api'), 'utf8')).toBe(`ghcr.io/acme/api@${expected}\n`);
+  });
+
+  test('ci-merge without the platforms\' metadata says what to run first', () => {
+    const dir = project();
+    const r = make(dir, tools('').env, 'ci-merge', 'BUILDX_DRIVER=docker');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('ci-merge: no digest of api in .multiarch/platform-*.json: run make ci-push-platform PLATFORM=<platform> for each platform first');
+  });
+});
+
+describe('docker/metadata-action through bake', () => {
+  (hasBuildx() ? test : test.skip)('a metadata file for a service\'s target makes its tags win and merges its labels over the pipeline\'s', () => {
+    // GIVEN the bake file and a metadata-action bake file written with bake-target: api
+    const p = newProject();
+    new MultiArchPipeline(p, { registry: 'ghcr.io/acme', labels: { 'org.opencontainers.image.vendor': 'Acme' } });
+    new GoService(p, 'api');
+    new PythonService(p, 'ml', { directory: 'ml' });
+    synthToDisk(p);
+    fs.writeFileSync(path.join(p.outdir, 'meta-api.json'), JSON.stringify({
+      target: {
+        api: {
+          tags: ['ghcr.io/acme/api:1.2.3', 'ghcr.io/acme/api:1.2', 'ghcr.io/acme/api:latest'],
+          labels: { 'org.opencontainers.image.version': '1.2.3', 'org.opencontainers.image.source': 'https://github.com/acme/app' },
+          args: { DOCKER_META_IMAGES: 'ghcr.io/acme/api', DOCKER_META_VERSION: '1.2.3' },
+        },
+      },
+    }));
+    // WHEN bake reads both, as the Makefile passes METADATA_FILES
+    const r = spawnSync('docker', ['buildx', 'bake', '-f', 'docker-bake.hcl', '-f', 'meta-api.json', '--print'],
+      { cwd: p.outdir, env: { ...process.env, VERSION: '1.2.3' }, encoding: 'utf8' });
+    const t = JSON.parse(r.stdout).target;
+    // THEN api has the action's tags and labels, and keeps the pipeline's other labels; ml is untouched
+    expect(t.api.tags).toEqual(['ghcr.io/acme/api:1.2.3', 'ghcr.io/acme/api:1.2', 'ghcr.io/acme/api:latest']);
+    expect(t.api.labels['org.opencontainers.image.source']).toBe('https://github.com/acme/app');
+    expect(t.api.labels['org.opencontainers.image.title']).toBe('api');
+    expect(t.api.labels['org.opencontainers.image.vendor']).toBe('Acme');
+    expect(t.api.args.DOCKER_META_VERSION).toBe('1.2.3');
+    expect(t.ml.tags).toEqual(['ghcr.io/acme/ml:1.2.3']);
+  });
+
+  test('the Makefile passes METADATA_FILES after the bake file', () => {
+    const dir = project();
+    const line = makeDryRun(dir, 'Makefile', 'ci-push', ['BUILDX_DRIVER=docker', 'METADATA_FILES=/tmp/meta-api.json /tmp/meta-legacy.json']).stdout.split('\n').find(l => l.includes('buildx bake'))!;
+    expect(line).toContain('-f docker-bake.hcl -f /tmp/meta-api.json -f /tmp/meta-legacy.json ');
+  });
+});
