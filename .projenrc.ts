@@ -25,10 +25,16 @@ const project = new cdk.JsiiProject({
     'yaml@^2.8.0',
   ],
 
-  // This repository's CI is `.ci/run`; no release pipeline is published from here yet.
-  github: false,
-  release: false,
+  // Releases: projen's build and release workflows (semantic versions from conventional commits, a
+  // CHANGELOG, npm publishing with NPM_TOKEN), their actions pinned by SHA below. The full test tier
+  // (the real builds in the lab) is `.ci/run`.
+  github: true,
+  release: true,
+  releaseToNpm: true,
+  minNodeVersion: '20.0.0',
   depsUpgrade: false,
+  pullRequestTemplate: false,
+  githubOptions: { mergify: false, pullRequestLint: false },
   sampleCode: false,
 
   jestOptions: {
@@ -47,8 +53,30 @@ const project = new cdk.JsiiProject({
     '/examples/nephoran/node_modules/',
     '/.e2e/',
   ],
+  eslintOptions: { dirs: ['src'], devdirs: ['test', 'build-tools', 'projenrc'], commandOptions: { fix: false } },
   npmIgnoreOptions: { ignorePatterns: ['/examples/', '/scripts/', '/.ci/', '/bench/'] },
 });
+
+// `npm test` (and CI) lints without --fix, so a lint error fails instead of being rewritten in place;
+// `npx projen eslint:fix` fixes what can be fixed.
+const lintTargets = 'src test build-tools projenrc .projenrc.ts';
+project.addTask('eslint:fix', {
+  description: 'Runs eslint with --fix',
+  env: { ESLINT_USE_FLAT_CONFIG: 'false', NODE_NO_WARNINGS: '1' },
+  exec: `eslint --ext .ts,.tsx --fix --no-error-on-unmatched-pattern ${lintTargets}`,
+});
+
+// Every action of the build and release workflows, pinned to the commit of its release (read from the
+// action's own repository with `git rev-parse <tag>^{commit}`): a tag can be moved, a commit cannot.
+const ACTION_PINS: { [action: string]: [string, string] } = {
+  'actions/checkout@v7': ['3d3c42e5aac5ba805825da76410c181273ba90b1', 'v7.0.1'],
+  'actions/setup-node@v7': ['820762786026740c76f36085b0efc47a31fe5020', 'v7.0.0'],
+  'actions/upload-artifact@v7': ['bbbca2ddaa5d8feaa63e36b76fdaad77386f024f', 'v7.0.0'],
+  'actions/download-artifact@v8': ['3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c', 'v8.0.1'],
+};
+for (const [action, [sha]] of Object.entries(ACTION_PINS)) {
+  project.github!.actions.set(action, `${action.split('@')[0]}@${sha}`);
+}
 
 // The real-build tier: packs the library, installs it into examples/nephoran and builds its images
 // for linux/amd64 and linux/arm64 in the local lab (scripts/lab.sh).

@@ -104,6 +104,17 @@ else
 fi
 git -C "$ROOT" checkout -- examples/monorepo/ml/requirements.txt
 
+step "examples/monorepo: make build-local loads every image for this machine; make run-scorer runs one"
+(cd "$MONO" && make build-local BUILDX_DRIVER=docker VERSION="$VERSION-local" GO_NETRC="$LAB_GO_NETRC") > "$OUT/build-local.log" 2>&1 ||
+  { tail -30 "$OUT/build-local.log" >&2; exit 1; }
+for svc in gateway worker reporter scorer; do
+  got=$(docker image inspect "registry.monorepo.internal/platform/$svc:$VERSION-local" --format '{{.Os}}/{{.Architecture}}' 2>&1) || got="missing ($got)"
+  [ "$got" = linux/amd64 ] && echo "ok   build-local loaded $svc ($got)" || { echo "FAIL build-local: $svc is $got, expected linux/amd64" >&2; status=1; }
+done
+out=$(cd "$MONO" && make run-scorer BUILDX_DRIVER=docker VERSION="$VERSION-local" 2>&1 | tail -1)
+[ "$out" = "scorer version=$VERSION-local machine=x86_64 speedups=x86_64 home=writable" ] && echo "ok   make run-scorer: $out" ||
+  { echo "FAIL make run-scorer printed: $out" >&2; status=1; }
+
 # The native-runner path, as CI runs it: one job per platform (ci-push-platform), then ci-merge. It
 # must give the same per-platform images as the one-machine build-multiarch above, digest for digest.
 step "examples/nephoran: ci-push-platform for each platform, then ci-merge, pushed to 127.0.0.1:5000/e2e-split-nephoran"

@@ -35,6 +35,11 @@ variable "VCS_REF" {
   default = ""
 }
 
+# true gives each image index the OCI labels (title, description, source, version, ...) as annotations; false for a single-platform build without provenance, which exports no index
+variable "INDEX_ANNOTATIONS" {
+  default = "true"
+}
+
 # A netrc file for private Go modules, passed to the module download as the build secret "netrc"; empty passes none
 variable "GO_NETRC" {
   default = ""
@@ -55,11 +60,11 @@ group "default" {
 }
 
 target "gateway" {
-  context    = "."
-  dockerfile = "cmd/gateway/Dockerfile"
-  platforms  = split(",", PLATFORMS)
-  tags       = ["${REGISTRY}/gateway:${VERSION}"]
-  args       = {
+  context     = "."
+  dockerfile  = "cmd/gateway/Dockerfile"
+  platforms   = split(",", PLATFORMS)
+  tags        = ["${REGISTRY}/gateway:${VERSION}"]
+  args        = {
     BUILD_DATE        = "${BUILD_DATE}"
     BUILD_TAGS        = ""
     GO_PACKAGES       = "./cmd/gateway ./cmd/worker"
@@ -67,24 +72,25 @@ target "gateway" {
     VCS_REF           = "${VCS_REF}"
     VERSION           = "${VERSION}"
   }
-  labels     = {
+  labels      = {
     "org.opencontainers.image.created"  = "${BUILD_DATE}"
     "org.opencontainers.image.revision" = "${VCS_REF}"
     "org.opencontainers.image.title"    = "gateway"
     "org.opencontainers.image.version"  = "${VERSION}"
   }
-  cache-from = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/gateway:cache"]
-  cache-to   = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/gateway:cache,mode=max"]
-  secret     = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
-  attest     = ["type=provenance,mode=max"]
+  annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=gateway", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/gateway:cache"]
+  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/gateway:cache,mode=max"]
+  secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
+  attest      = ["type=provenance,mode=max"]
 }
 
 target "worker" {
-  context    = "."
-  dockerfile = "Dockerfile"
-  platforms  = split(",", PLATFORMS)
-  tags       = ["${REGISTRY}/worker:${VERSION}"]
-  args       = {
+  context     = "."
+  dockerfile  = "Dockerfile"
+  platforms   = split(",", PLATFORMS)
+  tags        = ["${REGISTRY}/worker:${VERSION}"]
+  args        = {
     BUILD_DATE        = "${BUILD_DATE}"
     BUILD_TAGS        = ""
     DESCRIPTION       = ""
@@ -96,24 +102,25 @@ target "worker" {
     VCS_REF           = "${VCS_REF}"
     VERSION           = "${VERSION}"
   }
-  labels     = {
+  labels      = {
     "org.opencontainers.image.created"  = "${BUILD_DATE}"
     "org.opencontainers.image.revision" = "${VCS_REF}"
     "org.opencontainers.image.title"    = "worker"
     "org.opencontainers.image.version"  = "${VERSION}"
   }
-  cache-from = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/worker:cache"]
-  cache-to   = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/worker:cache,mode=max"]
-  secret     = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
-  attest     = ["type=provenance,mode=max"]
+  annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=worker", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/worker:cache"]
+  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/worker:cache,mode=max"]
+  secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
+  attest      = ["type=provenance,mode=max"]
 }
 
 target "reporter" {
-  context    = "legacy"
-  dockerfile = "cmd/reporter/Dockerfile"
-  platforms  = split(",", PLATFORMS)
-  tags       = ["${REGISTRY}/reporter:${VERSION}"]
-  args       = {
+  context     = "legacy"
+  dockerfile  = "cmd/reporter/Dockerfile"
+  platforms   = split(",", PLATFORMS)
+  tags        = ["${REGISTRY}/reporter:${VERSION}"]
+  args        = {
     BUILD_DATE        = "${BUILD_DATE}"
     BUILD_TAGS        = ""
     GO_PACKAGES       = "./cmd/reporter"
@@ -121,37 +128,39 @@ target "reporter" {
     VCS_REF           = "${VCS_REF}"
     VERSION           = "${VERSION}"
   }
-  labels     = {
+  labels      = {
     "org.opencontainers.image.created"  = "${BUILD_DATE}"
     "org.opencontainers.image.revision" = "${VCS_REF}"
     "org.opencontainers.image.title"    = "reporter"
     "org.opencontainers.image.version"  = "${VERSION}"
   }
-  cache-from = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/reporter:cache"]
-  cache-to   = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/reporter:cache,mode=max"]
-  secret     = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
-  attest     = ["type=provenance,mode=max"]
+  annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=reporter", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/reporter:cache"]
+  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/reporter:cache,mode=max"]
+  secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
+  attest      = ["type=provenance,mode=max"]
 }
 
 target "scorer" {
-  context    = "ml"
-  dockerfile = "Dockerfile"
-  platforms  = split(",", PLATFORMS)
-  tags       = ["${REGISTRY}/scorer:${VERSION}"]
-  args       = {
+  context     = "ml"
+  dockerfile  = "Dockerfile"
+  platforms   = split(",", PLATFORMS)
+  tags        = ["${REGISTRY}/scorer:${VERSION}"]
+  args        = {
     BUILD_DATE        = "${BUILD_DATE}"
     SOURCE_DATE_EPOCH = "${SOURCE_DATE_EPOCH}"
     VCS_REF           = "${VCS_REF}"
     VERSION           = "${VERSION}"
   }
-  labels     = {
+  labels      = {
     "org.opencontainers.image.created"  = "${BUILD_DATE}"
     "org.opencontainers.image.revision" = "${VCS_REF}"
     "org.opencontainers.image.title"    = "scorer"
     "org.opencontainers.image.version"  = "${VERSION}"
   }
-  cache-from = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/scorer:cache"]
-  cache-to   = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/scorer:cache,mode=max"]
-  secret     = concat((PIP_CONF == "" ? [] : ["id=pipconf,src=${PIP_CONF}"]), (PIP_NETRC == "" ? [] : ["id=pipnetrc,src=${PIP_NETRC}"]))
-  attest     = ["type=provenance,mode=max"]
+  annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=scorer", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/scorer:cache"]
+  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/scorer:cache,mode=max"]
+  secret      = concat((PIP_CONF == "" ? [] : ["id=pipconf,src=${PIP_CONF}"]), (PIP_NETRC == "" ? [] : ["id=pipnetrc,src=${PIP_NETRC}"]))
+  attest      = ["type=provenance,mode=max"]
 }

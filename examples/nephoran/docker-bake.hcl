@@ -35,6 +35,11 @@ variable "VCS_REF" {
   default = ""
 }
 
+# true gives each image index the OCI labels (title, description, source, version, ...) as annotations; false for a single-platform build without provenance, which exports no index
+variable "INDEX_ANNOTATIONS" {
+  default = "true"
+}
+
 # A netrc file for private Go modules, passed to the module download as the build secret "netrc"; empty passes none
 variable "GO_NETRC" {
   default = ""
@@ -75,6 +80,7 @@ target "llm-processor" {
     "org.opencontainers.image.title"    = "llm-processor"
     "org.opencontainers.image.version"  = "${VERSION}"
   }
+  annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=llm-processor", "index:org.opencontainers.image.source=https://github.com/thc1006/nephoran-intent-operator", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}", "index:org.opencontainers.image.description=LLM intent processor"] : []
   cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:cache"]
   cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:cache,mode=max"]
   secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
@@ -82,11 +88,11 @@ target "llm-processor" {
 }
 
 target "nephio-bridge" {
-  context    = "."
-  dockerfile = "Dockerfile"
-  platforms  = split(",", PLATFORMS)
-  tags       = ["${REGISTRY}/nephio-bridge:${VERSION}"]
-  args       = {
+  context     = "."
+  dockerfile  = "Dockerfile"
+  platforms   = split(",", PLATFORMS)
+  tags        = ["${REGISTRY}/nephio-bridge:${VERSION}"]
+  args        = {
     BUILD_DATE        = "${BUILD_DATE}"
     BUILD_TAGS        = ""
     DESCRIPTION       = ""
@@ -99,25 +105,26 @@ target "nephio-bridge" {
     VCS_REF           = "${VCS_REF}"
     VERSION           = "${VERSION}"
   }
-  labels     = {
+  labels      = {
     "org.opencontainers.image.created"  = "${BUILD_DATE}"
     "org.opencontainers.image.revision" = "${VCS_REF}"
     "org.opencontainers.image.source"   = "https://github.com/thc1006/nephoran-intent-operator"
     "org.opencontainers.image.title"    = "nephio-bridge"
     "org.opencontainers.image.version"  = "${VERSION}"
   }
-  cache-from = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/nephio-bridge:cache"]
-  cache-to   = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/nephio-bridge:cache,mode=max"]
-  secret     = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
-  attest     = ["type=provenance,mode=max"]
+  annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=nephio-bridge", "index:org.opencontainers.image.source=https://github.com/thc1006/nephoran-intent-operator", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/nephio-bridge:cache"]
+  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/nephio-bridge:cache,mode=max"]
+  secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
+  attest      = ["type=provenance,mode=max"]
 }
 
 target "oran-adaptor" {
-  context    = "."
-  dockerfile = "Dockerfile"
-  platforms  = split(",", PLATFORMS)
-  tags       = ["${REGISTRY}/oran-adaptor:${VERSION}"]
-  args       = {
+  context     = "."
+  dockerfile  = "Dockerfile"
+  platforms   = split(",", PLATFORMS)
+  tags        = ["${REGISTRY}/oran-adaptor:${VERSION}"]
+  args        = {
     BUILD_DATE        = "${BUILD_DATE}"
     BUILD_TAGS        = ""
     DESCRIPTION       = ""
@@ -130,39 +137,41 @@ target "oran-adaptor" {
     VCS_REF           = "${VCS_REF}"
     VERSION           = "${VERSION}"
   }
-  labels     = {
+  labels      = {
     "org.opencontainers.image.created"  = "${BUILD_DATE}"
     "org.opencontainers.image.revision" = "${VCS_REF}"
     "org.opencontainers.image.source"   = "https://github.com/thc1006/nephoran-intent-operator"
     "org.opencontainers.image.title"    = "oran-adaptor"
     "org.opencontainers.image.version"  = "${VERSION}"
   }
-  cache-from = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/oran-adaptor:cache"]
-  cache-to   = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/oran-adaptor:cache,mode=max"]
-  secret     = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
-  attest     = ["type=provenance,mode=max"]
+  annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=oran-adaptor", "index:org.opencontainers.image.source=https://github.com/thc1006/nephoran-intent-operator", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/oran-adaptor:cache"]
+  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/oran-adaptor:cache,mode=max"]
+  secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
+  attest      = ["type=provenance,mode=max"]
 }
 
 target "rag-api" {
-  context    = "pkg/rag"
-  dockerfile = "Dockerfile"
-  platforms  = split(",", PLATFORMS)
-  tags       = ["${REGISTRY}/rag-api:${VERSION}"]
-  args       = {
+  context     = "pkg/rag"
+  dockerfile  = "Dockerfile"
+  platforms   = split(",", PLATFORMS)
+  tags        = ["${REGISTRY}/rag-api:${VERSION}"]
+  args        = {
     BUILD_DATE        = "${BUILD_DATE}"
     SOURCE_DATE_EPOCH = "${SOURCE_DATE_EPOCH}"
     VCS_REF           = "${VCS_REF}"
     VERSION           = "${VERSION}"
   }
-  labels     = {
+  labels      = {
     "org.opencontainers.image.created"  = "${BUILD_DATE}"
     "org.opencontainers.image.revision" = "${VCS_REF}"
     "org.opencontainers.image.source"   = "https://github.com/thc1006/nephoran-intent-operator"
     "org.opencontainers.image.title"    = "rag-api"
     "org.opencontainers.image.version"  = "${VERSION}"
   }
-  cache-from = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/rag-api:cache"]
-  cache-to   = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/rag-api:cache,mode=max"]
-  secret     = concat((PIP_CONF == "" ? [] : ["id=pipconf,src=${PIP_CONF}"]), (PIP_NETRC == "" ? [] : ["id=pipnetrc,src=${PIP_NETRC}"]))
-  attest     = ["type=provenance,mode=max"]
+  annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=rag-api", "index:org.opencontainers.image.source=https://github.com/thc1006/nephoran-intent-operator", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/rag-api:cache"]
+  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/rag-api:cache,mode=max"]
+  secret      = concat((PIP_CONF == "" ? [] : ["id=pipconf,src=${PIP_CONF}"]), (PIP_NETRC == "" ? [] : ["id=pipnetrc,src=${PIP_NETRC}"]))
+  attest      = ["type=provenance,mode=max"]
 }

@@ -35,6 +35,11 @@ variable "VCS_REF" {
   default = ""
 }
 
+# true gives each image index the OCI labels (title, description, source, version, ...) as annotations; false for a single-platform build without provenance, which exports no index
+variable "INDEX_ANNOTATIONS" {
+  default = "true"
+}
+
 # A netrc file for private Go modules, passed to the module download as the build secret "netrc"; empty passes none
 variable "GO_NETRC" {
   default = ""
@@ -55,11 +60,11 @@ group "default" {
 }
 
 target "catalog" {
-  context    = "backend"
-  dockerfile = "cmd/catalog-server/Dockerfile"
-  platforms  = split(",", PLATFORMS)
-  tags       = ["${REGISTRY}/catalog:${VERSION}"]
-  args       = {
+  context     = "backend"
+  dockerfile  = "cmd/catalog-server/Dockerfile"
+  platforms   = split(",", PLATFORMS)
+  tags        = ["${REGISTRY}/catalog:${VERSION}"]
+  args        = {
     BUILD_DATE        = "${BUILD_DATE}"
     BUILD_TAGS        = "netgo"
     GO_PACKAGES       = "./cmd/catalog-server"
@@ -67,25 +72,26 @@ target "catalog" {
     VCS_REF           = "${VCS_REF}"
     VERSION           = "${VERSION}"
   }
-  labels     = {
+  labels      = {
     "org.opencontainers.image.created"  = "${BUILD_DATE}"
     "org.opencontainers.image.revision" = "${VCS_REF}"
     "org.opencontainers.image.title"    = "catalog"
     "org.opencontainers.image.vendor"   = "Storefront"
     "org.opencontainers.image.version"  = "${VERSION}"
   }
-  cache-from = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/catalog:cache"]
-  cache-to   = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/catalog:cache,mode=max"]
-  secret     = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
-  attest     = ["type=provenance,mode=max"]
+  annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=catalog", "index:org.opencontainers.image.vendor=Storefront", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/catalog:cache"]
+  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/catalog:cache,mode=max"]
+  secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
+  attest      = ["type=provenance,mode=max"]
 }
 
 target "orders" {
-  context    = "backend"
-  dockerfile = "Dockerfile"
-  platforms  = ["linux/amd64"]
-  tags       = ["${REGISTRY}/orders:${VERSION}"]
-  args       = {
+  context     = "backend"
+  dockerfile  = "Dockerfile"
+  platforms   = ["linux/amd64"]
+  tags        = ["${REGISTRY}/orders:${VERSION}"]
+  args        = {
     BUILD_DATE        = "${BUILD_DATE}"
     BUILD_TAGS        = ""
     DESCRIPTION       = ""
@@ -97,25 +103,26 @@ target "orders" {
     VCS_REF           = "${VCS_REF}"
     VERSION           = "${VERSION}"
   }
-  labels     = {
+  labels      = {
     "org.opencontainers.image.created"  = "${BUILD_DATE}"
     "org.opencontainers.image.revision" = "${VCS_REF}"
     "org.opencontainers.image.title"    = "orders"
     "org.opencontainers.image.vendor"   = "Storefront"
     "org.opencontainers.image.version"  = "${VERSION}"
   }
-  cache-from = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/orders:cache"]
-  cache-to   = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/orders:cache,mode=max"]
-  secret     = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
-  attest     = ["type=provenance,mode=max"]
+  annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=orders", "index:org.opencontainers.image.vendor=Storefront", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/orders:cache"]
+  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/orders:cache,mode=max"]
+  secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
+  attest      = ["type=provenance,mode=max"]
 }
 
 target "payments" {
-  context    = "backend"
-  dockerfile = "Dockerfile"
-  platforms  = split(",", PLATFORMS)
-  tags       = ["${REGISTRY}/payments:${VERSION}"]
-  args       = {
+  context     = "backend"
+  dockerfile  = "Dockerfile"
+  platforms   = split(",", PLATFORMS)
+  tags        = ["${REGISTRY}/payments:${VERSION}"]
+  args        = {
     BUILD_DATE        = "${BUILD_DATE}"
     BUILD_TAGS        = ""
     COMPRESS_WITH_UPX = "true"
@@ -128,39 +135,41 @@ target "payments" {
     VCS_REF           = "${VCS_REF}"
     VERSION           = "${VERSION}"
   }
-  labels     = {
+  labels      = {
     "org.opencontainers.image.created"  = "${BUILD_DATE}"
     "org.opencontainers.image.revision" = "${VCS_REF}"
     "org.opencontainers.image.title"    = "payments"
     "org.opencontainers.image.vendor"   = "Storefront"
     "org.opencontainers.image.version"  = "${VERSION}"
   }
-  cache-from = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/payments:cache"]
-  cache-to   = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/payments:cache,mode=max"]
-  secret     = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
-  attest     = ["type=provenance,mode=max"]
+  annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=payments", "index:org.opencontainers.image.vendor=Storefront", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/payments:cache"]
+  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/payments:cache,mode=max"]
+  secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
+  attest      = ["type=provenance,mode=max"]
 }
 
 target "search" {
-  context    = "services/search"
-  dockerfile = "Dockerfile"
-  platforms  = split(",", PLATFORMS)
-  tags       = ["${REGISTRY}/search:${VERSION}"]
-  args       = {
+  context     = "services/search"
+  dockerfile  = "Dockerfile"
+  platforms   = split(",", PLATFORMS)
+  tags        = ["${REGISTRY}/search:${VERSION}"]
+  args        = {
     BUILD_DATE        = "${BUILD_DATE}"
     SOURCE_DATE_EPOCH = "${SOURCE_DATE_EPOCH}"
     VCS_REF           = "${VCS_REF}"
     VERSION           = "${VERSION}"
   }
-  labels     = {
+  labels      = {
     "org.opencontainers.image.created"  = "${BUILD_DATE}"
     "org.opencontainers.image.revision" = "${VCS_REF}"
     "org.opencontainers.image.title"    = "search"
     "org.opencontainers.image.vendor"   = "Storefront"
     "org.opencontainers.image.version"  = "${VERSION}"
   }
-  cache-from = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/search:cache"]
-  cache-to   = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/search:cache,mode=max"]
-  secret     = concat((PIP_CONF == "" ? [] : ["id=pipconf,src=${PIP_CONF}"]), (PIP_NETRC == "" ? [] : ["id=pipnetrc,src=${PIP_NETRC}"]))
-  attest     = ["type=provenance,mode=max"]
+  annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=search", "index:org.opencontainers.image.vendor=Storefront", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/search:cache"]
+  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/search:cache,mode=max"]
+  secret      = concat((PIP_CONF == "" ? [] : ["id=pipconf,src=${PIP_CONF}"]), (PIP_NETRC == "" ? [] : ["id=pipnetrc,src=${PIP_NETRC}"]))
+  attest      = ["type=provenance,mode=max"]
 }

@@ -84,7 +84,24 @@ export interface BakeTargetOptions {
    * @default - none
    */
   readonly description?: string;
+  /**
+   * Give the image index (what registries such as GHCR show for a multi-platform image) the
+   * target's OCI labels (title, description, source, licenses, version, revision, created, ...)
+   * as `index:` annotations.
+   * @default false
+   */
+  readonly annotateIndex?: boolean;
 }
+
+/** The OCI labels a registry's page shows, which annotateIndex copies to the index. */
+const INDEX_ANNOTATIONS = ['title', 'description', 'source', 'url', 'documentation', 'licenses', 'vendor', 'version', 'revision', 'created']
+  .map(k => `org.opencontainers.image.${k}`);
+
+/** Annotations on the image index (`index:` and `index-descriptor:`), which only a multi-manifest export has. */
+const INDEX_LEVEL = /^index(?:-descriptor)?[:[]/;
+
+/** One HCL list expression of list expressions (conditionals parenthesized). */
+const concat = (parts: string[]) => parts.length > 1 ? `concat(${parts.map(x => /\?/.test(x) ? `(${x})` : x).join(', ')})` : parts[0];
 
 /** A build secret of a bake target (`secret = ["id=<id>,src=<source>"]`). */
 export interface BakeSecret {
@@ -134,6 +151,13 @@ export interface BakeTargetDefaults {
    * @default - the default cache entries always apply
    */
   readonly cacheEnabledVariable?: string;
+  /**
+   * A bake variable that must be `"true"` for the `index:` annotations to apply (rendered as a
+   * conditional). A single-platform build without provenance exports a manifest, not an index,
+   * and BuildKit refuses index annotations on it; `INDEX_ANNOTATIONS=false` builds it.
+   * @default - the index annotations always apply
+   */
+  readonly indexAnnotationsVariable?: string;
 }
 
 /** A bake `target` block. Mutable, so escape hatches can change any attribute before synthesis. */
@@ -170,6 +194,10 @@ export class BakeTarget {
   public target?: string;
   /** Description. */
   public description?: string;
+  /** Whether the index gets the OCI labels as annotations. */
+  public annotateIndex: boolean;
+  /** More annotations, e.g. `index:com.example.team=payments` or `manifest:…`. */
+  public readonly annotations: string[] = [];
   private readonly extra: { [attribute: string]: any } = {};
 
   constructor(name: string, options: BakeTargetOptions) {
@@ -189,6 +217,7 @@ export class BakeTarget {
     this.attest = [...(options.attest ?? [])];
     this.target = options.target;
     this.description = options.description;
+    this.annotateIndex = options.annotateIndex ?? false;
   }
 
   /** Adds a build secret (from a file), passed only when its variable is set if `whenSet` is given. */
@@ -234,6 +263,18 @@ export class BakeTarget {
     if (Object.keys(this.args).length) attrs.push(['args', map(this.args)]);
     const labels = { ...defaults.labels, ...this.labels };
     if (Object.keys(labels).length) attrs.push(['labels', map(labels)]);
+    const annotations = [
+      ...(this.annotateIndex ? INDEX_ANNOTATIONS.filter(k => labels[k] !== undefined && labels[k] !== '').map(k => `index:${k}=${labels[k]}`) : []),
+      ...this.annotations,
+    ];
+    const gate = defaults.indexAnnotationsVariable;
+    const onIndex = annotations.filter(a => INDEX_LEVEL.test(a));
+    const elsewhere = annotations.filter(a => !INDEX_LEVEL.test(a));
+    const annotationParts = gate && onIndex.length ? [
+      `${variableName('indexAnnotationsVariable', gate)} == "true" ? ${list(onIndex)} : []`,
+      ...(elsewhere.length ? [list(elsewhere)] : []),
+    ] : annotations.length ? [list(annotations)] : [];
+    if (annotationParts.length) attrs.push(['annotations', concat(annotationParts)]);
     const gated = (variable: string | undefined, entries: string[]) => variable
       ? `${variableName('cacheEnabledVariable', variable)} == "" ? [] : ${list(entries)}`
       : list(entries);
@@ -242,7 +283,7 @@ export class BakeTarget {
         ...(inherited.length ? [gated(defaults.cacheEnabledVariable, inherited)] : []),
         ...(own.length ? [gated(this.cacheEnabledVariable, own)] : []),
       ];
-      return parts.length > 1 ? `concat(${parts.map(x => /\?/.test(x) ? `(${x})` : x).join(', ')})` : parts[0];
+      return parts.length ? concat(parts) : undefined;
     };
     const cacheFrom = cache(this.cacheFrom, defaults.cacheFrom ?? []);
     if (cacheFrom) attrs.push(['cache-from', cacheFrom]);
@@ -250,7 +291,7 @@ export class BakeTarget {
     if (cacheTo) attrs.push(['cache-to', cacheTo]);
     if (this.secrets.length) {
       const parts = this.secrets.map(x => gated(x.whenSet, [`id=${x.id},src=${x.source}`]));
-      attrs.push(['secret', parts.length > 1 ? `concat(${parts.map(x => (/\?/.test(x) ? `(${x})` : x)).join(', ')})` : parts[0]]);
+      attrs.push(['secret', concat(parts)]);
     }
     const type = (entry: string) => /(?:^|,)type=([^,]*)/.exec(entry)?.[1];
     const ownTypes = this.attest.map(type);

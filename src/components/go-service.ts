@@ -1,7 +1,8 @@
+import * as path from 'path';
 import { Project } from 'projen';
 import { addDockerfile } from './dockerfile-file';
 import { MultiArchPipeline } from './pipeline';
-import { resolveService, ServiceBase, ServiceOptions, servicesOf } from './service';
+import { resolveService, ServiceBase, ServiceOptions, servicesOf, warnMissing } from './service';
 import { enableSharedUpx, goDockerfile, GoDockerfileSpec, NETRC_SECRET, UPX_ARG } from '../build/go/dockerfile';
 import { compareGoVersions, GoModuleInfo, readGoModule } from '../build/go/module';
 import { imageLabels } from '../build/runtime';
@@ -209,6 +210,10 @@ export class GoService extends ServiceBase {
    */
   public preSynthesize(): void {
     super.preSynthesize();
+    warnMissing(this.project, `GoService "${this.name}"`, [
+      ['moduleRoot', this.moduleRoot, path.join(this.moduleRoot, 'go.mod'), 'the build reads it: run "go mod init <module path>" there'],
+      ['mainPackage', this.mainPackage, path.join(this.moduleRoot, this.mainPackage), `the build compiles it: put package main there (with the string variable ${this.versionVariable})`],
+    ]);
     const key = this.dependencyKey();
     const packages = servicesOf(this.project)
       .filter((s): s is GoService => s instanceof GoService && s.dependencyKey() === key)

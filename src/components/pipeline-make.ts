@@ -9,7 +9,16 @@ export interface MakeSettings {
 
 /** The Make variables of the contract, in catalogue order. */
 export function makeVariables(variables: BuildVariable[]): MakeVariable[] {
-  return variables.map(v => ({ name: v.name, default: v.makeDefault, description: v.description, evaluateOnce: v.evaluateOnce ?? false }));
+  return variables.map(v => ({
+    name: v.name,
+    default: v.makeDefault,
+    description: v.description,
+    evaluateOnce: v.evaluateOnce ?? false,
+    allowedCharacters: v.grammar.characters,
+    allowedDescription: v.grammar.description,
+    required: v.grammar.required ?? false,
+    allowLeadingDash: v.grammar.flags ?? false,
+  }));
 }
 
 /** The builder bake and the setup targets use (see BUILDER_NAME). */
@@ -17,15 +26,25 @@ const BUILDER = '$(BUILDER_NAME)';
 
 /** Checks make evaluates when it reads the file. */
 export function makeAssertions(): MakeAssertion[] {
-  return [{
-    expression: '$(if $(filter-out true false,$(PUSH)),$(error PUSH must be true or false, not "$(PUSH)"))',
-    comment: 'PUSH=1 or PUSH=yes would silently not push; refuse anything but true or false',
-  }];
+  const oneOf = (name: string, values: string[], comment: string): MakeAssertion => ({
+    expression: `$(if $(filter-out ${values.join(' ')},$(${name}))$(word 2,$(${name})),$(error ${name} must be ${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}, not "$(${name})"))`,
+    comment,
+  });
+  return [
+    oneOf('PUSH', ['true', 'false'], 'PUSH=1 or PUSH=yes would silently not push; refuse anything but true or false'),
+    oneOf('INDEX_ANNOTATIONS', ['true', 'false'], 'The bake file compares it with "true"; anything else would silently drop the annotations'),
+    oneOf('BUILDX_DRIVER', ['docker', 'docker-container', 'kubernetes', 'remote'], 'The buildx drivers setup-buildx knows'),
+    oneOf('SCAN_SEVERITY', ['negligible', 'low', 'medium', 'high', 'critical'], 'The severities grype can fail on'),
+  ];
 }
 
 /** `BAKE` (the one bake invocation every build target uses) and the shell functions the targets call. */
 export function makeDerivedVariables(s: MakeSettings, variables: BuildVariable[]): MakeDerivedVariable[] {
-  const env = variables.filter(v => v.bakeDefault !== undefined).map(v => `${v.name}="${MAKE.ref(v.name)}"`).join(' ');
+  /** The bake variables from Make's, then the one bake invocation (`overrides` fix some values). */
+  const bake = (overrides: { [name: string]: string } = {}) => [
+    ...variables.filter(v => v.bakeDefault !== undefined).map(v => `${v.name}="${overrides[v.name] ?? MAKE.ref(v.name)}"`),
+    `docker buildx bake --builder ${BUILDER} -f ${s.bakeFilePath} $(addprefix -f ,$(METADATA_FILES)) $(BAKE_FLAGS)`,
+  ].join(' ');
   return [
     {
       name: 'BUILDER_NAME',
@@ -35,8 +54,13 @@ export function makeDerivedVariables(s: MakeSettings, variables: BuildVariable[]
     { name: EMULATED, body: '', comment: EMULATED_COMMENT },
     {
       name: 'BAKE',
-      body: `${env} docker buildx bake --builder ${BUILDER} -f ${s.bakeFilePath} $(addprefix -f ,$(METADATA_FILES)) $(BAKE_FLAGS)`,
+      body: bake(),
       comment: 'The bake file reads its variables from the environment. Always -f: without it bake also merges any compose file it finds. METADATA_FILES come after it, so their tags and labels win',
+    },
+    {
+      name: 'BAKE_LOCAL',
+      body: bake({ INDEX_ANNOTATIONS: 'false' }),
+      comment: 'BAKE for one platform without attestations (build-local, run-<service>): that exports a manifest, not an index, so no index annotations',
     },
     { name: 'comma', body: ',', comment: 'A literal comma, for commas inside $(if …) arguments' },
     {
@@ -76,6 +100,11 @@ export function makeDerivedVariables(s: MakeSettings, variables: BuildVariable[]
       comment: '$(call bake_tags,<bake target>): the tags of a target in `bake --print` (so METADATA_FILES tags count)',
     },
     {
+      name: 'bake_annotations',
+      body: `awk -v t='    "$(1)": {' '${BAKE_ANNOTATIONS_AWK}'`,
+      comment: '$(call bake_annotations,<bake target>): the annotations of a target in `bake --print`, one per line',
+    },
+    {
       name: 'merge_image',
       body: mergeFunction(),
       comment: '$(call merge_image,<service>,<repository>): join the platforms ci-push-platform pushed into one index with the service\'s tags, and record its digest',
@@ -90,6 +119,8 @@ export function makeDerivedVariables(s: MakeSettings, variables: BuildVariable[]
 
 /** Prints the `containerimage.digest` of the top-level key `t` of a buildx metadata file (indented JSON). */
 const PUSHED_DIGEST_AWK = '$$0 == t { inside = 1; next } inside && /^  [^ ]/ { inside = 0 } inside && /"containerimage.digest"/ { sub(/.*"containerimage.digest": *"/, ""); sub(/".*/, ""); print; exit }';
+/** Prints the annotations of target `t` in `docker buildx bake --print`, one per line, as bake gives them (JSON's \u0026, \u003c and \u003e decoded). */
+const BAKE_ANNOTATIONS_AWK = '$$0 == t { inside = 1; next } inside && /^    [^ ]/ { inside = 0 } inside && /^      "annotations": \\[/ { list = 1; next } list && /^      \\]/ { list = 0 } inside && list { sub(/^ *"/, ""); sub(/",?$$/, ""); gsub(/\\\\u0026/, "\\&"); gsub(/\\\\u003c/, "<"); gsub(/\\\\u003e/, ">"); print }';
 /** Prints the tags of target `t` in `docker buildx bake --print` (indented JSON: targets at 4 spaces, attributes at 6). */
 const BAKE_TAGS_AWK = '$$0 == t { inside = 1; next } inside && /^    [^ ]/ { inside = 0 } inside && /^      "tags": \\[/ { tags = 1; next } tags && /^      \\]/ { tags = 0 } inside && tags { gsub(/[ ",]/, ""); print }';
 
@@ -111,9 +142,11 @@ function mergeFunction(): string {
     'tags=$$($(BAKE) --print $(1) 2>/dev/null | $(call bake_tags,$(1)))',
     'test -n "$$tags" || { echo "ci-merge: bake --print gave no tags for $(1)" >&2; exit 1; }',
     // the index is what create pushes: its digest is the sha256 of those bytes (--dry-run prints them)
-    'index=$$(docker buildx imagetools create --dry-run $$refs)',
+    // the index annotations bake gives a pushed index (title, source, ...), one per line: values may hold spaces
+    'set --; while IFS= read -r a; do [ -z "$$a" ] || set -- "$$@" --annotation "$$a"; done <<< "$$($(BAKE) --print $(1) 2>/dev/null | $(call bake_annotations,$(1)))"',
+    'index=$$(docker buildx imagetools create --dry-run "$$@" $$refs)',
     'd=sha256:$$(printf \'%s\' "$$index" | { sha256sum 2>/dev/null || shasum -a 256; } | cut -d \' \' -f 1)',
-    'docker buildx imagetools create $$(for t in $$tags; do printf -- \'-t %s \' "$$t"; done) $$refs',
+    'docker buildx imagetools create "$$@" $$(for t in $$tags; do printf -- \'-t %s \' "$$t"; done) $$refs',
     'mkdir -p "$(METADATA_DIR)/digests"',
     'echo "$(2)@$$d" > "$(METADATA_DIR)/digests/$(1)"',
     'echo "ci-merge: $(1): $(2)@$$d, tagged $$(echo $$tags)"',
@@ -159,6 +192,9 @@ const verifyOf = (services: IMultiArchService[]) => services.map(s => `@$(call v
 const buildsOf = (services: IMultiArchService[]) => [...T.builds(), ...services.map(s => T.buildService(s.name))];
 const mkdirMetadata = '@mkdir -p "$(METADATA_DIR)"';
 
+/** Builds bake targets for LOCAL_PLATFORM into the local engine: no push, no cache export, no attestations (the engine's store may not hold them). */
+const loadLocal = (what: string) => `$(BAKE_LOCAL) '--set=*.platform=$(LOCAL_PLATFORM)' '--set=*.cache-to=' --provenance=false --sbom=false --load ${what}`;
+
 function buildTargets(services: IMultiArchService[]): MakeTarget[] {
   const pushFlag = '$(if $(filter true,$(PUSH)),$(PUSH_OUTPUT) $(PUSHED),)';
   return [
@@ -175,6 +211,18 @@ function buildTargets(services: IMultiArchService[]): MakeTarget[] {
       recipe: [mkdirMetadata, `${BAKE_CALL} ${pushFlag} ${s.name}`, keepIfPushed(s)],
     })),
     { name: T.BUILD_VERIFY, description: 'Check every pushed image index has every platform (no rebuild)', recipe: verifyOf(services), runsAfter: buildsOf(services) },
+    {
+      name: T.BUILD_LOCAL,
+      description: 'Build every image for LOCAL_PLATFORM (this machine) and load it into the local engine, as REGISTRY/<image>:VERSION',
+      prerequisites: [T.SETUP_BUILDX],
+      recipe: [loadLocal('default')],
+    },
+    ...services.map(s => ({
+      name: T.runService(s.name),
+      description: `Build ${s.name} for LOCAL_PLATFORM, load it and run it${s.port !== undefined ? ` on port ${s.port}` : ''} (RUN_FLAGS adds docker run flags)`,
+      prerequisites: [T.SETUP_BUILDX],
+      recipe: [loadLocal(s.name), `docker run --rm${s.port !== undefined ? ` -p ${s.port}:${s.port}` : ''} $(RUN_FLAGS) "${refOf(s)}"`],
+    })),
     {
       name: T.BUILD_COMPLETE,
       description: 'Build and push every image once, then verify it',

@@ -71,7 +71,9 @@ export interface MultiArchPipelineOptions {
    */
   readonly bakeFile?: string;
   /**
-   * Attach SLSA provenance (`mode=max`) to every image.
+   * Attach SLSA provenance (`mode=max`) to every image. It also sets the default of
+   * `INDEX_ANNOTATIONS` (the OCI labels as annotations on the image index): a single-platform
+   * build without provenance has no index to annotate.
    * @default true
    */
   readonly provenance?: boolean;
@@ -197,6 +199,7 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
       buildxDriver: this.buildxDriver,
       builderName: options.builderName ?? 'multiarch',
       scanSeverity: options.scanSeverity ?? 'high',
+      provenance: this.bakeSettings.provenance,
     });
     this.bake = new BakeModel();
     this.make = new MakeModel({ standalone: this.makefilePath === 'Makefile' });
@@ -253,6 +256,9 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
    * keeps out of every build context what belongs to other services or to the pipeline.
    */
   public preSynthesize(): void {
+    // before projen deletes the files of removed services: a pipeline left without services stops
+    // the synthesis with the tree as it was
+    this.requireServices();
     if (!this.filesCreated) this.addFiles();
     const services = this.services;
     const emulated = services.filter(s => s.dockerfile.runsOnTargetPlatform).map(s => s.name);

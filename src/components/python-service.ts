@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Project } from 'projen';
 import { addDockerfile } from './dockerfile-file';
 import { MultiArchPipeline } from './pipeline';
-import { resolveService, ServiceBase, ServiceOptions } from './service';
+import { resolveService, ServiceBase, ServiceOptions, warnMissing } from './service';
 import { pythonDockerfile } from '../build/python/dockerfile';
 import { CrossWheelsInstall, PIP_CONF_SECRET, PIP_NETRC_SECRET, TargetInstall } from '../build/python/strategy';
 import { checkWheelPlatforms, wheelLibc } from '../build/python/wheels';
@@ -123,6 +123,8 @@ export class PythonService extends ServiceBase {
   public readonly baseImage: string;
   /** The requirements file, relative to the directory. */
   public readonly requirementsFile: string;
+  /** Local packages and wheelhouses, relative to the directory. */
+  public readonly localPackages: string[];
   /** The Python version (`X.Y`). */
   public readonly pythonVersion: string;
   /** How the dependencies are installed. */
@@ -137,6 +139,7 @@ export class PythonService extends ServiceBase {
     this.pythonVersion = py.pythonVersion;
     this.installStrategy = py.installStrategy;
     const { localPackages } = py;
+    this.localPackages = localPackages;
 
     this.dockerignore.addPatterns('venv', '**/*.egg-info');
     this.dockerignore.requirePath(this.requirementsFile, this.dockerfilePath);
@@ -164,6 +167,12 @@ export class PythonService extends ServiceBase {
   /** CROSS_WHEELS needs a wheel tag for every platform, the pipeline's too. */
   public preSynthesize(): void {
     super.preSynthesize();
+    const under = (p: string) => path.join(this.directory, p);
+    warnMissing(this.project, `PythonService "${this.name}"`, [
+      ['directory', this.directory, this.directory, 'it is the build context'],
+      ['requirementsFile', this.requirementsFile, under(this.requirementsFile), 'pip installs it (an empty file is fine)'],
+      ...this.localPackages.map(p => ['localPackages', p, under(p), 'the Dockerfile copies it'] as [string, string, string, string]),
+    ]);
     if (this.installStrategy === PythonInstallStrategy.CROSS_WHEELS && !this.platforms) {
       checkWheelPlatforms(`installStrategy of PythonService "${this.name}" (built for the pipeline's platforms)`, MultiArchPipeline._ensure(this.project).platforms);
     }

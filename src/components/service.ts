@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { Component, Project } from 'projen';
 import { GeneratedFile } from './generated-file';
@@ -5,7 +6,7 @@ import { BakeTarget } from '../bake';
 import { BAKE, buildArgs, imageBuildArgs, imageReference, IMultiArchService, RESERVED_SERVICE_NAMES } from '../contract/internal';
 import { DockerfileModel, DockerIgnoreFile } from '../dockerfile';
 import { Platform } from '../platform';
-import { imageName, noControlCharacters, nonRootUser, plainText, port, relativePath, serviceName } from '../validation';
+import { imageName, invalid, noControlCharacters, nonRootUser, plainText, port, relativePath, serviceName } from '../validation';
 
 /** Options every service accepts. */
 export interface ServiceOptions {
@@ -89,11 +90,22 @@ export function resolveService(
   if (existingDockerfile && !(sharesDockerfile && existingDockerfile instanceof GeneratedFile)) {
     throw new Error(`Another file already uses ${dockerfilePath}: give this service another "dockerfilePath" (GoService) or "directory" (PythonService)`);
   }
+  const image = imageName('imageName', options.imageName ?? name);
+  const sameImage = servicesOf(project).find(s => s.imageName === image);
+  if (sameImage) {
+    throw invalid('imageName', image, `is already the image of service "${sameImage.name}": both would push to \${REGISTRY}/${image}. Give one of them another imageName`);
+  }
   return {
     id: `${kind}:${name}`,
     name,
-    imageName: imageName('imageName', options.imageName ?? name),
-    platforms: options.platforms?.map(p => Platform.of(String(p))),
+    imageName: image,
+    platforms: options.platforms?.map(p => {
+      try {
+        return Platform.of(String(p));
+      } catch (e) {
+        throw invalid('platforms', String(p), `is not a platform this library knows: use Platform.LINUX_AMD64, Platform.LINUX_ARM64, ... (${(e as Error).message})`);
+      }
+    }),
     port: options.port === undefined ? undefined : port('port', options.port),
     user: nonRootUser('user', options.user ?? '65532:65532'),
     description: options.description === undefined ? undefined : plainText('description', options.description),
@@ -167,6 +179,21 @@ export abstract class ServiceBase extends Component implements IMultiArchService
       platforms: this.platforms?.map(p => p.value),
       tags: [imageReference(BAKE, this.imageName)],
       args: buildArgs(imageBuildArgs()),
+      annotateIndex: true,
     });
+    if (this.description) this.bakeTarget.annotations.push(`index:org.opencontainers.image.description=${this.description}`);
+  }
+}
+
+/**
+ * Warns, at synthesis, about each path a service builds from that does not exist yet: projects are
+ * synthesized before their code exists, so this never fails, but a typo does not pass in silence.
+ * Each entry: the option, its value, the path (relative to the project) and why the build needs it.
+ */
+export function warnMissing(project: Project, who: string, paths: Array<[string, string, string, string]>): void {
+  for (const [option, value, at, why] of paths) {
+    if (!fs.existsSync(path.join(project.outdir, at))) {
+      project.logger.warn(`${who}: ${at} does not exist yet (${option} "${value}"): ${why}. Check the option for a typo if the code is already there.`);
+    }
   }
 }

@@ -1,3 +1,3 @@
-export { BuildVariable, CiValue } from './variables';
+export { BuildVariable, CiValue, InputGrammar } from './variables';
 export { StandardTarget } from './targets';
 export { IMultiArchService, IBuildPipeline } from './pipeline';

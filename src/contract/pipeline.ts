@@ -21,6 +21,8 @@ export interface IMultiArchService {
   readonly dockerfile: DockerfileModel;
   /** The `.dockerignore` of the build context. */
   readonly dockerignore: DockerIgnoreFile;
+  /** The port the service listens on (`make run-<service>` publishes it), if any. */
+  readonly port?: number;
 }
 
 /** What a CI provider reads from the pipeline it renders. */

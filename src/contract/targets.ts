@@ -33,6 +33,14 @@ export class StandardTarget {
   /** CI: sign. */
   public static readonly CI_SIGN = 'ci-sign';
 
+  /** Build every image for this machine's platform and load it into the local engine. */
+  public static readonly BUILD_LOCAL = 'build-local';
+
+  /** The target that builds one service for this machine and runs it: `run-<service>`. */
+  public static runService(serviceName: string): string {
+    return `run-${serviceName}`;
+  }
+
   /** The target that builds one service: `build-<service>`. */
   public static buildService(serviceName: string): string {
     return `build-${serviceName}`;
@@ -71,6 +79,6 @@ export const METADATA_TARGET = 'docker-metadata-action';
  */
 export const RESERVED_SERVICE_NAMES = [
   ...[StandardTarget.BUILD_MULTIARCH, StandardTarget.BUILD_COMPLETE, StandardTarget.BUILD_VERIFY, StandardTarget.BUILD_SBOM,
-    StandardTarget.BUILD_VULNERABILITY_SCAN, StandardTarget.BUILD_SIGN].map(t => t.slice('build-'.length)),
+    StandardTarget.BUILD_VULNERABILITY_SCAN, StandardTarget.BUILD_SIGN, StandardTarget.BUILD_LOCAL].map(t => t.slice('build-'.length)),
   DEFAULT_GROUP, METADATA_TARGET, 'all',
 ];

@@ -64,7 +64,46 @@ export interface BuildVariable {
    * @default - CI leaves the Make default
    */
   readonly ciValue?: CiValue;
+  /**
+   * What a value given to make on the command line or in the environment may hold; anything else
+   * stops make before any recipe runs.
+   */
+  readonly grammar: InputGrammar;
 }
+
+/** The grammar of a build variable's value, as the Makefile checks it (see MakeVariable). */
+export interface InputGrammar {
+  /** The characters a value may hold, listed one by one. */
+  readonly characters: string;
+  /** The characters in words, for the error message. */
+  readonly description: string;
+  /**
+   * A value must not be empty.
+   * @default false
+   */
+  readonly required?: boolean;
+  /**
+   * A value may start with "-" (flag lists only).
+   * @default false
+   */
+  readonly flags?: boolean;
+}
+
+const LETTERS_DIGITS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+/** An enumerated value: lowercase words such as true, docker-container or high. */
+const WORD: InputGrammar = { characters: 'abcdefghijklmnopqrstuvwxyz-', description: 'lowercase letters and "-"' };
+const grammar = (extra: string, description: string, more: Partial<InputGrammar> = {}): InputGrammar =>
+  ({ characters: LETTERS_DIGITS + extra, description: `letters, digits${description}`, ...more });
+/** An image tag, a builder name, a revision. */
+const NAME = grammar('_.-', ', "_", "." and "-"');
+/** A registry and namespace: host[:port]/path. */
+const REFERENCE = grammar('_.-/:', ', "_", ".", "-", "/" and ":"');
+/** Platforms, e.g. linux/amd64,linux/arm/v7. */
+const PLATFORM_LIST = grammar('/,_', ', "/", "," and "_"');
+/** A file path or a key reference (awskms://…, k8s://…). */
+const PATH = grammar('_.-/~+@:', ', "_", ".", "-", "/", "~", "+", "@" and ":"');
+/** A list of flags, e.g. --no-cache --set=*.platform=linux/arm64. */
+const FLAGS = grammar('_.-/~+@:=,* ', ', spaces, "_", ".", "-", "/", "~", "+", "@", ":", "=", "," and "*"', { flags: true });
 
 /** The pipeline settings the contract's defaults come from. */
 export interface ContractSettings {
@@ -74,6 +113,7 @@ export interface ContractSettings {
   readonly buildxDriver: string;
   readonly builderName: string;
   readonly scanSeverity: string;
+  readonly provenance: boolean;
 }
 
 /** Where pushes record what they pushed (bake metadata files, digests): kept out of git and build contexts. */
@@ -84,7 +124,8 @@ export const SBOM_DIR = 'sbom';
 /** A tag cannot hold "/" (release/1.2): every character a tag cannot hold becomes "-". */
 const GIT_VERSION = "$(shell (git describe --tags --always --dirty 2>/dev/null || echo dev) | sed 's/[^A-Za-z0-9_.-]/-/g')";
 
-type Spec = Omit<BuildVariable, 'makeDefault' | 'bakeDefault'> & {
+type Spec = Omit<BuildVariable, 'makeDefault' | 'bakeDefault' | 'grammar'> & {
+  readonly grammar?: InputGrammar;
   readonly make: (s: ContractSettings) => string;
   readonly bake?: (s: ContractSettings) => string;
 };
@@ -95,6 +136,7 @@ const platformList = (s: ContractSettings) => s.platforms.map(p => p.value).join
 const CATALOGUE: Spec[] = [
   {
     name: 'REGISTRY',
+    grammar: { ...REFERENCE, required: true },
     description: 'registry/namespace to push to',
     make: s => s.registry,
     bake: s => s.registry,
@@ -103,6 +145,7 @@ const CATALOGUE: Spec[] = [
   },
   {
     name: 'VERSION',
+    grammar: { ...NAME, required: true },
     description: 'image tag and compiled-in version',
     make: () => GIT_VERSION,
     evaluateOnce: true,
@@ -115,19 +158,21 @@ const CATALOGUE: Spec[] = [
   },
   {
     name: 'PLATFORMS',
+    grammar: { ...PLATFORM_LIST, required: true },
     description: 'comma-separated target platforms',
     make: platformList,
     bake: platformList,
     bakeDescription: 'Comma-separated target platforms',
   },
-  { name: 'PLATFORM', description: 'the one platform ci-push-platform builds (a job per native runner), e.g. linux/arm64', make: () => '' },
-  { name: 'PUSH', description: 'push images (true) or only build them (false)', make: () => 'false', ciValue: CiValue.PUSH },
-  { name: 'BUILDER', description: 'buildx builder name (not used by the docker driver)', make: s => s.builderName },
-  { name: 'BUILDX_DRIVER', description: 'docker | docker-container | kubernetes | remote', make: s => s.buildxDriver },
-  { name: 'BUILDX_DRIVER_OPTS', description: 'extra --driver-opt values, comma-separated (e.g. namespace=buildkit)', make: () => '' },
-  { name: 'BUILDX_ENDPOINT', description: 'BuildKit address for the remote driver (e.g. tcp://buildkitd:1234)', make: () => '' },
+  { name: 'PLATFORM', description: 'the one platform ci-push-platform builds (a job per native runner), e.g. linux/arm64', make: () => '', grammar: PLATFORM_LIST },
+  { name: 'PUSH', description: 'push images (true) or only build them (false)', make: () => 'false', ciValue: CiValue.PUSH, grammar: WORD },
+  { name: 'BUILDER', description: 'buildx builder name (not used by the docker driver)', make: s => s.builderName, grammar: { ...NAME, required: true } },
+  { name: 'BUILDX_DRIVER', description: 'docker | docker-container | kubernetes | remote', make: s => s.buildxDriver, grammar: { ...WORD, required: true } },
+  { name: 'BUILDX_DRIVER_OPTS', description: 'extra --driver-opt values, comma-separated (e.g. namespace=buildkit)', make: () => '', grammar: grammar('_.-/:=,', ', "_", ".", "-", "/", ":", "=" and ","') },
+  { name: 'BUILDX_ENDPOINT', description: 'BuildKit address for the remote driver (e.g. tcp://buildkitd:1234)', make: () => '', grammar: grammar('_.-/:@', ', "_", ".", "-", "/", ":" and "@"') },
   {
     name: 'CACHE_REGISTRY',
+    grammar: REFERENCE,
     description: 'registry for the build cache; empty disables it',
     make: s => s.cacheRegistry,
     bake: s => s.cacheRegistry,
@@ -135,6 +180,7 @@ const CATALOGUE: Spec[] = [
   },
   {
     name: 'SOURCE_DATE_EPOCH',
+    grammar: { characters: '0123456789', description: 'digits', required: true },
     description: 'commit time in seconds since 1970: the date of the image config and history',
     make: () => '$(shell git log -1 --format=%ct 2>/dev/null || echo 0)',
     evaluateOnce: true,
@@ -145,6 +191,7 @@ const CATALOGUE: Spec[] = [
   },
   {
     name: 'BUILD_DATE',
+    grammar: grammar(':+.-', ', ":", "+", "." and "-"'),
     description: 'RFC 3339 date of SOURCE_DATE_EPOCH (created label), never the wall clock',
     // GNU date reads "-d @N"; BSD date (macOS) reads "-r N"
     make: () => '$(shell date -u -d @$(SOURCE_DATE_EPOCH) +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || date -u -r $(SOURCE_DATE_EPOCH) +%Y-%m-%dT%H:%M:%SZ)',
@@ -156,6 +203,7 @@ const CATALOGUE: Spec[] = [
   },
   {
     name: 'VCS_REF',
+    grammar: NAME,
     description: 'source revision label',
     make: () => '$(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)',
     evaluateOnce: true,
@@ -166,7 +214,16 @@ const CATALOGUE: Spec[] = [
     ciValue: CiValue.COMMIT_SHA,
   },
   {
+    name: 'INDEX_ANNOTATIONS',
+    grammar: WORD,
+    description: 'true gives each image index the OCI labels as annotations; a single-platform build without provenance has no index and needs false',
+    make: s => String(s.provenance),
+    bake: s => String(s.provenance),
+    bakeDescription: 'true gives each image index the OCI labels (title, description, source, version, ...) as annotations; false for a single-platform build without provenance, which exports no index',
+  },
+  {
     name: 'GO_NETRC',
+    grammar: PATH,
     description: 'netrc with credentials for private Go modules, passed as a build secret (never an ARG)',
     make: () => '',
     bake: () => '',
@@ -174,6 +231,7 @@ const CATALOGUE: Spec[] = [
   },
   {
     name: 'PIP_CONF',
+    grammar: PATH,
     description: 'pip.conf for private Python indexes (index-url with credentials), passed as a build secret (never an ARG)',
     make: () => '',
     bake: () => '',
@@ -181,6 +239,7 @@ const CATALOGUE: Spec[] = [
   },
   {
     name: 'PIP_NETRC',
+    grammar: PATH,
     description: 'netrc with credentials for private Python indexes, passed as a build secret (never an ARG)',
     make: () => '',
     bake: () => '',
@@ -188,20 +247,32 @@ const CATALOGUE: Spec[] = [
   },
   {
     name: 'METADATA_FILES',
+    grammar: grammar('_.-/~+@: ', ', spaces, "_", ".", "-", "/", "~", "+", "@" and ":"'),
     description: 'bake files of docker/metadata-action (bake-target: the service name), read after the bake file: their tags and labels win',
     make: () => '',
   },
-  { name: 'BAKE_FLAGS', description: 'extra docker buildx bake flags, e.g. --no-cache or --set=*.platform=linux/arm64', make: () => '' },
-  { name: 'SCAN_SEVERITY', description: 'lowest severity that fails the vulnerability scan', make: s => s.scanSeverity },
-  { name: 'COSIGN_KEY', description: 'cosign key reference; empty signs keyless (OIDC)', make: () => '' },
-  { name: 'COSIGN_FLAGS', description: 'extra cosign flags for sign and attest, e.g. --tlog-upload=false offline', make: () => '' },
-  { name: 'METADATA_DIR', description: 'where pushes record their digests (build-sign, build-sbom and the scan read them)', make: () => METADATA_DIR },
-  { name: 'SBOM_DIR', description: 'where build-sbom writes SPDX files', make: () => SBOM_DIR },
+  {
+    name: 'LOCAL_PLATFORM',
+    description: 'the platform build-local and run-<service> build for: this machine\'s engine',
+    // the engine's platform; without an engine (no answer, or a blank one) linux/amd64
+    make: () => "$(or $(strip $(shell docker version -f '{{.Server.Os}}/{{.Server.Arch}}' 2>/dev/null | grep -x '[a-z0-9]*/[a-z0-9]*')),linux/amd64)",
+    grammar: PLATFORM_LIST,
+  },
+  { name: 'RUN_FLAGS', description: 'extra docker run flags for run-<service>, e.g. -e LOG_LEVEL=debug', make: () => '', grammar: FLAGS },
+  { name: 'BAKE_FLAGS', description: 'extra docker buildx bake flags, e.g. --no-cache or --set=*.platform=linux/arm64', make: () => '', grammar: FLAGS },
+  { name: 'SCAN_SEVERITY', description: 'lowest severity that fails the vulnerability scan', make: s => s.scanSeverity, grammar: WORD },
+  { name: 'COSIGN_KEY', description: 'cosign key reference; empty signs keyless (OIDC)', make: () => '', grammar: PATH },
+  { name: 'COSIGN_FLAGS', description: 'extra cosign flags for sign and attest, e.g. --tlog-upload=false offline', make: () => '', grammar: FLAGS },
+  { name: 'METADATA_DIR', description: 'where pushes record their digests (build-sign, build-sbom and the scan read them)', make: () => METADATA_DIR, grammar: PATH },
+  { name: 'SBOM_DIR', description: 'where build-sbom writes SPDX files', make: () => SBOM_DIR, grammar: PATH },
 ];
 
 /** The build contract for a pipeline's settings: every variable a user or CI can set. */
 export function buildVariables(s: ContractSettings): BuildVariable[] {
-  return CATALOGUE.map(({ make, bake, ...rest }) => ({ ...rest, makeDefault: make(s), ...(bake ? { bakeDefault: bake(s) } : {}) }));
+  return CATALOGUE.map(({ make, bake, grammar: g, ...rest }) => {
+    if (!g) throw new Error(`build variable ${rest.name} has no grammar`);
+    return { ...rest, grammar: g, makeDefault: make(s), ...(bake ? { bakeDefault: bake(s) } : {}) };
+  });
 }
 
 /** What an image build sees of a build-arg variable. */

@@ -474,6 +474,18 @@ function imageReferenceOrStage(from: string): string {
   return /^[a-z][a-z0-9_.-]*$/.test(from) ? from : imageReference('FROM image', from);
 }
 
+/** Programs a shell-less runtime (distroless, scratch) does not have, though probes often call them. */
+const SHELL_TOOLS = ['sh', 'bash', 'ash', 'dash', 'zsh', 'curl', 'wget', 'nc'];
+
+/** Refuses an exec-form command whose program is a shell or a shell tool, in a stage without a shell. */
+function needsNoShellTool(stage: DockerfileStage, keyword: string, where: string, program: unknown): void {
+  if (stage.hasShell || typeof program !== 'string') return;
+  const base = program.split('/').pop()!;
+  if (SHELL_TOOLS.includes(base)) {
+    throw new Error(`${keyword} in ${where} runs "${program}", which the base image "${stage.from}" does not have (no shell, no ${SHELL_TOOLS.slice(4).join('/')}): run a binary of the image, e.g. ["/usr/local/bin/app", "healthcheck"], or use a runtime with a shell (runtimeHasShell)`);
+  }
+}
+
 /** Images known to ship without a shell. */
 export function isShellless(image: string): boolean {
   return image === 'scratch' || /distroless/.test(image) || /chainguard\/static|cgr\.dev\/chainguard\/static/.test(image);
@@ -577,12 +589,20 @@ function checkInstruction(stage: DockerfileStage, keyword: string, value: string
         } catch {
           throw invalid('HEALTHCHECK', flat, 'its CMD must be a JSON array of strings and nothing after it (e.g. no "|| exit 1")');
         }
+        needsNoShellTool(stage, keyword, where, JSON.parse(json)[0]);
       }
       break;
     case 'CMD':
     case 'ENTRYPOINT':
       if (!stage.hasShell && !flat.startsWith('[')) {
         throw new Error(`Shell-form ${keyword} in ${where}, whose base image "${stage.from}" has no shell: use exec form (a JSON array)`);
+      }
+      if (flat.startsWith('[')) {
+        try {
+          needsNoShellTool(stage, keyword, where, JSON.parse(flat)[0]);
+        } catch (e) {
+          if (!(e instanceof SyntaxError)) throw e;
+        }
       }
       break;
     case 'USER':

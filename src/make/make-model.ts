@@ -14,6 +14,70 @@ export interface MakeVariable {
    * @default false
    */
   readonly evaluateOnce?: boolean;
+  /**
+   * The characters a value given on the command line or in the environment may hold, listed one
+   * by one: any other character stops make before any recipe runs, so such a value is data, never
+   * code. Never "$", "#", "(", ")", quotes, backslashes or control characters.
+   * @default - not checked (for variables that reach no shell)
+   */
+  readonly allowedCharacters?: string;
+  /**
+   * allowedCharacters in words, for the error message, e.g. `letters, digits, "_", "." and "-"`.
+   * @default - the characters themselves
+   */
+  readonly allowedDescription?: string;
+  /**
+   * A value given on the command line or in the environment must not be empty.
+   * @default false
+   */
+  readonly required?: boolean;
+  /**
+   * A value given on the command line or in the environment may start with "-" (flag lists only:
+   * anywhere else it would read as an option).
+   * @default false
+   */
+  readonly allowLeadingDash?: boolean;
+}
+
+/** Characters a checked value may never hold: Make and shell syntax. */
+const NEVER_ALLOWED = /[$#()'"`\\;|&<>\u0000-\u001f\u007f]/;
+
+/**
+ * The input checks: every variable with allowedCharacters, when its value comes from the command
+ * line or the environment (the origins a user or CI controls), is checked with `$(value …)`, which
+ * does not expand it, so `VERSION='$(shell …)'` stops make instead of running. Pure Make (GNU make
+ * 3.81): each character set is a chain of `$(subst)` that removes the allowed characters; what is
+ * left is what is not allowed.
+ */
+function renderInputChecks(variables: MakeVariable[]): string[] {
+  const checked = variables.filter(v => v.allowedCharacters !== undefined);
+  if (!checked.length) return [];
+  const sets = [...new Set(checked.map(v => v.allowedCharacters!))];
+  const out = [
+    '',
+    '# Values from the command line or the environment are data, never code: each must match its grammar before any recipe runs.',
+    '# $(value X) reads a value without expanding it; input_strip_N removes the characters input_allowed_N lists, leaving any other.',
+    'input_from_user = $(filter command line environment environment override override,$(origin $(1)))',
+    'input_empty :=',
+    'input_space := $(input_empty) $(input_empty)',
+    'input_comma := ,',
+    '# $(call input_check,<variable>,<N>,<required: non-empty>,<flags: may start with "-">)',
+    'input_check = $(if $(call input_from_user,$(1)),$(if $(call input_strip_$(2),$(value $(1))),$(error $(1) may only hold $(input_allowed_$(2)); not "$(value $(1))"))' +
+      '$(if $(3),$(if $(value $(1)),,$(error $(1) must not be empty)))$(if $(4),,$(if $(filter -%,$(value $(1))),$(error $(1) must not start with "-", which would read as an option: "$(value $(1))"))))',
+  ];
+  sets.forEach((chars, i) => {
+    if (NEVER_ALLOWED.test(chars)) throw new Error(`allowedCharacters ${JSON.stringify(chars)} holds Make or shell syntax ($, #, parentheses, quotes, backslashes, ;|&<> or control characters)`);
+    const allowed = checked.find(v => v.allowedCharacters === chars)!.allowedDescription ?? `the characters ${chars}`;
+    noControlCharacters('allowedDescription', allowed);
+    if (/[$#()]/.test(allowed)) throw new Error(`allowedDescription must not hold "$", "#" or parentheses: ${JSON.stringify(allowed)}`);
+    let body = '$(1)';
+    for (const c of [...new Set([...chars])]) body = `$(subst ${c === ' ' ? '$(input_space)' : c === ',' ? '$(input_comma)' : c},,${body})`;
+    out.push(`input_allowed_${i + 1} = ${allowed}`, `input_strip_${i + 1} = ${body}`);
+  });
+  for (const v of checked) {
+    out.push(`$(call input_check,${v.name},${sets.indexOf(v.allowedCharacters!) + 1},${v.required ? 'required' : ''},${v.allowLeadingDash ? 'flags' : ''})`);
+  }
+  return out;
 }
 
 /** A Make target. */
@@ -199,11 +263,15 @@ export class MakeModel {
   public render(marker?: string): string {
     const out: string[] = [];
     if (marker) out.push(`# ${marker}`, '');
+    if (!this.standalone) {
+      out.push('# Included by another Makefile: its default goal is kept (restored at the end of this file), wherever the include is.', 'multiarch_default_goal := $(.DEFAULT_GOAL)', '');
+    }
     out.push('# Variables: override on the command line or in the environment, e.g. `make build-multiarch VERSION=1.2.3 PUSH=true`.');
     const width = Math.max(...this._variables.map(v => v.name.length));
     for (const v of this._variables) {
       out.push(`${v.name.padEnd(width)} ?= ${v.default}`);
     }
+    out.push(...renderInputChecks(this._variables));
     const once = this._variables.filter(v => v.evaluateOnce);
     if (once.length) {
       out.push('', '# Evaluated once per run, so every recipe sees the same value.');
@@ -236,6 +304,7 @@ export class MakeModel {
         out.push('\t' + strict(line).replace(/ \\\n/g, ' \\\n\t'));
       }
     }
+    if (!this.standalone) out.push('', '# The includer\'s default goal (empty before its first target: make then takes the next target it reads)', '.DEFAULT_GOAL := $(multiarch_default_goal)');
     return out.join('\n') + '\n';
   }
 

@@ -248,3 +248,18 @@ describe('GoService validation', () => {
     expect(svc.bakeTarget.platforms).toEqual(['linux/arm/v7']);
   });
 });
+
+describe('GoService runtime commands', () => {
+  test.each([[['sh', '-c', 'wget -q localhost:8080']], [['/bin/sh', '-c', 'true']], [['curl', '-f', 'http://localhost:8080/health']], [['/usr/bin/wget', 'x']]])('a HEALTHCHECK running %j on distroless is refused', command => {
+    const svc = new GoService(newProject(), 'svc');
+    expect(() => svc.dockerfile.finalStage.addHealthcheck({ command })).toThrow(/HEALTHCHECK in .* runs ".*", which the base image "gcr.io\/distroless\/static-debian12:nonroot" does not have .*run a binary of the image/);
+  });
+
+  test('with runtimeHasShell, or a binary of the image, it is fine', () => {
+    const svc = new GoService(newProject(), 'svc', { runtimeImage: 'alpine:3.20', runtimeHasShell: true });
+    svc.dockerfile.finalStage.addHealthcheck({ command: ['wget', '-q', '-O-', 'http://localhost:8080/health'] });
+    const other = new GoService(newProject(), 'svc');
+    other.dockerfile.finalStage.addHealthcheck({ command: ['/usr/local/bin/svc', 'health'] });
+    expect(() => other.dockerfile.finalStage.addInstruction('CMD', '["sh", "-c", "svc"]')).toThrow(/CMD in .* runs "sh"/);
+  });
+});

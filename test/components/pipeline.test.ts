@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Component, Project } from 'projen';
 import { BuildxDriver, GoService, ICiProvider, IBuildPipeline, MultiArchPipeline, Platform, PythonService, StandardTarget } from '../../src';
-import { nephoranProject, newProject, parseHcl, synth, synthToDisk } from '../helpers';
+import { bakePrint, hasBuildx, makeDryRun, nephoranProject, newProject, parseHcl, synth, synthToDisk } from '../helpers';
 
 const SEED_TARGETS = ['setup-buildx', 'build-multiarch', 'build-complete', 'build-verify', 'build-vulnerability-scan', 'ci-setup', 'ci-build', 'ci-push', 'ci-security', 'ci-sign'];
 
@@ -30,7 +30,7 @@ describe('MultiArchPipeline bake file', () => {
 
   test('a target per service, group default, metadata-action target, variables', async () => {
     const hcl = await parseHcl(synth(nephoranProject())['docker-bake.hcl']);
-    expect(Object.keys(hcl.variable).sort()).toEqual(['BUILD_DATE', 'CACHE_REGISTRY', 'GO_NETRC', 'PIP_CONF', 'PIP_NETRC', 'PLATFORMS', 'REGISTRY', 'SOURCE_DATE_EPOCH', 'VCS_REF', 'VERSION']);
+    expect(Object.keys(hcl.variable).sort()).toEqual(['BUILD_DATE', 'CACHE_REGISTRY', 'GO_NETRC', 'INDEX_ANNOTATIONS', 'PIP_CONF', 'PIP_NETRC', 'PLATFORMS', 'REGISTRY', 'SOURCE_DATE_EPOCH', 'VCS_REF', 'VERSION']);
     expect(hcl.variable.REGISTRY[0].default).toBe('ghcr.io/nephoran');
     expect(hcl.group.default[0].targets).toEqual(['llm-processor', 'nephio-bridge', 'oran-adaptor', 'rag-api']);
     // docker/metadata-action writes a bake file for each service's own target (bake-target: <service>)
@@ -56,6 +56,56 @@ describe('MultiArchPipeline bake file', () => {
     expect(t.attest).toEqual(['type=sbom']);
     expect(t.tags).toEqual(['${REGISTRY}/svc:${VERSION}', '${REGISTRY}/svc:latest']);
     expect(t.labels['org.opencontainers.image.source']).toBe('https://github.com/o/r');
+  });
+});
+
+describe('index annotations', () => {
+  // BuildKit refuses index annotations on a single-platform export without attestations: it writes
+  // a manifest, and there is no index to annotate
+  const project = (provenance?: boolean) => {
+    const p = newProject();
+    new MultiArchPipeline(p, { registry: 'ghcr.io/acme', provenance });
+    new GoService(p, 'api', { description: 'The API' });
+    return p;
+  };
+
+  test('the index annotations are gated on INDEX_ANNOTATIONS, which defaults to whether provenance is on', async () => {
+    const on = synth(project());
+    const off = synth(project(false));
+    const gate = (await parseHcl(on['docker-bake.hcl'])).target.api[0].annotations;
+    expect(gate).toMatch(/^\$\{INDEX_ANNOTATIONS == "true" \? \["index:org\.opencontainers\.image\.title=api", .*"index:org\.opencontainers\.image\.description=The API"\] : \[\]\}$/);
+    expect((await parseHcl(on['docker-bake.hcl'])).variable.INDEX_ANNOTATIONS[0].default).toBe('true');
+    expect((await parseHcl(off['docker-bake.hcl'])).variable.INDEX_ANNOTATIONS[0].default).toBe('false');
+    expect(on.Makefile).toMatch(/^INDEX_ANNOTATIONS +\?= true$/m);
+    expect(off.Makefile).toMatch(/^INDEX_ANNOTATIONS +\?= false$/m);
+  });
+
+  (hasBuildx() ? test : test.skip)('bake gives the index annotations only when INDEX_ANNOTATIONS is true', () => {
+    const p = project();
+    synthToDisk(p);
+    const annotations = (env: { [k: string]: string }) => bakePrint(p.outdir, 'docker-bake.hcl', env, ['api']).target.api.annotations;
+    expect(annotations({ VERSION: '1.0.0' })).toEqual(expect.arrayContaining(['index:org.opencontainers.image.version=1.0.0', 'index:org.opencontainers.image.description=The API']));
+    expect(annotations({ INDEX_ANNOTATIONS: 'false' })).toBeUndefined();
+  });
+
+  test('build-local and run-<service> build without index annotations; the other builds pass INDEX_ANNOTATIONS on', () => {
+    // GIVEN a project on disk
+    const p = project();
+    synthToDisk(p);
+    const bakeEnv = (target: string, ...vars: string[]) => {
+      const r = makeDryRun(p.outdir, 'Makefile', target, ['BUILDX_DRIVER=docker', 'LOCAL_PLATFORM=linux/arm64', ...vars]);
+      expect(r.stderr).toBe('');
+      return r.stdout.split('\n').filter(l => l.includes('docker buildx bake')).map(l => /INDEX_ANNOTATIONS="([^"]*)"/.exec(l)?.[1]);
+    };
+    // THEN the local builds fix it to false, even when the user sets it, and the others pass the user's value
+    expect(bakeEnv('build-local')).toEqual(['false']);
+    expect(bakeEnv('run-api', 'INDEX_ANNOTATIONS=true')).toEqual(['false']);
+    expect(bakeEnv('build-multiarch')).toEqual(['true']);
+    expect(bakeEnv('build-multiarch', 'INDEX_ANNOTATIONS=false')).toEqual(['false']);
+    // and a value the bake file would silently read as false is refused
+    const bad = makeDryRun(p.outdir, 'Makefile', 'build-multiarch', ['INDEX_ANNOTATIONS=yes']);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('INDEX_ANNOTATIONS must be true or false, not "yes"');
   });
 });
 
@@ -87,8 +137,9 @@ describe('MultiArchPipeline Makefile', () => {
     const makefile = synth(nephoranProject()).Makefile;
     expect(makefile).toMatch(/^BAKE = REGISTRY="\$\(REGISTRY\)" VERSION="\$\(VERSION\)" .* docker buildx bake .* -f docker-bake\.hcl \$\(addprefix -f ,\$\(METADATA_FILES\)\) \$\(BAKE_FLAGS\)$/m);
     const invocations = makefile.split('\n').filter(l => /docker buildx bake/.test(l) && !/@echo/.test(l));
-    expect(invocations).toHaveLength(1);
-    expect(invocations[0]).toMatch(/^BAKE = /);
+    // BAKE, and BAKE_LOCAL for the single-platform local builds (the same but INDEX_ANNOTATIONS="false")
+    expect(invocations.map(l => l.split(' = ')[0])).toEqual(['BAKE', 'BAKE_LOCAL']);
+    expect(invocations[1].slice('BAKE_LOCAL = '.length)).toBe(invocations[0].slice('BAKE = '.length).replace('INDEX_ANNOTATIONS="$(INDEX_ANNOTATIONS)"', 'INDEX_ANNOTATIONS="false"'));
     expect(recipe(makefile, 'build-multiarch')).toContain('$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT) $(PUSHED),) default');
     expect(recipe(makefile, 'ci-build')).not.toContain('--push');
   });

@@ -151,23 +151,36 @@ describe('one platform per native runner, then a merge', () => {
     fs.writeFileSync(path.join(dir, '.multiarch/platform-linux-amd64.json'), metadata({ api: DIGEST(1), legacy: DIGEST(2) }));
     fs.writeFileSync(path.join(dir, '.multiarch/platform-linux-arm64.json'), metadata({ api: DIGEST(3) }));
     const index = '{"schemaVersion":2,"manifests":[]}';
-    const printed = (name: string) => JSON.stringify({ target: { [name]: { tags: [`ghcr.io/acme/${name}:1.2.3`, `ghcr.io/acme/${name}:latest`] } } }, null, 2);
+    // bake --print as buildx prints it: indented JSON, "&" as \u0026
+    const printed = (name: string) => JSON.stringify({
+      target: {
+        [name]: {
+          annotations: [`index:org.opencontainers.image.title=${name}`, 'index:org.opencontainers.image.description=Orders & payments API'],
+          tags: [`ghcr.io/acme/${name}:1.2.3`, `ghcr.io/acme/${name}:latest`],
+        },
+      },
+    }, null, 2).replace(/&/g, '\\u0026');
     const fake = tools([
       '[ "$1 $2" = "context show" ] && echo default',
       'case "$2 $3 $4" in',
       `  "bake --builder default") for a in "$@"; do case "$a" in api) cat <<'EOF'\n${printed('api')}\nEOF\n;; legacy) cat <<'EOF'\n${printed('legacy')}\nEOF\n;; esac; done ;;`,
-      `  "imagetools create --dry-run") printf '%s\\n' '${index}' ;;`,
+      `  "imagetools create --dry-run") printf '[%s]' "$@" >> "$(dirname "$0")/creates.log"; echo >> "$(dirname "$0")/creates.log"; printf '%s\\n' '${index}' ;;`,
+      '  "imagetools create --annotation") printf \'[%s]\' "$@" >> "$(dirname "$0")/creates.log"; echo >> "$(dirname "$0")/creates.log" ;;',
       '  "imagetools inspect "*) echo "linux/amd64 linux/arm64 " ;;',
       'esac',
     ].join('\n'));
     // WHEN
     const r = make(dir, fake.env, 'ci-merge', 'BUILDX_DRIVER=docker', 'VERSION=1.2.3');
-    // THEN one create per service, from the digests, with its tags; the index digest is recorded
+    // THEN one create per service, from the digests, with its tags and bake's index annotations (each one
+    // argument, spaces and all), the same in the dry run that gives the digest
     expect(r.stderr).toBe('');
-    const creates = fake.calls().filter(c => c.startsWith('docker buildx imagetools create -t'));
+    const creates = fs.readFileSync(path.join(fake.bin, 'creates.log'), 'utf8').trim().split('\n');
+    const annotations = (name: string) => `[--annotation][index:org.opencontainers.image.title=${name}][--annotation][index:org.opencontainers.image.description=Orders & payments API]`;
     expect(creates).toEqual([
-      `docker buildx imagetools create -t ghcr.io/acme/api:1.2.3 -t ghcr.io/acme/api:latest ghcr.io/acme/api@${DIGEST(1)} ghcr.io/acme/api@${DIGEST(3)}`,
-      `docker buildx imagetools create -t ghcr.io/acme/legacy:1.2.3 -t ghcr.io/acme/legacy:latest ghcr.io/acme/legacy@${DIGEST(2)}`,
+      `[buildx][imagetools][create][--dry-run]${annotations('api')}[ghcr.io/acme/api@${DIGEST(1)}][ghcr.io/acme/api@${DIGEST(3)}]`,
+      `[buildx][imagetools][create]${annotations('api')}[-t][ghcr.io/acme/api:1.2.3][-t][ghcr.io/acme/api:latest][ghcr.io/acme/api@${DIGEST(1)}][ghcr.io/acme/api@${DIGEST(3)}]`,
+      `[buildx][imagetools][create][--dry-run]${annotations('legacy')}[ghcr.io/acme/legacy@${DIGEST(2)}]`,
+      `[buildx][imagetools][create]${annotations('legacy')}[-t][ghcr.io/acme/legacy:1.2.3][-t][ghcr.io/acme/legacy:latest][ghcr.io/acme/legacy@${DIGEST(2)}]`,
     ]);
     const expected = `sha256:${createHash('sha256').update(index).digest('hex')}`;
     expect(fs.readFileSync(path.join(dir, '.multiarch/digests/api'), 'utf8')).toBe(`ghcr.io/acme/api@${expected}\n`);

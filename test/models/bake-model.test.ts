@@ -1,4 +1,4 @@
-import { BakeModel, BakeTarget } from '../../src';
+import { BakeModel, BakeTarget, BakeTargetDefaults } from '../../src';
 import { parseHcl } from '../helpers';
 
 function model(target: BakeTarget): BakeModel {
@@ -38,6 +38,24 @@ describe('BakeModel', () => {
     });
     const parsed = await parseHcl(model(target).render());
     expect(parsed.target.svc[0]['cache-from']).toBe('${REGISTRY == "" ? [] : ["type=registry,ref=${REGISTRY}/svc:cache"]}');
+  });
+
+  test('index annotations are gated on the defaults\' variable; manifest annotations are not', async () => {
+    // GIVEN a target annotating its index from its labels, plus a manifest and an index annotation of its own
+    const target = new BakeTarget('svc', { context: '.', dockerfile: 'Dockerfile', annotateIndex: true, labels: { 'org.opencontainers.image.title': 'svc' } });
+    target.annotations.push('manifest:com.example.team=payments', 'index:com.example.tier=1');
+    const render = async (defaults?: BakeTargetDefaults) => {
+      const bake = new BakeModel();
+      bake.addVariable({ name: 'INDEX_ANNOTATIONS', default: 'true' });
+      bake.addTarget(target, defaults);
+      return (await parseHcl(bake.render())).target.svc[0].annotations;
+    };
+    // WHEN it renders without and with the pipeline's gate
+    const plain = await render();
+    const gated = await render({ indexAnnotationsVariable: 'INDEX_ANNOTATIONS' });
+    // THEN only the index-level ones depend on it
+    expect(plain).toEqual(['index:org.opencontainers.image.title=svc', 'manifest:com.example.team=payments', 'index:com.example.tier=1']);
+    expect(gated).toBe('${concat((INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=svc", "index:com.example.tier=1"] : []), ["manifest:com.example.team=payments"])}');
   });
 
   test('literal platforms and escape-hatch attributes', async () => {

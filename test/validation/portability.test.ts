@@ -166,3 +166,27 @@ describe('the construct lists find what they look for', () => {
     expect(offenders('node=${p#*/}; node=${node//\\//-}; arch=${node%%-*}; x=$(echo a | tr a b); case "$x" in b) ;; esac', BASH_4)).toEqual([]);
   });
 });
+
+describe('an included multiarch.mk keeps the includer\'s default goal', () => {
+  const project = acmeProject();
+  synthToDisk(project);
+  const dir = project.outdir;
+  const mk = fs.readdirSync(dir).find(f => f.endsWith('.mk'))!;
+  test.each([
+    ['at the top', `include ${mk}\n\nall:\n\t@echo includer-default\n`],
+    ['at the bottom', `all:\n\t@echo includer-default\n\ninclude ${mk}\n`],
+    ['in the middle', `all:\n\t@echo includer-default\n\ninclude ${mk}\n\nother:\n\t@echo other\n`],
+  ])('included %s, a plain make runs the includer\'s first target', (_, makefile) => {
+    fs.writeFileSync(path.join(dir, 'Includer.mk'), makefile);
+    const r = spawnSync('make', ['-f', 'Includer.mk'], { cwd: dir, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('includer-default');
+  });
+
+  test('its own targets still run when named', () => {
+    fs.writeFileSync(path.join(dir, 'Includer.mk'), `include ${mk}\n\nall:\n\t@echo includer-default\n`);
+    const r = spawnSync('make', ['-f', 'Includer.mk', 'multiarch-help'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('build-multiarch');
+  });
+});

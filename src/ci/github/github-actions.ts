@@ -131,7 +131,11 @@ export class GitHubActions implements ICiProvider {
       throw invalid('registryPasswordSecret', options.registryPasswordSecret, 'must be the name of a secret: upper-case letters, digits and "_"');
     }
     if (options.cacheRegistry) checkRegistry('cacheRegistry', options.cacheRegistry);
-    for (const rule of options.metadataTags ?? []) noControlCharacters('metadataTags', rule);
+    for (const rule of options.metadataTags ?? []) {
+      noControlCharacters('metadataTags', rule);
+      // GitHub evaluates ${{ }} in a step's `with:`, so an expression here could put a secret in a public tag
+      if (rule.includes('${{')) throw invalid('metadataTags', rule, 'must not hold a GitHub expression ("${{ }}"): give docker/metadata-action rules such as "type=ref,event=branch" or "type=semver,pattern={{version}}"');
+    }
     for (const [action, pin] of Object.entries(options.actionPins ?? {})) {
       if (!/^[0-9a-f]{40}$/.test(pin.sha)) throw invalid(`actionPins["${action}"].sha`, pin.sha, 'must be a full 40-character commit SHA');
       noControlCharacters(`actionPins["${action}"].version`, pin.version);
