@@ -54,7 +54,8 @@ const project = new cdk.JsiiProject({
     '/.e2e/',
   ],
   eslintOptions: { dirs: ['src'], devdirs: ['test', 'build-tools', 'projenrc'], commandOptions: { fix: false } },
-  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/scripts/', '/.ci/', '/bench/'] },
+  // the e2e run's logs and throwaway cosign key stay out of the package
+  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/scripts/', '/.ci/', '/bench/', '/.e2e/'] },
 });
 
 // `npm test` (and CI) lints without --fix, so a lint error fails instead of being rewritten in place;
