@@ -45,48 +45,52 @@ input_allowed_2 = letters, digits, "_", "." and "-"
 input_strip_2 = $(subst -,,$(subst .,,$(subst _,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
 input_allowed_3 = letters, digits, "/", "," and "_"
 input_strip_3 = $(subst _,,$(subst $(input_comma),,$(subst /,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
-input_allowed_4 = lowercase letters and "-"
-input_strip_4 = $(subst -,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1))))))))))))))))))))))))))))
-input_allowed_5 = letters, digits, "_", ".", "-", "/", ":", "=" and ","
-input_strip_5 = $(subst $(input_comma),,$(subst =,,$(subst :,,$(subst /,,$(subst -,,$(subst .,,$(subst _,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
-input_allowed_6 = letters, digits, "_", ".", "-", "/", ":" and "@"
-input_strip_6 = $(subst @,,$(subst :,,$(subst /,,$(subst -,,$(subst .,,$(subst _,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
-input_allowed_7 = digits
-input_strip_7 = $(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(1)))))))))))
-input_allowed_8 = letters, digits, ":", "+", "." and "-"
-input_strip_8 = $(subst -,,$(subst .,,$(subst +,,$(subst :,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
-input_allowed_9 = letters, digits, "_", ".", "-", "/", "~", "+", "@" and ":"
-input_strip_9 = $(subst :,,$(subst @,,$(subst +,,$(subst ~,,$(subst /,,$(subst -,,$(subst .,,$(subst _,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
-input_allowed_10 = letters, digits, spaces, "_", ".", "-", "/", "~", "+", "@" and ":"
-input_strip_10 = $(subst $(input_space),,$(subst :,,$(subst @,,$(subst +,,$(subst ~,,$(subst /,,$(subst -,,$(subst .,,$(subst _,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
-input_allowed_11 = letters, digits, spaces, "_", ".", "-", "/", "~", "+", "@", ":", "=", "," and "*"
-input_strip_11 = $(subst $(input_space),,$(subst *,,$(subst $(input_comma),,$(subst =,,$(subst :,,$(subst @,,$(subst +,,$(subst ~,,$(subst /,,$(subst -,,$(subst .,,$(subst _,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
+input_allowed_4 = letters, digits, "/" and "_"
+input_strip_4 = $(subst _,,$(subst /,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
+input_allowed_5 = lowercase letters and "-"
+input_strip_5 = $(subst -,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1))))))))))))))))))))))))))))
+input_allowed_6 = letters, digits, "_", ".", "-", "/", ":", "=" and ","
+input_strip_6 = $(subst $(input_comma),,$(subst =,,$(subst :,,$(subst /,,$(subst -,,$(subst .,,$(subst _,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
+input_allowed_7 = letters, digits, "_", ".", "-", "/", ":" and "@"
+input_strip_7 = $(subst @,,$(subst :,,$(subst /,,$(subst -,,$(subst .,,$(subst _,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
+input_allowed_8 = digits
+input_strip_8 = $(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(1)))))))))))
+input_allowed_9 = letters, digits, ":", "+", "." and "-"
+input_strip_9 = $(subst -,,$(subst .,,$(subst +,,$(subst :,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
+input_allowed_10 = letters, digits, "_", ".", "-", "/", "~", "+", "@" and ":"
+input_strip_10 = $(subst :,,$(subst @,,$(subst +,,$(subst ~,,$(subst /,,$(subst -,,$(subst .,,$(subst _,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
+input_allowed_11 = letters, digits, spaces, "_", ".", "-", "/", "~", "+", "@" and ":"
+input_strip_11 = $(subst $(input_space),,$(subst :,,$(subst @,,$(subst +,,$(subst ~,,$(subst /,,$(subst -,,$(subst .,,$(subst _,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
+input_allowed_12 = letters, digits, spaces, "_", ".", "-", "/", "~", "+", "@", ":", "=" and ","
+input_strip_12 = $(subst $(input_space),,$(subst $(input_comma),,$(subst =,,$(subst :,,$(subst @,,$(subst +,,$(subst ~,,$(subst /,,$(subst -,,$(subst .,,$(subst _,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
+input_allowed_13 = letters, digits, spaces, "_", ".", "-", "/", "~", "+", "@", ":", "=", "," and "*"
+input_strip_13 = $(subst $(input_space),,$(subst *,,$(subst $(input_comma),,$(subst =,,$(subst :,,$(subst @,,$(subst +,,$(subst ~,,$(subst /,,$(subst -,,$(subst .,,$(subst _,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
 $(call input_check,REGISTRY,1,required,)
 $(call input_check,VERSION,2,required,)
 $(call input_check,PLATFORMS,3,required,)
-$(call input_check,PLATFORM,3,,)
-$(call input_check,PUSH,4,,)
+$(call input_check,PLATFORM,4,,)
+$(call input_check,PUSH,5,,)
 $(call input_check,BUILDER,2,required,)
-$(call input_check,BUILDX_DRIVER,4,required,)
-$(call input_check,BUILDX_DRIVER_OPTS,5,,)
-$(call input_check,BUILDX_ENDPOINT,6,,)
+$(call input_check,BUILDX_DRIVER,5,required,)
+$(call input_check,BUILDX_DRIVER_OPTS,6,,)
+$(call input_check,BUILDX_ENDPOINT,7,,)
 $(call input_check,CACHE_REGISTRY,1,,)
-$(call input_check,SOURCE_DATE_EPOCH,7,required,)
-$(call input_check,BUILD_DATE,8,,)
+$(call input_check,SOURCE_DATE_EPOCH,8,required,)
+$(call input_check,BUILD_DATE,9,,)
 $(call input_check,VCS_REF,2,,)
-$(call input_check,INDEX_ANNOTATIONS,4,,)
-$(call input_check,GO_NETRC,9,,)
-$(call input_check,PIP_CONF,9,,)
-$(call input_check,PIP_NETRC,9,,)
-$(call input_check,METADATA_FILES,10,,)
-$(call input_check,LOCAL_PLATFORM,3,,)
-$(call input_check,RUN_FLAGS,11,,flags)
-$(call input_check,BAKE_FLAGS,11,,flags)
-$(call input_check,SCAN_SEVERITY,4,,)
-$(call input_check,COSIGN_KEY,9,,)
-$(call input_check,COSIGN_FLAGS,11,,flags)
-$(call input_check,METADATA_DIR,9,,)
-$(call input_check,SBOM_DIR,9,,)
+$(call input_check,INDEX_ANNOTATIONS,5,,)
+$(call input_check,GO_NETRC,10,,)
+$(call input_check,PIP_CONF,10,,)
+$(call input_check,PIP_NETRC,10,,)
+$(call input_check,METADATA_FILES,11,,)
+$(call input_check,LOCAL_PLATFORM,4,,)
+$(call input_check,RUN_FLAGS,12,,flags)
+$(call input_check,BAKE_FLAGS,13,,flags)
+$(call input_check,SCAN_SEVERITY,5,,)
+$(call input_check,COSIGN_KEY,10,,)
+$(call input_check,COSIGN_FLAGS,12,,flags)
+$(call input_check,METADATA_DIR,10,,)
+$(call input_check,SBOM_DIR,10,,)
 
 # Evaluated once per run, so every recipe sees the same value.
 VERSION := $(VERSION)
@@ -113,10 +117,10 @@ BUILDER_NAME = $(if $(filter docker,$(BUILDX_DRIVER)),$(shell docker context sho
 EMULATED_SERVICES = search
 
 # The bake file reads its variables from the environment. Always -f: without it bake also merges any compose file it finds. METADATA_FILES come after it, so their tags and labels win
-BAKE = REGISTRY="$(REGISTRY)" VERSION="$(VERSION)" PLATFORMS="$(PLATFORMS)" CACHE_REGISTRY="$(CACHE_REGISTRY)" SOURCE_DATE_EPOCH="$(SOURCE_DATE_EPOCH)" BUILD_DATE="$(BUILD_DATE)" VCS_REF="$(VCS_REF)" INDEX_ANNOTATIONS="$(INDEX_ANNOTATIONS)" GO_NETRC="$(GO_NETRC)" PIP_CONF="$(PIP_CONF)" PIP_NETRC="$(PIP_NETRC)" docker buildx bake --builder $(BUILDER_NAME) -f docker-bake.hcl $(addprefix -f ,$(METADATA_FILES)) $(BAKE_FLAGS)
+BAKE = set -f; REGISTRY="$(REGISTRY)" VERSION="$(VERSION)" PLATFORMS="$(PLATFORMS)" CACHE_REGISTRY="$(CACHE_REGISTRY)" SOURCE_DATE_EPOCH="$(SOURCE_DATE_EPOCH)" BUILD_DATE="$(BUILD_DATE)" VCS_REF="$(VCS_REF)" INDEX_ANNOTATIONS="$(INDEX_ANNOTATIONS)" GO_NETRC="$(GO_NETRC)" PIP_CONF="$(PIP_CONF)" PIP_NETRC="$(PIP_NETRC)" docker buildx bake --builder $(BUILDER_NAME) -f docker-bake.hcl $(addprefix -f ,$(METADATA_FILES)) $(BAKE_FLAGS)
 
-# BAKE for one platform without attestations (build-local, run-<service>): that exports a manifest, not an index, so no index annotations
-BAKE_LOCAL = REGISTRY="$(REGISTRY)" VERSION="$(VERSION)" PLATFORMS="$(PLATFORMS)" CACHE_REGISTRY="$(CACHE_REGISTRY)" SOURCE_DATE_EPOCH="$(SOURCE_DATE_EPOCH)" BUILD_DATE="$(BUILD_DATE)" VCS_REF="$(VCS_REF)" INDEX_ANNOTATIONS="false" GO_NETRC="$(GO_NETRC)" PIP_CONF="$(PIP_CONF)" PIP_NETRC="$(PIP_NETRC)" docker buildx bake --builder $(BUILDER_NAME) -f docker-bake.hcl $(addprefix -f ,$(METADATA_FILES)) $(BAKE_FLAGS)
+# BAKE for this machine (build-local, run-<service>): LOCAL_PLATFORM, and no index annotations (one platform without attestations exports a manifest, not an index)
+BAKE_LOCAL = set -f; REGISTRY="$(REGISTRY)" VERSION="$(VERSION)" PLATFORMS="$(LOCAL_PLATFORM)" CACHE_REGISTRY="$(CACHE_REGISTRY)" SOURCE_DATE_EPOCH="$(SOURCE_DATE_EPOCH)" BUILD_DATE="$(BUILD_DATE)" VCS_REF="$(VCS_REF)" INDEX_ANNOTATIONS="false" GO_NETRC="$(GO_NETRC)" PIP_CONF="$(PIP_CONF)" PIP_NETRC="$(PIP_NETRC)" docker buildx bake --builder $(BUILDER_NAME) -f docker-bake.hcl $(addprefix -f ,$(METADATA_FILES)) $(BAKE_FLAGS)
 
 # A literal comma, for commas inside $(if …) arguments
 comma = ,
@@ -145,8 +149,8 @@ pushed_ref = $$(cat "$(METADATA_DIR)/digests/$(1)" 2>/dev/null || { echo "no pus
 # $(call bake_tags,<bake target>): the tags of a target in `bake --print` (so METADATA_FILES tags count)
 bake_tags = awk -v t='    "$(1)": {' '$$0 == t { inside = 1; next } inside && /^    [^ ]/ { inside = 0 } inside && /^      "tags": \[/ { tags = 1; next } tags && /^      \]/ { tags = 0 } inside && tags { gsub(/[ ",]/, ""); print }'
 
-# $(call bake_annotations,<bake target>): the annotations of a target in `bake --print`, one per line
-bake_annotations = awk -v t='    "$(1)": {' '$$0 == t { inside = 1; next } inside && /^    [^ ]/ { inside = 0 } inside && /^      "annotations": \[/ { list = 1; next } list && /^      \]/ { list = 0 } inside && list { sub(/^ *"/, ""); sub(/",?$$/, ""); gsub(/\\u0026/, "\&"); gsub(/\\u003c/, "<"); gsub(/\\u003e/, ">"); print }'
+# $(call bake_annotations,<bake target>): the index annotations of a target in `bake --print`, one per line
+bake_annotations = awk -v t='    "$(1)": {' '$$0 == t { inside = 1; next } inside && /^    [^ ]/ { inside = 0 } inside && /^      "annotations": \[/ { list = 1; next } list && /^      \]/ { list = 0 } inside && list { sub(/^ *"/, ""); sub(/",?$$/, ""); gsub(/\\u0026/, "\&"); gsub(/\\u003c/, "<"); gsub(/\\u003e/, ">"); if (index($$0, "index:") == 1) print }'
 
 # $(call merge_image,<service>,<repository>): join the platforms ci-push-platform pushed into one index with the service's tags, and record its digest
 merge_image = set -eu -o pipefail; refs=; for f in "$(METADATA_DIR)"/platform-*.json; do [ -e "$$f" ] || continue; d=$$($(call pushed_digest,$(1),$$f)); [ -z "$$d" ] || refs="$$refs $(2)@$$d"; done; test -n "$$refs" || { echo "ci-merge: no digest of $(1) in $(METADATA_DIR)/platform-*.json: run make ci-push-platform PLATFORM=<platform> for each platform first" >&2; exit 1; }; tags=$$($(BAKE) --print $(1) 2>/dev/null | $(call bake_tags,$(1))); test -n "$$tags" || { echo "ci-merge: bake --print gave no tags for $(1)" >&2; exit 1; }; set --; while IFS= read -r a; do [ -z "$$a" ] || set -- "$$@" --annotation "$$a"; done <<< "$$($(BAKE) --print $(1) 2>/dev/null | $(call bake_annotations,$(1)))"; index=$$(docker buildx imagetools create --dry-run "$$@" $$refs); d=sha256:$$(printf '%s' "$$index" | { sha256sum 2>/dev/null || shasum -a 256; } | cut -d ' ' -f 1); docker buildx imagetools create "$$@" $$(for t in $$tags; do printf -- '-t %s ' "$$t"; done) $$refs; mkdir -p "$(METADATA_DIR)/digests"; echo "$(2)@$$d" > "$(METADATA_DIR)/digests/$(1)"; echo "ci-merge: $(1): $(2)@$$d, tagged $$(echo $$tags)"
@@ -207,23 +211,28 @@ build-verify: | $(filter build-multiarch build-complete ci-build ci-push ci-push
 	@$(call verify_image,$(REGISTRY)/payments:$(VERSION),$(PLATFORMS))
 	@$(call verify_image,$(REGISTRY)/search:$(VERSION),$(PLATFORMS))
 
+build-local: PLATFORMS = $(LOCAL_PLATFORM) $(if $(filter $(LOCAL_PLATFORM),linux/amd64),$(LOCAL_PLATFORM),linux/amd64)
 build-local: setup-buildx ## Build every image for LOCAL_PLATFORM (this machine) and load it into the local engine, as REGISTRY/<image>:VERSION
-	$(BAKE_LOCAL) '--set=*.platform=$(LOCAL_PLATFORM)' '--set=*.cache-to=' --provenance=false --sbom=false --load default
+	$(BAKE_LOCAL) '--set=orders.platform=$(if $(filter $(LOCAL_PLATFORM),linux/amd64),$(LOCAL_PLATFORM),linux/amd64)' '--set=*.cache-to=' --provenance=false --sbom=false --load default
 
+run-catalog: PLATFORMS = $(LOCAL_PLATFORM)
 run-catalog: setup-buildx ## Build catalog for LOCAL_PLATFORM, load it and run it on port 9000 (RUN_FLAGS adds docker run flags)
-	$(BAKE_LOCAL) '--set=*.platform=$(LOCAL_PLATFORM)' '--set=*.cache-to=' --provenance=false --sbom=false --load catalog
-	docker run --rm -p 9000:9000 $(RUN_FLAGS) "$(REGISTRY)/catalog:$(VERSION)"
+	$(BAKE_LOCAL) '--set=*.cache-to=' --provenance=false --sbom=false --load catalog
+	docker run --rm -p 127.0.0.1:9000:9000 $(RUN_FLAGS) "$(REGISTRY)/catalog:$(VERSION)"
 
+run-orders: PLATFORMS = $(if $(filter $(LOCAL_PLATFORM),linux/amd64),$(LOCAL_PLATFORM),linux/amd64)
 run-orders: setup-buildx ## Build orders for LOCAL_PLATFORM, load it and run it (RUN_FLAGS adds docker run flags)
-	$(BAKE_LOCAL) '--set=*.platform=$(LOCAL_PLATFORM)' '--set=*.cache-to=' --provenance=false --sbom=false --load orders
+	$(BAKE_LOCAL) '--set=orders.platform=$(if $(filter $(LOCAL_PLATFORM),linux/amd64),$(LOCAL_PLATFORM),linux/amd64)' '--set=*.cache-to=' --provenance=false --sbom=false --load orders
 	docker run --rm $(RUN_FLAGS) "$(REGISTRY)/orders:$(VERSION)"
 
+run-payments: PLATFORMS = $(LOCAL_PLATFORM)
 run-payments: setup-buildx ## Build payments for LOCAL_PLATFORM, load it and run it (RUN_FLAGS adds docker run flags)
-	$(BAKE_LOCAL) '--set=*.platform=$(LOCAL_PLATFORM)' '--set=*.cache-to=' --provenance=false --sbom=false --load payments
+	$(BAKE_LOCAL) '--set=*.cache-to=' --provenance=false --sbom=false --load payments
 	docker run --rm $(RUN_FLAGS) "$(REGISTRY)/payments:$(VERSION)"
 
+run-search: PLATFORMS = $(LOCAL_PLATFORM)
 run-search: setup-buildx ## Build search for LOCAL_PLATFORM, load it and run it (RUN_FLAGS adds docker run flags)
-	$(BAKE_LOCAL) '--set=*.platform=$(LOCAL_PLATFORM)' '--set=*.cache-to=' --provenance=false --sbom=false --load search
+	$(BAKE_LOCAL) '--set=*.cache-to=' --provenance=false --sbom=false --load search
 	docker run --rm $(RUN_FLAGS) "$(REGISTRY)/search:$(VERSION)"
 
 build-complete: setup-buildx ## Build and push every image once, then verify it

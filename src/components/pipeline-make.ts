@@ -45,6 +45,8 @@ export function makeDerivedVariables(s: MakeSettings, variables: BuildVariable[]
     ...variables.filter(v => v.bakeDefault !== undefined).map(v => `${v.name}="${overrides[v.name] ?? MAKE.ref(v.name)}"`),
     `docker buildx bake --builder ${BUILDER} -f ${s.bakeFilePath} $(addprefix -f ,$(METADATA_FILES)) $(BAKE_FLAGS)`,
   ].join(' ');
+  // no globbing: BAKE_FLAGS such as --set=*.platform=... reach bake as written, whatever files the directory holds
+  const noGlob = (command: string) => `set -f; ${command}`;
   return [
     {
       name: 'BUILDER_NAME',
@@ -54,13 +56,13 @@ export function makeDerivedVariables(s: MakeSettings, variables: BuildVariable[]
     { name: EMULATED, body: '', comment: EMULATED_COMMENT },
     {
       name: 'BAKE',
-      body: bake(),
+      body: noGlob(bake()),
       comment: 'The bake file reads its variables from the environment. Always -f: without it bake also merges any compose file it finds. METADATA_FILES come after it, so their tags and labels win',
     },
     {
       name: 'BAKE_LOCAL',
-      body: bake({ INDEX_ANNOTATIONS: 'false' }),
-      comment: 'BAKE for one platform without attestations (build-local, run-<service>): that exports a manifest, not an index, so no index annotations',
+      body: noGlob(bake({ PLATFORMS: MAKE.ref('LOCAL_PLATFORM'), INDEX_ANNOTATIONS: 'false' })),
+      comment: 'BAKE for this machine (build-local, run-<service>): LOCAL_PLATFORM, and no index annotations (one platform without attestations exports a manifest, not an index)',
     },
     { name: 'comma', body: ',', comment: 'A literal comma, for commas inside $(if …) arguments' },
     {
@@ -102,7 +104,7 @@ export function makeDerivedVariables(s: MakeSettings, variables: BuildVariable[]
     {
       name: 'bake_annotations',
       body: `awk -v t='    "$(1)": {' '${BAKE_ANNOTATIONS_AWK}'`,
-      comment: '$(call bake_annotations,<bake target>): the annotations of a target in `bake --print`, one per line',
+      comment: '$(call bake_annotations,<bake target>): the index annotations of a target in `bake --print`, one per line',
     },
     {
       name: 'merge_image',
@@ -119,8 +121,8 @@ export function makeDerivedVariables(s: MakeSettings, variables: BuildVariable[]
 
 /** Prints the `containerimage.digest` of the top-level key `t` of a buildx metadata file (indented JSON). */
 const PUSHED_DIGEST_AWK = '$$0 == t { inside = 1; next } inside && /^  [^ ]/ { inside = 0 } inside && /"containerimage.digest"/ { sub(/.*"containerimage.digest": *"/, ""); sub(/".*/, ""); print; exit }';
-/** Prints the annotations of target `t` in `docker buildx bake --print`, one per line, as bake gives them (JSON's \u0026, \u003c and \u003e decoded). */
-const BAKE_ANNOTATIONS_AWK = '$$0 == t { inside = 1; next } inside && /^    [^ ]/ { inside = 0 } inside && /^      "annotations": \\[/ { list = 1; next } list && /^      \\]/ { list = 0 } inside && list { sub(/^ *"/, ""); sub(/",?$$/, ""); gsub(/\\\\u0026/, "\\&"); gsub(/\\\\u003c/, "<"); gsub(/\\\\u003e/, ">"); print }';
+/** Prints the index annotations (`index:…`, the only level imagetools create takes) of target `t` in `docker buildx bake --print`, one per line, as bake gives them (JSON's \u0026, \u003c and \u003e decoded). */
+const BAKE_ANNOTATIONS_AWK = '$$0 == t { inside = 1; next } inside && /^    [^ ]/ { inside = 0 } inside && /^      "annotations": \\[/ { list = 1; next } list && /^      \\]/ { list = 0 } inside && list { sub(/^ *"/, ""); sub(/",?$$/, ""); gsub(/\\\\u0026/, "\\&"); gsub(/\\\\u003c/, "<"); gsub(/\\\\u003e/, ">"); if (index($$0, "index:") == 1) print }';
 /** Prints the tags of target `t` in `docker buildx bake --print` (indented JSON: targets at 4 spaces, attributes at 6). */
 const BAKE_TAGS_AWK = '$$0 == t { inside = 1; next } inside && /^    [^ ]/ { inside = 0 } inside && /^      "tags": \\[/ { tags = 1; next } tags && /^      \\]/ { tags = 0 } inside && tags { gsub(/[ ",]/, ""); print }';
 
@@ -192,8 +194,25 @@ const verifyOf = (services: IMultiArchService[]) => services.map(s => `@$(call v
 const buildsOf = (services: IMultiArchService[]) => [...T.builds(), ...services.map(s => T.buildService(s.name))];
 const mkdirMetadata = '@mkdir -p "$(METADATA_DIR)"';
 
-/** Builds bake targets for LOCAL_PLATFORM into the local engine: no push, no cache export, no attestations (the engine's store may not hold them). */
-const loadLocal = (what: string) => `$(BAKE_LOCAL) '--set=*.platform=$(LOCAL_PLATFORM)' '--set=*.cache-to=' --provenance=false --sbom=false --load ${what}`;
+/** The platform a service builds for on this machine: LOCAL_PLATFORM, unless the service lists platforms without it (then its first). */
+const localPlatformOf = (s: IMultiArchService) => s.platforms
+  ? `$(if $(filter $(LOCAL_PLATFORM),${platformsOf(s)}),$(LOCAL_PLATFORM),${s.platforms[0].value})`
+  : MAKE.ref('LOCAL_PLATFORM');
+/**
+ * Builds services for this machine into the local engine: no push, no cache export, no attestations
+ * (the engine's store may not hold them). BAKE_LOCAL gives the others LOCAL_PLATFORM; a service with
+ * its own platforms gets one of them (a --set per target: buildx adds up several platform --sets).
+ */
+const loadLocal = (services: IMultiArchService[], what: string) => [
+  '$(BAKE_LOCAL)',
+  ...services.filter(s => s.platforms).map(s => `'--set=${s.name}.platform=${localPlatformOf(s)}'`),
+  "'--set=*.cache-to=' --provenance=false --sbom=false --load",
+  what,
+].join(' ');
+/** setup-buildx checks the builder for the platforms a local build needs, not for PLATFORMS. */
+const localPlatforms = (services: IMultiArchService[]) => ({
+  PLATFORMS: [...new Set(services.map(s => s.platforms ? localPlatformOf(s) : MAKE.ref('LOCAL_PLATFORM')))].join(' '),
+});
 
 function buildTargets(services: IMultiArchService[]): MakeTarget[] {
   const pushFlag = '$(if $(filter true,$(PUSH)),$(PUSH_OUTPUT) $(PUSHED),)';
@@ -215,13 +234,16 @@ function buildTargets(services: IMultiArchService[]): MakeTarget[] {
       name: T.BUILD_LOCAL,
       description: 'Build every image for LOCAL_PLATFORM (this machine) and load it into the local engine, as REGISTRY/<image>:VERSION',
       prerequisites: [T.SETUP_BUILDX],
-      recipe: [loadLocal('default')],
+      variables: localPlatforms(services),
+      recipe: [loadLocal(services, 'default')],
     },
     ...services.map(s => ({
       name: T.runService(s.name),
       description: `Build ${s.name} for LOCAL_PLATFORM, load it and run it${s.port !== undefined ? ` on port ${s.port}` : ''} (RUN_FLAGS adds docker run flags)`,
       prerequisites: [T.SETUP_BUILDX],
-      recipe: [loadLocal(s.name), `docker run --rm${s.port !== undefined ? ` -p ${s.port}:${s.port}` : ''} $(RUN_FLAGS) "${refOf(s)}"`],
+      variables: localPlatforms([s]),
+      // the port on this machine's loopback only: a development build is no service for the network
+      recipe: [loadLocal([s], s.name), `docker run --rm${s.port !== undefined ? ` -p 127.0.0.1:${s.port}:${s.port}` : ''} $(RUN_FLAGS) "${refOf(s)}"`],
     })),
     {
       name: T.BUILD_COMPLETE,

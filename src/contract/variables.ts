@@ -102,8 +102,12 @@ const REFERENCE = grammar('_.-/:', ', "_", ".", "-", "/" and ":"');
 const PLATFORM_LIST = grammar('/,_', ', "/", "," and "_"');
 /** A file path or a key reference (awskms://…, k8s://…). */
 const PATH = grammar('_.-/~+@:', ', "_", ".", "-", "/", "~", "+", "@" and ":"');
-/** A list of flags, e.g. --no-cache --set=*.platform=linux/arm64. */
+/** A list of flags, e.g. --no-cache --set=*.platform=linux/arm64 (the bake call turns globbing off). */
 const FLAGS = grammar('_.-/~+@:=,* ', ', spaces, "_", ".", "-", "/", "~", "+", "@", ":", "=", "," and "*"', { flags: true });
+/** A list of flags for commands that glob (docker run, cosign): no "*". */
+const PLAIN_FLAGS = grammar('_.-/~+@:=, ', ', spaces, "_", ".", "-", "/", "~", "+", "@", ":", "=" and ","', { flags: true });
+/** One platform, e.g. linux/arm/v7. */
+const ONE_PLATFORM = grammar('/_', ', "/" and "_"');
 
 /** The pipeline settings the contract's defaults come from. */
 export interface ContractSettings {
@@ -164,7 +168,7 @@ const CATALOGUE: Spec[] = [
     bake: platformList,
     bakeDescription: 'Comma-separated target platforms',
   },
-  { name: 'PLATFORM', description: 'the one platform ci-push-platform builds (a job per native runner), e.g. linux/arm64', make: () => '', grammar: PLATFORM_LIST },
+  { name: 'PLATFORM', description: 'the one platform ci-push-platform builds (a job per native runner), e.g. linux/arm64', make: () => '', grammar: ONE_PLATFORM },
   { name: 'PUSH', description: 'push images (true) or only build them (false)', make: () => 'false', ciValue: CiValue.PUSH, grammar: WORD },
   { name: 'BUILDER', description: 'buildx builder name (not used by the docker driver)', make: s => s.builderName, grammar: { ...NAME, required: true } },
   { name: 'BUILDX_DRIVER', description: 'docker | docker-container | kubernetes | remote', make: s => s.buildxDriver, grammar: { ...WORD, required: true } },
@@ -256,13 +260,13 @@ const CATALOGUE: Spec[] = [
     description: 'the platform build-local and run-<service> build for: this machine\'s engine',
     // the engine's platform; without an engine (no answer, or a blank one) linux/amd64
     make: () => "$(or $(strip $(shell docker version -f '{{.Server.Os}}/{{.Server.Arch}}' 2>/dev/null | grep -x '[a-z0-9]*/[a-z0-9]*')),linux/amd64)",
-    grammar: PLATFORM_LIST,
+    grammar: ONE_PLATFORM,
   },
-  { name: 'RUN_FLAGS', description: 'extra docker run flags for run-<service>, e.g. -e LOG_LEVEL=debug', make: () => '', grammar: FLAGS },
+  { name: 'RUN_FLAGS', description: 'extra docker run flags for run-<service>, e.g. -e LOG_LEVEL=debug', make: () => '', grammar: PLAIN_FLAGS },
   { name: 'BAKE_FLAGS', description: 'extra docker buildx bake flags, e.g. --no-cache or --set=*.platform=linux/arm64', make: () => '', grammar: FLAGS },
   { name: 'SCAN_SEVERITY', description: 'lowest severity that fails the vulnerability scan', make: s => s.scanSeverity, grammar: WORD },
   { name: 'COSIGN_KEY', description: 'cosign key reference; empty signs keyless (OIDC)', make: () => '', grammar: PATH },
-  { name: 'COSIGN_FLAGS', description: 'extra cosign flags for sign and attest, e.g. --tlog-upload=false offline', make: () => '', grammar: FLAGS },
+  { name: 'COSIGN_FLAGS', description: 'extra cosign flags for sign and attest, e.g. --tlog-upload=false offline', make: () => '', grammar: PLAIN_FLAGS },
   { name: 'METADATA_DIR', description: 'where pushes record their digests (build-sign, build-sbom and the scan read them)', make: () => METADATA_DIR, grammar: PATH },
   { name: 'SBOM_DIR', description: 'where build-sbom writes SPDX files', make: () => SBOM_DIR, grammar: PATH },
 ];

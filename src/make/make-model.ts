@@ -108,6 +108,12 @@ export interface MakeTarget {
    * @default []
    */
   readonly runsAfter?: string[];
+  /**
+   * Target-specific variables (`target: NAME = value`), which make also gives the prerequisites it
+   * runs for this target, e.g. `{ PLATFORMS: '$(LOCAL_PLATFORM)' }`.
+   * @default {}
+   */
+  readonly variables?: { [name: string]: string };
 }
 
 /** A check evaluated when make reads the file. */
@@ -295,6 +301,11 @@ export class MakeModel {
       const prereqs = (t.prerequisites ?? []).map(p => { checkTargetName(p); return p; });
       const after = (t.runsAfter ?? []).map(p => { checkTargetName(p); return p; });
       const orderOnly = after.length ? ` | $(filter ${after.join(' ')},$(MAKECMDGOALS))` : '';
+      for (const [name, value] of Object.entries(t.variables ?? {})) {
+        variableName(`variable of ${t.name}`, name);
+        noControlCharacters(`variable ${name} of ${t.name}`, value);
+        out.push(`${t.name}: ${name} = ${value}`);
+      }
       out.push(`${t.name}:${prereqs.length ? ' ' + prereqs.join(' ') : ''}${orderOnly} ## ${t.description}`);
       for (const line of t.recipe ?? []) {
         line.split(' \\\n').forEach(part => {

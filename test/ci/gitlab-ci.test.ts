@@ -3,6 +3,7 @@
  * merge requests build without pushing, protected refs push, scan and sign, with the same Make
  * targets as GitHub and a developer.
  */
+import { spawnSync } from 'child_process';
 import { Project } from 'projen';
 import * as YAML from 'yaml';
 import { GitLabBuilder, GitLabCi, GoService, MultiArchPipeline, PythonService } from '../../src';
@@ -46,6 +47,20 @@ describe('GitLab CI, docker-in-docker', () => {
       for (const rule of jobs[name].rules) expect(rule.if).toContain('$CI_COMMIT_REF_PROTECTED == "true" && $CI_PIPELINE_SOURCE != "merge_request_event"');
     }
     expect(jobs.push.rules[0]).toEqual({ if: '$CI_COMMIT_TAG && $CI_COMMIT_REF_PROTECTED == "true" && $CI_PIPELINE_SOURCE != "merge_request_event"', variables: { VERSION: '$CI_COMMIT_TAG' } });
+  });
+
+  test.each([
+    ['v1.2.3', 'v1.2.3'],
+    ['release/1.2', 'release-1.2'],
+    ['v1+build.5', 'v1-build.5'],
+    ['a;b$(id)`id`', 'a-b--id--id-'],
+  ])('a git tag %s becomes the image tag %s before make reads it', (tag, expected) => {
+    // GIVEN the push job's script, run by a POSIX shell with GitLab's VERSION from the tag rule
+    const line = jobs.push.script.find((l: string) => l.startsWith('export VERSION='));
+    const r = spawnSync('sh', ['-c', `${line}; printf '%s' "$VERSION"`], { env: { PATH: process.env.PATH, VERSION: tag }, encoding: 'utf8' });
+    // THEN every character an image tag cannot hold is "-", and it comes before make
+    expect(r.stdout).toBe(expected);
+    expect(jobs.push.script.indexOf(line)).toBeLessThan(jobs.push.script.indexOf('make -f Makefile ci-push'));
   });
 
   test('the same Make targets: ci-push, ci-security, ci-sign, with what was pushed passed on as artifacts', () => {

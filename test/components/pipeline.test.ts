@@ -135,11 +135,12 @@ describe('MultiArchPipeline Makefile', () => {
 
   test('bake is always called with -f; only build-multiarch pushes, and only when PUSH=true', () => {
     const makefile = synth(nephoranProject()).Makefile;
-    expect(makefile).toMatch(/^BAKE = REGISTRY="\$\(REGISTRY\)" VERSION="\$\(VERSION\)" .* docker buildx bake .* -f docker-bake\.hcl \$\(addprefix -f ,\$\(METADATA_FILES\)\) \$\(BAKE_FLAGS\)$/m);
+    // set -f: flags such as --set=*.platform=... are never globbed
+    expect(makefile).toMatch(/^BAKE = set -f; REGISTRY="\$\(REGISTRY\)" VERSION="\$\(VERSION\)" .* docker buildx bake .* -f docker-bake\.hcl \$\(addprefix -f ,\$\(METADATA_FILES\)\) \$\(BAKE_FLAGS\)$/m);
     const invocations = makefile.split('\n').filter(l => /docker buildx bake/.test(l) && !/@echo/.test(l));
-    // BAKE, and BAKE_LOCAL for the single-platform local builds (the same but INDEX_ANNOTATIONS="false")
+    // BAKE, and BAKE_LOCAL for the local builds (the same, for LOCAL_PLATFORM and without index annotations)
     expect(invocations.map(l => l.split(' = ')[0])).toEqual(['BAKE', 'BAKE_LOCAL']);
-    expect(invocations[1].slice('BAKE_LOCAL = '.length)).toBe(invocations[0].slice('BAKE = '.length).replace('INDEX_ANNOTATIONS="$(INDEX_ANNOTATIONS)"', 'INDEX_ANNOTATIONS="false"'));
+    expect(invocations[1].slice('BAKE_LOCAL = '.length)).toBe(invocations[0].slice('BAKE = '.length).replace('PLATFORMS="$(PLATFORMS)"', 'PLATFORMS="$(LOCAL_PLATFORM)"').replace('INDEX_ANNOTATIONS="$(INDEX_ANNOTATIONS)"', 'INDEX_ANNOTATIONS="false"'));
     expect(recipe(makefile, 'build-multiarch')).toContain('$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT) $(PUSHED),) default');
     expect(recipe(makefile, 'ci-build')).not.toContain('--push');
   });

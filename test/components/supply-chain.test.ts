@@ -155,7 +155,8 @@ describe('one platform per native runner, then a merge', () => {
     const printed = (name: string) => JSON.stringify({
       target: {
         [name]: {
-          annotations: [`index:org.opencontainers.image.title=${name}`, 'index:org.opencontainers.image.description=Orders & payments API'],
+          // imagetools create takes index annotations only: the manifest one must not reach it
+          annotations: [`index:org.opencontainers.image.title=${name}`, 'manifest:com.example.team=payments', 'index:org.opencontainers.image.description=Orders & payments API'],
           tags: [`ghcr.io/acme/${name}:1.2.3`, `ghcr.io/acme/${name}:latest`],
         },
       },

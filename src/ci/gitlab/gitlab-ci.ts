@@ -114,7 +114,7 @@ export class GitLabCi implements ICiProvider {
         extends: ['.multiarch-build'],
         stage: 'push',
         rules: this.protectedRules(),
-        script: [LOGIN, this.make(pipeline, StandardTarget.CI_PUSH)],
+        script: [LOGIN, TAG_VERSION, this.make(pipeline, StandardTarget.CI_PUSH)],
         artifacts: { paths: ['.multiarch/'], expireIn: '1 day' },
       },
     };
@@ -188,6 +188,12 @@ export class GitLabCi implements ICiProvider {
     return `make -f ${pipeline.makefilePath} ${target}`;
   }
 }
+
+/**
+ * A git tag may hold what an image tag cannot ("release/1.2", "v1+build"): every such character
+ * becomes "-", as docker/metadata-action does (the Makefile refuses the rest).
+ */
+const TAG_VERSION = 'export VERSION="$(printf \'%s\' "$VERSION" | tr -c \'A-Za-z0-9_.-\' \'-\')"';
 
 /** Logs in, the password on stdin (REGISTRY_USER and REGISTRY_PASSWORD default to GitLab's job credentials). */
 const LOGIN = 'echo "$REGISTRY_PASSWORD" | docker login --username "$REGISTRY_USER" --password-stdin "$REGISTRY_HOST"';
