@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317 # the steps are functions that retry_push calls
 # End-to-end tier (npm run test:e2e): the example consumer repos (examples/nephoran, shaped like
 # the seed, and examples/storefront, shaped unlike it, with the generated multiarch.mk included
 # from its own Makefile), synthesized from the packed library, built for linux/amd64 and
@@ -42,17 +43,33 @@ COMMIT_TIME=$(git -C "$ROOT" log -1 --format=%ct)
 # GO_NETRC: the credentials of the lab's private Go module proxy (examples/monorepo needs them).
 vars() { echo "BUILDX_DRIVER=docker REGISTRY=127.0.0.1:5000/e2e-$1 VERSION=${2:-$VERSION} CACHE_REGISTRY=127.0.0.1:5000/e2e-cache-$1 BAKE_FLAGS=--no-cache GO_NETRC=$LAB_GO_NETRC"; }
 cold() { docker builder prune -af >/dev/null; }
+# retry_push <log> <command...>: runs a step that pushes, its output in <log>. The lab's registry
+# (distribution 2.8, filesystem storage) now and then answers a HEAD that races the write of a tag
+# with "500 Internal Server Error"; nothing the generated files do causes or avoids it. A step that
+# failed on exactly that runs once more (cold again where it was cold) and says so; the first
+# attempt's output stays in <log>.flake.
+retry_push() {
+  local log=$1; shift
+  if "$@" > "$log" 2>&1; then return 0; fi
+  if grep -q '127.0.0.1:5000.*500 Internal Server Error' "$log"; then
+    mv "$log" "$log.flake"
+    echo "note: the lab registry answered 500 Internal Server Error (see $log.flake); running the step again"
+    "$@" > "$log" 2>&1 && return 0
+  fi
+  return 1
+}
 
 for name in "${EXAMPLES[@]}"; do
   step "examples/$name: make setup-buildx build-multiarch build-verify PUSH=true $(vars "$name") (cold)"
-  cold
   # shellcheck disable=SC2046 # one word per variable
-  (cd "$ROOT/examples/$name" && BUILDKIT_PROGRESS=plain make setup-buildx build-multiarch build-verify PUSH=true $(vars "$name")) 2>&1 | tee "$OUT/build-$name.log"
+  build_cold() { cold; (cd "$ROOT/examples/$1" && BUILDKIT_PROGRESS=plain make setup-buildx build-multiarch build-verify PUSH=true $(vars "$1")); }
+  if retry_push "$OUT/build-$name.log" build_cold "$name"; then cat "$OUT/build-$name.log"; else cat "$OUT/build-$name.log"; exit 1; fi
 done
 
 step "build-verify fails for an image that lacks a platform"
 # shellcheck disable=SC2046
-(cd "$EXAMPLE" && BUILDKIT_PROGRESS=plain make build-llm-processor PUSH=true PLATFORMS=linux/amd64 $(vars nephoran "$VERSION-amd64-only")) > "$OUT/amd64-only.log" 2>&1
+amd64_only() { (cd "$EXAMPLE" && BUILDKIT_PROGRESS=plain make build-llm-processor PUSH=true PLATFORMS=linux/amd64 $(vars nephoran "$VERSION-amd64-only")); }
+retry_push "$OUT/amd64-only.log" amd64_only || { tail -30 "$OUT/amd64-only.log" >&2; exit 1; }
 # shellcheck disable=SC2046
 if (cd "$EXAMPLE" && make build-verify $(vars nephoran "$VERSION-amd64-only")) > "$OUT/verify-negative.log" 2>&1; then
   echo "FAIL build-verify passed for an amd64-only image" >&2; cat "$OUT/verify-negative.log" >&2; exit 1
@@ -118,8 +135,13 @@ out=$(cd "$MONO" && make run-scorer BUILDX_DRIVER=docker VERSION="$VERSION-local
 # The native-runner path, as CI runs it: one job per platform (ci-push-platform), then ci-merge. It
 # must give the same per-platform images as the one-machine build-multiarch above, digest for digest.
 step "examples/nephoran: ci-push-platform for each platform, then ci-merge, pushed to 127.0.0.1:5000/e2e-split-nephoran"
-split() { (cd "$EXAMPLE" && BUILDKIT_PROGRESS=plain make "$@" BUILDX_DRIVER=docker REGISTRY=127.0.0.1:5000/e2e-split-nephoran VERSION="$VERSION" CACHE_REGISTRY=) >> "$OUT/split.log" 2>&1 ||
-  { tail -30 "$OUT/split.log" >&2; exit 1; }; }
+split_make() { (cd "$EXAMPLE" && BUILDKIT_PROGRESS=plain make "$@" BUILDX_DRIVER=docker REGISTRY=127.0.0.1:5000/e2e-split-nephoran VERSION="$VERSION" CACHE_REGISTRY=); }
+split() {
+  local ok=0
+  retry_push "$OUT/split-step.log" split_make "$@" || ok=1
+  cat "$OUT/split-step.log" >> "$OUT/split.log"
+  [ "$ok" = 0 ] || { tail -30 "$OUT/split.log" >&2; exit 1; }
+}
 : > "$OUT/split.log"
 split ci-push-platform PLATFORM=linux/amd64
 split ci-push-platform PLATFORM=linux/arm64
@@ -152,12 +174,14 @@ done
 # for every service and platform.
 for name in "${EXAMPLES[@]}"; do
   step "examples/$name: second cold build of the same commit, sources touched, pushed to 127.0.0.1:5000/e2e-repro-$name"
-  cold
   sleep 1
   find "$ROOT/examples/$name" -name node_modules -prune -o -type f -exec touch {} +
-  (cd "$ROOT/examples/$name" && BUILDKIT_PROGRESS=plain make build-multiarch PUSH=true BUILDX_DRIVER=docker \
-    REGISTRY="127.0.0.1:5000/e2e-repro-$name" VERSION="$VERSION" CACHE_REGISTRY= BAKE_FLAGS=--no-cache GO_NETRC="$LAB_GO_NETRC") > "$OUT/repro-$name.log" 2>&1 ||
-    { tail -30 "$OUT/repro-$name.log" >&2; exit 1; }
+  repro_cold() {
+    cold
+    (cd "$ROOT/examples/$1" && BUILDKIT_PROGRESS=plain make build-multiarch PUSH=true BUILDX_DRIVER=docker \
+      REGISTRY="127.0.0.1:5000/e2e-repro-$1" VERSION="$VERSION" CACHE_REGISTRY= BAKE_FLAGS=--no-cache GO_NETRC="$LAB_GO_NETRC")
+  }
+  retry_push "$OUT/repro-$name.log" repro_cold "$name" || { tail -30 "$OUT/repro-$name.log" >&2; exit 1; }
   node "$ROOT/scripts/repro-check.js" --spec "$ROOT/examples/$name/e2e.json" --first "127.0.0.1:5000/e2e-$name" \
     --second "127.0.0.1:5000/e2e-repro-$name" --version "$VERSION" || status=1
 done
