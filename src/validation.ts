@@ -23,6 +23,35 @@ export function noControlCharacters(option: string, value: string): string {
   return value;
 }
 
+/**
+ * A list option: an array of strings. From JavaScript a single string is an easy slip, and it would
+ * otherwise be read character by character or fail with a TypeError.
+ */
+export function stringList(option: string, value: unknown): string[] {
+  if (!Array.isArray(value) || value.some(v => typeof v !== 'string')) {
+    throw invalid(option, value, 'must be a list of strings, e.g. ["a", "b"]');
+  }
+  return value;
+}
+
+/** An on/off option: true or false, never "false" (a non-empty string would turn it on). */
+export function flag(option: string, value: unknown): boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') throw invalid(option, value, 'must be true or false');
+  return value as boolean | undefined;
+}
+
+/** A list that names each thing once: a repeat is a slip that would reach a generated file twice. */
+export function noRepeats(option: string, values: string[]): void {
+  const twice = values.find((v, i) => values.indexOf(v) !== i);
+  if (twice !== undefined) throw invalid(option, values, `lists "${twice}" twice: give each once`);
+}
+
+/** A map option: an object (its values are checked by the caller). */
+export function stringMap(option: string, value: unknown, example: string): { [key: string]: unknown } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(option, value, `must be an object, e.g. ${example}`);
+  return value as { [key: string]: unknown };
+}
+
 const SERVICE_NAME = /^[a-z0-9]+(?:[-_][a-z0-9]+)*$/;
 
 /** A service name is used as an image name component, a bake target, a Make target and a path segment. */

@@ -8,7 +8,7 @@ import { compareGoVersions, GoModuleInfo, readGoModule } from '../build/go/modul
 import { imageLabels } from '../build/runtime';
 import { DESCRIPTION_LABEL, TITLE_LABEL } from '../contract/internal';
 import { DockerfileModel } from '../dockerfile';
-import { goPackage, imageReference, invalid, noControlCharacters, relativePath, serviceName, shellWord, version } from '../validation';
+import { goPackage, imageReference, invalid, noControlCharacters, relativePath, serviceName, shellWord, stringList, version } from '../validation';
 
 /** Options of a Go service. */
 export interface GoServiceOptions extends ServiceOptions {
@@ -292,7 +292,7 @@ function resolveGo(project: Project, name: string, options: GoServiceOptions) {
     module,
     goVersion,
     goEnv,
-    upxImage: options.upxImage === undefined ? undefined : imageReference('upxImage', options.upxImage),
+    upxImage: upxImage(options),
     shared,
     mainPackage,
     cgo,
@@ -302,8 +302,8 @@ function resolveGo(project: Project, name: string, options: GoServiceOptions) {
     upx: options.upx ?? false,
     runtimeHasShell: options.runtimeHasShell ?? false,
     user: service.user,
-    ldflags: (options.ldflags ?? []).map(f => shellWord('ldflags', f)),
-    buildTags: (options.buildTags ?? []).map(t => shellWord('buildTags', t, /^[A-Za-z0-9_.]+$/)),
+    ldflags: stringList('ldflags', options.ldflags ?? []).map(f => shellWord('ldflags', f)),
+    buildTags: stringList('buildTags', options.buildTags ?? []).map(t => shellWord('buildTags', t, /^[A-Za-z0-9_.]+$/)),
   };
   const owner = shared ? sharedOwner(project, service.dockerfilePath) : undefined;
   if (owner) {
@@ -336,4 +336,14 @@ function modulePatterns(option: string, value: string): string {
     throw invalid(option, value, 'must be comma-separated module path patterns, e.g. "github.com/acme/*,*.corp.example"');
   }
   return value;
+}
+
+/** upxImage: an image holding UPX, and only with upx on (otherwise nothing would use it). */
+function upxImage(options: GoServiceOptions): string | undefined {
+  if (options.upxImage === undefined) return undefined;
+  imageReference('upxImage', options.upxImage);
+  if (options.upxImage === 'scratch') throw invalid('upxImage', 'scratch', 'must be an image holding /usr/local/bin/upx');
+  // services sharing a Dockerfile agree on upxImage, whether or not each of them packs
+  if (!options.upx && !options.sharedDockerfile) throw invalid('upxImage', options.upxImage, 'pins the UPX of upx: true, which is off: set upx: true, or leave upxImage out');
+  return options.upxImage;
 }

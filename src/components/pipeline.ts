@@ -9,7 +9,7 @@ import { ICiProvider } from '../ci';
 import { BuildVariable, buildVariables, DEFAULT_GROUP, IBuildPipeline, IMultiArchService, METADATA_DIR, SBOM_DIR } from '../contract/internal';
 import { MakeModel, MakeTarget, MakeVariable } from '../make';
 import { Platform } from '../platform';
-import { imageReference, invalid, plainText, registry as checkRegistry, relativePath } from '../validation';
+import { imageReference, invalid, noRepeats, plainText, registry as checkRegistry, relativePath } from '../validation';
 
 /** The buildx driver `make setup-buildx` prepares. */
 export enum BuildxDriver {
@@ -163,8 +163,9 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
     super(project, existing ? 'MultiArchPipelineExplicit' : 'MultiArchPipeline');
     this.registry = checkRegistry('registry', options.registry ?? 'localhost:5000');
     const platforms = options.platforms ?? [Platform.LINUX_AMD64, Platform.LINUX_ARM64];
-    if (platforms.length === 0) throw invalid('platforms', platforms, 'give at least one platform');
+    if (!Array.isArray(platforms) || platforms.length === 0) throw invalid('platforms', platforms, 'give at least one platform, e.g. [Platform.LINUX_AMD64, Platform.LINUX_ARM64]');
     this.platforms = platforms.map(p => Platform.of(String(p)));
+    noRepeats('platforms', this.platforms.map(p => p.value));
     const syntax = options.dockerfileSyntax ?? 'docker/dockerfile:1';
     this.dockerfileSyntax = syntax === '' ? '' : imageReference('dockerfileSyntax', syntax);
     this.cacheRegistry = options.cacheRegistry ? checkRegistry('cacheRegistry', options.cacheRegistry) : '';

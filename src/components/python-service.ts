@@ -9,7 +9,7 @@ import { CrossWheelsInstall, PIP_CONF_SECRET, PIP_NETRC_SECRET, TargetInstall } 
 import { checkWheelPlatforms, wheelLibc } from '../build/python/wheels';
 import { imageLabels } from '../build/runtime';
 import { DockerfileModel } from '../dockerfile';
-import { imageReference, invalid, noControlCharacters, relativePath, shellWord } from '../validation';
+import { imageReference, invalid, noControlCharacters, noRepeats, relativePath, shellWord, stringList } from '../validation';
 
 /** How a Python service's dependencies are installed for each target platform. */
 export enum PythonInstallStrategy {
@@ -207,14 +207,22 @@ function resolvePython(project: Project, name: string, options: PythonServiceOpt
   if (pipArgs.includes('--no-cache-dir')) {
     throw invalid('pipInstallArgs', '--no-cache-dir', 'pip\'s cache is a BuildKit cache mount that never reaches the image; "--no-cache-dir" only makes rebuilds slower. Remove it');
   }
-  const command = options.command ?? ['python', 'main.py'];
+  const command = stringList('command', options.command ?? ['python', 'main.py']);
   if (command.length === 0) throw invalid('command', command, 'must be a non-empty list, e.g. ["python", "main.py"] or ["gunicorn", "api:app"]');
   command.forEach(c => noControlCharacters('command', c));
   const installStrategy = options.installStrategy ?? PythonInstallStrategy.TARGET;
   if (!Object.values(PythonInstallStrategy).includes(installStrategy)) {
     throw invalid('installStrategy', installStrategy, 'must be PythonInstallStrategy.TARGET or PythonInstallStrategy.CROSS_WHEELS');
   }
-  const buildPackages = (options.buildPackages ?? []).map(p => debianPackage('buildPackages', p));
+  const buildPackages = stringList('buildPackages', options.buildPackages ?? []).map(p => debianPackage('buildPackages', p));
+  const runtimePackages = stringList('runtimePackages', options.runtimePackages ?? []).map(p => debianPackage('runtimePackages', p));
+  noRepeats('buildPackages', buildPackages);
+  noRepeats('runtimePackages', runtimePackages);
+  for (const [option, packages] of [['buildPackages', buildPackages], ['runtimePackages', runtimePackages]] as const) {
+    if (packages.length && /alpine/.test(options.baseImage ?? '')) {
+      throw invalid(option, packages, `are installed with apt-get, which baseImage "${options.baseImage}" (Alpine) does not have: use a Debian-based image such as python:3.12-slim-bookworm`);
+    }
+  }
   if (installStrategy === PythonInstallStrategy.CROSS_WHEELS) {
     if (buildPackages.length) {
       throw invalid('buildPackages', buildPackages, 'CROSS_WHEELS installs wheels only and compiles nothing, so build packages would never be used: drop them, or build from source with installStrategy PythonInstallStrategy.TARGET');
@@ -226,10 +234,12 @@ function resolvePython(project: Project, name: string, options: PythonServiceOpt
     noControlCharacters('glibcVersion', glibcVersion);
     if (!/^2\.[0-9]{1,2}$/.test(glibcVersion)) throw invalid('glibcVersion', glibcVersion, 'must be a glibc version such as "2.36" (Debian bookworm) or "2.41" (trixie)');
     if (/alpine/.test(options.baseImage ?? '')) throw invalid('glibcVersion', glibcVersion, `does not apply to baseImage "${options.baseImage}": Alpine has musl, not glibc (its wheels are musllinux_1_2); leave glibcVersion out`);
+    if (installStrategy !== PythonInstallStrategy.CROSS_WHEELS) throw invalid('glibcVersion', glibcVersion, 'chooses the wheels CROSS_WHEELS installs; with TARGET pip picks them on the target platform itself: leave glibcVersion out, or set installStrategy PythonInstallStrategy.CROSS_WHEELS');
   }
   const pipEnv: { [name: string]: string } = {};
   if (options.indexUrl !== undefined) pipEnv.PIP_INDEX_URL = indexUrl('indexUrl', options.indexUrl);
-  if (options.extraIndexUrls?.length) pipEnv.PIP_EXTRA_INDEX_URL = options.extraIndexUrls.map(u => indexUrl('extraIndexUrls', u)).join(' ');
+  const extraIndexUrls = stringList('extraIndexUrls', options.extraIndexUrls ?? []).map(u => indexUrl('extraIndexUrls', u));
+  if (extraIndexUrls.length) pipEnv.PIP_EXTRA_INDEX_URL = extraIndexUrls.join(' ');
   return {
     service,
     directory,
@@ -242,7 +252,7 @@ function resolvePython(project: Project, name: string, options: PythonServiceOpt
     pipEnv,
     glibcVersion,
     buildPackages,
-    runtimePackages: (options.runtimePackages ?? []).map(p => debianPackage('runtimePackages', p)),
+    runtimePackages,
     command,
   };
 }

@@ -6,7 +6,7 @@ import { BakeTarget } from '../bake';
 import { BAKE, buildArgs, imageBuildArgs, imageReference, IMultiArchService, RESERVED_SERVICE_NAMES } from '../contract/internal';
 import { DockerfileModel, DockerIgnoreFile } from '../dockerfile';
 import { Platform } from '../platform';
-import { imageName, invalid, noControlCharacters, nonRootUser, plainText, port, relativePath, serviceName } from '../validation';
+import { imageName, invalid, noControlCharacters, noRepeats, nonRootUser, plainText, port, relativePath, serviceName } from '../validation';
 
 /** Options every service accepts. */
 export interface ServiceOptions {
@@ -76,6 +76,9 @@ export function resolveService(
   if (servicesOf(project).some(s => s.name === name)) {
     throw new Error(`A service named "${name}" already exists in this project; service names must be unique`);
   }
+  if (options.platforms !== undefined && !Array.isArray(options.platforms)) {
+    throw invalid('platforms', options.platforms, 'must be a list, e.g. [Platform.LINUX_AMD64]');
+  }
   if (options.platforms !== undefined && options.platforms.length === 0) {
     throw new Error(`Invalid platforms for service "${name}": give at least one platform, or omit the option to use the pipeline's`);
   }
@@ -90,6 +93,7 @@ export function resolveService(
   if (existingDockerfile && !(sharesDockerfile && existingDockerfile instanceof GeneratedFile)) {
     throw new Error(`Another file already uses ${dockerfilePath}: give this service another "dockerfilePath" (GoService) or "directory" (PythonService)`);
   }
+  if (options.platforms) noRepeats('platforms', options.platforms.map(p => String(p)));
   const image = imageName('imageName', options.imageName ?? name);
   const sameImage = servicesOf(project).find(s => s.imageName === image);
   if (sameImage) {
@@ -197,3 +201,4 @@ export function warnMissing(project: Project, who: string, paths: Array<[string,
     }
   }
 }
+

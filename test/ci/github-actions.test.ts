@@ -141,7 +141,7 @@ describe('options and refusals', () => {
 
   test.each([
     [() => new GitHubActions({ workflowName: 'Images!' }), /Invalid workflowName "Images!"/],
-    [() => new GitHubActions({ runners: { 'linux/sparc': 'x' } }), /Unknown platform "linux\/sparc"/],
+    [() => new GitHubActions({ runners: { 'linux/sparc': 'x' } }), /Invalid runners "linux\/sparc": keys must be platforms/],
     [() => new GitHubActions({ runners: { 'linux/arm64': 'arm runner' } }), /Invalid runners\["linux\/arm64"\] "arm runner"/],
     [() => new GitHubActions({ registryPasswordSecret: 'my-token' }), /Invalid registryPasswordSecret "my-token": must be the name of a secret/],
     [() => new GitHubActions({ actionPins: { 'actions/checkout': { sha: 'v7', version: 'v7' } } }), /must be a full 40-character commit SHA/],

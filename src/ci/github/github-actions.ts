@@ -2,7 +2,7 @@ import { Component, github, IResolver } from 'projen';
 import { DEFAULT_ACTION_PINS, GitHubActionPin } from './pins';
 import { IBuildPipeline, IMultiArchService, StandardTarget } from '../../contract';
 import { Platform } from '../../platform';
-import { invalid, noControlCharacters, registry as checkRegistry } from '../../validation';
+import { flag, invalid, noControlCharacters, registry as checkRegistry, stringList, stringMap } from '../../validation';
 import { ICiProvider } from '../provider';
 
 /** How a GitHub workflow builds the platforms. */
@@ -114,31 +114,46 @@ export class GitHubActions implements ICiProvider {
   private readonly pins: { [action: string]: GitHubActionPin };
 
   constructor(options: GitHubActionsOptions = {}) {
-    const name = options.workflowName ?? 'images';
-    if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw invalid('workflowName', name, 'use lowercase letters, digits and "-"');
+    const name = noControlCharacters('workflowName', options.workflowName ?? 'images');
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) throw invalid('workflowName', name, 'use 1-63 lowercase letters, digits and "-" (it names .github/workflows/<name>.yml)');
     if (options.platformStrategy !== undefined && !Object.values(GitHubPlatformStrategy).includes(options.platformStrategy)) {
       throw invalid('platformStrategy', options.platformStrategy, `use one of ${Object.values(GitHubPlatformStrategy).join(', ')}`);
     }
-    for (const [platform, runner] of Object.entries(options.runners ?? {})) {
-      Platform.of(platform);
-      runnerLabel(`runners["${platform}"]`, runner);
+    for (const [platform, runner] of Object.entries(stringMap('runners', options.runners ?? {}, '{ "linux/arm64": "ubuntu-24.04-arm" }'))) {
+      let known: string | undefined;
+      try { known = Platform.of(platform).value; } catch { known = undefined; }
+      if (known !== platform) throw invalid('runners', platform, 'keys must be platforms as written by Platform, e.g. "linux/arm64" or "linux/arm/v7"');
+      runnerLabel(`runners["${platform}"]`, runner as string);
     }
     if (options.defaultRunner !== undefined) runnerLabel('defaultRunner', options.defaultRunner);
-    for (const b of options.branches ?? []) refPattern('branches', b);
-    for (const t of options.tags ?? []) refPattern('tags', t);
+    for (const b of stringList('branches', options.branches ?? [])) refPattern('branches', b);
+    for (const t of stringList('tags', options.tags ?? [])) refPattern('tags', t);
+    flag('scan', options.scan);
+    flag('sign', options.sign);
     if (options.registryUsername !== undefined) noControlCharacters('registryUsername', options.registryUsername);
     if (options.registryPasswordSecret !== undefined && !/^[A-Z_][A-Z0-9_]*$/.test(options.registryPasswordSecret)) {
       throw invalid('registryPasswordSecret', options.registryPasswordSecret, 'must be the name of a secret: upper-case letters, digits and "_"');
     }
-    if (options.cacheRegistry) checkRegistry('cacheRegistry', options.cacheRegistry);
-    for (const rule of options.metadataTags ?? []) {
+    if (options.registryPasswordSecret?.startsWith('GITHUB_') && options.registryPasswordSecret !== 'GITHUB_TOKEN') {
+      throw invalid('registryPasswordSecret', options.registryPasswordSecret, 'GitHub refuses secret names that start with "GITHUB_": name the secret otherwise, e.g. "REGISTRY_TOKEN"');
+    }
+    if (options.cacheRegistry !== undefined && options.cacheRegistry !== '') checkRegistry('cacheRegistry', options.cacheRegistry);
+    const metadataTags = options.metadataTags === undefined ? undefined : stringList('metadataTags', options.metadataTags);
+    if (metadataTags !== undefined && !metadataTags.some(rule => rule.trim() !== '')) {
+      throw invalid('metadataTags', metadataTags, 'give at least one docker/metadata-action rule such as "type=semver,pattern={{version}}", or leave metadataTags out for the defaults');
+    }
+    for (const rule of metadataTags ?? []) {
       noControlCharacters('metadataTags', rule);
       // GitHub evaluates ${{ }} in a step's `with:`, so an expression here could put a secret in a public tag
       if (rule.includes('${{')) throw invalid('metadataTags', rule, 'must not hold a GitHub expression ("${{ }}"): give docker/metadata-action rules such as "type=ref,event=branch" or "type=semver,pattern={{version}}"');
     }
-    for (const [action, pin] of Object.entries(options.actionPins ?? {})) {
-      if (!/^[0-9a-f]{40}$/.test(pin.sha)) throw invalid(`actionPins["${action}"].sha`, pin.sha, 'must be a full 40-character commit SHA');
-      noControlCharacters(`actionPins["${action}"].version`, pin.version);
+    for (const [action, pin] of Object.entries(stringMap('actionPins', options.actionPins ?? {}, '{ "actions/checkout": { sha: "<40 hex>", version: "v5.0.0" } }'))) {
+      if (!(action in DEFAULT_ACTION_PINS)) throw invalid('actionPins', action, `is not an action these workflows use: pin one of ${Object.keys(DEFAULT_ACTION_PINS).join(', ')}`);
+      const { sha, version } = stringMap(`actionPins["${action}"]`, pin, '{ sha: "<40 hex>", version: "v5.0.0" }') as { sha?: unknown; version?: unknown };
+      if (typeof sha !== 'string' || !/^[0-9a-f]{40}$/.test(sha)) throw invalid(`actionPins["${action}"].sha`, sha, 'must be a full 40-character commit SHA');
+      if (noControlCharacters(`actionPins["${action}"].version`, version as string).trim() === '') {
+        throw invalid(`actionPins["${action}"].version`, version, 'must name the release the SHA is, e.g. "v5.0.0" (it is written next to the SHA)');
+      }
     }
     this.options = { ...options, workflowName: name };
     this.pins = { ...DEFAULT_ACTION_PINS, ...options.actionPins };
@@ -149,7 +164,10 @@ export class GitHubActions implements ICiProvider {
     if (/^(localhost|127\.)/.test(host)) {
       throw invalid('MultiArchPipeline registry', pipeline.registry, 'is local: GitHubActions pushes from GitHub\'s runners, so set the pipeline\'s registry to where CI pushes, e.g. "ghcr.io/<owner>"');
     }
-    if (host !== 'ghcr.io' && (!this.options.registryUsername || !this.options.registryPasswordSecret)) {
+    if (host !== 'ghcr.io' && this.options.registryPasswordSecret === 'GITHUB_TOKEN') {
+      throw invalid('registryPasswordSecret', 'GITHUB_TOKEN', `logs in to ghcr.io only, not ${host}: give the name of the secret that holds ${host}'s token`);
+    }
+    if (host !== 'ghcr.io' && (!this.options.registryUsername?.trim() || !this.options.registryPasswordSecret)) {
       throw new Error(`GitHubActions: the registry ${host} is not GitHub's: give registryUsername and registryPasswordSecret (the secret holding its token)`);
     }
     const project = pipeline.project;

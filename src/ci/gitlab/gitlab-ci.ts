@@ -1,6 +1,6 @@
 import { Component, gitlab } from 'projen';
 import { IBuildPipeline, StandardTarget } from '../../contract';
-import { imageReference, invalid, registry as checkRegistry } from '../../validation';
+import { flag, imageReference, invalid, noControlCharacters, registry as checkRegistry } from '../../validation';
 import { ICiProvider } from '../provider';
 
 /** Where GitLab CI's BuildKit runs. */
@@ -81,10 +81,15 @@ export class GitLabCi implements ICiProvider {
     for (const key of ['dockerImage', 'dindImage', 'toolsImage'] as const) {
       if (options[key] !== undefined) imageReference(key, options[key]!);
     }
-    if (options.kubernetesNamespace !== undefined && !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(options.kubernetesNamespace)) {
-      throw invalid('kubernetesNamespace', options.kubernetesNamespace, 'must be a Kubernetes namespace name: lowercase letters, digits and "-"');
+    if (options.kubernetesNamespace !== undefined && !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(noControlCharacters('kubernetesNamespace', options.kubernetesNamespace))) {
+      throw invalid('kubernetesNamespace', options.kubernetesNamespace, 'must be a Kubernetes namespace name: 1-63 lowercase letters, digits and "-"');
     }
-    if (options.cacheRegistry) checkRegistry('cacheRegistry', options.cacheRegistry);
+    if (options.kubernetesNamespace !== undefined && options.builder !== GitLabBuilder.KUBERNETES) {
+      throw invalid('kubernetesNamespace', options.kubernetesNamespace, 'applies to builder GitLabBuilder.KUBERNETES only: set builder, or leave kubernetesNamespace out');
+    }
+    flag('scan', options.scan);
+    flag('sign', options.sign);
+    if (options.cacheRegistry !== undefined && options.cacheRegistry !== '') checkRegistry('cacheRegistry', options.cacheRegistry);
     this.options = options;
   }
 
