@@ -35,7 +35,7 @@ variable "VCS_REF" {
   default = ""
 }
 
-# true gives each image index the OCI labels (title, description, source, version, ...) as annotations; false for a single-platform build without provenance, which exports no index
+# true gives each image index the OCI labels (title, description, source, version, ...) as annotations; false for a single-platform build without attestations, which exports no index
 variable "INDEX_ANNOTATIONS" {
   default = "true"
 }

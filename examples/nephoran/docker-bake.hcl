@@ -35,7 +35,7 @@ variable "VCS_REF" {
   default = ""
 }
 
-# true gives each image index the OCI labels (title, description, source, version, ...) as annotations; false for a single-platform build without provenance, which exports no index
+# true gives each image index the OCI labels (title, description, source, version, ...) as annotations; false for a single-platform build without attestations, which exports no index
 variable "INDEX_ANNOTATIONS" {
   default = "true"
 }
@@ -74,13 +74,14 @@ target "llm-processor" {
     VERSION           = "${VERSION}"
   }
   labels      = {
-    "org.opencontainers.image.created"  = "${BUILD_DATE}"
-    "org.opencontainers.image.revision" = "${VCS_REF}"
-    "org.opencontainers.image.source"   = "https://github.com/thc1006/nephoran-intent-operator"
-    "org.opencontainers.image.title"    = "llm-processor"
-    "org.opencontainers.image.version"  = "${VERSION}"
+    "org.opencontainers.image.created"     = "${BUILD_DATE}"
+    "org.opencontainers.image.description" = "LLM intent processor"
+    "org.opencontainers.image.revision"    = "${VCS_REF}"
+    "org.opencontainers.image.source"      = "https://github.com/thc1006/nephoran-intent-operator"
+    "org.opencontainers.image.title"       = "llm-processor"
+    "org.opencontainers.image.version"     = "${VERSION}"
   }
-  annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=llm-processor", "index:org.opencontainers.image.source=https://github.com/thc1006/nephoran-intent-operator", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}", "index:org.opencontainers.image.description=LLM intent processor"] : []
+  annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=llm-processor", "index:org.opencontainers.image.description=LLM intent processor", "index:org.opencontainers.image.source=https://github.com/thc1006/nephoran-intent-operator", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
   cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:cache"]
   cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:cache,mode=max"]
   secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]

@@ -349,7 +349,7 @@ multiarch-help: ## List the targets and variables
 	@echo '  SOURCE_DATE_EPOCH   commit time in seconds since 1970: the date of the image config and history'" [$(SOURCE_DATE_EPOCH)]"
 	@echo '  BUILD_DATE          RFC 3339 date of SOURCE_DATE_EPOCH (created label), never the wall clock'" [$(BUILD_DATE)]"
 	@echo '  VCS_REF             source revision label'" [$(VCS_REF)]"
-	@echo '  INDEX_ANNOTATIONS   true gives each image index the OCI labels as annotations; a single-platform build without provenance has no index and needs false'" [$(INDEX_ANNOTATIONS)]"
+	@echo '  INDEX_ANNOTATIONS   true gives each image index the OCI labels as annotations; a single-platform build without attestations has no index and needs false'" [$(INDEX_ANNOTATIONS)]"
 	@echo '  GO_NETRC            netrc with credentials for private Go modules, passed as a build secret (never an ARG)'" [$(GO_NETRC)]"
 	@echo '  PIP_CONF            pip.conf for private Python indexes (index-url with credentials), passed as a build secret (never an ARG)'" [$(PIP_CONF)]"
 	@echo '  PIP_NETRC           netrc with credentials for private Python indexes, passed as a build secret (never an ARG)'" [$(PIP_NETRC)]"

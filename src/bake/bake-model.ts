@@ -196,7 +196,7 @@ export class BakeTarget {
   public description?: string;
   /** Whether the index gets the OCI labels as annotations. */
   public annotateIndex: boolean;
-  /** More annotations, e.g. `index:com.example.team=payments` or `manifest:…`. */
+  /** More annotations, e.g. `index:com.example.team=payments` or `manifest:…` (add them with `addAnnotation`). */
   public readonly annotations: string[] = [];
   private readonly extra: { [attribute: string]: any } = {};
 
@@ -218,6 +218,19 @@ export class BakeTarget {
     this.target = options.target;
     this.description = options.description;
     this.annotateIndex = options.annotateIndex ?? false;
+  }
+
+  /**
+   * Adds an annotation, e.g. `index:com.example.team=payments` (on the image index, as registries show
+   * it) or `manifest:com.example.team=payments`. A method, because jsii hands other languages a copy of
+   * the `annotations` array.
+   */
+  public addAnnotation(annotation: string): void {
+    noControlCharacters('annotation', annotation);
+    if (!/^(?:(?:index|manifest|index-descriptor|manifest-descriptor)(?:\[[a-z0-9/,]+\])?:)?[A-Za-z0-9._/-]+=/.test(annotation)) {
+      throw invalid('annotation', annotation, 'must be [<level>:]<key>=<value>, e.g. "index:com.example.team=payments", with level index, manifest, index-descriptor or manifest-descriptor');
+    }
+    this.annotations.push(annotation);
   }
 
   /** Adds a build secret (from a file), passed only when its variable is set if `whenSet` is given. */

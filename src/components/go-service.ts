@@ -268,7 +268,9 @@ function resolveGo(project: Project, name: string, options: GoServiceOptions) {
   const service = resolveService(project, name, 'GoService', { ...options, context: moduleRoot, dockerfilePath }, shared);
   const module = readGoModule(project.outdir, moduleRoot);
   const goVersion = version('goVersion', options.goVersion ?? module.toolchain ?? module.go ?? '1.24');
-  if (module.go && compareGoVersions(goVersion, module.go) < 0) {
+  // "1.24" is the golang:1.24 image, the newest 1.24.x: compare at the precision the option gives
+  const required = module.go && goVersion.split('.').length === 2 ? module.go.split('.').slice(0, 2).join('.') : module.go;
+  if (required && compareGoVersions(goVersion, required) < 0) {
     throw invalid('goVersion', goVersion, `is older than the "go ${module.go}" that ${moduleRoot === '.' ? '' : moduleRoot + '/'}go.mod requires (the builder images set GOTOOLCHAIN=local, so the build would fail): use "${module.go}" or newer, or leave goVersion out to follow go.mod`);
   }
   const cgo = options.cgo ?? false;

@@ -71,9 +71,9 @@ export interface MultiArchPipelineOptions {
    */
   readonly bakeFile?: string;
   /**
-   * Attach SLSA provenance (`mode=max`) to every image. It also sets the default of
+   * Attach SLSA provenance (`mode=max`) to every image. With `sbom`, it also sets the default of
    * `INDEX_ANNOTATIONS` (the OCI labels as annotations on the image index): a single-platform
-   * build without provenance has no index to annotate.
+   * build without attestations has no index to annotate.
    * @default true
    */
   readonly provenance?: boolean;
@@ -200,7 +200,7 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
       buildxDriver: this.buildxDriver,
       builderName: options.builderName ?? 'multiarch',
       scanSeverity: options.scanSeverity ?? 'high',
-      provenance: this.bakeSettings.provenance,
+      attestations: this.bakeSettings.provenance || this.bakeSettings.sbom,
     });
     this.bake = new BakeModel();
     this.make = new MakeModel({ standalone: this.makefilePath === 'Makefile' });

@@ -41,7 +41,8 @@ export interface PythonServiceOptions extends ServiceOptions {
   /**
    * The Python version, `X.Y` (3.9 to 3.14): of the default base image, and the one CROSS_WHEELS
    * installs wheels for. It must match the base image's.
-   * @default - the version in the baseImage tag (e.g. "3.11" of `python:3.11-slim`), else "3.12"
+   * With CROSS_WHEELS and a base image that is not `python:X.Y…` (e.g. a CUDA image), it is required.
+   * @default - the version in the tag of a `python` baseImage (e.g. "3.11" of `python:3.11-slim`), else "3.12"
    */
   readonly pythonVersion?: string;
   /**
@@ -198,7 +199,7 @@ function resolvePython(project: Project, name: string, options: PythonServiceOpt
     context: directory,
     dockerfilePath: directory === '.' ? 'Dockerfile' : `${directory}/Dockerfile`,
   });
-  const pythonVersion = resolvePythonVersion(options.pythonVersion, options.baseImage);
+  const pythonVersion = resolvePythonVersion(options.pythonVersion, options.baseImage, options.installStrategy);
   const pipArgs = (options.pipInstallArgs ?? []).map(a => shellWord('pipInstallArgs', a));
   const withCredentials = pipArgs.find(a => /:\/\/[^/@]+@/.test(a));
   if (withCredentials) {
@@ -261,9 +262,10 @@ function resolvePython(project: Project, name: string, options: PythonServiceOpt
  * `X.Y` from the option or the base image's tag (`python:3.11-slim`, `…/python:3.12.4-bookworm`);
  * when both are given they must agree.
  */
-function resolvePythonVersion(option: string | undefined, baseImage: string | undefined): string {
-  const tag = baseImage?.split('@')[0].split('/').pop()!.split(':')[1];
-  const fromTag = tag && /^([0-9]+\.[0-9]+)(\.[0-9]+)?([-.].*)?$/.exec(tag)?.[1];
+function resolvePythonVersion(option: string | undefined, baseImage: string | undefined, installStrategy: PythonInstallStrategy | undefined): string {
+  // only a python image's tag says its Python version (nvidia/cuda:12.4.1-... does not)
+  const [repository, tag] = (baseImage?.split('@')[0].split('/').pop() ?? '').split(':');
+  const fromTag = repository === 'python' && tag ? /^([0-9]+\.[0-9]+)(\.[0-9]+)?([-.].*)?$/.exec(tag)?.[1] : undefined;
   if (option !== undefined) {
     noControlCharacters('pythonVersion', option);
     const xy = /^([0-9]+\.[0-9]+)(\.[0-9]+)?$/.exec(option)?.[1];
@@ -277,6 +279,9 @@ function resolvePythonVersion(option: string | undefined, baseImage: string | un
   }
   if (fromTag && !PYTHON_VERSIONS.includes(fromTag)) {
     throw invalid('baseImage', baseImage, `is Python ${fromTag}, which is not supported: use Python ${PYTHON_VERSIONS.join(', ')}`);
+  }
+  if (!fromTag && baseImage !== undefined && installStrategy === PythonInstallStrategy.CROSS_WHEELS) {
+    throw invalid('baseImage', baseImage, 'does not say its Python version in a python:X.Y tag, and CROSS_WHEELS installs wheels for one version: set pythonVersion to the image\'s Python');
   }
   return fromTag || '3.12';
 }

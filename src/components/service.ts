@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Component, Project } from 'projen';
 import { GeneratedFile } from './generated-file';
 import { BakeTarget } from '../bake';
-import { BAKE, buildArgs, imageBuildArgs, imageReference, IMultiArchService, RESERVED_SERVICE_NAMES } from '../contract/internal';
+import { BAKE, buildArgs, DESCRIPTION_LABEL, imageBuildArgs, imageReference, IMultiArchService, RESERVED_SERVICE_NAMES } from '../contract/internal';
 import { DockerfileModel, DockerIgnoreFile } from '../dockerfile';
 import { Platform } from '../platform';
 import { imageName, invalid, noControlCharacters, noRepeats, nonRootUser, plainText, port, relativePath, serviceName } from '../validation';
@@ -185,7 +185,8 @@ export abstract class ServiceBase extends Component implements IMultiArchService
       args: buildArgs(imageBuildArgs()),
       annotateIndex: true,
     });
-    if (this.description) this.bakeTarget.annotations.push(`index:org.opencontainers.image.description=${this.description}`);
+    // a label of the target, so the index annotation comes from it as from every other label, once
+    if (this.description) this.bakeTarget.labels[DESCRIPTION_LABEL] = this.description;
   }
 }
 

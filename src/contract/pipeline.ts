@@ -21,7 +21,10 @@ export interface IMultiArchService {
   readonly dockerfile: DockerfileModel;
   /** The `.dockerignore` of the build context. */
   readonly dockerignore: DockerIgnoreFile;
-  /** The port the service listens on (`make run-<service>` publishes it), if any. */
+  /**
+   * The port the service listens on (`make run-<service>` publishes it).
+   * @default - none: the service publishes no port
+   */
   readonly port?: number;
 }
 

@@ -117,7 +117,8 @@ export interface ContractSettings {
   readonly buildxDriver: string;
   readonly builderName: string;
   readonly scanSeverity: string;
-  readonly provenance: boolean;
+  /** Whether the images carry attestations (provenance or SBOM): then even one platform exports an index. */
+  readonly attestations: boolean;
 }
 
 /** Where pushes record what they pushed (bake metadata files, digests): kept out of git and build contexts. */
@@ -220,10 +221,10 @@ const CATALOGUE: Spec[] = [
   {
     name: 'INDEX_ANNOTATIONS',
     grammar: WORD,
-    description: 'true gives each image index the OCI labels as annotations; a single-platform build without provenance has no index and needs false',
-    make: s => String(s.provenance),
-    bake: s => String(s.provenance),
-    bakeDescription: 'true gives each image index the OCI labels (title, description, source, version, ...) as annotations; false for a single-platform build without provenance, which exports no index',
+    description: 'true gives each image index the OCI labels as annotations; a single-platform build without attestations has no index and needs false',
+    make: s => String(s.attestations),
+    bake: s => String(s.attestations),
+    bakeDescription: 'true gives each image index the OCI labels (title, description, source, version, ...) as annotations; false for a single-platform build without attestations, which exports no index',
   },
   {
     name: 'GO_NETRC',

@@ -36,8 +36,11 @@ describe('the Go version follows go.mod', () => {
 
   test('a goVersion older than go.mod requires is refused, and says what to do', () => {
     const project = repo({ 'backend/go.mod': 'module x\n\ngo 1.25.2\n' });
-    expect(() => new GoService(project, 'api', { moduleRoot: 'backend', goVersion: '1.25' }))
-      .toThrow('Invalid goVersion "1.25": is older than the "go 1.25.2" that backend/go.mod requires (the builder images set GOTOOLCHAIN=local, so the build would fail): use "1.25.2" or newer, or leave goVersion out to follow go.mod');
+    expect(() => new GoService(project, 'api', { moduleRoot: 'backend', goVersion: '1.24' }))
+      .toThrow('Invalid goVersion "1.24": is older than the "go 1.25.2" that backend/go.mod requires (the builder images set GOTOOLCHAIN=local, so the build would fail): use "1.25.2" or newer, or leave goVersion out to follow go.mod');
+    expect(() => new GoService(project, 'patch', { moduleRoot: 'backend', goVersion: '1.25.1' })).toThrow(/Invalid goVersion "1.25.1": is older than the "go 1.25.2"/);
+    // "1.25" is golang:1.25-bookworm, the newest 1.25.x, which has what go 1.25.2 asks
+    expect(new GoService(project, 'minor', { moduleRoot: 'backend', goVersion: '1.25' }).goVersion).toBe('1.25');
     expect(new GoService(project, 'ok', { moduleRoot: 'backend', goVersion: '1.26' }).goVersion).toBe('1.26');
   });
 });

@@ -1,4 +1,4 @@
-import { GoService, PythonService } from '../../src';
+import { GoService, PythonInstallStrategy, PythonService } from '../../src';
 import { lintDockerfile, nephoranProject, newProject, parseDockerfile, synth } from '../helpers';
 
 describe('PythonService Dockerfile', () => {
@@ -88,5 +88,20 @@ describe('PythonService and other files', () => {
     const project = newProject();
     new GoService(project, 'a', { sharedDockerfile: true });
     expect(() => new PythonService(project, 'api')).toThrow('Another file already uses Dockerfile: give this service another "dockerfilePath" (GoService) or "directory" (PythonService)');
+  });
+});
+
+describe('PythonService base images that are not python:X.Y', () => {
+  test('a tag that starts with a number is not read as the Python version (nvidia/cuda:12.4.1-...)', () => {
+    const project = newProject();
+    const svc = new PythonService(project, 'ml', { baseImage: 'nvidia/cuda:12.4.1-runtime-ubuntu22.04' });
+    expect(svc.pythonVersion).toBe('3.12');
+    expect(new PythonService(project, 'gpu', { directory: 'gpu', baseImage: 'nvidia/cuda:12.4.1-runtime-ubuntu22.04', pythonVersion: '3.10' }).pythonVersion).toBe('3.10');
+  });
+
+  test('CROSS_WHEELS on such an image installs wheels for the pythonVersion given', () => {
+    const project = newProject();
+    new PythonService(project, 'ml', { baseImage: 'nvidia/cuda:12.4.1-runtime-ubuntu22.04', pythonVersion: '3.10', installStrategy: PythonInstallStrategy.CROSS_WHEELS });
+    expect(synth(project).Dockerfile).toContain('--python-version 3.10');
   });
 });

@@ -43,7 +43,9 @@ describe('BakeModel', () => {
   test('index annotations are gated on the defaults\' variable; manifest annotations are not', async () => {
     // GIVEN a target annotating its index from its labels, plus a manifest and an index annotation of its own
     const target = new BakeTarget('svc', { context: '.', dockerfile: 'Dockerfile', annotateIndex: true, labels: { 'org.opencontainers.image.title': 'svc' } });
-    target.annotations.push('manifest:com.example.team=payments', 'index:com.example.tier=1');
+    target.addAnnotation('manifest:com.example.team=payments');
+    target.addAnnotation('index:com.example.tier=1');
+    expect(() => target.addAnnotation('index:x')).toThrow(/Invalid annotation "index:x": must be \[<level>:\]<key>=<value>/);
     const render = async (defaults?: BakeTargetDefaults) => {
       const bake = new BakeModel();
       bake.addVariable({ name: 'INDEX_ANNOTATIONS', default: 'true' });

@@ -115,6 +115,8 @@ const CASES: Case[] = [
   ['buildTags as a string', go({ buildTags: 'netgo' }), /Invalid buildTags "netgo": must be a list of strings/],
   ['upxImage without upx', go({ upxImage: 'registry.example.com/upx:4' }), /Invalid upxImage "registry.example.com\/upx:4": pins the UPX of upx: true, which is off/],
   ['upxImage scratch', go({ upx: true, upxImage: 'scratch' }), /Invalid upxImage "scratch": must be an image holding/],
+  ['CROSS_WHEELS on a base image without a Python tag', py({ installStrategy: PythonInstallStrategy.CROSS_WHEELS, baseImage: 'nvidia/cuda:12.4.1-runtime-ubuntu22.04' }),
+    /Invalid baseImage "nvidia\/cuda:12.4.1-runtime-ubuntu22.04": does not say its Python version .* set pythonVersion/],
   ['GitHubActions workflowName as a number', github({ workflowName: 123 }), /Invalid workflowName 123: must be a string/],
   ['GitHubActions workflowName too long', github({ workflowName: 'a'.repeat(300) }), /Invalid workflowName "a{300}": use 1-63/],
   ['GitHubActions metadataTags as a string', github({ metadataTags: 'type=sha' }), /Invalid metadataTags "type=sha": must be a list of strings/],

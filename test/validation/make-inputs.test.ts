@@ -30,7 +30,7 @@ function make(target: string, name: string, value: string, via: 'command line' |
   return { status: r.status, stderr: r.stderr, ran: fs.existsSync(calls) ? fs.readFileSync(calls, 'utf8') : '' };
 }
 
-const variables = buildVariables({ registry: 'ghcr.io/x', platforms: [Platform.LINUX_AMD64], cacheRegistry: '', buildxDriver: 'docker', builderName: 'b', scanSeverity: 'high', provenance: true });
+const variables = buildVariables({ registry: 'ghcr.io/x', platforms: [Platform.LINUX_AMD64], cacheRegistry: '', buildxDriver: 'docker', builderName: 'b', scanSeverity: 'high', attestations: true });
 const HOSTILE = [
   `x;touch ${pwned}`,
   `$(shell touch ${pwned})`,
