@@ -410,7 +410,7 @@ ${rows.join('\n')}
 A = B shows that neither the clock, the clone's file times nor the registry name reaches the image.
 C = D shows that a warm builder gives what a fresh one gives: file times in the layers are a
 constant, and only the config's dates follow SOURCE_DATE_EPOCH. The e2e tier checks A = B for
-every service of both examples on every run (\`npm run test:e2e\`).`;
+every service of the three examples on every run (\`npm run test:e2e\`).`;
 }
 
 /** platform -> manifest digest of a pushed index (attestation manifests skipped). */
