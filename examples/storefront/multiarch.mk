@@ -274,8 +274,9 @@ ci-setup: setup-buildx ## CI: prepare the builder and print tool versions
 	docker buildx version
 	docker buildx inspect --bootstrap $(BUILDER_NAME)
 
-ci-build: ci-setup ## CI: build every image for every platform; no push, and the cache is only read (pull requests)
-	$(BAKE) '--set=*.cache-to=' default
+ci-build: ci-setup ## CI: build every image for every platform, or with PLATFORM the services that have it for that one; no push, and the cache is only read (pull requests)
+	@set -eu -o pipefail; $(if $(PLATFORM),test -n "$(strip $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),catalog) $(if $(filter $(PLATFORM),linux/amd64),orders) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),payments) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),search))" || { echo "ci-build: no service builds $(PLATFORM) (PLATFORMS=$(PLATFORMS))" >&2; exit 2; },true)
+	$(BAKE) '--set=*.cache-to=' $(if $(PLATFORM),'--set=*.platform=$(PLATFORM)' $(strip $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),catalog) $(if $(filter $(PLATFORM),linux/amd64),orders) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),payments) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),search)),default)
 
 ci-push: ci-setup ## CI: build and push every image once, then verify the indexes
 	@mkdir -p "$(METADATA_DIR)"
@@ -328,7 +329,7 @@ multiarch-help: ## List the targets and variables
 	@echo '  build-vulnerability-scan  Scan every pushed image and platform, by digest; fail at SCAN_SEVERITY (grype; no rebuild)'
 	@echo '  build-sign                Sign what was pushed, by digest and recursively, and attach the SBOMs (cosign; keyless unless COSIGN_KEY)'
 	@echo '  ci-setup                  CI: prepare the builder and print tool versions'
-	@echo '  ci-build                  CI: build every image for every platform; no push, and the cache is only read (pull requests)'
+	@echo '  ci-build                  CI: build every image for every platform, or with PLATFORM the services that have it for that one; no push, and the cache is only read (pull requests)'
 	@echo '  ci-push                   CI: build and push every image once, then verify the indexes'
 	@echo '  ci-push-platform          CI: build and push one PLATFORM of every service (one job per native runner); ci-merge joins them'
 	@echo '  ci-merge                  CI: join the platforms ci-push-platform pushed into one index per service, tag it, verify it'

@@ -294,9 +294,13 @@ function ciTargets(services: IMultiArchService[]): MakeTarget[] {
     { name: T.CI_SETUP, description: 'CI: prepare the builder and print tool versions', prerequisites: [T.SETUP_BUILDX], recipe: ['docker version', 'docker buildx version', `docker buildx inspect --bootstrap ${BUILDER}`] },
     {
       name: T.CI_BUILD,
-      description: 'CI: build every image for every platform; no push, and the cache is only read (pull requests)',
+      description: 'CI: build every image for every platform, or with PLATFORM the services that have it for that one; no push, and the cache is only read (pull requests)',
       prerequisites: [T.CI_SETUP],
-      recipe: [`${BAKE_CALL} '--set=*.cache-to=' default`],
+      recipe: [
+        // a job per platform (PLATFORM) builds only what has that platform: a service's own platforms are literal in the bake file
+        `@$(if $(PLATFORM),test -n "$(strip ${builds})" || { echo "ci-build: no service builds $(PLATFORM) (PLATFORMS=$(PLATFORMS))" >&2; exit 2; },true)`,
+        `${BAKE_CALL} '--set=*.cache-to=' $(if $(PLATFORM),'--set=*.platform=$(PLATFORM)' $(strip ${builds}),default)`,
+      ],
     },
     {
       name: T.CI_PUSH,

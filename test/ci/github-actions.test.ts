@@ -121,6 +121,13 @@ describe('native arm64 runners', () => {
     new GoService(project, 'api', { platforms: [Platform.LINUX_AMD64, Platform.LINUX_ARM_V7] });
     const include = workflow(project).doc.jobs.push.strategy.matrix.include;
     expect(include.find((m: any) => m.platform === 'linux/arm/v7')).toEqual({ platform: 'linux/arm/v7', pair: 'linux-arm-v7', runner: 'ubuntu-24.04', qemu: true });
+    // the pipeline's linux/arm64, which no service builds, gets no job (ci-push-platform would stop on it)
+    expect(include.map((m: any) => m.platform)).toEqual(['linux/amd64', 'linux/arm/v7']);
+  });
+
+  test('each pull-request job builds its own platform only (PLATFORM), so a service\'s own platforms stay on their runners', () => {
+    const step = doc.jobs['pull-request'].steps.find((s: any) => s.run);
+    expect(step).toMatchObject({ run: 'make -f Makefile ci-build', env: { PLATFORMS: '${{ matrix.platform }}', PLATFORM: '${{ matrix.platform }}' } });
   });
 });
 

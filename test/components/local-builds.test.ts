@@ -124,3 +124,32 @@ describe('flags reach bake as written', () => {
     expect(r.stderr).toContain(`${variable} may only hold`);
   });
 });
+
+describe('ci-build for one platform (a pull-request job per native runner)', () => {
+  const dir = project();
+  const bakeCall = (calls: string[]) => calls.find(c => c.startsWith('[buildx][bake]'))!;
+
+  test('builds only the services that have PLATFORM, for PLATFORM: an amd64-only service stays off the arm64 runner', () => {
+    const docker = fakeDocker('linux/arm64');
+    const r = make(dir, docker.env, 'ci-build', 'BUILDX_DRIVER=docker', 'PLATFORMS=linux/arm64', 'PLATFORM=linux/arm64');
+    expect(r.stderr).toBe('');
+    expect(bakeCall(docker.calls())).toMatch(/\[--set=\*\.cache-to=\]\[--set=\*\.platform=linux\/arm64\]\[api\]\[ml\]$/);
+  });
+
+  test('on the amd64 runner it builds all three, and without PLATFORM every service for every platform', () => {
+    const amd64 = fakeDocker('linux/amd64');
+    make(dir, amd64.env, 'ci-build', 'BUILDX_DRIVER=docker', 'PLATFORMS=linux/amd64', 'PLATFORM=linux/amd64');
+    expect(bakeCall(amd64.calls())).toMatch(/\[--set=\*\.platform=linux\/amd64\]\[api\]\[legacy\]\[ml\]$/);
+    const all = fakeDocker('linux/amd64, linux/arm64');
+    make(dir, all.env, 'ci-build', 'BUILDX_DRIVER=docker');
+    expect(bakeCall(all.calls())).toMatch(/\[--set=\*\.cache-to=\]\[default\]$/);
+  });
+
+  test('a PLATFORM no service builds stops with a message instead of building everything', () => {
+    const docker = fakeDocker('linux/s390x');
+    const r = make(dir, docker.env, 'ci-build', 'BUILDX_DRIVER=docker', 'PLATFORMS=linux/s390x', 'PLATFORM=linux/ppc64le');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('ci-build: no service builds linux/ppc64le');
+    expect(docker.calls().some(c => c.startsWith('[buildx][bake]'))).toBe(false);
+  });
+});

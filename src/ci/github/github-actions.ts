@@ -198,7 +198,8 @@ export class GitHubActions implements ICiProvider {
   }
 
   private matrix(pipeline: IBuildPipeline): MatrixEntry[] {
-    const wanted = new Set([...pipeline.platforms, ...pipeline.services.flatMap(s => s.platforms ?? [])].map(p => p.value));
+    // the platforms some service builds: a pipeline platform that every service overrides gets no job
+    const wanted = new Set(pipeline.services.flatMap(s => s.platforms ?? pipeline.platforms).map(p => p.value));
     const runners = { ...DEFAULT_RUNNERS, ...this.options.runners };
     return Platform.all().filter(p => wanted.has(p.value)).map(p => ({
       platform: p.value,
@@ -227,7 +228,7 @@ export class GitHubActions implements ICiProvider {
       strategy: { failFast: false, matrix: { include: matrix as any } },
       steps: [
         this.checkout(), this.qemuIfNeeded(), this.buildx(),
-        this.make(pipeline, StandardTarget.CI_BUILD, { PLATFORMS: '${{ matrix.platform }}', VERSION: 'pr-${{ github.event.pull_request.number }}' }),
+        this.make(pipeline, StandardTarget.CI_BUILD, { PLATFORMS: '${{ matrix.platform }}', PLATFORM: '${{ matrix.platform }}', VERSION: 'pr-${{ github.event.pull_request.number }}' }),
       ],
     };
   }
