@@ -97,6 +97,8 @@ project.addTask('test:e2e', {
 project.addTask('bench', {
   description: 'Measure the generated Go build per target platform in the lab (medians) and write BENCHMARKS.md',
   exec: 'node scripts/bench.js',
+  // npm run bench -- --only rebuild
+  receiveArgs: true,
 });
 
 project.synth();

@@ -45,6 +45,9 @@ const onlyArg = process.argv.indexOf('--only');
 const SECTIONS = onlyArg > 0 ? process.argv[onlyArg + 1].split(',') : ['cross', 'rebuild', 'python', 'repro'];
 const run = name => SECTIONS.includes(name);
 
+/** A 500 from the lab's registry: the round is measured again. */
+class RegistryFlake extends Error {}
+
 /** Builds llm-processor in `dir` for one platform, cold; returns the timings and where it compiled. */
 function coldBuild(dir, platform, version) {
   spawnSync('docker', ['builder', 'prune', '-af', '--filter', 'type=exec.cachemount'], { env, stdio: 'ignore' });
@@ -74,9 +77,11 @@ function checkRuns(version, platform) {
 }
 
 const samples = { 'linux/amd64': [], 'linux/arm64': [] };
+// without UPX, which would run on amd64 only and in the compile step
+const crossDir = run('cross') ? llmConsumer('bench-cross', { builderImage: env.LAB_GOLANG_IMAGE, runtimeImage: env.LAB_DISTROLESS_IMAGE }) : undefined;
 for (let round = 1; round <= (run('cross') ? ROUNDS : 0); round++) {
   for (const platform of PLATFORMS) {
-    const sample = coldBuild(EXAMPLE, platform, `bench-${round}`);
+    const sample = coldBuild(crossDir, platform, `bench-${round}`);
     checkRuns(`bench-${round}`, platform);
     samples[platform].push(sample);
     console.log(`round ${round} ${platform}: make ${sample.wall.toFixed(1)}s, go build step ${sample.goBuild.toFixed(1)}s (built on ${sample.where})`);
@@ -89,7 +94,7 @@ const cgoImage = env.LAB_GOLANG_CGO_IMAGE;
 const cgoSamples = { 'linux/amd64': [], 'linux/arm64': [] };
 const haveCgo = run('cross') && cgoImage && spawnSync('docker', ['buildx', 'imagetools', 'inspect', cgoImage], { env, stdio: 'ignore' }).status === 0;
 if (haveCgo) {
-  const dir = cgoConsumer(cgoImage);
+  const dir = llmConsumer('bench-cgo', { cgo: true, builderImage: cgoImage, runtimeImage: cgoImage });
   for (let round = 1; round <= CGO_ROUNDS; round++) {
     for (const platform of PLATFORMS) {
       const sample = coldBuild(dir, platform, `bench-cgo-${round}`);
@@ -102,15 +107,16 @@ if (haveCgo) {
   console.log('cgo baseline skipped: run scripts/lab.sh cgo to build its toolchain image');
 }
 
-/** A throwaway consumer: the example's Go sources and one GoService with cgo, synthesized by the built library. */
-function cgoConsumer(image) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cgo-'));
+/** A throwaway consumer: the example's Go sources and one GoService, llm-processor, synthesized by the built library. */
+function llmConsumer(name, options) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${name}-`));
   for (const f of ['go.mod', 'cmd', 'internal']) fs.cpSync(path.join(EXAMPLE, f), path.join(dir, f), { recursive: true });
+  for (const f of fs.readdirSync(path.join(dir, 'cmd'), { recursive: true })) if (String(f).endsWith('Dockerfile')) fs.rmSync(path.join(dir, 'cmd', String(f)));
   const { Project } = require(path.join(ROOT, 'node_modules/projen'));
   const { GoService, MultiArchPipeline } = require(path.join(ROOT, 'lib'));
-  const project = new Project({ name: 'bench-cgo', outdir: dir });
+  const project = new Project({ name, outdir: dir });
   new MultiArchPipeline(project, { dockerfileSyntax: '' });
-  new GoService(project, 'llm-processor', { cgo: true, builderImage: image, runtimeImage: image });
+  new GoService(project, 'llm-processor', options);
   process.env.PROJEN_DISABLE_POST = 'true';
   project.synth();
   return dir;
@@ -134,22 +140,23 @@ function crossReport() {
   const ratioWall = med('linux/arm64', 'wall') / med('linux/amd64', 'wall');
   return `## The generated Go Dockerfile cross-compiles: arm64 costs what amd64 costs
 
-Measured on ${today}. \`make build-llm-processor PLATFORMS=<platform>\` from examples/nephoran, cold each time (\`--no-cache\`,
-BuildKit cache mounts cleared, so the Go standard library is compiled every run), UPX on (it runs on
-amd64 only), ${ROUNDS} rounds alternating the platforms. Medians:
+Measured on ${today}. \`make build-llm-processor PLATFORMS=<platform>\` for examples/nephoran's llm-processor
+(its sources and the lab's images; UPX off: it would run on amd64 only, in the compile step), cold
+each time (\`--no-cache\`, BuildKit cache mounts cleared, so the Go standard library is compiled every
+run), ${ROUNDS} rounds alternating the platforms. Medians:
 
-| build | target platform | \`go build\` step | whole \`make\` call | builder ran on (BUILDPLATFORM, uname -m, TARGETPLATFORM) |
+| build | target platform | \`go build\` steps (dependencies + service) | whole \`make\` call | builder ran on (BUILDPLATFORM, uname -m, TARGETPLATFORM) |
 | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
 
-arm64 / amd64, measured in this run: **${ratioBuild.toFixed(2)}x** for the \`go build\` step, **${ratioWall.toFixed(2)}x** for the whole build.
-The default builder stage runs on the build machine's amd64 for both targets (the compile step
-prints \`uname -m\`), so the compiler is never emulated. The amd64 build also runs \`upx --best --lzma\`,
-which arm64 skips. Every image built here was run on its platform and printed it.
+arm64 / amd64, measured in this run: **${ratioBuild.toFixed(2)}x** for the \`go build\` steps, **${ratioWall.toFixed(2)}x** for the whole build.
+The default build stages run on the build machine's amd64 for both targets (the compile step
+prints \`uname -m\`), so the compiler is never emulated. Every image built here was run on its
+platform and printed it.
 ${haveCgo ? `
 The emulated baseline is the same service with \`cgo: true\`, whose compiler must run on the target
 platform (QEMU for arm64), ${CGO_ROUNDS} round(s): arm64 / amd64 **${(cgoMed('linux/arm64', 'goBuild') / cgoMed('linux/amd64', 'goBuild')).toFixed(1)}x**
-for the \`go build\` step; the emulated arm64 compile takes **${(cgoMed('linux/arm64', 'goBuild') / med('linux/arm64', 'goBuild')).toFixed(1)}x** as long as
+for the \`go build\` steps; the emulated arm64 compile takes **${(cgoMed('linux/arm64', 'goBuild') / med('linux/arm64', 'goBuild')).toFixed(1)}x** as long as
 the cross-compiled one.` : `
 No emulated baseline in this run (\`scripts/lab.sh cgo\` builds the toolchain image it needs).`}`;
 }
@@ -250,8 +257,11 @@ On the fresh runner the module download (or vendor tree), the standard library a
 come from the registry cache as layers (the \`modules\` and \`deps\` stages, one per platform that
 all services of a module share), so only the services' own packages are compiled: a one-line change
 costs a fresh runner ${repos.map(r => `${(median(r.samples.fresh) / median(r.samples.oneLine)).toFixed(2)}× (${r.name})`).join(' and ')} what it costs a warm
-machine. What is left is what no cache removes: compiling the changed packages and linking every
-binary again, exporting and pushing the images (and the cache), and in nephoran UPX, which packs
+machine. Each service's compile, UPX and file times are one step whose layer holds only the image's
+files, so the cache it exports and imports per service and platform is one small layer. What is left
+is what a one-line change costs even on a warm machine, and no cache removes: compiling the changed
+packages and linking every binary again (three services, two platforms, on 2 cores), exporting and
+pushing the images and the cache, and in nephoran UPX (\`--best --lzma\`, a few seconds), which packs
 llm-processor again after every change of the binary. That floor grows with the size of the binaries,
 not with the time the dependencies take to compile, so the share is smaller in a repository that
 compiles more (fleet against nephoran); in these small offline repositories (a cold build
@@ -323,9 +333,6 @@ platforms and the arm64 image holds the arm64 wheels (the e2e tier runs both ima
 architecture of MarkupSafe's extension). TARGET stays the choice for dependencies that must be built
 from source (\`buildPackages\`); see README, "Python services".`;
 }
-
-/** A 500 from the lab's registry: the round is measured again. */
-class RegistryFlake extends Error {}
 
 /** A throwaway repository with examples/nephoran's Go sources and its three Go services, synthesized by the built library. */
 function nephoranGoConsumer() {

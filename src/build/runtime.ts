@@ -42,6 +42,11 @@ export const FILE_TIME = '@0';
 export function addNormalizeTimes(stage: DockerfileStage, commands: string[] = [], tree: string = ROOTFS): void {
   stage.addRun({
     comment: 'Reproducible layers: every file time is the same constant, whatever the clone or the clock.',
-    commands: [...commands, `find ${tree} -exec touch -h -d ${FILE_TIME} {} +`],
+    commands: [...commands, normalizeTimesCommand(tree)],
   });
+}
+
+/** The command of `addNormalizeTimes`, for a step that fills the tree and sets its times at once. */
+export function normalizeTimesCommand(tree: string = ROOTFS): string {
+  return `find ${tree} -exec touch -h -d ${FILE_TIME} {} +`;
 }

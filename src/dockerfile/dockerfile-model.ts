@@ -222,6 +222,11 @@ export class DockerfileStage {
     return this.insertInstruction(position, 'RUN', runValue(options), options.comment);
   }
 
+  /** Escape hatch: replaces the instruction at a position (see `findInstruction`) with a `RUN`, with the checks of `addRun`. */
+  public replaceRun(position: number, options: RunOptions): DockerfileStage {
+    return this.replaceInstruction(position, 'RUN', runValue(options), options.comment);
+  }
+
   /** `COPY [--from] [--chown] [--link] src... dest`. */
   public addCopy(options: CopyOptions): DockerfileStage {
     if (options.sources.length === 0) {

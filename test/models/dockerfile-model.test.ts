@@ -173,6 +173,24 @@ describe('DockerfileStage escape hatch: find, insert, replace', () => {
     expect(s.instructions.map(i => i.value)).toEqual(['/src', 'go.mod go.sum ./', 'go mod download']);
   });
 
+  test('replaceRun puts a RUN with its mounts in the place of another instruction, with the checks of addRun', () => {
+    // GIVEN a builder with a download step
+    const { model, s } = stage();
+    model.addRule(new GoRules());
+    // WHEN the download is replaced by one that mounts a secret
+    s.replaceRun(s.findInstruction('RUN', 'go mod download'), {
+      mounts: [Mount.secret({ id: 'netrc', target: '/root/.netrc' })],
+      commands: ['go mod download', 'go mod verify'],
+      comment: 'private modules',
+    });
+    // THEN it is in the same place, rendered as addRun renders it
+    expect(s.instructions.map(i => i.value)).toEqual(['/src', 'go.mod ./', '--mount=type=secret,id=netrc,target=/root/.netrc \\\n    go mod download && \\\n    go mod verify']);
+    expect(s.instructions[2].comment).toBe('private modules');
+    expect(() => s.replaceRun(2, { commands: [] })).toThrow('RUN needs at least one command in "commands"');
+    expect(() => s.replaceRun(2, { commands: ['go mod tidy'] })).toThrow(/"go mod tidy" and "go get" must not run/);
+    expect(() => s.replaceRun(3, { commands: ['true'] })).toThrow('Invalid instruction position 3: must be an integer from 0 to 2 (the stage has 3 instructions)');
+  });
+
   test('inserted and replaced instructions pass the same checks and rules as added ones', () => {
     const { model, s } = stage();
     model.addRule(new GoRules());

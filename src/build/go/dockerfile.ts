@@ -1,7 +1,7 @@
 import { GoModuleInfo } from './module';
 import { GoRules } from './rules';
-import { CacheSharing, DockerfileModel, DockerfileStage, Mount } from '../../dockerfile';
-import { addContractArg, addImageMetadata, addNormalizeTimes, ROOTFS } from '../runtime';
+import { CacheSharing, DockerfileModel, DockerfileStage, Mount, RunOptions } from '../../dockerfile';
+import { addContractArg, addImageMetadata, normalizeTimesCommand, ROOTFS } from '../runtime';
 
 /** What the Go Dockerfile is built from: the service's resolved settings. */
 export interface GoBuildSettings {
@@ -172,56 +172,71 @@ function addDeps(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerfile
 }
 
 function addBuilder(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerfileSpec): void {
-  const shared = spec.shared;
-  const builder = model.addStage({ from: 'deps', name: 'builder', comment: 'Build: the service\'s own packages, on the dependencies compiled above.' });
-  if (spec.upx) addUpxTool(builder, go);
-  builder.addArgs(['BUILDPLATFORM', 'TARGETPLATFORM', ...(shared ? SHARED_BUILDER_ARGS : [])]);
-  if (shared && spec.upx) builder.addArg(UPX_ARG, 'false');
-  addContractArg(builder, 'VERSION');
-  const tags = spec.tags ? ` -tags "${spec.tags}"` : '';
-  const ldflags = `-w -s -X ${go.versionVariable}=\${VERSION}${spec.ldflags ? ` ${spec.ldflags}` : ''}`;
-  const binary = `${ROOTFS}${BIN_DIR}/${spec.binary}`;
-  builder.addRun({
-    mounts: [Mount.bind({ target: '.' })],
-    // uname -m, printed by the compile step itself, shows where the compiler really ran
-    commands: [
-      // the shared Dockerfile is only built through bake, which sets these
-      ...(shared ? ['{ test -n "${SERVICE}" && test -n "${MAIN_PACKAGE}" || { echo "build args SERVICE and MAIN_PACKAGE are required (docker buildx bake sets them)" >&2; exit 1; }; }'] : []),
-      'echo "building on ${BUILDPLATFORM} ($(uname -m)) for ${TARGETPLATFORM}"',
-      `${goTargetEnv(go)} ${goOffline(go)} GOCACHE=${GOCACHE} go build -trimpath${tags} -ldflags "${ldflags}" -o ${binary} ${spec.mainPackage}`,
-    ],
+  const builder = model.addStage({
+    from: 'modules',
+    name: 'builder',
+    comment: 'Build: the service\'s own packages, on the dependencies compiled above, in one step whose layer holds only the image\'s files.',
   });
-  if (spec.upx) addUpxPack(builder, spec);
-  addNormalizeTimes(builder);
-}
-
-/** UPX on the binary (amd64 only), after `go version -m` is kept for scanners. */
-function addUpxPack(builder: DockerfileStage, spec: GoDockerfileSpec, position?: number): void {
-  const binary = `${ROOTFS}${BIN_DIR}/${spec.binary}`;
-  // UPX hides the module list that scanners read from a Go binary: keep it next to the binary
-  const keep = `mkdir -p ${ROOTFS}${BUILDINFO_DIR} && go version -m ${binary} > ${ROOTFS}${buildinfoFile(spec.binary)}`;
-  const pack = `if [ "\${TARGETARCH}" = "amd64" ]; then upx --best --lzma ${binary} && upx -t ${binary}; else echo "upx: skipped for \${TARGETPLATFORM} (amd64 only)"; fi`;
-  const run = {
-    comment: `UPX on linux/amd64 only: it is known to produce arm64 binaries that crash. It hides the Go build info from scanners, so \`go version -m\` is kept in ${BUILDINFO_DIR}.`,
-    // the shared Dockerfile keeps the build info of every service, so its label is true for all of them
-    commands: [spec.shared ? `${keep} && if [ "\${${UPX_ARG}}" = "true" ]; then ${pack}; fi` : `${keep} && ${pack}`],
-  };
-  if (position === undefined) builder.addRun(run);
-  else builder.insertRun(position, run);
+  // before any target-platform ARG: one UPX layer serves every platform
+  if (spec.upx) addUpxTool(builder, go);
+  builder.addArgs(['TARGETOS', 'TARGETARCH', 'TARGETVARIANT', 'BUILDPLATFORM', 'TARGETPLATFORM', ...(spec.shared ? SHARED_BUILDER_ARGS : [])]);
+  if (spec.shared && spec.upx) builder.addArg(UPX_ARG, 'false');
+  addContractArg(builder, 'VERSION');
+  builder.addRun(compileRun(go, spec));
 }
 
 /**
+ * The compile, then UPX (amd64 only) and constant file times, in one RUN: one layer per service and
+ * platform, with the binary once. The deps stage's build cache is mounted writable and what the
+ * compile writes to it is thrown away, so the layer (and a registry cache) never carries a copy of
+ * cache entries that Go touches or trims.
+ */
+function compileRun(go: GoBuildSettings, spec: GoDockerfileSpec): RunOptions {
+  const tags = spec.tags ? ` -tags "${spec.tags}"` : '';
+  const ldflags = `-w -s -X ${go.versionVariable}=\${VERSION}${spec.ldflags ? ` ${spec.ldflags}` : ''}`;
+  const binary = `${ROOTFS}${BIN_DIR}/${spec.binary}`;
+  return {
+    comment: spec.upx
+      ? `The Go build cache of the deps stage is mounted, and what the compile adds to it is left out of the layer. UPX on linux/amd64 only: it is known to produce arm64 binaries that crash. It hides the Go build info from scanners, so \`go version -m\` is kept in ${BUILDINFO_DIR}. Then every file time is set to a constant (reproducible layers).`
+      : 'The Go build cache of the deps stage is mounted, and what the compile adds to it is left out of the layer. Then every file time is set to a constant (reproducible layers).',
+    mounts: [Mount.bind({ target: '.' }), Mount.bind({ from: 'deps', source: GOCACHE, target: GOCACHE, readWrite: true })],
+    // uname -m, printed by the compile step itself, shows where the compiler really ran
+    commands: [
+      // the shared Dockerfile is only built through bake, which sets these
+      ...(spec.shared ? ['{ test -n "${SERVICE}" && test -n "${MAIN_PACKAGE}" || { echo "build args SERVICE and MAIN_PACKAGE are required (docker buildx bake sets them)" >&2; exit 1; }; }'] : []),
+      'echo "building on ${BUILDPLATFORM} ($(uname -m)) for ${TARGETPLATFORM}"',
+      `${goTargetEnv(go)} ${goOffline(go)} GOCACHE=${GOCACHE} go build -trimpath${tags} -ldflags "${ldflags}" -o ${binary} ${spec.mainPackage}`,
+      ...(spec.upx ? [upxPack(spec)] : []),
+      normalizeTimesCommand(),
+    ],
+  };
+}
+
+/** UPX on the binary (amd64 only), after `go version -m` is kept for scanners. */
+function upxPack(spec: GoDockerfileSpec): string {
+  const binary = `${ROOTFS}${BIN_DIR}/${spec.binary}`;
+  // UPX hides the module list that scanners read from a Go binary: keep it next to the binary
+  const keep = `mkdir -p ${ROOTFS}${BUILDINFO_DIR} && go version -m ${binary} > ${ROOTFS}${buildinfoFile(spec.binary)}`;
+  const pack = `if [ "\${TARGETARCH}" = "amd64" ]; then ${UPX_COMMAND} ${binary} && upx -t ${binary}; else echo "upx: skipped for \${TARGETPLATFORM} (amd64 only)"; fi`;
+  // the shared Dockerfile keeps the build info of every service, so its label is true for all of them
+  return spec.shared ? `${keep} && if [ "\${${UPX_ARG}}" = "true" ]; then ${pack}; fi` : `${keep} && ${pack}`;
+}
+
+/** How UPX packs a binary. */
+const UPX_COMMAND = 'upx --best --lzma';
+
+/**
  * Adds UPX to a shared Go Dockerfile created without it, when a service that enables UPX joins it:
- * the tool before the compile, the COMPRESS_WITH_UPX arg, the pack step before the file times are
- * set, and the runtime's UPX labels. Does nothing when the Dockerfile has UPX already.
+ * the tool before the compile, the COMPRESS_WITH_UPX arg, the pack step in the compile step, and
+ * the runtime's UPX labels. Does nothing when the Dockerfile has UPX already.
  */
 export function enableSharedUpx(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerfileSpec): void {
   const builder = model.tryFindStage('builder')!;
-  if (builder.findInstruction('RUN', 'upx --best') >= 0) return;
+  if (builder.findInstruction('RUN', UPX_COMMAND) >= 0) return;
   const upxSpec = { ...spec, upx: true };
   addUpxTool(builder, go, 0);
   builder.insertInstruction(builder.findInstruction('ARG', 'VERSION'), 'ARG', `${UPX_ARG}=false`);
-  addUpxPack(builder, upxSpec, builder.findInstruction('RUN', 'touch -h'));
+  builder.replaceRun(builder.findInstruction('RUN', 'go build -trimpath'), compileRun(go, upxSpec));
   const runtime = model.finalStage;
   const argsAt = runtime.findInstruction('ARG', 'SERVICE');
   runtime.replaceInstruction(argsAt, 'ARG', runtime.instructions[argsAt].value.replace('SERVICE DESCRIPTION', `SERVICE DESCRIPTION ${UPX_ARG}`));
