@@ -45,6 +45,9 @@ export interface GoDockerfileSpec {
 const BIN_DIR = '/usr/local/bin';
 /** The Go build cache of the dependency and build stages: a layer, so a registry cache carries it. */
 const GOCACHE = '/gocache';
+/** The time of the deps stage's build cache files: in the future, so that Go never re-dates or trims them (2100-01-01). */
+const GOCACHE_TIME = 4102444800;
+const GOCACHE_DATE = '2100-01-01';
 /** The file the imports stage writes: the packages the main package needs, minus the module's own. */
 const DEPS_FILE = '/deps.txt';
 /** Where the module list of a UPX-packed binary is kept (UPX hides it from scanners). */
@@ -167,17 +170,20 @@ function addDeps(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerfile
   addModuleArgs(deps, spec, false);
   deps.addCopy({ from: 'imports', sources: [DEPS_FILE], destination: DEPS_FILE });
   deps.addRun({
-    commands: [`${goTargetEnv(go)} ${goOffline(go)} GOCACHE=${GOCACHE} go build -trimpath -tags "\${BUILD_TAGS}" $(cat ${DEPS_FILE})`],
+    comment: `The cache's files are dated ${GOCACHE_DATE}: Go re-dates every cache entry it uses once the entry is an hour old, which would copy the whole cache into the compile's layer (and the registry cache) on every build; it never re-dates or trims a future entry.`,
+    commands: [
+      `${goTargetEnv(go)} ${goOffline(go)} GOCACHE=${GOCACHE} go build -trimpath -tags "\${BUILD_TAGS}" $(cat ${DEPS_FILE})`,
+      `find ${GOCACHE} -exec touch -h -d @${GOCACHE_TIME} {} +`,
+    ],
   });
 }
 
 function addBuilder(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerfileSpec): void {
   const builder = model.addStage({
-    from: 'modules',
+    from: 'deps',
     name: 'builder',
-    comment: 'Build: the service\'s own packages, on the dependencies compiled above, in one step whose layer holds only the image\'s files.',
+    comment: 'Build: the service\'s own packages, on the dependencies compiled above, in one step: one layer with the image\'s files and the few cache entries the compile adds.',
   });
-  // before any target-platform ARG: one UPX layer serves every platform
   if (spec.upx) addUpxTool(builder, go);
   builder.addArgs(['TARGETOS', 'TARGETARCH', 'TARGETVARIANT', 'BUILDPLATFORM', 'TARGETPLATFORM', ...(spec.shared ? SHARED_BUILDER_ARGS : [])]);
   if (spec.shared && spec.upx) builder.addArg(UPX_ARG, 'false');
@@ -187,9 +193,9 @@ function addBuilder(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerf
 
 /**
  * The compile, then UPX (amd64 only) and constant file times, in one RUN: one layer per service and
- * platform, with the binary once. The deps stage's build cache is mounted writable and what the
- * compile writes to it is thrown away, so the layer (and a registry cache) never carries a copy of
- * cache entries that Go touches or trims.
+ * platform, with the binary once. The build cache is the deps stage's layer (not a mount: BuildKit
+ * would hash the whole cache for the step's cache key on every build), dated so that Go leaves it
+ * as it is.
  */
 function compileRun(go: GoBuildSettings, spec: GoDockerfileSpec): RunOptions {
   const tags = spec.tags ? ` -tags "${spec.tags}"` : '';
@@ -197,9 +203,9 @@ function compileRun(go: GoBuildSettings, spec: GoDockerfileSpec): RunOptions {
   const binary = `${ROOTFS}${BIN_DIR}/${spec.binary}`;
   return {
     comment: spec.upx
-      ? `The Go build cache of the deps stage is mounted, and what the compile adds to it is left out of the layer. UPX on linux/amd64 only: it is known to produce arm64 binaries that crash. It hides the Go build info from scanners, so \`go version -m\` is kept in ${BUILDINFO_DIR}. Then every file time is set to a constant (reproducible layers).`
-      : 'The Go build cache of the deps stage is mounted, and what the compile adds to it is left out of the layer. Then every file time is set to a constant (reproducible layers).',
-    mounts: [Mount.bind({ target: '.' }), Mount.bind({ from: 'deps', source: GOCACHE, target: GOCACHE, readWrite: true })],
+      ? `UPX on linux/amd64 only: it is known to produce arm64 binaries that crash. It hides the Go build info from scanners, so \`go version -m\` is kept in ${BUILDINFO_DIR}. Then every file time is set to a constant (reproducible layers).`
+      : 'Then every file time is set to a constant (reproducible layers).',
+    mounts: [Mount.bind({ target: '.' })],
     // uname -m, printed by the compile step itself, shows where the compiler really ran
     commands: [
       // the shared Dockerfile is only built through bake, which sets these
