@@ -257,8 +257,8 @@ On the fresh runner the module download (or vendor tree), the standard library a
 come from the registry cache as layers (the \`modules\` and \`deps\` stages, one per platform that
 all services of a module share), so only the services' own packages are compiled: a one-line change
 costs a fresh runner ${repos.map(r => `${(median(r.samples.fresh) / median(r.samples.oneLine)).toFixed(2)}× (${r.name})`).join(' and ')} what it costs a warm
-machine. Each service's compile, UPX and file times are one step whose layer holds only the image's
-files, so the cache it exports and imports per service and platform is one small layer. What is left
+machine. Each service's compile, UPX and file times are one step, so the cache it exports and
+imports per service and platform is one small layer. What is left
 is what a one-line change costs even on a warm machine, and no cache removes: compiling the changed
 packages and linking every binary again (three services, two platforms, on 2 cores), exporting and
 pushing the images and the cache, and in nephoran UPX (\`--best --lzma\`, a few seconds), which packs

@@ -43,10 +43,12 @@ describe('GoService Dockerfile', () => {
       'ARG BUILD_TAGS=""',
       'COPY --from=imports /deps.txt /deps.txt',
       'RUN CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} GOARM=${TARGETVARIANT#v} GOPROXY=off GOCACHE=/gocache go build -trimpath -tags "${BUILD_TAGS}" $(cat /deps.txt) && \\\n' +
-      '    find /gocache -exec touch -h -d @4102444800 {} +',
+      '    find /gocache -exec touch -h -d @2147483647 {} +',
     ]);
-    // the cache's files are dated in the future (2100): Go re-dates an entry it uses only when the entry is an hour old or more
-    expect(new Date(4102444800 * 1000).toISOString()).toBe('2100-01-01T00:00:00.000Z');
+    // the cache's files are dated in the future, the latest time a 32-bit time_t holds: Go re-dates
+    // an entry it uses only when the entry is an hour old or more
+    expect(new Date(2147483647 * 1000).toISOString()).toBe('2038-01-19T03:14:07.000Z');
+    expect(2147483647).toBe(2 ** 31 - 1);
     // the service's own packages in one step (one layer: the image's files), on the deps stage's layer
     // (the cache is not mounted: BuildKit would hash all of it for the cache key), where the compile says where it ran
     const runs = builder.instructions.filter(i => i.keyword === 'RUN');

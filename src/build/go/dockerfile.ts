@@ -45,9 +45,13 @@ export interface GoDockerfileSpec {
 const BIN_DIR = '/usr/local/bin';
 /** The Go build cache of the dependency and build stages: a layer, so a registry cache carries it. */
 const GOCACHE = '/gocache';
-/** The time of the deps stage's build cache files: in the future, so that Go never re-dates or trims them (2100-01-01). */
-const GOCACHE_TIME = 4102444800;
-const GOCACHE_DATE = '2100-01-01';
+/**
+ * The time of the deps stage's build cache files: in the future, so that Go never re-dates or trims
+ * them. The latest time a 32-bit time_t holds, so `touch` works on 32-bit platforms too (cgo builds
+ * for linux/arm/v7 run there).
+ */
+const GOCACHE_TIME = 2147483647;
+const GOCACHE_DATE = '2038-01-19';
 /** The file the imports stage writes: the packages the main package needs, minus the module's own. */
 const DEPS_FILE = '/deps.txt';
 /** Where the module list of a UPX-packed binary is kept (UPX hides it from scanners). */
