@@ -207,8 +207,8 @@ function compileRun(go: GoBuildSettings, spec: GoDockerfileSpec): RunOptions {
   const binary = `${ROOTFS}${BIN_DIR}/${spec.binary}`;
   return {
     comment: spec.upx
-      ? `UPX on linux/amd64 only: it is known to produce arm64 binaries that crash. It hides the Go build info from scanners, so \`go version -m\` is kept in ${BUILDINFO_DIR}. Then every file time is set to a constant (reproducible layers).`
-      : 'Then every file time is set to a constant (reproducible layers).',
+      ? `The compile, then UPX on linux/amd64 only (it is known to produce arm64 binaries that crash; it hides the Go build info from scanners, so \`go version -m\` is kept in ${BUILDINFO_DIR}), then every file time set to a constant (reproducible layers).`
+      : 'The compile, then every file time set to a constant (reproducible layers).',
     mounts: [Mount.bind({ target: '.' })],
     // uname -m, printed by the compile step itself, shows where the compiler really ran
     commands: [
