@@ -162,6 +162,27 @@ No emulated baseline in this run (\`scripts/lab.sh cgo\` builds the toolchain im
 }
 
 /**
+ * CPU time, in seconds, of the lab's engine while `fn` runs: BuildKit itself (the dockerd process:
+ * layer compression, content checksums, cache import and export), the commands it ran and reaped
+ * (the build steps: go, UPX), containerd (image store and snapshots), and the whole machine.
+ */
+function cpuDuring(fn) {
+  const tck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  const dockerd = fs.readFileSync(path.join(env.LAB_DIR, 'dockerd.pid'), 'utf8').trim();
+  const containerd = (spawnSync('pgrep', ['-P', dockerd, '-x', 'containerd'], { encoding: 'utf8' }).stdout || '').trim().split('\n')[0];
+  // /proc/<pid>/stat fields after "(comm) ": [11] utime, [12] stime, [13] cutime, [14] cstime
+  const stat = pid => { const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8'); return f.slice(f.lastIndexOf(')') + 2).split(' ').map(Number); };
+  const busy = () => { const c = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number); return c[0] + c[1] + c[2] + c[5] + c[6] + c[7]; };
+  const take = () => { const d = stat(dockerd); const c = containerd ? stat(containerd) : null; return { buildkit: d[11] + d[12], steps: d[13] + d[14], containerd: c ? c[11] + c[12] : 0, machine: busy() }; };
+  const before = take();
+  const result = fn();
+  const after = take();
+  const cpu = {};
+  for (const k of Object.keys(before)) cpu[k] = (after[k] - before[k]) / tck;
+  return { result, cpu };
+}
+
+/**
  * Rebuilds of two three-Go-service repositories, both platforms, one `make build-multiarch`, as a
  * developer and CI see them: cold; warm with no change; warm after a one-line change; and on a fresh
  * CI runner whose only state is the registry cache (builder cache pruned) after a one-line change.
@@ -197,7 +218,7 @@ function rebuildReport() {
     const original = fs.readFileSync(file, 'utf8');
     if (!original.includes(repo.line[0])) throw new Error(`${repo.file} has no "${repo.line[0]}" to change`);
     const edit = n => fs.writeFileSync(file, original.replace(repo.line[0], repo.line[1](n)));
-    repo.samples = { cold: [], warm: [], oneLine: [], fresh: [], freshPr: [] };
+    repo.samples = { cold: [], warm: [], oneLine: [], fresh: [], freshPr: [], cpu: [] };
     const round = () => {
       const cache = `CACHE_REGISTRY=127.0.0.1:5000/bench-rebuild-cache-${Date.now()}`;
       edit(0);
@@ -209,11 +230,11 @@ function rebuildReport() {
       const oneLine = build(repo, 'warm, one-line change', [cache]);
       prune();
       edit(2);
-      const fresh = build(repo, 'fresh runner (registry cache only), one-line change', [cache]);
+      const { result: fresh, cpu } = cpuDuring(() => build(repo, 'fresh runner (registry cache only), one-line change', [cache]));
       prune();
       edit(3);
       const freshPr = build(repo, 'fresh runner, pull-request build (make ci-build), one-line change', [cache], ['ci-build']);
-      return { cold, warm, oneLine, fresh, freshPr };
+      return { cold, warm, oneLine, fresh, freshPr, cpu };
     };
     for (let n = 1, flakes = 0; n <= ROUNDS_REBUILD; n++) {
       try {
@@ -229,6 +250,9 @@ function rebuildReport() {
   const ratio = (repo, kind) => median(repo.samples[kind]) / median(repo.samples.cold);
   const cell = (repo, kind) => `${median(repo.samples[kind]).toFixed(1)} s | ${(median(repo.samples[kind]) / median(repo.samples.cold)).toFixed(2)}`;
   const row = (what, kind) => `| ${what} | ${repos.map(r => cell(r, kind)).join(' | ')} |`;
+  const cpu = (r, k) => median(r.samples.cpu.map(c => c[k])).toFixed(1);
+  const both = f => repos.map(f).join(' / ');
+  const slow = repos.flatMap(r => r.samples.fresh.filter(t => t > 2 * median(r.samples.fresh)).map(t => `${r.name}'s ${t.toFixed(1)} s`));
   return `## Rebuilds: a one-line change on a fresh CI runner costs a fraction of a cold build
 
 Measured on ${today}. Two repositories of three Go services, \`make build-multiarch PUSH=true\` for
@@ -252,6 +276,13 @@ ${row('warm, no change', 'warm')}
 ${row('warm, one-line change', 'oneLine')}
 ${row('fresh runner, registry cache only, one-line change', 'fresh')}
 ${row('fresh runner, pull-request build (`make ci-build`: cache read-only, no push), one-line change', 'freshPr')}
+
+Every fresh-runner round, in seconds: ${repos.map(r => `${r.name} ${r.samples.fresh.map(t => t.toFixed(1)).join(', ')}`).join('; ')}.${slow.length ? ` A round of more than twice the median (${slow.join(', ')}) has, in this lab, been BuildKit compiling the shared \`deps\` stage again although the registry cache held it: a limitation of buildx before 0.17 with several bake targets (docs/troubleshooting.md).` : ''}
+
+Where the CPU goes in a fresh-runner rebuild (medians, ${both(r => r.name)}): BuildKit itself (the dockerd
+process: layer compression, content checksums, cache import and export) ${both(r => cpu(r, 'buildkit'))} CPU-s; the build
+steps' commands (go, UPX) ${both(r => cpu(r, 'steps'))}; containerd (image store, snapshots) ${both(r => cpu(r, 'containerd'))}; the whole
+machine ${both(r => cpu(r, 'machine'))} CPU-s, on ${os.cpus().length} cores, for ${both(r => median(r.samples.fresh).toFixed(1))} s of wall time.
 
 On the fresh runner the module download (or vendor tree), the standard library and the dependencies
 come from the registry cache as layers (the \`modules\` and \`deps\` stages, one per platform that
