@@ -290,7 +290,7 @@ ${row('fresh runner, registry cache only, one-line change', 'fresh')}
 ${row('fresh runner, pull-request build (`make ci-build`: cache read-only, no push), one-line change', 'freshPr')}
 
 Every fresh-runner round, in seconds: ${repos.map(r => `${r.name} ${rounds(r, 'fresh', 0)} (pull-request builds ${rounds(r, 'freshPr', 1)})`).join('; ')}.
-${missed ? `In the ${missed} round(s) marked *, BuildKit compiled the shared \`deps\` stage again (its step ran instead of coming from the registry cache, which held it): a limitation of buildx before 0.17 with several bake targets, see docs/troubleshooting.md. The medians above include them.` : 'In every round the shared `deps` stage came from the registry cache.'}
+${missed ? `In the ${missed} round(s) marked *, BuildKit compiled the shared \`deps\` stage again (its step ran instead of coming from the registry cache, which held it; see docs/troubleshooting.md). The medians above include them.` : 'In every round the shared `deps` stage came from the registry cache.'}
 
 Where the CPU goes in a fresh-runner rebuild (medians, ${both(r => r.name)}): BuildKit itself (the dockerd
 process: layer compression, content checksums, cache import and export) ${both(r => cpu(r, 'buildkit'))} CPU-s; the build
@@ -299,7 +299,8 @@ machine ${both(r => cpu(r, 'machine'))} CPU-s, on ${os.cpus().length} cores, for
 
 On the fresh runner the module download (or vendor tree), the standard library and the dependencies
 come from the registry cache as layers (the \`modules\` and \`deps\` stages, one per platform that
-all services of a module share), so only the services' own packages are compiled: a one-line change
+all services of a module share: the bake target \`_go-deps\`, which the services name as their \`deps\`
+context, so bake builds it once), so only the services' own packages are compiled: a one-line change
 costs a fresh runner ${repos.map(r => `${(median(r.samples.fresh) / median(r.samples.oneLine)).toFixed(2)}× (${r.name})`).join(' and ')} what it costs a warm
 machine. Each service's compile, UPX and file times are one step, so the cache it exports and
 imports per service and platform is one small layer. What is left

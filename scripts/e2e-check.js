@@ -225,7 +225,7 @@ process.exit(failed === 0 ? 0 : 1);
 function checkCachedGoBuilds(file) {
   const text = fs.readFileSync(file, 'utf8');
   // one target per bake call: "[linux/amd64 builder 1/2]"; several: "[gateway linux/amd64 builder 1/2]"
-  const steps = [...text.matchAll(/^#(\d+) \[(?:(\S+) )?(\S+) builder [^\]]*\] RUN .*go build -trimpath.* -o \/rootfs\/usr\/local\/bin\/(\S+)/gm)];
+  const steps = [...text.matchAll(/^#(\d+) \[(?:(\S+) )?(\S+) builder [^\]]*\] RUN .*go build -trimpath.* -o \/out\/rootfs\/usr\/local\/bin\/(\S+)/gm)];
   const byId = new Map(steps.map(m => [`${m[0].split(' ')[0]} ${m[4]}`, `${m[4]} ${m[3]}`]));
   // vertex numbers restart with every bake call: look for CACHED right after the step, in its own section
   const ran = steps.filter(m => !new RegExp(`^${escape(m[0])}.*\n(?:(?!#1 \\[internal\\] load local bake).*\n)*?#${m[1]} CACHED$`, 'm').test(text)).map(m => [m[1], `${m[4]} ${m[3]}`]);

@@ -62,6 +62,9 @@ group "default" {
 target "gateway" {
   context     = "."
   dockerfile  = "cmd/gateway/Dockerfile"
+  contexts    = {
+    deps = "target:_go-deps"
+  }
   platforms   = split(",", PLATFORMS)
   tags        = ["${REGISTRY}/gateway:${VERSION}"]
   args        = {
@@ -88,6 +91,9 @@ target "gateway" {
 target "worker" {
   context     = "."
   dockerfile  = "Dockerfile"
+  contexts    = {
+    deps = "target:_go-deps"
+  }
   platforms   = split(",", PLATFORMS)
   tags        = ["${REGISTRY}/worker:${VERSION}"]
   args        = {
@@ -163,4 +169,22 @@ target "scorer" {
   cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/scorer:cache,mode=max"]
   secret      = concat((PIP_CONF == "" ? [] : ["id=pipconf,src=${PIP_CONF}"]), (PIP_NETRC == "" ? [] : ["id=pipnetrc,src=${PIP_NETRC}"]))
   attest      = ["type=provenance,mode=max"]
+}
+
+target "_go-deps" {
+  description = "The Go dependencies of gateway, worker: built once per platform for all of them"
+  context     = "."
+  dockerfile  = "cmd/gateway/Dockerfile"
+  target      = "deps"
+  platforms   = split(",", PLATFORMS)
+  args        = {
+    BUILD_TAGS        = ""
+    GO_PACKAGES       = "./cmd/gateway ./cmd/worker"
+    SOURCE_DATE_EPOCH = "0"
+  }
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/gateway:go-deps"]
+  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/gateway:go-deps,mode=max"]
+  secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
+  attest      = ["type=provenance,disabled=true"]
+  output      = ["type=cacheonly"]
 }

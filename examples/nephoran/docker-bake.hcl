@@ -63,6 +63,9 @@ target "llm-processor" {
   description = "LLM intent processor"
   context     = "."
   dockerfile  = "cmd/llm-processor/Dockerfile"
+  contexts    = {
+    deps = "target:_go-deps"
+  }
   platforms   = split(",", PLATFORMS)
   tags        = ["${REGISTRY}/llm-processor:${VERSION}"]
   args        = {
@@ -91,6 +94,9 @@ target "llm-processor" {
 target "nephio-bridge" {
   context     = "."
   dockerfile  = "Dockerfile"
+  contexts    = {
+    deps = "target:_go-deps"
+  }
   platforms   = split(",", PLATFORMS)
   tags        = ["${REGISTRY}/nephio-bridge:${VERSION}"]
   args        = {
@@ -123,6 +129,9 @@ target "nephio-bridge" {
 target "oran-adaptor" {
   context     = "."
   dockerfile  = "Dockerfile"
+  contexts    = {
+    deps = "target:_go-deps"
+  }
   platforms   = split(",", PLATFORMS)
   tags        = ["${REGISTRY}/oran-adaptor:${VERSION}"]
   args        = {
@@ -175,4 +184,22 @@ target "rag-api" {
   cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/rag-api:cache,mode=max"]
   secret      = concat((PIP_CONF == "" ? [] : ["id=pipconf,src=${PIP_CONF}"]), (PIP_NETRC == "" ? [] : ["id=pipnetrc,src=${PIP_NETRC}"]))
   attest      = ["type=provenance,mode=max"]
+}
+
+target "_go-deps" {
+  description = "The Go dependencies of llm-processor, nephio-bridge, oran-adaptor: built once per platform for all of them"
+  context     = "."
+  dockerfile  = "cmd/llm-processor/Dockerfile"
+  target      = "deps"
+  platforms   = split(",", PLATFORMS)
+  args        = {
+    BUILD_TAGS        = ""
+    GO_PACKAGES       = "./cmd/llm-processor ./cmd/nephio-bridge ./cmd/oran-adaptor"
+    SOURCE_DATE_EPOCH = "0"
+  }
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:go-deps"]
+  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:go-deps,mode=max"]
+  secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
+  attest      = ["type=provenance,disabled=true"]
+  output      = ["type=cacheonly"]
 }

@@ -80,6 +80,13 @@ export interface BakeTargetOptions {
    */
   readonly target?: string;
   /**
+   * Named build contexts: `{ deps: "target:other" }` makes the Dockerfile's `deps` stage (or a
+   * `FROM deps`) the result of the bake target `other`, which bake builds once for every target that
+   * names it.
+   * @default {}
+   */
+  readonly contexts?: { [name: string]: string };
+  /**
    * A description shown by `docker buildx bake --list targets`.
    * @default - none
    */
@@ -192,6 +199,8 @@ export class BakeTarget {
   public readonly secrets: BakeSecret[] = [];
   /** Dockerfile stage. */
   public target?: string;
+  /** Named build contexts, e.g. `{ deps: "target:_go-deps" }`. */
+  public readonly contexts: { [name: string]: string };
   /** Description. */
   public description?: string;
   /** Whether the index gets the OCI labels as annotations. */
@@ -216,6 +225,7 @@ export class BakeTarget {
     this.cacheEnabledVariable = options.cacheEnabledVariable;
     this.attest = [...(options.attest ?? [])];
     this.target = options.target;
+    this.contexts = { ...(options.contexts ?? {}) };
     this.description = options.description;
     this.annotateIndex = options.annotateIndex ?? false;
   }
@@ -270,6 +280,7 @@ export class BakeTarget {
     attrs.push(['context', t(this.context)]);
     attrs.push(['dockerfile', t(this.dockerfile)]);
     if (this.target) attrs.push(['target', t(this.target)]);
+    if (Object.keys(this.contexts).length) attrs.push(['contexts', map(this.contexts)]);
     attrs.push(['platforms', this.platforms ? list(this.platforms) : `split(",", ${variableName('platformsVariable', this.platformsVariable)})`]);
     const tags = [...this.tags, ...(defaults.tags ?? []).filter(x => !this.tags.includes(x))];
     if (tags.length) attrs.push(['tags', list(tags)]);

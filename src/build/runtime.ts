@@ -25,8 +25,13 @@ export function addContractArg(stage: DockerfileStage, name: string): void {
   stage.addArg(arg.name, arg.dockerfileDefault);
 }
 
-/** The tree a builder stage fills with everything the runtime gets, in one `COPY --from=builder /rootfs/ /`. */
-export const ROOTFS = '/rootfs';
+/**
+ * The tree a builder stage fills with everything the runtime gets, in one `COPY --from=builder
+ * /out/rootfs/ /`. In a directory of its own: for the cache key of a COPY from another stage,
+ * BuildKit lists the parent directory of the source path in full, and with the tree at the root that
+ * parent is the whole builder (a Go toolchain, a Python venv) on every build.
+ */
+export const ROOTFS = '/out/rootfs';
 
 /** The time every file in a built layer gets: a constant, so a layer depends only on its content. */
 export const FILE_TIME = '@0';

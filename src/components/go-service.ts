@@ -3,7 +3,8 @@ import { Project } from 'projen';
 import { addDockerfile } from './dockerfile-file';
 import { MultiArchPipeline } from './pipeline';
 import { resolveService, ServiceBase, ServiceOptions, servicesOf, warnMissing } from './service';
-import { enableSharedUpx, goDockerfile, GoDockerfileSpec, NETRC_SECRET, UPX_ARG } from '../build/go/dockerfile';
+import { BakeTarget } from '../bake';
+import { DEPS_STAGE, enableSharedUpx, goDockerfile, GoDockerfileSpec, NETRC_SECRET, UPX_ARG } from '../build/go/dockerfile';
 import { compareGoVersions, GoModuleInfo, readGoModule } from '../build/go/module';
 import { imageLabels } from '../build/runtime';
 import { DESCRIPTION_LABEL, TITLE_LABEL } from '../contract/internal';
@@ -215,10 +216,48 @@ export class GoService extends ServiceBase {
       ['mainPackage', this.mainPackage, path.join(this.moduleRoot, this.mainPackage), `the build compiles it: put package main there (with the string variable ${this.versionVariable})`],
     ]);
     const key = this.dependencyKey();
-    const packages = servicesOf(this.project)
-      .filter((s): s is GoService => s instanceof GoService && s.dependencyKey() === key)
-      .map(s => s.mainPackage);
-    this.bakeTarget.args.GO_PACKAGES = [...new Set(packages)].sort().join(' ');
+    const group = goServicesOf(this.project).filter(s => s.dependencyKey() === key);
+    this.bakeTarget.args.GO_PACKAGES = [...new Set(group.map(s => s.mainPackage))].sort().join(' ');
+    if (group.length > 1 && group.every(s => samePlatforms(s.bakeTarget, this.bakeTarget))) this.shareDependencies(group);
+  }
+
+  /**
+   * Gives the services of a group their `deps` stage from one bake target of its own (a named context
+   * `deps = "target:_go-deps"`), which bake builds once per platform for all of them. Without it, each
+   * service's target has its own copy of the stages, which BuildKit merges only once their cache
+   * keys match; before buildx 0.17 (a build context per target), the merged step then looks its key
+   * up in one target's registry cache only, and a fresh runner can compile the dependencies again.
+   * Only for services with the same platforms: bake builds a linked target for all of its platforms.
+   */
+  private shareDependencies(group: GoService[]): void {
+    const pipeline = MultiArchPipeline._ensure(this.project);
+    const keys = new Set(goServicesOf(this.project).map(s => s.dependencyKey()));
+    const shared = [...keys].filter(k => goServicesOf(this.project).filter(s => s.dependencyKey() === k).length > 1);
+    // the leading "_" keeps it apart from every service (a service name starts with a letter or digit)
+    const name = shared.length > 1 ? `_go-deps-${group[0].name}` : '_go-deps';
+    const first = group[0];
+    if (!pipeline.bake.hasTarget(name)) {
+      const cache = `type=registry,ref=\${CACHE_REGISTRY}/${first.imageName}:go-deps`;
+      const target = new BakeTarget(name, {
+        description: `The Go dependencies of ${group.map(s => s.name).join(', ')}: built once per platform for all of them`,
+        context: first.bakeTarget.context,
+        dockerfile: first.bakeTarget.dockerfile,
+        target: 'deps',
+        platforms: first.bakeTarget.platforms,
+        platformsVariable: first.bakeTarget.platformsVariable,
+        // a constant date: the stage has no image, and a dated one is a new untagged image in the
+        // engine on every build with the docker driver (which ignores the cacheonly output)
+        args: { GO_PACKAGES: this.bakeTarget.args.GO_PACKAGES, BUILD_TAGS: this.buildTags.join(','), SOURCE_DATE_EPOCH: '0' },
+        cacheFrom: [cache],
+        cacheTo: [`${cache},mode=max`],
+        cacheEnabledVariable: 'CACHE_REGISTRY',
+        attest: ['type=provenance,disabled=true'],
+      });
+      target.addOverride('output', ['type=cacheonly']);
+      target.addSecret({ id: NETRC_SECRET, source: '${GO_NETRC}', whenSet: 'GO_NETRC' });
+      pipeline.bake.addTarget(target);
+    }
+    this.bakeTarget.contexts[DEPS_STAGE] = `target:${name}`;
   }
 
   /** What the `modules`, `imports` and `deps` stages depend on, besides the sources. */
@@ -249,6 +288,16 @@ export class GoService extends ServiceBase {
     addDockerfile(project, this.dockerfilePath, model);
     return model;
   }
+}
+
+/** The GoServices of the project, in creation order. */
+function goServicesOf(project: Project): GoService[] {
+  return servicesOf(project).filter((s): s is GoService => s instanceof GoService);
+}
+
+/** Whether two targets build for the same platforms. */
+function samePlatforms(a: BakeTarget, b: BakeTarget): boolean {
+  return JSON.stringify(a.platforms ?? a.platformsVariable) === JSON.stringify(b.platforms ?? b.platformsVariable);
 }
 
 /** The first GoService that uses the shared Dockerfile at `dockerfilePath`, found in the construct tree. */

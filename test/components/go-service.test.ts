@@ -1,5 +1,5 @@
 import { GoService, Platform } from '../../src';
-import { lintDockerfile, nephoranProject, newProject, parseDockerfile, synth } from '../helpers';
+import { lintDockerfile, nephoranProject, newProject, parseDockerfile, parseHcl, synth } from '../helpers';
 
 describe('GoService Dockerfile', () => {
   test('snapshot: cmd/llm-processor/Dockerfile', () => {
@@ -37,11 +37,12 @@ describe('GoService Dockerfile', () => {
     // the import list and the dependency compile, per platform, offline
     // (the packages and tags are build args that default to the service's own, so the file builds without bake too)
     expect(imports.instructions.filter(i => i.keyword === 'ARG').map(i => i.args)).toEqual(['TARGETOS TARGETARCH TARGETVARIANT', 'GO_PACKAGES=./cmd/api', 'BUILD_TAGS=""']);
-    expect(imports.instructions.find(i => i.keyword === 'RUN')!.raw).toMatch(/GOPROXY=off go list -deps -tags "\$\{BUILD_TAGS\}" -f '.*' \$\{GO_PACKAGES:\?[^}]*\} > \/deps\.txt$/);
+    // (the list is written in a directory of its own: the deps stage's COPY of it then lists that directory, not the whole toolchain, for its cache key)
+    expect(imports.instructions.find(i => i.keyword === 'RUN')!.raw).toMatch(/mkdir -p \/imports && \\\n\s*CGO_ENABLED=0 .* GOPROXY=off go list -deps -tags "\$\{BUILD_TAGS\}" -f '.*' \$\{GO_PACKAGES:\?[^}]*\} > \/imports\/deps\.txt$/);
     expect(deps.instructions.map(i => i.raw)).toEqual([
       'ARG TARGETOS TARGETARCH TARGETVARIANT',
       'ARG BUILD_TAGS=""',
-      'COPY --from=imports /deps.txt /deps.txt',
+      'COPY --from=imports /imports/deps.txt /deps.txt',
       'RUN CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} GOARM=${TARGETVARIANT#v} GOPROXY=off GOCACHE=/gocache go build -trimpath -tags "${BUILD_TAGS}" $(cat /deps.txt) && \\\n' +
       '    find /gocache -exec touch -h -d @2147483647 {} +',
     ]);
@@ -57,8 +58,8 @@ describe('GoService Dockerfile', () => {
     expect(build).toMatch(/^RUN --mount=type=bind,target=\. \\\n/);
     expect(build).not.toContain('from=deps');
     expect(build).toContain('echo "building on ${BUILDPLATFORM} ($(uname -m)) for ${TARGETPLATFORM}"');
-    expect(build).toContain('CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} GOARM=${TARGETVARIANT#v} GOPROXY=off GOCACHE=/gocache go build -trimpath -ldflags "-w -s -X main.version=${VERSION}" -o /rootfs/usr/local/bin/api ./cmd/api');
-    expect(build).toMatch(/go build [^\n]*&& \\\n\s*find \/rootfs -exec touch -h -d @0 \{\} \+$/);
+    expect(build).toContain('CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} GOARM=${TARGETVARIANT#v} GOPROXY=off GOCACHE=/gocache go build -trimpath -ldflags "-w -s -X main.version=${VERSION}" -o /out/rootfs/usr/local/bin/api ./cmd/api');
+    expect(build).toMatch(/go build [^\n]*&& \\\n\s*find \/out\/rootfs -exec touch -h -d @0 \{\} \+$/);
     expect(builder.instructions.filter(i => i.keyword === 'ARG').map(i => i.args)).toEqual(['TARGETOS TARGETARCH TARGETVARIANT BUILDPLATFORM TARGETPLATFORM', 'VERSION=dev']);
     expect(dockerfile).not.toMatch(/upx/);
     const byKeyword = (k: string) => runtime.instructions.filter(i => i.keyword === k).map(i => i.args);
@@ -87,9 +88,9 @@ describe('GoService Dockerfile', () => {
     // the pack in the compile step, after the build and before the file times are set
     const step = builder[compile];
     expect(step.indexOf('go build')).toBeLessThan(step.indexOf('upx --best'));
-    expect(step.indexOf('upx -t')).toBeLessThan(step.indexOf('find /rootfs -exec touch'));
+    expect(step.indexOf('upx -t')).toBeLessThan(step.indexOf('find /out/rootfs -exec touch'));
     expect(builder.filter(r => r.includes('upx --best'))).toHaveLength(1);
-    expect(step).toMatch(/go version -m \/rootfs\/usr\/local\/bin\/api > \/rootfs\/usr\/local\/share\/go-buildinfo\/api\.txt && if \[ "\$\{TARGETARCH\}" = "amd64" \]; then upx --best --lzma \/rootfs\/usr\/local\/bin\/api && upx -t \/rootfs\/usr\/local\/bin\/api; else echo "upx: skipped for \$\{TARGETPLATFORM\} \(amd64 only\)"; fi/);
+    expect(step).toMatch(/go version -m \/out\/rootfs\/usr\/local\/bin\/api > \/out\/rootfs\/usr\/local\/share\/go-buildinfo\/api\.txt && if \[ "\$\{TARGETARCH\}" = "amd64" \]; then upx --best --lzma \/out\/rootfs\/usr\/local\/bin\/api && upx -t \/out\/rootfs\/usr\/local\/bin\/api; else echo "upx: skipped for \$\{TARGETPLATFORM\} \(amd64 only\)"; fi/);
     expect(dockerfile).toContain('build.upx-amd64="true"');
     expect(dockerfile).toContain('build.go-buildinfo="/usr/local/share/go-buildinfo/api.txt"');
   });
@@ -137,7 +138,7 @@ describe('GoService Dockerfile', () => {
     // the Dockerfile sits next to its main package
     const dockerfile = out['backend/cmd/server/Dockerfile'];
     expect(lintDockerfile(dockerfile)).toEqual([]);
-    expect(dockerfile).toContain('go build -trimpath -tags "netgo,osusergo" -ldflags "-w -s -X example.com/svc/internal/build.Version=${VERSION} -X main.commit=abc" -o /rootfs/usr/local/bin/svc ./cmd/server');
+    expect(dockerfile).toContain('go build -trimpath -tags "netgo,osusergo" -ldflags "-w -s -X example.com/svc/internal/build.Version=${VERSION} -X main.commit=abc" -o /out/rootfs/usr/local/bin/svc ./cmd/server');
     expect(dockerfile).toContain('FROM --platform=$BUILDPLATFORM mirror.local/golang:1.23 AS modules');
     expect(dockerfile).toContain('FROM mirror.local/static:nonroot');
     expect(dockerfile).toContain('USER 10001:10001');
@@ -180,7 +181,7 @@ describe('GoService Dockerfile', () => {
     const out = synth(project);
     expect(out['cmd/a/Dockerfile']).toBeUndefined();
     expect(lintDockerfile(out.Dockerfile)).toEqual([]);
-    expect(out.Dockerfile).toContain('-o /rootfs/usr/local/bin/service ${MAIN_PACKAGE}');
+    expect(out.Dockerfile).toContain('-o /out/rootfs/usr/local/bin/service ${MAIN_PACKAGE}');
     expect(out.Dockerfile).toContain('if [ "${COMPRESS_WITH_UPX}" = "true" ]; then if [ "${TARGETARCH}" = "amd64" ]; then upx');
     // the stages up to the dependency compile depend on no service-specific arg: the module's packages and the tags
     const [modules, imports, deps] = parseDockerfile(out.Dockerfile).stages;
@@ -213,6 +214,60 @@ describe('GoService Dockerfile', () => {
     // AND the bake file passes them
     const ownTarget = out['docker-bake.hcl'].split('target "own" {')[1].split('\n}')[0];
     expect(ownTarget).toMatch(/^ {4}GO_PACKAGES += "\.\/cmd\/a \.\/cmd\/own \.\/services\/b \.\/tools\/other"$/m);
+  });
+
+  test('services that share their dependencies get them from one bake target, which bake builds once per platform', async () => {
+    // GIVEN three services of one module (two Dockerfiles) and one with other tags
+    const project = newProject();
+    new GoService(project, 'api', {});
+    new GoService(project, 'worker', { sharedDockerfile: true });
+    new GoService(project, 'cron', { sharedDockerfile: true });
+    new GoService(project, 'tagged', { buildTags: ['netgo'] });
+    // WHEN synthesized
+    const hcl = await parseHcl(synth(project)['docker-bake.hcl']);
+    // THEN one target builds the module's deps stage for the pipeline's platforms, with no image, no
+    // provenance and a constant date (nothing in it changes unless the dependencies do), from and to
+    // a registry cache of its own, with the netrc for private modules
+    const deps = hcl.target['_go-deps'][0];
+    expect(deps).toMatchObject({
+      context: '.',
+      dockerfile: 'cmd/api/Dockerfile',
+      target: 'deps',
+      platforms: '${split(",", PLATFORMS)}',
+      args: { GO_PACKAGES: './cmd/api ./cmd/cron ./cmd/worker', BUILD_TAGS: '', SOURCE_DATE_EPOCH: '0' },
+      output: ['type=cacheonly'],
+      attest: ['type=provenance,disabled=true'],
+    });
+    expect(deps.tags).toBeUndefined();
+    expect(deps['cache-from']).toContain('type=registry,ref=${CACHE_REGISTRY}/api:go-deps');
+    expect(deps['cache-to']).toContain('type=registry,ref=${CACHE_REGISTRY}/api:go-deps,mode=max');
+    expect(deps.secret).toContain('id=netrc,src=${GO_NETRC}');
+    // AND the three services take their deps stage from it; the one with other tags keeps its own
+    for (const name of ['api', 'worker', 'cron']) expect(hcl.target[name][0].contexts).toEqual({ deps: 'target:_go-deps' });
+    expect(hcl.target.tagged[0].contexts).toBeUndefined();
+    // AND no other target is added: the default group builds the services only
+    expect(Object.keys(hcl.target).sort()).toEqual(['_go-deps', 'api', 'cron', 'tagged', 'worker']);
+    expect(hcl.group.default[0].targets).toEqual(['api', 'worker', 'cron', 'tagged']);
+  });
+
+  test('each group of services with shared dependencies gets a target named after its first service; a lone service or other platforms get none', async () => {
+    // GIVEN two groups (by tags), a service alone, and two that share dependencies but not platforms
+    const project = newProject();
+    new GoService(project, 'a1', {});
+    new GoService(project, 'a2', { sharedDockerfile: true });
+    new GoService(project, 'b1', { buildTags: ['netgo'] });
+    new GoService(project, 'b2', { buildTags: ['netgo'], mainPackage: './cmd/b2x' });
+    new GoService(project, 'alone', { moduleRoot: 'tools' });
+    new GoService(project, 'c1', { moduleRoot: 'other', platforms: [Platform.LINUX_AMD64] });
+    new GoService(project, 'c2', { moduleRoot: 'other', mainPackage: './cmd/c2x' });
+    // WHEN synthesized
+    const hcl = await parseHcl(synth(project)['docker-bake.hcl']);
+    // THEN
+    expect(Object.keys(hcl.target).filter(n => n.startsWith('_')).sort()).toEqual(['_go-deps-a1', '_go-deps-b1']);
+    expect(hcl.target.a2[0].contexts).toEqual({ deps: 'target:_go-deps-a1' });
+    expect(hcl.target.b2[0].contexts).toEqual({ deps: 'target:_go-deps-b1' });
+    expect(hcl.target['_go-deps-b1'][0].args).toMatchObject({ BUILD_TAGS: 'netgo', GO_PACKAGES: './cmd/b1 ./cmd/b2x' });
+    for (const name of ['alone', 'c1', 'c2']) expect(hcl.target[name][0].contexts).toBeUndefined();
   });
 });
 

@@ -28,9 +28,9 @@ describe('PythonService Dockerfile', () => {
     expect(install.raw).toContain('pip install -r requirements.txt');
     const kw = (k: string) => r.instructions.filter(i => i.keyword === k).map(i => i.args);
     // the venv (at its own path) and the application reach the runtime as one tree from the builder
-    expect(b.instructions.filter(i => i.keyword === 'COPY').map(i => i.raw).at(-1)).toBe('COPY . /rootfs/app');
-    expect(b.instructions.at(-1)!.raw).toContain('cp -a /opt/venv /rootfs/opt/venv');
-    expect(r.instructions.filter(i => i.keyword === 'COPY').map(i => i.raw)).toEqual(['COPY --from=builder /rootfs/ /']);
+    expect(b.instructions.filter(i => i.keyword === 'COPY').map(i => i.raw).at(-1)).toBe('COPY . /out/rootfs/app');
+    expect(b.instructions.at(-1)!.raw).toContain('cp -a /opt/venv /out/rootfs/opt/venv');
+    expect(r.instructions.filter(i => i.keyword === 'COPY').map(i => i.raw)).toEqual(['COPY --from=builder /out/rootfs/ /']);
     expect(kw('WORKDIR')).toEqual(['/app']);
     expect(kw('ENV')[0]).toContain('PATH="/opt/venv/bin:${PATH}"');
     expect(kw('ENV')[0]).toContain('APP_VERSION="${VERSION}"');

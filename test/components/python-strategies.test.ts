@@ -153,7 +153,7 @@ describe('PythonService runtime', () => {
     expect(svc.dockerfile.runsOnTargetPlatform).toBe(true);
     // the user's passwd entry is added to the runtime's own accounts (packages may have added users)
     expect(runOf(stages[1], 'passwd')).toContain('--mount=type=bind,from=base,source=/etc,target=/runtime-etc');
-    expect(runOf(stages[1], 'passwd')).toContain('cp /runtime-etc/passwd /runtime-etc/group /rootfs/etc/');
+    expect(runOf(stages[1], 'passwd')).toContain('cp /runtime-etc/passwd /runtime-etc/group /out/rootfs/etc/');
   });
 
   test('CROSS_WHEELS with runtime packages needs the target platform for those only', () => {
@@ -175,25 +175,25 @@ describe('PythonService runtime', () => {
     expect(runtime.instructions.filter(i => i.keyword === 'USER').map(i => i.args)).toEqual(['1001:1001']);
     // AND the app tree loses the local packages and any write bit for others
     const normalize = runOf(builder, 'touch -h -d @0');
-    expect(normalize).toContain('rm -rf /rootfs/app/vendor /rootfs/app/wheels');
-    expect(normalize).toContain('chmod -R go-w /rootfs/app');
+    expect(normalize).toContain('rm -rf /out/rootfs/app/vendor /out/rootfs/app/wheels');
+    expect(normalize).toContain('chmod -R go-w /out/rootfs/app');
     // AND the accounts step, run by sh in a scratch tree, adds the user once and keeps existing uids
     const accounts = shellOf(runOf(builder, 'passwd'));
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'accounts-'));
     fs.mkdirSync(path.join(root, 'etc'));
     fs.writeFileSync(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n');
     fs.writeFileSync(path.join(root, 'etc/group'), 'root:x:0:\n');
-    const local = accounts.replace(/\/rootfs/g, `${root}/rootfs`).replace(/ \/etc\//g, ` ${root}/etc/`).replace(/chown [^&]*&&/, '');
+    const local = accounts.replace(/\/out\/rootfs/g, `${root}/out/rootfs`).replace(/ \/etc\//g, ` ${root}/etc/`).replace(/chown [^&]*&&/, '');
     execFileSync('sh', ['-c', local]);
-    expect(fs.readFileSync(path.join(root, 'rootfs/etc/passwd'), 'utf8').split('\n')).toContain('app:x:1001:1001:app:/home/app:/usr/sbin/nologin');
-    expect(fs.readFileSync(path.join(root, 'rootfs/etc/group'), 'utf8').split('\n')).toContain('app:x:1001:');
-    expect(fs.statSync(path.join(root, 'rootfs/home/app')).mode.toString(8).slice(-3)).toBe('700');
+    expect(fs.readFileSync(path.join(root, 'out/rootfs/etc/passwd'), 'utf8').split('\n')).toContain('app:x:1001:1001:app:/home/app:/usr/sbin/nologin');
+    expect(fs.readFileSync(path.join(root, 'out/rootfs/etc/group'), 'utf8').split('\n')).toContain('app:x:1001:');
+    expect(fs.statSync(path.join(root, 'out/rootfs/home/app')).mode.toString(8).slice(-3)).toBe('700');
     // a uid the base already has is not added twice
     fs.writeFileSync(path.join(root, 'etc/passwd'), 'svc:x:1001:1001::/srv:/bin/sh\n');
     fs.writeFileSync(path.join(root, 'etc/group'), 'svc:x:1001:\n');
     execFileSync('sh', ['-c', local]);
-    expect(fs.readFileSync(path.join(root, 'rootfs/etc/passwd'), 'utf8')).toBe('svc:x:1001:1001::/srv:/bin/sh\n');
-    expect(accounts).toContain('chown 1001:1001 /rootfs/home/app');
+    expect(fs.readFileSync(path.join(root, 'out/rootfs/etc/passwd'), 'utf8')).toBe('svc:x:1001:1001::/srv:/bin/sh\n');
+    expect(accounts).toContain('chown 1001:1001 /out/rootfs/home/app');
   });
 });
 

@@ -10,16 +10,16 @@ describe('reproducible images', () => {
   const out = synth(nephoranProject());
   const dockerfiles = ['cmd/llm-processor/Dockerfile', 'Dockerfile', 'pkg/rag/Dockerfile'];
 
-  test.each(dockerfiles)('%s: the builder sets every file time under /rootfs to a constant, and the runtime copies that one tree', f => {
+  test.each(dockerfiles)('%s: the builder sets every file time under /out/rootfs to a constant, and the runtime copies that one tree', f => {
     // GIVEN the stages of a generated Dockerfile
     const [builder, runtime] = parseDockerfile(out[f]).stages.slice(-2);
     // THEN the builder's last step normalizes the tree, after everything that writes into it
     const last = builder.instructions.at(-1)!;
     expect(last.keyword).toBe('RUN');
-    expect(last.raw).toMatch(/find \/rootfs -exec touch -h -d @0 \{\} \+$/);
+    expect(last.raw).toMatch(/find \/out\/rootfs -exec touch -h -d @0 \{\} \+$/);
     // AND the runtime takes files only from that tree: no COPY from the context, no other COPY --from
     const copies = runtime.instructions.filter(i => i.keyword === 'COPY' || i.keyword === 'ADD').map(i => i.raw);
-    expect(copies).toEqual(['COPY --from=builder /rootfs/ /']);
+    expect(copies).toEqual(['COPY --from=builder /out/rootfs/ /']);
     // AND no WORKDIR creates a directory before the tree is copied (it would carry the build time)
     const keywords = runtime.instructions.map(i => i.keyword);
     const workdir = keywords.indexOf('WORKDIR');

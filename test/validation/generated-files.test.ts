@@ -88,12 +88,27 @@ describe.each(consumers)('$name', consumer => {
 
     (hasBuildx() ? test : test.skip)('docker buildx bake --print resolves every service on its platforms', () => {
       const resolved = bakePrint(dir, 'docker-bake.hcl', { VERSION: '1.2.3', REGISTRY: '127.0.0.1:5000/x', CACHE_REGISTRY: '' });
-      expect(Object.keys(resolved.target).sort()).toEqual(Object.keys(consumer.services).sort());
-      for (const [name, t] of Object.entries<any>(resolved.target)) {
+      const services = Object.keys(resolved.target).filter(name => !name.startsWith('_'));
+      expect(services.sort()).toEqual(Object.keys(consumer.services).sort());
+      for (const name of services) {
+        const t = resolved.target[name];
         expect(t.platforms).toEqual(consumer.services[name]);
         expect(t.tags).toEqual([`127.0.0.1:5000/x/${name}:1.2.3`]);
         expect(t.args.VERSION).toBe('1.2.3');
         expect(t['cache-to'] ?? []).toEqual([]);
+      }
+      // the dependencies of Go services that share them: a target that bake resolves through the
+      // services' named context `deps`, for their platforms, with no image
+      for (const name of Object.keys(resolved.target).filter(n => n.startsWith('_'))) {
+        const users = services.filter(s => resolved.target[s].contexts?.deps === `target:${name}`);
+        expect(users.length).toBeGreaterThan(1);
+        const deps = resolved.target[name];
+        expect(deps.target).toBe('deps');
+        expect(deps.tags ?? []).toEqual([]);
+        users.forEach(s => expect(deps.platforms).toEqual(resolved.target[s].platforms));
+      }
+      for (const name of services.filter(s => resolved.target[s].contexts?.deps)) {
+        expect(resolved.target[resolved.target[name].contexts.deps.replace(/^target:/, '')]).toBeDefined();
       }
       const first = Object.keys(consumer.services)[0];
       const cached = bakePrint(dir, 'docker-bake.hcl', { CACHE_REGISTRY: '127.0.0.1:5000/cache' }, [first]);

@@ -52,7 +52,20 @@ const GOCACHE = '/gocache';
  */
 const GOCACHE_TIME = 2147483647;
 const GOCACHE_DATE = '2038-01-19';
-/** The file the imports stage writes: the packages the main package needs, minus the module's own. */
+/**
+ * The file the imports stage writes: the packages the main package needs, minus the module's own.
+ * In a directory of its own, so that the cache key of the deps stage's COPY of it lists that
+ * directory, not the whole toolchain (see ROOTFS).
+ */
+const IMPORTS_DIR = '/imports';
+const IMPORTS_FILE = `${IMPORTS_DIR}/deps.txt`;
+/**
+ * The stage with the compiled dependencies. Bake may give it as a named context (`deps =
+ * "target:_go-deps"`), which replaces the stage for the build: the services of a module then share one
+ * build of it.
+ */
+export const DEPS_STAGE = 'deps';
+/** Where the deps stage keeps that list. */
 const DEPS_FILE = '/deps.txt';
 /** Where the module list of a UPX-packed binary is kept (UPX hides it from scanners). */
 export const BUILDINFO_DIR = '/usr/local/share/go-buildinfo';
@@ -144,7 +157,7 @@ function addImports(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerf
   const template = '{{if not .Module}}{{.ImportPath}}{{else if not (or .Module.Main (and .Module.Replace (not .Module.Replace.Version)))}}{{.ImportPath}}{{end}}';
   imports.addRun({
     mounts: [Mount.bind({ target: '.' })],
-    commands: [`${goTargetEnv(go)} ${goOffline(go)} go list -deps -tags "\${BUILD_TAGS}" -f '${template}' \${GO_PACKAGES:?the build arg GO_PACKAGES is required (docker buildx bake sets it)} > ${DEPS_FILE}`],
+    commands: [`mkdir -p ${IMPORTS_DIR}`, `${goTargetEnv(go)} ${goOffline(go)} go list -deps -tags "\${BUILD_TAGS}" -f '${template}' \${GO_PACKAGES:?the build arg GO_PACKAGES is required (docker buildx bake sets it)} > ${IMPORTS_FILE}`],
   });
 }
 
@@ -168,11 +181,11 @@ function addModuleArgs(stage: DockerfileStage, spec: GoDockerfileSpec, packages:
 function addDeps(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerfileSpec): void {
   const deps = model.addStage({
     from: 'modules',
-    name: 'deps',
-    comment: 'Dependencies: the standard library and the modules, compiled for the target platform into a layer that the module\'s services share and a registry cache (mode=max) carries, so a code change on a fresh CI runner compiles only the services\' own packages.',
+    name: DEPS_STAGE,
+    comment: 'Dependencies: the standard library and the modules, compiled for the target platform into a layer that the module\'s services share (bake builds this stage once for all of them, as a target of its own) and a registry cache (mode=max) carries, so a code change on a fresh CI runner compiles only the services\' own packages.',
   });
   addModuleArgs(deps, spec, false);
-  deps.addCopy({ from: 'imports', sources: [DEPS_FILE], destination: DEPS_FILE });
+  deps.addCopy({ from: 'imports', sources: [IMPORTS_FILE], destination: DEPS_FILE });
   deps.addRun({
     comment: `The cache's files are dated ${GOCACHE_DATE}: Go re-dates every cache entry it uses once the entry is an hour old, which would copy the whole cache into the compile's layer (and the registry cache) on every build; it never re-dates or trims a future entry.`,
     commands: [
@@ -184,7 +197,7 @@ function addDeps(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerfile
 
 function addBuilder(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerfileSpec): void {
   const builder = model.addStage({
-    from: 'deps',
+    from: DEPS_STAGE,
     name: 'builder',
     comment: 'Build: the service\'s own packages, on the dependencies compiled above, in one step: one layer with the image\'s files and the few cache entries the compile adds.',
   });

@@ -1,5 +1,6 @@
 import { wheelPlatformCases } from './wheels';
 import { CacheSharing, DockerfileModel, DockerfileStage, Mount } from '../../dockerfile';
+import { ROOTFS } from '../runtime';
 
 /** Set for a command, it makes py_compile write checked-hash .pyc files instead of timestamped ones. */
 export const HASH_PYCS = 'SOURCE_DATE_EPOCH=0';
@@ -35,7 +36,7 @@ export interface PythonBuildSettings {
 
 /**
  * How a Python service's dependencies get into `/opt/venv` of a stage named `builder`. The
- * Dockerfile then puts the venv and the application under the builder's `/rootfs`, which the
+ * Dockerfile then puts the venv and the application under the builder's `/out/rootfs`, which the
  * runtime copies. Each strategy is one implementation of this seam.
  */
 export interface InstallStrategy {
@@ -155,7 +156,7 @@ export const HOME = '/home/app';
 
 /**
  * A passwd and group entry for the numeric runtime user (when the base has none for its uid) and
- * a home directory it owns, under /rootfs: libraries that cache under `$HOME` (Hugging Face,
+ * a home directory it owns, under /out/rootfs: libraries that cache under `$HOME` (Hugging Face,
  * matplotlib, torch) then work. The accounts are the runtime's own, so packages it installed keep
  * their users.
  */
@@ -166,12 +167,12 @@ export function addRuntimeUser(builder: DockerfileStage, py: PythonBuildSettings
     comment: `The runtime user ${py.user}: a passwd entry and a home it can write (${HOME}).`,
     mounts: py.accountsStage ? [Mount.bind({ from: py.accountsStage, source: '/etc', target: '/runtime-etc' })] : [],
     commands: [
-      `mkdir -p /rootfs/etc /rootfs${HOME}`,
-      `cp ${etc}/passwd ${etc}/group /rootfs/etc/`,
-      `if ! cut -d: -f3 /rootfs/etc/group | grep -qx ${gid}; then echo "app:x:${gid}:" >> /rootfs/etc/group; fi`,
-      `if ! cut -d: -f3 /rootfs/etc/passwd | grep -qx ${uid}; then echo "app:x:${uid}:${gid}:app:${HOME}:/usr/sbin/nologin" >> /rootfs/etc/passwd; fi`,
-      `chown ${uid}:${gid} /rootfs${HOME}`,
-      `chmod 700 /rootfs${HOME}`,
+      `mkdir -p ${ROOTFS}/etc ${ROOTFS}${HOME}`,
+      `cp ${etc}/passwd ${etc}/group ${ROOTFS}/etc/`,
+      `if ! cut -d: -f3 ${ROOTFS}/etc/group | grep -qx ${gid}; then echo "app:x:${gid}:" >> ${ROOTFS}/etc/group; fi`,
+      `if ! cut -d: -f3 ${ROOTFS}/etc/passwd | grep -qx ${uid}; then echo "app:x:${uid}:${gid}:app:${HOME}:/usr/sbin/nologin" >> ${ROOTFS}/etc/passwd; fi`,
+      `chown ${uid}:${gid} ${ROOTFS}${HOME}`,
+      `chmod 700 ${ROOTFS}${HOME}`,
     ],
   });
 }
