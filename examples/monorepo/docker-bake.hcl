@@ -182,8 +182,8 @@ target "_go-deps" {
     GO_PACKAGES       = "./cmd/gateway ./cmd/worker"
     SOURCE_DATE_EPOCH = "0"
   }
-  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/gateway:go-deps"]
-  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/gateway:go-deps,mode=max"]
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/gateway-go-deps:cache"]
+  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/gateway-go-deps:cache,mode=max"]
   secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
   attest      = ["type=provenance,disabled=true"]
   output      = ["type=cacheonly"]

@@ -197,8 +197,8 @@ target "_go-deps" {
     GO_PACKAGES       = "./cmd/llm-processor ./cmd/nephio-bridge ./cmd/oran-adaptor"
     SOURCE_DATE_EPOCH = "0"
   }
-  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:go-deps"]
-  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:go-deps,mode=max"]
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor-go-deps:cache"]
+  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor-go-deps:cache,mode=max"]
   secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
   attest      = ["type=provenance,disabled=true"]
   output      = ["type=cacheonly"]

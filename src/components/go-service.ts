@@ -237,7 +237,12 @@ export class GoService extends ServiceBase {
     const name = shared.length > 1 ? `_go-deps-${group[0].name}` : '_go-deps';
     const first = group[0];
     if (!pipeline.bake.hasTarget(name)) {
-      const cache = `type=registry,ref=\${CACHE_REGISTRY}/${first.imageName}:go-deps`;
+      // a repository of its own, next to the services' caches: the two exports run at once, and a
+      // registry can fail a tag write racing another in the same repository (distribution 2.8 does)
+      const images = new Set(servicesOf(this.project).map(s => s.imageName));
+      let repository = `${first.imageName}-go-deps`;
+      while (images.has(repository)) repository += '-cache';
+      const cache = `type=registry,ref=\${CACHE_REGISTRY}/${repository}:cache`;
       const target = new BakeTarget(name, {
         description: `The Go dependencies of ${group.map(s => s.name).join(', ')}: built once per platform for all of them`,
         context: first.bakeTarget.context,

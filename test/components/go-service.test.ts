@@ -239,8 +239,8 @@ describe('GoService Dockerfile', () => {
       attest: ['type=provenance,disabled=true'],
     });
     expect(deps.tags).toBeUndefined();
-    expect(deps['cache-from']).toContain('type=registry,ref=${CACHE_REGISTRY}/api:go-deps');
-    expect(deps['cache-to']).toContain('type=registry,ref=${CACHE_REGISTRY}/api:go-deps,mode=max');
+    expect(deps['cache-from']).toContain('type=registry,ref=${CACHE_REGISTRY}/api-go-deps:cache');
+    expect(deps['cache-to']).toContain('type=registry,ref=${CACHE_REGISTRY}/api-go-deps:cache,mode=max');
     expect(deps.secret).toContain('id=netrc,src=${GO_NETRC}');
     // AND the three services take their deps stage from it; the one with other tags keeps its own
     for (const name of ['api', 'worker', 'cron']) expect(hcl.target[name][0].contexts).toEqual({ deps: 'target:_go-deps' });
@@ -260,6 +260,8 @@ describe('GoService Dockerfile', () => {
     new GoService(project, 'alone', { moduleRoot: 'tools' });
     new GoService(project, 'c1', { moduleRoot: 'other', platforms: [Platform.LINUX_AMD64] });
     new GoService(project, 'c2', { moduleRoot: 'other', mainPackage: './cmd/c2x' });
+    // AND a service whose image has the name the first group's cache would get
+    new GoService(project, 'a1-go-deps', { moduleRoot: 'third' });
     // WHEN synthesized
     const hcl = await parseHcl(synth(project)['docker-bake.hcl']);
     // THEN
@@ -268,6 +270,9 @@ describe('GoService Dockerfile', () => {
     expect(hcl.target.b2[0].contexts).toEqual({ deps: 'target:_go-deps-b1' });
     expect(hcl.target['_go-deps-b1'][0].args).toMatchObject({ BUILD_TAGS: 'netgo', GO_PACKAGES: './cmd/b1 ./cmd/b2x' });
     for (const name of ['alone', 'c1', 'c2']) expect(hcl.target[name][0].contexts).toBeUndefined();
+    // AND each group's registry cache is a repository of its own, apart from every image's
+    expect(hcl.target['_go-deps-a1'][0]['cache-to']).toContain('type=registry,ref=${CACHE_REGISTRY}/a1-go-deps-cache:cache,mode=max');
+    expect(hcl.target['_go-deps-b1'][0]['cache-to']).toContain('type=registry,ref=${CACHE_REGISTRY}/b1-go-deps:cache,mode=max');
   });
 });
 
