@@ -207,7 +207,9 @@ export class GoService extends ServiceBase {
   /**
    * GO_PACKAGES: the main packages of every Go service whose dependency stages match this one's
    * (same module, builder, cgo, tags, module settings), so their `imports` and `deps` stages are one
-   * step per platform that BuildKit runs once and a registry cache carries once.
+   * step per platform that BuildKit runs once and a registry cache carries once. With the same
+   * platforms and the same dependency stages in their Dockerfiles (an escape hatch may change one),
+   * the group's `deps` stage is one bake target (see shareDependencies).
    */
   public preSynthesize(): void {
     super.preSynthesize();
@@ -218,7 +220,9 @@ export class GoService extends ServiceBase {
     const key = this.dependencyKey();
     const group = goServicesOf(this.project).filter(s => s.dependencyKey() === key);
     this.bakeTarget.args.GO_PACKAGES = [...new Set(group.map(s => s.mainPackage))].sort().join(' ');
-    if (group.length > 1 && group.every(s => samePlatforms(s.bakeTarget, this.bakeTarget))) this.shareDependencies(group);
+    const stages = this.dependencyStages();
+    const shareable = group.every(s => samePlatforms(s.bakeTarget, this.bakeTarget) && s.dependencyStages() === stages);
+    if (group.length > 1 && shareable) this.shareDependencies(group);
   }
 
   /**
@@ -263,6 +267,19 @@ export class GoService extends ServiceBase {
       pipeline.bake.addTarget(target);
     }
     this.bakeTarget.contexts[DEPS_STAGE] = `target:${name}`;
+  }
+
+  /**
+   * The `modules`, `imports` and `deps` stages of the service's Dockerfile as BuildKit sees them with
+   * bake's args: without comments and ARG defaults (bake sets GO_PACKAGES and BUILD_TAGS).
+   */
+  private dependencyStages(): string {
+    const names = ['modules', 'imports', DEPS_STAGE];
+    return JSON.stringify(this.dockerfile.stages.filter(st => st.name !== undefined && names.includes(st.name)).map(st => [
+      st.name, st.platform, st.from,
+      ...st.instructions.filter(i => i.keyword !== '#')
+        .flatMap(i => i.keyword === 'ARG' ? i.value.split(/\s+/).map(a => `ARG ${a.split('=')[0]}`) : [`${i.keyword} ${i.value}`]),
+    ]));
   }
 
   /** What the `modules`, `imports` and `deps` stages depend on, besides the sources. */

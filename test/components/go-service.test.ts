@@ -250,6 +250,21 @@ describe('GoService Dockerfile', () => {
     expect(hcl.group.default[0].targets).toEqual(['api', 'worker', 'cron', 'tagged']);
   });
 
+  test('services whose dependency stages an escape hatch made different keep their own', async () => {
+    // GIVEN two services of one module, one of whose Dockerfiles gets an extra step before the compile of its dependencies
+    const project = newProject();
+    new GoService(project, 'api', {});
+    const worker = new GoService(project, 'worker', { sharedDockerfile: true });
+    const deps = worker.dockerfile.tryFindStage('deps')!;
+    deps.insertInstruction(deps.findInstruction('RUN'), 'ENV', 'GOFLAGS=-buildvcs=false');
+    // WHEN synthesized
+    const hcl = await parseHcl(synth(project)['docker-bake.hcl']);
+    // THEN neither takes the other's stage: no target for them, no named context
+    expect(Object.keys(hcl.target).sort()).toEqual(['api', 'worker']);
+    expect(hcl.target.api[0].contexts).toBeUndefined();
+    expect(hcl.target.worker[0].contexts).toBeUndefined();
+  });
+
   test('each group of services with shared dependencies gets a target named after its first service; a lone service or other platforms get none', async () => {
     // GIVEN two groups (by tags), a service alone, and two that share dependencies but not platforms
     const project = newProject();
