@@ -207,9 +207,9 @@ export class GoService extends ServiceBase {
   /**
    * GO_PACKAGES: the main packages of every Go service whose dependency stages match this one's
    * (same module, builder, cgo, tags, module settings), so their `imports` and `deps` stages are one
-   * step per platform that BuildKit runs once and a registry cache carries once. With the same
+   * step per platform that BuildKit runs once and a registry cache carries once, and, with the same
    * platforms and the same dependency stages in their Dockerfiles (an escape hatch may change one),
-   * the group's `deps` stage is one bake target (see shareDependencies).
+   * one bake target (see shareDependencies).
    */
   public preSynthesize(): void {
     super.preSynthesize();
