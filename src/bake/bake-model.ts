@@ -82,7 +82,9 @@ export interface BakeTargetOptions {
   /**
    * Named build contexts: `{ deps: "target:other" }` makes the Dockerfile's `deps` stage (or a
    * `FROM deps`) the result of the bake target `other`, which bake builds once for every target that
-   * names it.
+   * names it. A name is what the Dockerfile's `FROM` or `--from` says (a stage or an image
+   * reference); a value is `target:<bake target>`, `docker-image://<image>`, `oci-layout://<path>`, a
+   * URL or a directory.
    * @default {}
    */
   readonly contexts?: { [name: string]: string };
@@ -226,6 +228,7 @@ export class BakeTarget {
     this.attest = [...(options.attest ?? [])];
     this.target = options.target;
     this.contexts = { ...(options.contexts ?? {}) };
+    checkContexts(this.contexts);
     this.description = options.description;
     this.annotateIndex = options.annotateIndex ?? false;
   }
@@ -280,7 +283,7 @@ export class BakeTarget {
     attrs.push(['context', t(this.context)]);
     attrs.push(['dockerfile', t(this.dockerfile)]);
     if (this.target) attrs.push(['target', t(this.target)]);
-    if (Object.keys(this.contexts).length) attrs.push(['contexts', map(this.contexts)]);
+    if (Object.keys(checkContexts(this.contexts)).length) attrs.push(['contexts', map(this.contexts)]);
     attrs.push(['platforms', this.platforms ? list(this.platforms) : `split(",", ${variableName('platformsVariable', this.platformsVariable)})`]);
     const tags = [...this.tags, ...(defaults.tags ?? []).filter(x => !this.tags.includes(x))];
     if (tags.length) attrs.push(['tags', list(tags)]);
@@ -325,6 +328,20 @@ export class BakeTarget {
     const width = Math.max(...attrs.map(([k]) => k.length));
     return `target "${this.name}" {\n${attrs.map(([k, v]) => `  ${k.padEnd(width)} = ${v}`).join('\n')}\n}`;
   }
+}
+
+/** Named build contexts: a name a `FROM` can say, and a non-empty source without a newline. */
+function checkContexts(contexts: { [name: string]: string }): { [name: string]: string } {
+  for (const [name, source] of Object.entries(contexts)) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/.test(name)) {
+      throw invalid('contexts name', name, 'must be a stage name or an image reference, e.g. "deps" or "alpine:3.20" (letters, digits, ".", "_", "/", ":", "@", "-")');
+    }
+    noControlCharacters(`contexts.${name}`, source);
+    if (typeof source !== 'string' || source.trim() === '') {
+      throw invalid(`contexts.${name}`, String(source), 'must be a source: "target:<bake target>", "docker-image://<image>", "oci-layout://<path>", a URL or a directory');
+    }
+  }
+  return contexts;
 }
 
 /** The bake file model: variables, groups and targets. */

@@ -70,6 +70,21 @@ describe('BakeModel', () => {
     expect(parsed.target.svc[0].secret).toEqual(['id=netrc,src=${REGISTRY}']);
   });
 
+  test('named contexts render as a map; bad names and empty or multi-line sources are refused', async () => {
+    // GIVEN a target whose deps stage and base image come from named contexts
+    const target = new BakeTarget('svc', { context: '.', dockerfile: 'Dockerfile', contexts: { 'deps': 'target:_go-deps', 'alpine:3.20': 'docker-image://alpine@sha256:abc' } });
+    // WHEN rendered THEN bake reads them as given
+    expect((await parseHcl(model(target).render())).target.svc[0].contexts).toEqual({ 'deps': 'target:_go-deps', 'alpine:3.20': 'docker-image://alpine@sha256:abc' });
+    // AND nonsense is refused at construction, and when added later, at render
+    const make = (contexts: { [name: string]: string }) => new BakeTarget('svc', { context: '.', dockerfile: 'Dockerfile', contexts });
+    expect(() => make({ 'a b': 'target:x' })).toThrow(/Invalid contexts name "a b".*stage name or an image reference/);
+    expect(() => make({ deps: '' })).toThrow(/Invalid contexts.deps "".*must be a source/);
+    expect(() => make({ deps: 'target:x\n}' })).toThrow(/control characters/);
+    const later = new BakeTarget('svc', { context: '.', dockerfile: 'Dockerfile' });
+    later.contexts['-x'] = 'target:y';
+    expect(() => model(later).render()).toThrow(/Invalid contexts name "-x"/);
+  });
+
   test('newlines and bad names are refused', () => {
     expect(() => new BakeTarget('bad name', { context: '.', dockerfile: 'Dockerfile' })).toThrow(/Invalid bake target name/);
     const target = new BakeTarget('svc', { context: '.', dockerfile: 'Dockerfile', tags: ['a"\n}\ntarget "evil" {'] });
