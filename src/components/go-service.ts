@@ -220,9 +220,17 @@ export class GoService extends ServiceBase {
     const key = this.dependencyKey();
     const group = goServicesOf(this.project).filter(s => s.dependencyKey() === key);
     this.bakeTarget.args.GO_PACKAGES = [...new Set(group.map(s => s.mainPackage))].sort().join(' ');
+    const shared = this.sharedGroup();
+    if (shared) this.shareDependencies(shared);
+  }
+
+  /** The services that get their `deps` stage from one bake target with this one, if any. */
+  private sharedGroup(): GoService[] | undefined {
+    const key = this.dependencyKey();
+    const group = goServicesOf(this.project).filter(s => s.dependencyKey() === key);
     const stages = this.dependencyStages();
     const shareable = group.every(s => samePlatforms(s.bakeTarget, this.bakeTarget) && s.dependencyStages() === stages);
-    if (group.length > 1 && shareable) this.shareDependencies(group);
+    return group.length > 1 && shareable ? group : undefined;
   }
 
   /**
@@ -235,10 +243,9 @@ export class GoService extends ServiceBase {
    */
   private shareDependencies(group: GoService[]): void {
     const pipeline = MultiArchPipeline._ensure(this.project);
-    const keys = new Set(goServicesOf(this.project).map(s => s.dependencyKey()));
-    const shared = [...keys].filter(k => goServicesOf(this.project).filter(s => s.dependencyKey() === k).length > 1);
+    const groups = new Set(goServicesOf(this.project).map(s => s.sharedGroup()?.[0]).filter(s => s !== undefined));
     // the leading "_" keeps it apart from every service (a service name starts with a letter or digit)
-    const name = shared.length > 1 ? `_go-deps-${group[0].name}` : '_go-deps';
+    const name = groups.size > 1 ? `_go-deps-${group[0].name}` : '_go-deps';
     const first = group[0];
     if (!pipeline.bake.hasTarget(name)) {
       // a repository of its own, next to the services' caches: the two exports run at once, and a

@@ -257,12 +257,17 @@ describe('GoService Dockerfile', () => {
     const worker = new GoService(project, 'worker', { sharedDockerfile: true });
     const deps = worker.dockerfile.tryFindStage('deps')!;
     deps.insertInstruction(deps.findInstruction('RUN'), 'ENV', 'GOFLAGS=-buildvcs=false');
+    // AND two services of another module that share theirs
+    new GoService(project, 'x1', { moduleRoot: 'other' });
+    new GoService(project, 'x2', { moduleRoot: 'other', mainPackage: './cmd/x2x' });
     // WHEN synthesized
     const hcl = await parseHcl(synth(project)['docker-bake.hcl']);
     // THEN neither takes the other's stage: no target for them, no named context
-    expect(Object.keys(hcl.target).sort()).toEqual(['api', 'worker']);
     expect(hcl.target.api[0].contexts).toBeUndefined();
     expect(hcl.target.worker[0].contexts).toBeUndefined();
+    // AND the other module's target is the only one, so it has the plain name
+    expect(Object.keys(hcl.target).sort()).toEqual(['_go-deps', 'api', 'worker', 'x1', 'x2']);
+    expect(hcl.target.x2[0].contexts).toEqual({ deps: 'target:_go-deps' });
   });
 
   test('each group of services with shared dependencies gets a target named after its first service; a lone service or other platforms get none', async () => {
