@@ -181,7 +181,7 @@ if (downloaders.length) {
 // module that agree on builder, cgo and tags, whichever Dockerfile each uses: one shared build step.
 check(`the Go dependencies were compiled ${SPEC.goDependencyCompiles} time(s) per target platform, shared by the services of a module`, () => {
   // the target platform from the command's GOARCH: a step shared by several targets may be labelled
-  // without a platform ([payments deps 2/2]) under any of their names
+  // without a platform ([payments deps 1/1]) under any of their names
   const runs = [...log.matchAll(/^#(\d+) \[[^\]]* deps [^\]]*\] RUN .*GOARCH=(\S+) .*go build/gm)]
     .filter(m => new RegExp(`^#${m[1]} DONE `, 'm').test(log));
   const byVertex = new Map(runs.map(m => [m[1], `linux/${m[2]}`]));

@@ -37,13 +37,14 @@ describe('GoService Dockerfile', () => {
     // the import list and the dependency compile, per platform, offline
     // (the packages and tags are build args that default to the service's own, so the file builds without bake too)
     expect(imports.instructions.filter(i => i.keyword === 'ARG').map(i => i.args)).toEqual(['TARGETOS TARGETARCH TARGETVARIANT', 'GO_PACKAGES=./cmd/api', 'BUILD_TAGS=""']);
-    // (the list is written in a directory of its own: the deps stage's COPY of it then lists that directory, not the whole toolchain, for its cache key)
+    // (the list is written in a directory of its own: the deps stage's bind mount of it then lists that directory, not the whole toolchain, for its cache key)
     expect(imports.instructions.find(i => i.keyword === 'RUN')!.raw).toMatch(/mkdir -p \/imports && \\\n\s*CGO_ENABLED=0 .* GOPROXY=off go list -deps -tags "\$\{BUILD_TAGS\}" -f '.*' \$\{GO_PACKAGES:\?[^}]*\} > \/imports\/deps\.txt$/);
     expect(deps.instructions.map(i => i.raw)).toEqual([
       'ARG TARGETOS TARGETARCH TARGETVARIANT',
       'ARG BUILD_TAGS=""',
-      'COPY --from=imports /imports/deps.txt /deps.txt',
-      'RUN CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} GOARM=${TARGETVARIANT#v} GOPROXY=off GOCACHE=/gocache go build -trimpath -tags "${BUILD_TAGS}" $(cat /deps.txt) && \\\n' +
+      // mounted, not copied: no layer of its own in every Go image's chain
+      'RUN --mount=type=bind,from=imports,source=/imports,target=/imports \\\n' +
+      '    CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} GOARM=${TARGETVARIANT#v} GOPROXY=off GOCACHE=/gocache go build -trimpath -tags "${BUILD_TAGS}" $(cat /imports/deps.txt) && \\\n' +
       '    find /gocache -exec touch -h -d @2147483647 {} +',
     ]);
     // the cache's files are dated in the future, the latest time a 32-bit time_t holds: Go re-dates
