@@ -265,6 +265,8 @@ function rebuildReport() {
   const row = (what, kind) => `| ${what} | ${repos.map(r => cell(r, kind)).join(' | ')} |`;
   const cpu = (r, k) => { const m = median(r.samples.cpu.map(c => c[k])); return Number.isNaN(m) ? 'not measured (no containerd child of dockerd)' : m.toFixed(1); };
   const both = f => repos.map(f).join(' / ');
+  // the wall time of a fresh-runner rebuild if its CPU time were spread perfectly over the cores
+  const floor = r => median(r.samples.cpu.map(c => c.machine)) / os.cpus().length;
   const rounds = (r, kind, i) => r.samples[kind].map((t, n) => `${t.toFixed(1)}${r.samples.missed[n][i] ? '*' : ''}`).join(', ');
   const missed = repos.reduce((n, r) => n + r.samples.missed.flat().filter(Boolean).length, 0);
   const names = rs => rs.map(r => r.name).join(' and ');
@@ -301,6 +303,8 @@ Where the CPU goes in a fresh-runner rebuild (medians, ${both(r => r.name)}): Bu
 process: layer compression, content checksums, cache import and export) ${both(r => cpu(r, 'buildkit'))} CPU-s; the build
 steps' commands (go, UPX) ${both(r => cpu(r, 'steps'))}; containerd (image store, snapshots) ${both(r => cpu(r, 'containerd'))}; the whole
 machine ${both(r => cpu(r, 'machine'))} CPU-s, on ${os.cpus().length} cores, for ${both(r => median(r.samples.fresh).toFixed(1))} s of wall time.
+That CPU time alone, spread perfectly over the ${os.cpus().length} cores, would take ${both(r => floor(r).toFixed(1))} s, ${both(r => `${Math.round(100 * floor(r) / median(r.samples.fresh))}%`)} of
+the wall time${repos.every(r => floor(r) >= 0.75 * median(r.samples.fresh)) ? ': no schedule of this work is much faster on this machine' : ''} (0.25 of the cold build is ${both(r => (0.25 * median(r.samples.cold)).toFixed(1))} s).
 
 On the fresh runner the module download (or vendor tree), the standard library and the dependencies
 come from the registry cache as layers (the \`modules\` and \`deps\` stages, one per platform that
