@@ -90,6 +90,8 @@ describe('the dependency layer copies what go mod download needs', () => {
     expect(svc.module.vendor).toBe(true);
     expect(dockerfile).not.toContain('go mod download');
     expect(stage(dockerfile, 'modules').instructions.map(i => i.raw)).toContain('COPY vendor ./vendor');
+    // (Go's local telemetry is still turned off before any Go step)
+    expect(stage(dockerfile, 'modules').instructions.at(-1)!.raw).toBe('RUN (go telemetry off 2>/dev/null || true)');
     expect(stage(dockerfile, 'deps').instructions.at(-1)!.raw).toContain('GOFLAGS=-mod=vendor GOPROXY=off GOCACHE=/gocache go build');
     expect(stage(dockerfile, 'builder').instructions.find(i => i.raw.includes('go build'))!.raw).toContain('GOFLAGS=-mod=vendor GOPROXY=off');
   });

@@ -34,6 +34,8 @@ describe('GoService Dockerfile', () => {
     expect(download).toContain('--mount=type=secret,id=netrc,target=/root/.netrc');
     expect(download).toMatch(/go mod download \|\| \{ echo "go mod download failed: private modules need credentials.*GO_NETRC=~\/\.netrc/);
     expect(download).toContain('go mod verify');
+    // Go's local telemetry off first, so no Go step writes its dated counter files into a layer
+    expect(download).toMatch(/^RUN --mount=type=secret,id=netrc,target=\/root\/\.netrc \\\n\s*\(go telemetry off 2>\/dev\/null \|\| true\) && \\\n\s*\(go mod download /);
     // the import list and the dependency compile, per platform, offline
     // (the packages and tags are build args that default to the service's own, so the file builds without bake too)
     expect(imports.instructions.filter(i => i.keyword === 'ARG').map(i => i.args)).toEqual(['TARGETOS TARGETARCH TARGETVARIANT', 'GO_PACKAGES=./cmd/api', 'BUILD_TAGS=""']);

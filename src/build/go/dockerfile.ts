@@ -66,6 +66,12 @@ const IMPORTS_FILE = `${IMPORTS_DIR}/deps.txt`;
  * build of it.
  */
 export const DEPS_STAGE = 'deps';
+/**
+ * Go 1.23 and later count their own use in dated files under the user's config directory (local
+ * telemetry, never uploaded unless turned on), which every Go step would then write into its layer.
+ * Turned off once, in the stage every Go stage starts from; older Go has no such command.
+ */
+const TELEMETRY_OFF = '(go telemetry off 2>/dev/null || true)';
 /** Where the module list of a UPX-packed binary is kept (UPX hides it from scanners). */
 export const BUILDINFO_DIR = '/usr/local/share/go-buildinfo';
 
@@ -125,13 +131,14 @@ function addModules(model: DockerfileModel, go: GoBuildSettings): void {
   }
   if (m.vendor) {
     modules.addCopy({ sources: ['vendor'], destination: './vendor', comment: 'The vendor tree replaces the download: the build uses -mod=vendor and the network is never used.' });
+    modules.addRun({ comment: 'No dated telemetry files in the layers of the Go steps.', commands: [TELEMETRY_OFF] });
     return;
   }
   const hint = 'go mod download failed: private modules need credentials, given as a build secret: make <target> GO_NETRC=~/.netrc (see GOPRIVATE, GONOSUMDB, GOPROXY)';
   modules.addRun({
-    comment: 'The module cache is a layer, so the compile needs no network and a registry cache carries it. A netrc for private modules is a build secret (GO_NETRC), never an ARG.',
+    comment: 'The module cache is a layer, so the compile needs no network and a registry cache carries it. A netrc for private modules is a build secret (GO_NETRC), never an ARG. No dated telemetry files in the layers of the Go steps.',
     mounts: [Mount.secret({ id: NETRC_SECRET, target: '/root/.netrc' })],
-    commands: [`(go mod download || { echo "${hint}" >&2; exit 1; })`, 'go mod verify'],
+    commands: [TELEMETRY_OFF, `(go mod download || { echo "${hint}" >&2; exit 1; })`, 'go mod verify'],
   });
 }
 
