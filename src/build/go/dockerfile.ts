@@ -162,8 +162,14 @@ function addImports(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerf
   // every package that is not the service's own module (nor a local replacement, whose sources the deps stage lacks)
   const template = '{{if not .Module}}{{.ImportPath}}{{else if not (or .Module.Main (and .Module.Replace (not .Module.Replace.Version)))}}{{.ImportPath}}{{end}}';
   imports.addRun({
+    comment: 'go list writes build cache entries: into a directory removed in the same step, so that the layer (which a registry cache exports after every source change) holds the list alone.',
     mounts: [Mount.bind({ target: '.' })],
-    commands: [`mkdir -p ${IMPORTS_DIR}`, `${goTargetEnv(go)} ${goOffline(go)} go list -deps -tags "\${BUILD_TAGS}" -f '${template}' \${GO_PACKAGES:?the build arg GO_PACKAGES is required (docker buildx bake sets it)} > ${IMPORTS_FILE}`],
+    commands: [
+      `mkdir -p ${IMPORTS_DIR}`,
+      'listcache="$(mktemp -d)"',
+      `${goTargetEnv(go)} ${goOffline(go)} GOCACHE="$listcache" go list -deps -tags "\${BUILD_TAGS}" -f '${template}' \${GO_PACKAGES:?the build arg GO_PACKAGES is required (docker buildx bake sets it)} > ${IMPORTS_FILE}`,
+      'rm -rf "$listcache"',
+    ],
   });
 }
 
