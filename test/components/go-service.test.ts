@@ -45,8 +45,9 @@ describe('GoService Dockerfile', () => {
     expect(deps.instructions.map(i => i.raw)).toEqual([
       'ARG TARGETOS TARGETARCH TARGETVARIANT',
       'ARG BUILD_TAGS=""',
-      // mounted, not copied: no layer of its own in every Go image's chain
-      'RUN --mount=type=bind,from=imports,source=/imports,target=/imports \\\n' +
+      // mounted, not copied: no layer of its own in every Go image's chain; the file, not /imports, whose
+      // parent (the whole toolchain) BuildKit would list in full for the cache key on every build
+      'RUN --mount=type=bind,from=imports,source=/imports/deps.txt,target=/imports/deps.txt \\\n' +
       '    CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} GOARM=${TARGETVARIANT#v} GOPROXY=off GOCACHE=/gocache go build -trimpath -tags "${BUILD_TAGS}" $(cat /imports/deps.txt) && \\\n' +
       '    find /gocache -exec touch -h -d @2147483647 {} +',
     ]);

@@ -54,9 +54,11 @@ const GOCACHE_TIME = 2147483647;
 const GOCACHE_DATE = '2038-01-19';
 /**
  * The file the imports stage writes: the packages the main package needs, minus the module's own.
- * In a directory of its own, which the deps stage's compile mounts (a bind mount, not a COPY: one
- * layer less in every Go image's chain, and so less for BuildKit to walk when it exports a registry
- * cache), so that the cache key lists that directory, not the whole toolchain (see ROOTFS).
+ * The deps stage's compile bind-mounts that file (not a COPY: one layer less in every Go image's
+ * chain, and so less for BuildKit to walk when it exports a registry cache). The file, not its
+ * directory: for the cache key of a mount from another stage, BuildKit lists the source's parent
+ * directory in full, which for `/imports` would be the whole toolchain and module cache, on every
+ * build and for every platform (see ROOTFS).
  */
 const IMPORTS_DIR = '/imports';
 const IMPORTS_FILE = `${IMPORTS_DIR}/deps.txt`;
@@ -199,7 +201,7 @@ function addDeps(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerfile
   addModuleArgs(deps, spec, false);
   deps.addRun({
     comment: `The cache's files are dated ${GOCACHE_DATE}: Go re-dates every cache entry it uses once the entry is an hour old, which would copy the whole cache into the compile's layer (and the registry cache) on every build; it never re-dates or trims a future entry.`,
-    mounts: [Mount.bind({ from: 'imports', source: IMPORTS_DIR, target: IMPORTS_DIR })],
+    mounts: [Mount.bind({ from: 'imports', source: IMPORTS_FILE, target: IMPORTS_FILE })],
     commands: [
       `${goTargetEnv(go)} ${goOffline(go)} GOCACHE=${GOCACHE} go build -trimpath -tags "\${BUILD_TAGS}" $(cat ${IMPORTS_FILE})`,
       `find ${GOCACHE} -exec touch -h -d @${GOCACHE_TIME} {} +`,

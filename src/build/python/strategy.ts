@@ -165,7 +165,8 @@ export function addRuntimeUser(builder: DockerfileStage, py: PythonBuildSettings
   const etc = py.accountsStage ? '/runtime-etc' : '/etc';
   builder.addRun({
     comment: `The runtime user ${py.user}: a passwd entry and a home it can write (${HOME}).`,
-    mounts: py.accountsStage ? [Mount.bind({ from: py.accountsStage, source: '/etc', target: '/runtime-etc' })] : [],
+    // the two files, not /etc: for a mount's cache key BuildKit lists the source's parent directory in full
+    mounts: py.accountsStage ? ['passwd', 'group'].map(f => Mount.bind({ from: py.accountsStage!, source: `/etc/${f}`, target: `/runtime-etc/${f}` })) : [],
     commands: [
       `mkdir -p ${ROOTFS}/etc ${ROOTFS}${HOME}`,
       `cp ${etc}/passwd ${etc}/group ${ROOTFS}/etc/`,
