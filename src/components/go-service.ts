@@ -2,9 +2,10 @@ import * as path from 'path';
 import { Project } from 'projen';
 import { addDockerfile } from './dockerfile-file';
 import { MultiArchPipeline } from './pipeline';
+import { registryCacheTo } from './pipeline-bake';
 import { resolveService, ServiceBase, ServiceOptions, servicesOf, warnMissing } from './service';
 import { BakeTarget } from '../bake';
-import { DEPS_STAGE, enableSharedUpx, goDockerfile, GoDockerfileSpec, NETRC_SECRET, UPX_ARG } from '../build/go/dockerfile';
+import { addUpxTool, DEPS_STAGE, enableSharedUpx, goDockerfile, GoDockerfileSpec, isUpxTool, NETRC_SECRET, UPX_ARG } from '../build/go/dockerfile';
 import { compareGoVersions, GoModuleInfo, readGoModule } from '../build/go/module';
 import { imageLabels } from '../build/runtime';
 import { DESCRIPTION_LABEL, TITLE_LABEL } from '../contract/internal';
@@ -86,14 +87,16 @@ export interface GoServiceOptions extends ServiceOptions {
    * Compress the binary with UPX on linux/amd64 only (UPX is known to break arm64 binaries); other
    * platforms skip it with a message in the build log. UPX hides the Go build info that scanners
    * read, so `go version -m` of the binary is kept in `/usr/local/share/go-buildinfo/` (label
-   * `build.go-buildinfo`). The builder installs `upx-ucl` with apt, in a layer before the compile,
-   * when it has no `upx` and no `upxImage` is given.
+   * `build.go-buildinfo`). UPX is installed in the `modules` stage, which the module's Go services
+   * share (once per build, on the build platform; never again for a code change or a new go.mod):
+   * `upx-ucl` with apt, when the builder image has no `upx` and no `upxImage` is given.
    * @default false
    */
   readonly upx?: boolean;
   /**
    * Pin UPX: an image holding a `upx` binary for the build platform at `/usr/local/bin/upx` (a
-   * static release binary, e.g. in an image `FROM scratch`), copied into the builder.
+   * static release binary, e.g. in an image `FROM scratch`), copied into the builder. The services
+   * of a module that pack with UPX share it: they must give the same `upxImage`, or none.
    * @default - the builder's own `upx`, or `upx-ucl` from apt
    */
   readonly upxImage?: string;
@@ -201,7 +204,21 @@ export class GoService extends ServiceBase {
     Object.assign(this.bakeTarget.args, { GO_PACKAGES: this.mainPackage, BUILD_TAGS: this.buildTags.join(',') });
     // credentials for private modules: a netrc build secret, only when GO_NETRC is set
     this.bakeTarget.addSecret({ id: NETRC_SECRET, source: '${GO_NETRC}', whenSet: 'GO_NETRC' });
+    this.checkUpxSource(project);
     MultiArchPipeline._ensure(project)._sync();
+  }
+
+  /**
+   * The services whose dependency stages match share one UPX tool in them (see shareDependencies),
+   * so those that pack must take it from the same place.
+   */
+  private checkUpxSource(project: Project): void {
+    if (!this.upx) return;
+    const source = (s: GoService) => (s.upxImage ? `upxImage "${s.upxImage}"` : 'apt (no upxImage)');
+    const other = goServicesOf(project).find(s => s !== this && s.upx && s.upxImage !== this.upxImage && s.dependencyKey() === this.dependencyKey());
+    if (other) {
+      throw new Error(`GoService "${this.name}" takes UPX from ${source(this)}, but "${other.name}", whose dependency stages it shares (same module root, builder image, cgo, Go environment and build tags), takes it from ${source(other)}: the stages hold one UPX, so give both the same upxImage`);
+    }
   }
 
   /**
@@ -224,10 +241,22 @@ export class GoService extends ServiceBase {
     if (shared) this.shareDependencies(shared);
   }
 
+  /**
+   * Gives every Dockerfile of a group the UPX tool of the group's services that pack (see
+   * addUpxTool), so that their dependency stages stay the same: the one bake target that builds
+   * them then carries the tool, in its registry cache, for all of them.
+   */
+  private shareUpxTool(group: GoService[]): void {
+    const packer = group.find(s => s.upx);
+    if (!packer) return;
+    for (const s of group) addUpxTool(s.dockerfile, packer);
+  }
+
   /** The services that get their `deps` stage from one bake target with this one, if any. */
   private sharedGroup(): GoService[] | undefined {
     const key = this.dependencyKey();
     const group = goServicesOf(this.project).filter(s => s.dependencyKey() === key);
+    // the UPX tool is left out: shareDependencies gives it to every Dockerfile of the group
     const stages = this.dependencyStages();
     const shareable = group.every(s => samePlatforms(s.bakeTarget, this.bakeTarget) && s.dependencyStages() === stages);
     return group.length > 1 && shareable ? group : undefined;
@@ -273,18 +302,25 @@ export class GoService extends ServiceBase {
       target.addSecret({ id: NETRC_SECRET, source: '${GO_NETRC}', whenSet: 'GO_NETRC' });
       pipeline.bake.addTarget(target);
     }
+    this.shareUpxTool(group);
     this.bakeTarget.contexts[DEPS_STAGE] = `target:${name}`;
+    // Every layer of the service's own chain is now its compile, which a code change re-runs: its
+    // registry cache needs the image's layers only (mode=min; the cache still holds every step's key,
+    // so an unchanged service is found whole). mode=max would compress and push the compile's layer
+    // again, next to the image's, after every change: on the critical path of a CI rebuild.
+    pipeline.bake.setDefaults(this.name, { ...pipeline.bake.defaultsOf(this.name), cacheTo: [registryCacheTo(this, 'min')] });
   }
 
   /**
    * The `modules`, `imports` and `deps` stages of the service's Dockerfile as BuildKit sees them with
-   * bake's args: without comments and ARG defaults (bake sets GO_PACKAGES and BUILD_TAGS).
+   * bake's args: without comments and ARG defaults (bake sets GO_PACKAGES and BUILD_TAGS), and
+   * without the UPX tool (the group shares one, see shareUpxTool).
    */
   private dependencyStages(): string {
     const names = ['modules', 'imports', DEPS_STAGE];
     return JSON.stringify(this.dockerfile.stages.filter(st => st.name !== undefined && names.includes(st.name)).map(st => [
       st.name, st.platform, st.from,
-      ...st.instructions.filter(i => i.keyword !== '#')
+      ...st.instructions.filter(i => i.keyword !== '#' && !isUpxTool(i))
         .flatMap(i => i.keyword === 'ARG' ? i.value.split(/\s+/).map(a => `ARG ${a.split('=')[0]}`) : [`${i.keyword} ${i.value}`]),
     ]));
   }

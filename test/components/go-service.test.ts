@@ -78,18 +78,24 @@ describe('GoService Dockerfile', () => {
     }
   });
 
-  test('upx: installed before the compile, runs on amd64 only, and keeps the Go build info for scanners', () => {
+  test('upx: installed in the modules stage before go.mod, runs on amd64 only, and keeps the Go build info for scanners', () => {
     const project = newProject();
     new GoService(project, 'api', { upx: true });
     const dockerfile = synth(project)['cmd/api/Dockerfile'];
-    const builder = parseDockerfile(dockerfile).stages[3].instructions.map(i => i.raw);
-    const install = builder.findIndex(r => r.includes('apt-get install -y --no-install-recommends upx-ucl'));
-    const targetArgs = builder.findIndex(r => r.startsWith('ARG') && r.includes('TARGETARCH'));
-    const compile = builder.findIndex(r => r.includes('go build'));
-    // the tool before the compile: kept when the code changes
+    const stages = parseDockerfile(dockerfile).stages;
+    const modules = stages[0].instructions.map(i => i.raw);
+    const builder = stages[3].instructions.map(i => i.raw);
+    const install = modules.findIndex(r => r.includes('apt-get install -y --no-install-recommends upx-ucl'));
+    // in the stages the module's services share, on the build platform (once per build, not per
+    // target platform), before go.mod: neither a code change nor a new requirement re-runs apt
+    expect(stages[0].platform).toBe('$BUILDPLATFORM');
     expect(install).toBeGreaterThanOrEqual(0);
-    expect(install).toBeLessThan(targetArgs);
-    expect(targetArgs).toBeLessThan(compile);
+    expect(install).toBeLessThan(modules.findIndex(r => r.startsWith('COPY go.mod')));
+    expect(modules[install - 1]).toBe('WORKDIR /src');
+    expect(dockerfile.match(/upx-ucl/g)).toHaveLength(2);
+    // the service's own chain is its compile alone
+    expect(builder.filter(r => r.startsWith('RUN'))).toHaveLength(1);
+    const compile = builder.findIndex(r => r.includes('go build'));
     // the pack in the compile step, after the build and before the file times are set
     const step = builder[compile];
     expect(step.indexOf('go build')).toBeLessThan(step.indexOf('upx --best'));
@@ -122,8 +128,58 @@ describe('GoService Dockerfile', () => {
     const project = newProject();
     new GoService(project, 'api', { upx: true, upxImage: 'mirror.local/upx:4.2.4@sha256:' + 'a'.repeat(64) });
     const dockerfile = synth(project)['cmd/api/Dockerfile'];
-    expect(dockerfile).toContain(`COPY --from=mirror.local/upx:4.2.4@sha256:${'a'.repeat(64)} /usr/local/bin/upx /usr/local/bin/upx`);
+    const modules = parseDockerfile(dockerfile).stages[0].instructions.map(i => i.raw);
+    expect(modules.slice(0, 3)).toEqual(['WORKDIR /src', `COPY --from=mirror.local/upx:4.2.4@sha256:${'a'.repeat(64)} /usr/local/bin/upx /usr/local/bin/upx`, 'COPY go.mod go.sum* ./']);
     expect(dockerfile).not.toContain('apt-get');
+  });
+
+  test('services that share dependency stages share one UPX tool: every Dockerfile of the group gets it, whatever the order', () => {
+    const build = (upxFirst: boolean) => {
+      const project = newProject();
+      const add = [() => new GoService(project, 'packer', { upx: true }), () => new GoService(project, 'plain')];
+      if (!upxFirst) add.reverse();
+      add.forEach(f => f());
+      return synth(project);
+    };
+    const files = build(true);
+    expect(build(false)['cmd/plain/Dockerfile']).toBe(files['cmd/plain/Dockerfile']);
+    for (const f of ['cmd/packer/Dockerfile', 'cmd/plain/Dockerfile']) {
+      const modules = parseDockerfile(files[f]).stages[0].instructions.map(i => i.raw);
+      expect(modules.filter(r => r.includes('upx-ucl'))).toHaveLength(1);
+      expect(lintDockerfile(files[f])).toEqual([]);
+    }
+    // the service without UPX only carries the tool in the shared stages: it never packs
+    expect(files['cmd/plain/Dockerfile']).not.toMatch(/upx --best|build\.upx-amd64/);
+    // so the two services have one dependency target, which carries the tool in its registry cache
+    const bake = files['docker-bake.hcl'];
+    expect(bake).toContain('target "_go-deps"');
+    expect(bake.match(/deps = "target:_go-deps"/g)).toHaveLength(2);
+  });
+
+  test('a service alone in its module keeps UPX to itself; one with other settings does not get it', () => {
+    const project = newProject();
+    new GoService(project, 'packer', { upx: true });
+    new GoService(project, 'tagged', { buildTags: ['netgo'] });
+    const files = synth(project);
+    expect(files['cmd/packer/Dockerfile']).toContain('upx-ucl');
+    expect(files['cmd/tagged/Dockerfile']).not.toMatch(/upx/);
+    expect(files['docker-bake.hcl']).not.toContain('_go-deps');
+  });
+
+  test('services that share dependency stages must take UPX from the same place', () => {
+    const project = newProject();
+    new GoService(project, 'a', { upx: true });
+    expect(() => new GoService(project, 'b', { upx: true, upxImage: 'mirror.local/upx:4' }))
+      .toThrow('GoService "b" takes UPX from upxImage "mirror.local/upx:4", but "a", whose dependency stages it shares (same module root, builder image, cgo, Go environment and build tags), takes it from apt (no upxImage): the stages hold one UPX, so give both the same upxImage');
+    // other dependency stages (here: build tags), other tools
+    expect(() => new GoService(project, 'c', { upx: true, upxImage: 'mirror.local/upx:4', buildTags: ['netgo'] })).not.toThrow();
+    // the same image: one tool
+    const same = newProject();
+    new GoService(same, 'a', { upx: true, upxImage: 'mirror.local/upx:4' });
+    new GoService(same, 'b', { upx: true, upxImage: 'mirror.local/upx:4' });
+    const files = synth(same);
+    expect(files['cmd/a/Dockerfile'].match(/COPY --from=mirror\.local\/upx:4 /g)).toHaveLength(1);
+    expect(files['docker-bake.hcl']).toContain('target "_go-deps"');
   });
 
   test('options: port, ldflags, build tags, version variable, main package, module root, images, user', () => {

@@ -107,6 +107,7 @@ export function goDockerfile(go: GoBuildSettings, spec: GoDockerfileSpec): Docke
   const model = new DockerfileModel();
   model.addRule(new GoRules());
   addModules(model, go);
+  if (spec.upx) addUpxTool(model, go);
   addImports(model, go, spec);
   addDeps(model, go, spec);
   addBuilder(model, go, spec);
@@ -215,7 +216,6 @@ function addBuilder(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerf
     name: 'builder',
     comment: 'Build: the service\'s own packages, on the dependencies compiled above, in one step: one layer with the image\'s files and the few cache entries the compile adds.',
   });
-  if (spec.upx) addUpxTool(builder, go);
   builder.addArgs(['TARGETOS', 'TARGETARCH', 'TARGETVARIANT', 'BUILDPLATFORM', 'TARGETPLATFORM', ...(spec.shared ? SHARED_BUILDER_ARGS : [])]);
   if (spec.shared && spec.upx) builder.addArg(UPX_ARG, 'false');
   addContractArg(builder, 'VERSION');
@@ -264,14 +264,14 @@ const UPX_COMMAND = 'upx --best --lzma';
 
 /**
  * Adds UPX to a shared Go Dockerfile created without it, when a service that enables UPX joins it:
- * the tool before the compile, the COMPRESS_WITH_UPX arg, the pack step in the compile step, and
+ * the tool (see addUpxTool), the COMPRESS_WITH_UPX arg, the pack step in the compile step, and
  * the runtime's UPX labels. Does nothing when the Dockerfile has UPX already.
  */
 export function enableSharedUpx(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerfileSpec): void {
   const builder = model.tryFindStage('builder')!;
   if (builder.findInstruction('RUN', UPX_COMMAND) >= 0) return;
   const upxSpec = { ...spec, upx: true };
-  addUpxTool(builder, go, 0);
+  addUpxTool(model, go);
   builder.insertInstruction(builder.findInstruction('ARG', 'VERSION'), 'ARG', `${UPX_ARG}=false`);
   builder.replaceRun(builder.findInstruction('RUN', 'go build -trimpath'), compileRun(go, upxSpec));
   const runtime = model.finalStage;
@@ -288,22 +288,38 @@ function upxLabels(spec: GoDockerfileSpec): { [key: string]: string } {
   return { 'build.upx-amd64': spec.shared ? `\${${UPX_ARG}}` : 'true', 'build.go-buildinfo': buildinfoFile(spec.binary) };
 }
 
-/** UPX in a layer of its own before the compile (at `position`, or appended), so a code change never re-runs apt. */
-function addUpxTool(builder: DockerfileStage, go: GoBuildSettings, position?: number): void {
+/** Where the UPX tool is in the builder (and where `upxImage` holds it). */
+const UPX_BINARY = `${BIN_DIR}/upx`;
+
+/**
+ * UPX for the compile step, in the `modules` stage after WORKDIR (before go.mod): installed once per
+ * build (on the build platform, unless cgo), in the stages the module's services share (bake
+ * builds them as one target, whose registry cache has every layer), so neither a code change nor
+ * a new requirement re-runs apt, and a service's own chain holds nothing but its compile. Does
+ * nothing when the stage has the tool already. `upxImage` pins it (a COPY); apt installs
+ * `upx-ucl` otherwise, unless the builder image has a `upx`.
+ */
+export function addUpxTool(model: DockerfileModel, go: GoBuildSettings): void {
+  const modules = model.tryFindStage('modules');
+  if (!modules || modules.instructions.some(isUpxTool)) return;
+  const position = modules.findInstruction('WORKDIR') + 1;
+  const where = go.cgo ? 'once per platform' : 'once per build, on the build platform';
+  const comment = `UPX for the compile step (linux/amd64), in the stages the module's Go services share: installed ${where}, and neither a code change nor a new go.mod re-runs it`;
   if (go.upxImage) {
-    const copy = `--from=${go.upxImage} ${BIN_DIR}/upx ${BIN_DIR}/upx`;
-    const comment = 'UPX from a pinned image, before the compile.';
-    if (position === undefined) builder.addInstruction('COPY', copy, comment);
-    else builder.insertInstruction(position, 'COPY', copy, comment);
+    modules.insertInstruction(position, 'COPY', `--from=${go.upxImage} ${UPX_BINARY} ${UPX_BINARY}`, `${comment} (pinned: upxImage).`);
     return;
   }
-  const run = {
-    comment: 'UPX, installed before the compile so that a code change does not re-run apt (pin it with upxImage).',
+  modules.insertRun(position, {
+    comment: `${comment} (pin it with upxImage).`,
     mounts: [Mount.cache({ target: '/var/cache/apt', sharing: CacheSharing.LOCKED }), Mount.cache({ target: '/var/lib/apt/lists', sharing: CacheSharing.LOCKED })],
-    commands: ['command -v upx >/dev/null || (apt-get update && apt-get install -y --no-install-recommends upx-ucl && { command -v upx >/dev/null || ln -s "$(command -v upx-ucl)" /usr/local/bin/upx; })'],
-  };
-  if (position === undefined) builder.addRun(run);
-  else builder.insertRun(position, run);
+    commands: [`command -v upx >/dev/null || (apt-get update && apt-get install -y --no-install-recommends upx-ucl && { command -v upx >/dev/null || ln -s "$(command -v upx-ucl)" ${UPX_BINARY}; })`],
+  });
+}
+
+/** Whether an instruction is the UPX tool of addUpxTool (its COPY from upxImage, or its apt step). */
+export function isUpxTool(instruction: { keyword: string; value: string }): boolean {
+  return (instruction.keyword === 'COPY' || instruction.keyword === 'RUN') && instruction.value.includes(UPX_BINARY) &&
+    (instruction.keyword === 'COPY' || instruction.value.includes('upx-ucl'));
 }
 
 function addRuntime(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerfileSpec): void {
