@@ -110,15 +110,16 @@ rm -rf "$MONO/ml/.venv" "$MONO/ml/scorer/__pycache__"
 node "$ROOT/scripts/e2e-check.js" --cached-go-builds "$OUT/python-edit.log" || status=1
 
 step "examples/nephoran: a fresh runner whose only state is the registry cache: an unchanged commit runs no step, a one-line change only the compiles"
-# The cold build above exported the registry caches (the services' with mode=min, their shared
-# dependency target's with mode=max): the UPX tool and the compiled dependencies must come from
-# there, and a service's own cache must still hold the keys of its compile.
+# A registry cache of its own, filled by a (warm) build of this commit: the services' caches are
+# mode=min, their shared dependency target's mode=max. On a fresh runner the UPX tool and the compiled
+# dependencies must come from there, and a service's own cache must still hold its compile's key.
 # shellcheck disable=SC2046
-fresh() { cold; (cd "$EXAMPLE" && BUILDKIT_PROGRESS=rawjson make build-multiarch $(vars nephoran) BAKE_FLAGS=); }
-fresh > "$OUT/fresh-unchanged.log" 2>&1 || { tail -30 "$OUT/fresh-unchanged.log" >&2; exit 1; }
+fresh_make() { (cd "$EXAMPLE" && BUILDKIT_PROGRESS=rawjson make build-multiarch $(vars nephoran) BAKE_FLAGS= CACHE_REGISTRY=127.0.0.1:5000/e2e-cache-fresh-nephoran); }
+fresh_make > "$OUT/fresh-fill.log" 2>&1 || { tail -30 "$OUT/fresh-fill.log" >&2; exit 1; }
+cold; fresh_make > "$OUT/fresh-unchanged.log" 2>&1 || { tail -30 "$OUT/fresh-unchanged.log" >&2; exit 1; }
 node "$ROOT/scripts/e2e-check.js" --fresh-runner "$OUT/fresh-unchanged.log" unchanged || status=1
 echo "// a one-line change" >> "$EXAMPLE/internal/service/service.go"
-fresh > "$OUT/fresh-changed.log" 2>&1 || { git -C "$ROOT" checkout -- examples/nephoran/internal/service/service.go; tail -30 "$OUT/fresh-changed.log" >&2; exit 1; }
+cold; fresh_make > "$OUT/fresh-changed.log" 2>&1 || { git -C "$ROOT" checkout -- examples/nephoran/internal/service/service.go; tail -30 "$OUT/fresh-changed.log" >&2; exit 1; }
 git -C "$ROOT" checkout -- examples/nephoran/internal/service/service.go
 node "$ROOT/scripts/e2e-check.js" --fresh-runner "$OUT/fresh-changed.log" changed || status=1
 
