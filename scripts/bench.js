@@ -270,7 +270,10 @@ function rebuildReport() {
   const rounds = (r, kind, i) => r.samples[kind].map((t, n) => `${t.toFixed(1)}${r.samples.missed[n][i] ? '*' : ''}`).join(', ');
   const missed = repos.reduce((n, r) => n + r.samples.missed.flat().filter(Boolean).length, 0);
   const names = rs => rs.map(r => r.name).join(' and ');
-  const goal = (within, others) => !others.length ? 'within the 0.25 goal' : within.length ? `within the 0.25 goal for ${names(within)}, not for ${names(others)}` : 'not within the 0.25 goal';
+  // a repository above the goal: what its one-line change costs even on a warm machine (no cache removes that)
+  const warmToo = rs => rs.map(r => `${ratio(r, 'oneLine').toFixed(2)} (${r.name})`).join(' and ');
+  const goal = (within, others) => !others.length ? 'within the 0.25 goal'
+    : `${within.length ? `within the 0.25 goal for ${names(within)}, not for ${names(others)}` : 'not within the 0.25 goal'}, whose one-line change costs ${warmToo(others)} of the cold build even on a warm machine`;
   return `## Rebuilds: a one-line change on a fresh CI runner costs a fraction of a cold build
 
 Measured on ${today}. Two repositories of three Go services, \`make build-multiarch PUSH=true\` for
