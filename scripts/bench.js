@@ -195,8 +195,8 @@ function depsCompiled(output) {
  * Rebuilds of two three-Go-service repositories, both platforms, one `make build-multiarch`, as a
  * developer and CI see them: cold; warm with no change; warm after a one-line change; and on a fresh
  * CI runner whose only state is the registry cache (builder cache pruned) after a one-line change.
- * Every build after the cold one exports to and imports from the same registry cache (mode=max for
- * the shared dependency target, mode=min for the services), as CI does. The repositories: examples/nephoran's Go services (standard library only, UPX on one), and
+ * Every build after the cold one exports to and imports from the same registry cache (mode=max), as
+ * CI does. The repositories: examples/nephoran's Go services (standard library only, UPX on one), and
  * a fleet with real third-party dependencies (scripts/bench-fleet).
  */
 function rebuildReport() {
@@ -286,9 +286,9 @@ linux/amd64 and linux/arm64, ${ROUNDS_REBUILD} rounds each:
   distribution's own commands, since this machine has no module proxy); no UPX. The change is in
   \`internal/version/version.go\`, which every service compiles.
 
-Every build after the cold one exports to and imports from one registry cache (\`CACHE_REGISTRY\`:
-\`mode=max\` for the shared dependency target, \`mode=min\` for the services), as CI does; the fresh
-runner has an empty builder cache (\`docker builder prune -af\`) and only that registry cache. Medians:
+Every build after the cold one exports to and imports from one registry cache (\`CACHE_REGISTRY\`,
+\`mode=max\`), as CI does; the fresh runner has an empty builder cache (\`docker builder prune -af\`)
+and only that registry cache. Medians:
 
 | build | nephoran | / cold | fleet | / cold |
 | --- | --- | --- | --- | --- |
@@ -314,9 +314,8 @@ come from the registry cache as layers (the \`modules\` and \`deps\` stages, one
 all services of a module share: the bake target \`_go-deps\`, which the services name as their \`deps\`
 context, so bake builds it once), so only the services' own packages are compiled: a one-line change
 costs a fresh runner ${repos.map(r => `${(median(r.samples.fresh) / median(r.samples.oneLine)).toFixed(2)}× (${r.name})`).join(' and ')} what it costs a warm
-machine. Each service's compile, UPX and file times are one step, and the UPX tool is in the shared
-stages, so a service's own registry cache holds its image's layers only (\`mode=min\`): per service
-and platform one small layer, the image's, which the push compresses anyway. What is left
+machine. Each service's compile, UPX and file times are one step (the UPX tool is in the shared
+stages), so the cache it exports and imports per service and platform is one small layer. What is left
 is what a one-line change costs even on a warm machine, and no cache removes: compiling the changed
 packages and linking every binary again (three services, two platforms, on 2 cores), exporting and
 pushing the images and the cache, and in nephoran UPX (\`--best --lzma\`, a few seconds), which packs

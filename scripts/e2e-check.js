@@ -17,9 +17,6 @@ const args0 = process.argv.slice(2);
 if (args0[0] === '--cached-go-builds') {
   process.exit(checkCachedGoBuilds(args0[1]));
 }
-if (args0[0] === '--fresh-runner') {
-  process.exit(checkFreshRunner(args0[1], args0[2]));
-}
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
 const REGISTRY = args.registry;
 const VERSION = args.version;
@@ -242,71 +239,6 @@ function checkCachedGoBuilds(file) {
   }
   console.log(`ok   after a Python edit every Go compile was CACHED (${[...byId.values()].sort().join(', ')})`);
   return 0;
-}
-
-/**
- * A build on a fresh runner (empty builder cache) whose only state is the registry cache, in one bake
- * call with rawjson progress (which says, unlike plain progress, that a step loaded from a remote
- * cache was cached): the Go services' shared stages, the UPX tool and the compiled dependencies
- * among them, come from the cache; with `unchanged` sources no step runs at all, with `changed` ones
- * every service's compile runs, on every platform.
- */
-function checkFreshRunner(file, sources) {
-  if (sources !== 'changed' && sources !== 'unchanged') {
-    console.error('usage: e2e-check.js --fresh-runner RAWJSON_BUILD_LOG changed|unchanged');
-    return 2;
-  }
-  const vertices = new Map();
-  for (const status of jsonObjects(fs.readFileSync(file, 'utf8'))) {
-    for (const v of status.vertexes ?? []) {
-      const seen = vertices.get(v.digest) ?? { name: v.name };
-      vertices.set(v.digest, { ...seen, cached: seen.cached || v.cached === true, completed: seen.completed || v.completed !== undefined, error: seen.error ?? v.error });
-    }
-  }
-  const steps = [...vertices.values()].filter(v => /^\[[^\]]+\] (RUN|COPY) /.test(v.name));
-  const label = v => /^\[([^\]]+?)(?: \d+\/\d+)?\]/.exec(v.name)[1];
-  // a cached step may end with "context canceled": a lazy load BuildKit no longer needed (the build
-  // itself succeeded, or the e2e step would have stopped before this check)
-  const state = v => (v.cached ? 'cached' : v.error ? 'failed' : !v.completed ? 'unfinished' : 'ran');
-  const of = (stage, match) => steps.filter(v => new RegExp(`^\\[[^\\]]* ${stage} \\d+/\\d+\\] `).test(v.name) && match.test(v.name));
-  const failures = [];
-  const expect = (what, list, wanted, count) => {
-    if (list.length < count) failures.push(`${what}: ${list.length} step(s) in the log, expected ${count} or more`);
-    const wrong = list.filter(v => state(v) !== wanted);
-    if (wrong.length) failures.push(`${what}: ${wrong.map(v => `${label(v)} ${state(v)}`).join(', ')} (expected ${wanted})`);
-  };
-  expect('the UPX tool in the shared modules stage', of('modules', /upx-ucl/), 'cached', 1);
-  expect('the compiled dependencies', of('deps', /go build -trimpath/), 'cached', 2);
-  if (sources === 'unchanged') expect('every step', steps, 'cached', 1);
-  else expect('the services\' compiles', of('builder', /go build -trimpath/), 'ran', 6);
-  if (failures.length) {
-    for (const f of failures) console.log(`FAIL fresh runner, ${sources} sources: ${f}`);
-    return 1;
-  }
-  const ran = [...new Set(steps.filter(v => state(v) === 'ran').map(label))].sort();
-  console.log(`ok   fresh runner, ${sources} sources: the UPX tool and the dependencies came from the registry cache; ${ran.length ? `only these steps ran: ${ran.join(', ')}` : `no step ran (${steps.length} cached)`}`);
-  return 0;
-}
-
-/** The JSON objects of a rawjson progress log (one after another, each may span lines). */
-function jsonObjects(text) {
-  const out = [];
-  let depth = 0, start = -1, inString = false, escaped = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (escaped) escaped = false;
-      else if (c === '\\') escaped = true;
-      else if (c === '"') inString = false;
-    } else if (c === '"') {
-      inString = true;
-    } else if (c === '{') {
-      if (depth++ === 0) start = i;
-    } else if (c === '}' && depth > 0 && --depth === 0) {
-      try { out.push(JSON.parse(text.slice(start, i + 1))); } catch { /* not a status object (make's own output) */ }
-    }
-  }
-  return out;
 }
 
 function escape(text) {

@@ -109,20 +109,6 @@ git -C "$ROOT" checkout -- examples/monorepo/ml/scorer/__main__.py
 rm -rf "$MONO/ml/.venv" "$MONO/ml/scorer/__pycache__"
 node "$ROOT/scripts/e2e-check.js" --cached-go-builds "$OUT/python-edit.log" || status=1
 
-step "examples/nephoran: a fresh runner whose only state is the registry cache: an unchanged commit runs no step, a one-line change only the compiles"
-# A registry cache of its own, filled by a (warm) build of this commit: the services' caches are
-# mode=min, their shared dependency target's mode=max. On a fresh runner the UPX tool and the compiled
-# dependencies must come from there, and a service's own cache must still hold its compile's key.
-# shellcheck disable=SC2046
-fresh_make() { (cd "$EXAMPLE" && BUILDKIT_PROGRESS=rawjson make build-multiarch $(vars nephoran) BAKE_FLAGS= CACHE_REGISTRY=127.0.0.1:5000/e2e-cache-fresh-nephoran); }
-fresh_make > "$OUT/fresh-fill.log" 2>&1 || { tail -30 "$OUT/fresh-fill.log" >&2; exit 1; }
-cold; fresh_make > "$OUT/fresh-unchanged.log" 2>&1 || { tail -30 "$OUT/fresh-unchanged.log" >&2; exit 1; }
-node "$ROOT/scripts/e2e-check.js" --fresh-runner "$OUT/fresh-unchanged.log" unchanged || status=1
-echo "// a one-line change" >> "$EXAMPLE/internal/service/service.go"
-cold; fresh_make > "$OUT/fresh-changed.log" 2>&1 || { git -C "$ROOT" checkout -- examples/nephoran/internal/service/service.go; tail -30 "$OUT/fresh-changed.log" >&2; exit 1; }
-git -C "$ROOT" checkout -- examples/nephoran/internal/service/service.go
-node "$ROOT/scripts/e2e-check.js" --fresh-runner "$OUT/fresh-changed.log" changed || status=1
-
 step "examples/nephoran: a compile on a two-day-old dependency cache adds the binary to its layer, not a copy of the cache"
 # Go re-dates every cache entry it uses once the entry is an hour old, and trims a day after its last
 # trim: the deps stage dates its cache in the future. llm-processor's builder stage, twice, each on a

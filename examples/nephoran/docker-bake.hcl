@@ -86,7 +86,7 @@ target "llm-processor" {
   }
   annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=llm-processor", "index:org.opencontainers.image.description=LLM intent processor", "index:org.opencontainers.image.source=https://github.com/thc1006/nephoran-intent-operator", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
   cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:cache"]
-  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:cache,mode=min"]
+  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:cache,mode=max"]
   secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
   attest      = ["type=provenance,mode=max"]
 }
@@ -121,7 +121,7 @@ target "nephio-bridge" {
   }
   annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=nephio-bridge", "index:org.opencontainers.image.source=https://github.com/thc1006/nephoran-intent-operator", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
   cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/nephio-bridge:cache"]
-  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/nephio-bridge:cache,mode=min"]
+  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/nephio-bridge:cache,mode=max"]
   secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
   attest      = ["type=provenance,mode=max"]
 }
@@ -156,7 +156,7 @@ target "oran-adaptor" {
   }
   annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=oran-adaptor", "index:org.opencontainers.image.source=https://github.com/thc1006/nephoran-intent-operator", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
   cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/oran-adaptor:cache"]
-  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/oran-adaptor:cache,mode=min"]
+  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/oran-adaptor:cache,mode=max"]
   secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
   attest      = ["type=provenance,mode=max"]
 }

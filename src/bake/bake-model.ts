@@ -372,12 +372,6 @@ export class BakeModel {
     return target;
   }
 
-  /** Replaces the defaults a target inherits from the pipeline (see `addTarget`). */
-  public setDefaults(name: string, defaults: BakeTargetDefaults): void {
-    if (!this.tryFindTarget(name)) throw new Error(`The bake file has no target named "${name}"`);
-    this._defaults.set(name, defaults);
-  }
-
   /** The defaults a target inherits from the pipeline (empty when it has none). */
   public defaultsOf(name: string): BakeTargetDefaults {
     return this._defaults.get(name) ?? {};

@@ -2,7 +2,6 @@ import * as path from 'path';
 import { Project } from 'projen';
 import { addDockerfile } from './dockerfile-file';
 import { MultiArchPipeline } from './pipeline';
-import { registryCacheTo } from './pipeline-bake';
 import { resolveService, ServiceBase, ServiceOptions, servicesOf, warnMissing } from './service';
 import { BakeTarget } from '../bake';
 import { addUpxTool, DEPS_STAGE, enableSharedUpx, goDockerfile, GoDockerfileSpec, isUpxTool, NETRC_SECRET, UPX_ARG } from '../build/go/dockerfile';
@@ -304,11 +303,6 @@ export class GoService extends ServiceBase {
     }
     this.shareUpxTool(group);
     this.bakeTarget.contexts[DEPS_STAGE] = `target:${name}`;
-    // Every layer of the service's own chain is now its compile, which a code change re-runs: its
-    // registry cache needs the image's layers only (mode=min; the cache still holds every step's key,
-    // so an unchanged service is found whole). mode=max would compress and push the compile's layer
-    // again, next to the image's, after every change: on the critical path of a CI rebuild.
-    pipeline.bake.setDefaults(this.name, { ...pipeline.bake.defaultsOf(this.name), cacheTo: [registryCacheTo(this, 'min')] });
   }
 
   /**

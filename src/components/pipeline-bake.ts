@@ -24,18 +24,9 @@ export function bakeDefaults(s: BakeSettings, variables: BuildVariable[], servic
     tags: s.tagLatest ? [imageReference(BAKE, service.imageName, 'latest')] : [],
     labels: { [TITLE_LABEL]: service.name, ...variableLabels(variables, BAKE), ...s.labels },
     cacheFrom: [`type=registry,ref=${cacheReference(BAKE, service.imageName)}`],
-    cacheTo: [registryCacheTo(service, 'max')],
+    cacheTo: [`type=registry,ref=${cacheReference(BAKE, service.imageName)},mode=max`],
     cacheEnabledVariable: 'CACHE_REGISTRY',
     indexAnnotationsVariable: 'INDEX_ANNOTATIONS',
     attest: [...(s.provenance ? ['type=provenance,mode=max'] : []), ...(s.sbom ? ['type=sbom'] : [])],
   };
-}
-
-/**
- * A service's registry cache export: `mode=max` (every layer of every stage), or `mode=min` (the
- * image's layers, and every step's cache key) for a service whose other stages come from a target
- * with a cache of its own.
- */
-export function registryCacheTo(service: IMultiArchService, mode: 'min' | 'max'): string {
-  return `type=registry,ref=${cacheReference(BAKE, service.imageName)},mode=${mode}`;
 }

@@ -44,10 +44,8 @@ export interface MultiArchPipelineOptions {
   readonly dockerfileSyntax?: string;
   /**
    * Registry (and namespace) for the build cache (`CACHE_REGISTRY`): each image reads and writes
-   * `<cacheRegistry>/<image>:cache` with `mode=max`. Go services whose dependency stages are one
-   * bake target (same module and settings) write `mode=min`: that target has a cache of its own,
-   * `<image>-go-deps:cache` (`mode=max`), and their own chain is the compile alone. Empty turns the
-   * registry cache off; it can also be set per run, e.g. `make build-multiarch CACHE_REGISTRY=ghcr.io/org/cache`.
+   * `<cacheRegistry>/<image>:cache` with `mode=max`. Empty turns the registry cache off; it can
+   * also be set per run, e.g. `make build-multiarch CACHE_REGISTRY=ghcr.io/org/cache`.
    * @default - no registry cache
    */
   readonly cacheRegistry?: string;

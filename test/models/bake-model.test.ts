@@ -60,19 +60,6 @@ describe('BakeModel', () => {
     expect(gated).toBe('${concat((INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=svc", "index:com.example.tier=1"] : []), ["manifest:com.example.team=payments"])}');
   });
 
-  test('setDefaults replaces what a target inherits; an unknown target is refused', async () => {
-    // GIVEN a target that inherits a mode=max cache export
-    const bake = new BakeModel();
-    bake.addTarget(new BakeTarget('svc', { context: '.', dockerfile: 'Dockerfile' }), { cacheTo: ['type=registry,ref=r/svc:cache,mode=max'], tags: ['r/svc:latest'] });
-    // WHEN its defaults are replaced
-    bake.setDefaults('svc', { ...bake.defaultsOf('svc'), cacheTo: ['type=registry,ref=r/svc:cache,mode=min'] });
-    // THEN it renders the new ones, keeps the rest, and no target can be given defaults before it exists
-    const svc = (await parseHcl(bake.render())).target.svc[0];
-    expect(svc['cache-to']).toEqual(['type=registry,ref=r/svc:cache,mode=min']);
-    expect(svc.tags).toEqual(['r/svc:latest']);
-    expect(() => bake.setDefaults('other', {})).toThrow('The bake file has no target named "other"');
-  });
-
   test('literal platforms and escape-hatch attributes', async () => {
     const target = new BakeTarget('svc', { context: 'pkg/x', dockerfile: 'Dockerfile', platforms: ['linux/amd64'] });
     target.addOverride('no-cache', true);
