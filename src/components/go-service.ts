@@ -87,8 +87,9 @@ export interface GoServiceOptions extends ServiceOptions {
    * platforms skip it with a message in the build log. UPX hides the Go build info that scanners
    * read, so `go version -m` of the binary is kept in `/usr/local/share/go-buildinfo/` (label
    * `build.go-buildinfo`). UPX is installed in the `modules` stage, which the module's Go services
-   * share (once per build, on the build platform; never again for a code change or a new go.mod):
-   * `upx-ucl` with apt, when the builder image has no `upx` and no `upxImage` is given.
+   * share (once per build, on the build platform, or once per platform with `cgo`; never again for
+   * a code change or a new go.mod): `upx-ucl` with apt, when the builder image has no `upx` and no
+   * `upxImage` is given.
    * @default false
    */
   readonly upx?: boolean;
@@ -121,6 +122,20 @@ export interface GoServiceOptions extends ServiceOptions {
  * (no emulation), `CGO_ENABLED=0`, reproducible flags, a distroless non-root runtime.
  */
 export class GoService extends ServiceBase {
+  /**
+   * The services whose dependency stages match share one UPX tool in them (see shareUpxTool), so
+   * those that pack must take it from the same place. Checked before the service is created.
+   */
+  private static checkUpxSource(project: Project, name: string, go: DependencySettings & { upx: boolean; upxImage?: string }): void {
+    if (!go.upx) return;
+    const source = (s: { upxImage?: string }) => (s.upxImage ? `upxImage "${s.upxImage}"` : 'apt (no upxImage)');
+    const key = dependencyKey(go);
+    const other = goServicesOf(project).find(s => s.upx && s.upxImage !== go.upxImage && s.dependencyKey() === key);
+    if (other) {
+      throw new Error(`GoService "${name}" takes UPX from ${source(go)}, but "${other.name}", whose dependency stages it shares (same module root, builder image, cgo, Go environment and build tags), takes it from ${source(other)}: the stages hold one UPX, so give both the same upxImage`);
+    }
+  }
+
   /** The Dockerfile model (escape hatch; shared with other services when `sharedDockerfile`). */
   public readonly dockerfile: DockerfileModel;
   /** The Go module root (build context). */
@@ -154,6 +169,7 @@ export class GoService extends ServiceBase {
 
   constructor(project: Project, name: string, options: GoServiceOptions = {}) {
     const go = resolveGo(project, name, options);
+    GoService.checkUpxSource(project, name, go);
     super(project, go.service);
     this.moduleRoot = go.moduleRoot;
     this.sharedDockerfile = go.shared;
@@ -203,21 +219,7 @@ export class GoService extends ServiceBase {
     Object.assign(this.bakeTarget.args, { GO_PACKAGES: this.mainPackage, BUILD_TAGS: this.buildTags.join(',') });
     // credentials for private modules: a netrc build secret, only when GO_NETRC is set
     this.bakeTarget.addSecret({ id: NETRC_SECRET, source: '${GO_NETRC}', whenSet: 'GO_NETRC' });
-    this.checkUpxSource(project);
     MultiArchPipeline._ensure(project)._sync();
-  }
-
-  /**
-   * The services whose dependency stages match share one UPX tool in them (see shareDependencies),
-   * so those that pack must take it from the same place.
-   */
-  private checkUpxSource(project: Project): void {
-    if (!this.upx) return;
-    const source = (s: GoService) => (s.upxImage ? `upxImage "${s.upxImage}"` : 'apt (no upxImage)');
-    const other = goServicesOf(project).find(s => s !== this && s.upx && s.upxImage !== this.upxImage && s.dependencyKey() === this.dependencyKey());
-    if (other) {
-      throw new Error(`GoService "${this.name}" takes UPX from ${source(this)}, but "${other.name}", whose dependency stages it shares (same module root, builder image, cgo, Go environment and build tags), takes it from ${source(other)}: the stages hold one UPX, so give both the same upxImage`);
-    }
   }
 
   /**
@@ -321,7 +323,8 @@ export class GoService extends ServiceBase {
 
   /** What the `modules`, `imports` and `deps` stages depend on, besides the sources. */
   private dependencyKey(): string {
-    return JSON.stringify([this.moduleRoot, this.builderImage, this.cgo, this.goEnv, this.module, this.buildTags.join(',')]);
+    const { moduleRoot, builderImage, cgo, goEnv, module, buildTags } = this;
+    return dependencyKey({ moduleRoot, builderImage, cgo, goEnv, module, buildTags });
   }
 
   /** The shared Dockerfile's model: the first service at the path creates it, the others use it. */
@@ -352,6 +355,21 @@ export class GoService extends ServiceBase {
 /** The GoServices of the project, in creation order. */
 function goServicesOf(project: Project): GoService[] {
   return servicesOf(project).filter((s): s is GoService => s instanceof GoService);
+}
+
+/** The settings a Go service's `modules`, `imports` and `deps` stages depend on, besides the sources. */
+interface DependencySettings {
+  readonly moduleRoot: string;
+  readonly builderImage: string;
+  readonly cgo: boolean;
+  readonly goEnv: { [name: string]: string };
+  readonly module: GoModuleInfo;
+  readonly buildTags: string[];
+}
+
+/** A key that is the same for Go services whose dependency stages are the same. */
+function dependencyKey(go: DependencySettings): string {
+  return JSON.stringify([go.moduleRoot, go.builderImage, go.cgo, go.goEnv, go.module, go.buildTags.join(',')]);
 }
 
 /** Whether two targets build for the same platforms. */

@@ -171,6 +171,12 @@ describe('GoService Dockerfile', () => {
     new GoService(project, 'a', { upx: true });
     expect(() => new GoService(project, 'b', { upx: true, upxImage: 'mirror.local/upx:4' }))
       .toThrow('GoService "b" takes UPX from upxImage "mirror.local/upx:4", but "a", whose dependency stages it shares (same module root, builder image, cgo, Go environment and build tags), takes it from apt (no upxImage): the stages hold one UPX, so give both the same upxImage');
+    // refused before anything is created: no file, bake or Make target, construct or ignore entry of it
+    const left = synth(project);
+    expect(Object.keys(left).filter(f => f.startsWith('cmd/b/'))).toEqual([]);
+    expect(left['docker-bake.hcl']).not.toMatch(/target "b"/);
+    expect(left.Makefile).not.toContain('build-b');
+    expect(project.node.tryFindChild('b')).toBeUndefined();
     // other dependency stages (here: build tags), other tools
     expect(() => new GoService(project, 'c', { upx: true, upxImage: 'mirror.local/upx:4', buildTags: ['netgo'] })).not.toThrow();
     // the same image: one tool

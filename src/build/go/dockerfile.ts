@@ -318,8 +318,8 @@ export function addUpxTool(model: DockerfileModel, go: GoBuildSettings): void {
 
 /** Whether an instruction is the UPX tool of addUpxTool (its COPY from upxImage, or its apt step). */
 export function isUpxTool(instruction: { keyword: string; value: string }): boolean {
-  return (instruction.keyword === 'COPY' || instruction.keyword === 'RUN') && instruction.value.includes(UPX_BINARY) &&
-    (instruction.keyword === 'COPY' || instruction.value.includes('upx-ucl'));
+  const { keyword, value } = instruction;
+  return value.includes(UPX_BINARY) && (keyword === 'COPY' || (keyword === 'RUN' && value.includes('upx-ucl')));
 }
 
 function addRuntime(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerfileSpec): void {
