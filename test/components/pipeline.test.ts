@@ -51,7 +51,6 @@ describe('MultiArchPipeline bake file', () => {
     const rag = hcl.target['rag-api'][0];
     expect([rag.context, rag.dockerfile]).toEqual(['pkg/rag', 'Dockerfile']);
     expect(rag['cache-to']).toBe('${CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/rag-api:cache,mode=max"]}');
-
   });
 
   test('sbom, no provenance, latest tag, extra labels', async () => {
