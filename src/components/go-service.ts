@@ -9,6 +9,7 @@ import { compareGoVersions, GoModuleInfo, readGoModule } from '../build/go/modul
 import { imageLabels } from '../build/runtime';
 import { DESCRIPTION_LABEL, TITLE_LABEL } from '../contract/internal';
 import { DockerfileModel } from '../dockerfile';
+import { Platform } from '../platform';
 import { goPackage, imageReference, invalid, noControlCharacters, relativePath, serviceName, shellWord, stringList, version } from '../validation';
 
 /** Options of a Go service. */
@@ -96,7 +97,8 @@ export interface GoServiceOptions extends ServiceOptions {
   /**
    * Pin UPX: an image holding a `upx` binary for the build platform at `/usr/local/bin/upx` (a
    * static release binary, e.g. in an image `FROM scratch`), copied into the builder. The services
-   * of a module that pack with UPX share it: they must give the same `upxImage`, or none.
+   * of a module that pack with UPX on the same platforms share it: they must give the same
+   * `upxImage`, or none.
    * @default - the builder's own `upx`, or `upx-ucl` from apt
    */
   readonly upxImage?: string;
@@ -123,16 +125,17 @@ export interface GoServiceOptions extends ServiceOptions {
  */
 export class GoService extends ServiceBase {
   /**
-   * The services whose dependency stages match share one UPX tool in them (see shareUpxTool), so
-   * those that pack must take it from the same place. Checked before the service is created.
+   * The services whose dependency stages match, on the same platforms, share one UPX tool in them
+   * (see sharedGroup, shareUpxTool), so those that pack must take it from the same place. Checked
+   * before the service is created.
    */
-  private static checkUpxSource(project: Project, name: string, go: DependencySettings & { upx: boolean; upxImage?: string }): void {
+  private static checkUpxSource(project: Project, name: string, go: UpxSettings): void {
     if (!go.upx) return;
     const source = (s: { upxImage?: string }) => (s.upxImage ? `upxImage "${s.upxImage}"` : 'apt (no upxImage)');
-    const key = dependencyKey(go);
-    const other = goServicesOf(project).find(s => s.upx && s.upxImage !== go.upxImage && s.dependencyKey() === key);
+    const group = upxGroup(dependencyKey(go), go.service.platforms);
+    const other = goServicesOf(project).find(s => s.upx && s.upxImage !== go.upxImage && upxGroup(s.dependencyKey(), s.platforms) === group);
     if (other) {
-      throw new Error(`GoService "${name}" takes UPX from ${source(go)}, but "${other.name}", whose dependency stages it shares (same module root, builder image, cgo, Go environment and build tags), takes it from ${source(other)}: the stages hold one UPX, so give both the same upxImage`);
+      throw new Error(`GoService "${name}" takes UPX from ${source(go)}, but "${other.name}", whose dependency stages it shares (same module root, builder image, cgo, Go environment, build tags and platforms), takes it from ${source(other)}: the stages hold one UPX, so give both the same upxImage`);
     }
   }
 
@@ -370,6 +373,22 @@ interface DependencySettings {
 /** A key that is the same for Go services whose dependency stages are the same. */
 function dependencyKey(go: DependencySettings): string {
   return JSON.stringify([go.moduleRoot, go.builderImage, go.cgo, go.goEnv, go.module, go.buildTags.join(',')]);
+}
+
+/** What checkUpxSource reads of a service being created. */
+interface UpxSettings extends DependencySettings {
+  readonly upx: boolean;
+  readonly upxImage?: string;
+  readonly service: { readonly platforms?: Platform[] };
+}
+
+/**
+ * A key that is the same for Go services that can share their dependency stages, and so one UPX
+ * tool: the same stages (`dependencies`, a dependencyKey) on the same platforms (as samePlatforms
+ * compares them).
+ */
+function upxGroup(dependencies: string, platforms?: Platform[]): string {
+  return JSON.stringify([dependencies, platforms?.map(p => p.value) ?? null]);
 }
 
 /** Whether two targets build for the same platforms. */

@@ -170,7 +170,7 @@ describe('GoService Dockerfile', () => {
     const project = newProject();
     new GoService(project, 'a', { upx: true });
     expect(() => new GoService(project, 'b', { upx: true, upxImage: 'mirror.local/upx:4' }))
-      .toThrow('GoService "b" takes UPX from upxImage "mirror.local/upx:4", but "a", whose dependency stages it shares (same module root, builder image, cgo, Go environment and build tags), takes it from apt (no upxImage): the stages hold one UPX, so give both the same upxImage');
+      .toThrow('GoService "b" takes UPX from upxImage "mirror.local/upx:4", but "a", whose dependency stages it shares (same module root, builder image, cgo, Go environment, build tags and platforms), takes it from apt (no upxImage): the stages hold one UPX, so give both the same upxImage');
     // refused before anything is created: no file, bake or Make target, construct or ignore entry of it
     const left = synth(project);
     expect(Object.keys(left).filter(f => f.startsWith('cmd/b/'))).toEqual([]);
@@ -179,6 +179,14 @@ describe('GoService Dockerfile', () => {
     expect(project.node.tryFindChild('b')).toBeUndefined();
     // other dependency stages (here: build tags), other tools
     expect(() => new GoService(project, 'c', { upx: true, upxImage: 'mirror.local/upx:4', buildTags: ['netgo'] })).not.toThrow();
+    // other platforms: no shared dependency target (see sharedGroup), so a tool of its own
+    const platforms = newProject();
+    new GoService(platforms, 'a', { upx: true });
+    expect(() => new GoService(platforms, 'd', { upx: true, upxImage: 'mirror.local/upx:4', platforms: [Platform.LINUX_AMD64] })).not.toThrow();
+    const own = synth(platforms);
+    expect(own['cmd/d/Dockerfile']).toContain('COPY --from=mirror.local/upx:4 /usr/local/bin/upx /usr/local/bin/upx');
+    expect(own['cmd/a/Dockerfile']).not.toContain('mirror.local/upx');
+    expect(own['docker-bake.hcl']).not.toContain('_go-deps');
     // the same image: one tool
     const same = newProject();
     new GoService(same, 'a', { upx: true, upxImage: 'mirror.local/upx:4' });
