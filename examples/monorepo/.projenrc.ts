@@ -1,5 +1,5 @@
 import { Project, typescript } from 'projen';
-import { GoService, MultiArchPipeline, PythonInstallStrategy, PythonService } from 'projen-multiarch';
+import { GitHubActions, GitLabCi, GoService, MultiArchPipeline, PythonInstallStrategy, PythonService } from 'projen-multiarch';
 
 // A Go monorepo, shaped like many real ones:
 //   go.mod, go.sum        module monorepo.example/platform (the repository root is the module root)
@@ -26,7 +26,15 @@ const project = new Project({ name: 'monorepo' });
 new typescript.ProjenrcTs(project);
 project.gitignore.exclude('node_modules/', '.packed/', 'package-lock.json', 'sbom/', 'ml/wheels/');
 
-new MultiArchPipeline(project, { registry: 'registry.monorepo.internal/platform', dockerfileSyntax: '' });
+new MultiArchPipeline(project, {
+  registry: 'registry.monorepo.internal/platform',
+  dockerfileSyntax: '',
+  // CI for both providers; the registry is not GitHub's, so the workflow logs in with a token of its own
+  ciProviders: [
+    new GitHubActions({ registryUsername: 'ci-bot', registryPasswordSecret: 'REGISTRY_TOKEN' }),
+    new GitLabCi(),
+  ],
+});
 
 // The root module's services: gateway has a Dockerfile of its own, worker uses the shared one.
 // .lab-modules only feeds the lab's proxy: keep it out of the build context.

@@ -1,5 +1,5 @@
 import { Project, typescript } from 'projen';
-import { GoService, MultiArchPipeline, Platform, PythonService } from 'projen-multiarch';
+import { GitHubActions, GitLabCi, GoService, MultiArchPipeline, Platform, PythonService } from 'projen-multiarch';
 
 // Base images come from an internal mirror. Here that is the local lab registry (scripts/lab.sh in
 // the projen-multiarch repository), which holds offline stand-ins for golang, distroless and python.
@@ -20,6 +20,8 @@ new MultiArchPipeline(project, {
   // The mirror serves no Dockerfile frontend image; BuildKit's built-in frontend is enough.
   dockerfileSyntax: '',
   labels: { 'org.opencontainers.image.source': 'https://github.com/thc1006/nephoran-intent-operator' },
+  // CI for both providers: .github/workflows/images.yml and .gitlab-ci.yml (the CI-run tier runs both)
+  ciProviders: [new GitHubActions(), new GitLabCi()],
 });
 
 // Per-service Dockerfile under cmd/llm-processor/, UPX on amd64.
