@@ -1,6 +1,7 @@
 import { Component, github, IResolver } from 'projen';
 import { DEFAULT_ACTION_PINS, GitHubActionPin } from './pins';
 import { IBuildPipeline, IMultiArchService, StandardTarget } from '../../contract';
+import { BUILDKIT_IMAGE } from '../../contract/internal';
 import { Platform } from '../../platform';
 import { flag, invalid, noControlCharacters, registry as checkRegistry, stringList, stringMap } from '../../validation';
 import { ICiProvider } from '../provider';
@@ -86,6 +87,11 @@ export interface GitHubActionsOptions {
    * @default - the catalogue in pins.ts
    */
   readonly actionPins?: { [action: string]: GitHubActionPin };
+  /**
+   * The `timeout-minutes` of every job: a hung build or push stops there instead of after GitHub's six hours.
+   * @default 60
+   */
+  readonly timeoutMinutes?: number;
 }
 
 /** A platform of the build matrix. */
@@ -130,6 +136,10 @@ export class GitHubActions implements ICiProvider {
     for (const t of stringList('tags', options.tags ?? [])) refPattern('tags', t);
     flag('scan', options.scan);
     flag('sign', options.sign);
+    const minutes = options.timeoutMinutes;
+    if (minutes !== undefined && !(Number.isInteger(minutes) && minutes >= 1 && minutes <= 360)) {
+      throw invalid('timeoutMinutes', options.timeoutMinutes, 'must be a whole number of minutes from 1 to 360 (GitHub stops any job after 360)');
+    }
     if (options.registryUsername !== undefined) noControlCharacters('registryUsername', options.registryUsername);
     if (options.registryPasswordSecret !== undefined && !/^[A-Z_][A-Z0-9_]*$/.test(options.registryPasswordSecret)) {
       throw invalid('registryPasswordSecret', options.registryPasswordSecret, 'must be the name of a secret: upper-case letters, digits and "_"');
@@ -192,9 +202,18 @@ export class GitHubActions implements ICiProvider {
       ? { 'pull-request': this.pullRequestMatrixJob(pipeline, matrix), 'push': this.pushPlatformJob(pipeline, matrix), 'merge': this.mergeJob(pipeline) }
       : { 'pull-request': this.pullRequestJob(pipeline, matrix), 'push': this.pushJob(pipeline, matrix) };
     const last = native ? 'merge' : 'push';
-    if (this.options.scan ?? true) jobs.security = this.securityJob(pipeline, last);
-    if (this.options.sign ?? true) jobs.sign = this.signJob(pipeline, [last, ...(this.options.scan ?? true ? ['security'] : [])]);
+    const scan = this.options.scan ?? true;
+    const sign = this.options.sign ?? true;
+    if (scan) jobs.security = this.securityJob(pipeline, last);
+    if (sign) jobs.sign = this.signJob(pipeline, [last, ...(scan ? ['security'] : [])]);
+    // the public tags come last: a failed scan or signature leaves only digests and the staging tag
+    jobs.publish = this.publishJob(pipeline, [last, ...(scan ? ['security'] : []), ...(sign ? ['sign'] : [])]);
+    for (const job of Object.values(jobs)) (job as { timeoutMinutes?: number }).timeoutMinutes = this.timeoutMinutes;
     return jobs;
+  }
+
+  private get timeoutMinutes(): number {
+    return this.options.timeoutMinutes ?? 60;
   }
 
   private matrix(pipeline: IBuildPipeline): MatrixEntry[] {
@@ -255,7 +274,8 @@ export class GitHubActions implements ICiProvider {
       strategy: { failFast: false, matrix: { include: matrix as any } },
       steps: [
         this.checkout(), this.qemuIfNeeded(), this.buildx(), this.login(pipeline), ...this.metadata(pipeline),
-        this.make(pipeline, StandardTarget.CI_PUSH_PLATFORM, { PLATFORM: '${{ matrix.platform }}', ...this.metadataEnv(pipeline) }),
+        // PLATFORMS too: setup-buildx checks the runner's builder for what the job builds, not for every platform
+        this.make(pipeline, StandardTarget.CI_PUSH_PLATFORM, { PLATFORMS: '${{ matrix.platform }}', PLATFORM: '${{ matrix.platform }}', ...this.metadataEnv(pipeline) }),
         this.upload('metadata-${{ matrix.pair }}', `${METADATA_DIR}/platform-*.json`),
       ],
     };
@@ -328,6 +348,19 @@ export class GitHubActions implements ICiProvider {
     };
   }
 
+  private publishJob(pipeline: IBuildPipeline, needs: string[]): github.workflows.Job {
+    return {
+      name: 'Tag the scanned and signed digests',
+      needs,
+      runsOn: [this.defaultRunner],
+      permissions: { contents: READ, packages: WRITE },
+      steps: [
+        this.checkout(), this.buildx(), this.login(pipeline), ...this.metadata(pipeline), this.downloadDigests(),
+        this.make(pipeline, StandardTarget.CI_PUBLISH, this.metadataEnv(pipeline)),
+      ],
+    };
+  }
+
   private checkout(): github.workflows.JobStep {
     return { id: 'checkout', name: 'Check out', uses: this.uses('actions/checkout'), with: { 'persist-credentials': false } };
   }
@@ -342,7 +375,8 @@ export class GitHubActions implements ICiProvider {
   }
 
   private buildx(): github.workflows.JobStep {
-    return { id: 'buildx', name: 'Set up buildx', uses: this.uses('docker/setup-buildx-action') };
+    // a pinned BuildKit: the action's default image is buildx's moving buildx-stable-1 tag
+    return { id: 'buildx', name: 'Set up buildx', uses: this.uses('docker/setup-buildx-action'), with: { 'driver-opts': `image=${BUILDKIT_IMAGE}` } };
   }
 
   private login(pipeline: IBuildPipeline): github.workflows.JobStep {
@@ -369,25 +403,30 @@ export class GitHubActions implements ICiProvider {
         // the service's own bake target: the action's tags and labels win over the bake file's
         'bake-target': s.name,
         'tags': (this.options.metadataTags ?? DEFAULT_TAGS).join('\n'),
-        // the commit's date, as BUILD_DATE is, so the same commit builds the same image
-        'labels': 'org.opencontainers.image.created={{commit_date \'YYYY-MM-DDTHH:mm:ss[Z]\'}}',
       },
     }));
   }
 
-  /** VERSION and METADATA_FILES from the metadata steps (through env, never into run:). */
+  /**
+   * VERSION and METADATA_FILES from the metadata steps (through env, never into run:). Only the
+   * action's tags: its labels and annotations describe the repository (its title, description,
+   * licence), and would override each service's own in every image.
+   */
   private metadataEnv(pipeline: IBuildPipeline): { [name: string]: string } {
     const first = pipeline.services[0];
     return {
       VERSION: `\${{ steps.${metaId(first)}.outputs.version }}`,
-      METADATA_FILES: pipeline.services.map(s => `\${{ steps.${metaId(s)}.outputs.bake-file }}`).join(' '),
+      METADATA_FILES: pipeline.services.map(s => `\${{ steps.${metaId(s)}.outputs.bake-file-tags }}`).join(' '),
     };
   }
 
   /** A Make target; `builds` targets also get the buildx builder of the job and the registry cache. */
   private make(pipeline: IBuildPipeline, target: string, env: { [name: string]: string }, builds = true): github.workflows.JobStep {
     const cache = this.options.cacheRegistry ?? (pipeline.cacheRegistry || `${pipeline.registry}/cache`);
-    const builder: { [name: string]: string } = builds ? { BUILDX_DRIVER: 'docker-container', BUILDER: '${{ steps.buildx.outputs.name }}', CACHE_REGISTRY: cache } : {};
+    // the builder setup-buildx made, and its driver (how make pushes depends on it)
+    const builder: { [name: string]: string } = builds
+      ? { BUILDX_DRIVER: '${{ steps.buildx.outputs.driver }}', BUILDER: '${{ steps.buildx.outputs.name }}', CACHE_REGISTRY: cache }
+      : {};
     return {
       id: `make-${target}`,
       name: `make ${target}`,
