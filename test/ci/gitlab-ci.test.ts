@@ -103,7 +103,7 @@ describe('GitLab CI, docker-in-docker', () => {
 
   test('the same Make targets: ci-push, ci-security, ci-sign, then ci-publish, which alone gives public tags', () => {
     expect(jobs.push.script.at(-1)).toBe('make -f Makefile ci-push');
-    expect(jobs.push.artifacts.paths).toEqual(['.multiarch/']);
+    expect(jobs.push.artifacts.paths).toEqual(['.multiarch/digests/']);
     expect(jobs.security.needs).toEqual(['push']);
     expect(jobs.security.script.at(-1)).toBe('make -f Makefile ci-security');
     expect(jobs.sign.needs).toEqual(['push', 'security']);

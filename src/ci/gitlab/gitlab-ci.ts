@@ -1,5 +1,6 @@
 import { Component, gitlab } from 'projen';
-import { IBuildPipeline, StandardTarget } from '../../contract';
+import { IBuildPipeline } from '../../contract';
+import { ciCacheRegistry, CiJob, ciPlan, CiTrigger, CiValue, refuseLocalRegistry } from '../../contract/internal';
 import { flag, imageReference, invalid, noControlCharacters, registry as checkRegistry } from '../../validation';
 import { ICiProvider } from '../provider';
 
@@ -120,9 +121,7 @@ export class GitLabCi implements ICiProvider {
   }
 
   public bind(pipeline: IBuildPipeline): void {
-    if (/^(localhost|127\.)/.test(pipeline.registry)) {
-      throw invalid('MultiArchPipeline registry', pipeline.registry, 'is local: GitLabCi pushes from GitLab\'s runners, so set the pipeline\'s registry to where CI pushes, e.g. "registry.gitlab.com/<group>/<project>"');
-    }
+    refuseLocalRegistry('GitLabCi', 'GitLab', pipeline.registry, 'registry.gitlab.com/<group>/<project>');
     const config = new gitlab.GitlabConfiguration(pipeline.project, {
       stages: ['build', 'push', 'security', 'sign', 'publish'],
       variables: this.variables(pipeline),
@@ -130,59 +129,46 @@ export class GitLabCi implements ICiProvider {
     new GitLabJobs(pipeline, config, this);
   }
 
-  /** @internal The jobs, for the services known at synthesis. */
+  /** @internal The jobs, for the services known at synthesis: the contract's CI plan, as GitLab runs it. */
   public _jobs(pipeline: IBuildPipeline): { [name: string]: gitlab.Job } {
-    const scan = this.options.scan ?? true;
-    const sign = this.options.sign ?? true;
-    const jobs: { [name: string]: gitlab.Job } = {
-      '.multiarch-build': this.buildTemplate(pipeline),
-      'build': {
-        extends: ['.multiarch-build'],
-        stage: 'build',
-        rules: [{ if: '$CI_PIPELINE_SOURCE == "merge_request_event"', variables: { VERSION: 'mr-$CI_MERGE_REQUEST_IID' } }],
-        script: [this.make(pipeline, StandardTarget.CI_BUILD)],
-      },
-      'push': {
-        extends: ['.multiarch-build'],
-        stage: 'push',
-        rules: [{ if: PROTECTED }],
-        script: [...LOGIN, VERSION_FROM_REF, this.make(pipeline, StandardTarget.CI_PUSH)],
-        artifacts: { paths: ['.multiarch/'], expireIn: '1 day' },
-      },
-    };
-    if (scan) {
-      jobs.security = {
-        ...this.toolsJob('security', ['syft', 'grype']),
-        needs: ['push'],
-        script: [...LOGIN, this.make(pipeline, StandardTarget.CI_SECURITY)],
-        artifacts: { paths: ['sbom/'], expireIn: '1 day' },
-      };
-    }
-    if (sign) {
-      jobs.sign = {
-        ...this.toolsJob('sign', ['cosign']),
-        needs: ['push', ...(scan ? ['security'] : [])],
-        // keyless signing with GitLab's OIDC token, which cosign reads from SIGSTORE_ID_TOKEN
-        idTokens: { SIGSTORE_ID_TOKEN: { aud: 'sigstore' } },
-        script: [...LOGIN, this.make(pipeline, StandardTarget.CI_SIGN)],
-      };
-    }
-    // the public tags come last: a failed scan or signature leaves only digests and the staging tag
-    jobs.publish = {
-      ...this.toolsJob('publish', []),
-      needs: ['push', ...(scan ? ['security'] : []), ...(sign ? ['sign'] : [])],
-      script: [...LOGIN, VERSION_FROM_REF, PUBLISH_TAGS_FROM_REF, this.make(pipeline, StandardTarget.CI_PUBLISH)],
-    };
+    const plan = ciPlan(pipeline.variables, { perPlatform: false, scan: this.options.scan ?? true, sign: this.options.sign ?? true });
+    const jobs: { [name: string]: gitlab.Job } = { '.multiarch-build': this.buildTemplate(pipeline) };
+    for (const job of plan) jobs[job.trigger === CiTrigger.CHANGE_REQUEST ? 'build' : job.id] = this.job(pipeline, job);
     return jobs;
+  }
+
+  /** One job of the plan: builds extend the docker-in-docker template; the others run in the tools image. */
+  private job(pipeline: IBuildPipeline, job: CiJob): gitlab.Job {
+    const release = job.trigger === CiTrigger.RELEASE;
+    const stage = { 'pull-request': 'build', 'push': 'push', 'security': 'security', 'sign': 'sign', 'publish': 'publish' }[job.id] ?? job.id;
+    const packages = job.tools.join(' ');
+    return {
+      ...(job.builds ? { extends: ['.multiarch-build'] } : {
+        image: { name: this.options.toolsImage ?? GITLAB_IMAGES.tools },
+        timeout: this.timeout,
+        beforeScript: [`apk add --no-cache make bash git docker-cli docker-cli-buildx${packages ? ` ${packages}` : ''}`],
+      }),
+      stage,
+      rules: release ? [{ if: PROTECTED }] : [{ if: '$CI_PIPELINE_SOURCE == "merge_request_event"', variables: { VERSION: 'mr-$CI_MERGE_REQUEST_IID' } }],
+      ...(job.needs.length ? { needs: job.needs } : {}),
+      // keyless signing with GitLab's OIDC token, which cosign reads from SIGSTORE_ID_TOKEN
+      ...(job.signs ? { idTokens: { SIGSTORE_ID_TOKEN: { aud: 'sigstore' } } } : {}),
+      script: [
+        ...(job.registry && release ? LOGIN : []),
+        ...(job.tags && release ? [VERSION_FROM_REF, PUBLISH_TAGS_FROM_REF] : []),
+        `make -f ${pipeline.makefilePath} ${job.target}`,
+      ],
+      ...(job.uploads.length ? { artifacts: { paths: job.uploads.map(a => `${a.path}/`), expireIn: '1 day' } } : {}),
+    };
   }
 
   private variables(pipeline: IBuildPipeline): { [name: string]: string } {
     const k8s = this.options.builder === GitLabBuilder.KUBERNETES;
+    const value: { [kind: string]: string } = { [CiValue.REGISTRY]: pipeline.registry, [CiValue.COMMIT_SHA]: '$CI_COMMIT_SHA' };
     return {
-      REGISTRY: pipeline.registry,
+      ...Object.fromEntries(pipeline.variables.filter(v => v.ciValue && value[v.ciValue]).map(v => [v.name, value[v.ciValue!]])),
       REGISTRY_HOST: pipeline.registry.split('/')[0],
-      CACHE_REGISTRY: this.options.cacheRegistry ?? (pipeline.cacheRegistry || `${pipeline.registry}/cache`),
-      VCS_REF: '$CI_COMMIT_SHA',
+      CACHE_REGISTRY: ciCacheRegistry(pipeline, this.options.cacheRegistry),
       ...(k8s
         ? { BUILDX_DRIVER: 'kubernetes', BUILDX_DRIVER_OPTS: `namespace=${this.options.kubernetesNamespace ?? 'buildkit'}` }
         : { BUILDX_DRIVER: 'docker-container' }),
@@ -208,24 +194,10 @@ export class GitLabCi implements ICiProvider {
     };
   }
 
-  /** A job of the tools image: no docker engine (registry commands only: login, imagetools, bake --print). */
-  private toolsJob(stage: string, tools: string[]): gitlab.Job {
-    return {
-      stage,
-      image: { name: this.options.toolsImage ?? GITLAB_IMAGES.tools },
-      rules: [{ if: PROTECTED }],
-      timeout: this.timeout,
-      beforeScript: [['apk add --no-cache make bash git docker-cli docker-cli-buildx', ...tools].join(' ')],
-    };
-  }
-
   private get timeout(): string {
     return this.options.timeout ?? '1h';
   }
 
-  private make(pipeline: IBuildPipeline, target: string): string {
-    return `make -f ${pipeline.makefilePath} ${target}`;
-  }
 }
 
 /**
