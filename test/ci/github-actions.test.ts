@@ -154,6 +154,12 @@ describe('native arm64 runners', () => {
     expect(include.map((m: any) => m.platform)).toEqual(['linux/amd64', 'linux/arm/v7']);
   });
 
+  test('where arm64 runners are not offered, "" builds arm64 under QEMU on the default runner; another label, on that runner', () => {
+    const include = (runners: { [p: string]: string }) => workflow(newUserProject({ runners })).doc.jobs.push.strategy.matrix.include;
+    expect(include({ 'linux/arm64': '' })[1]).toEqual({ platform: 'linux/arm64', pair: 'linux-arm64', runner: 'ubuntu-24.04', qemu: true });
+    expect(include({ 'linux/arm64': 'arm64-large' })[1]).toEqual({ platform: 'linux/arm64', pair: 'linux-arm64', runner: 'arm64-large', qemu: false });
+  });
+
   test('each pull-request job builds its own platform only (PLATFORM), so a service\'s own platforms stay on their runners', () => {
     const step = doc.jobs['pull-request'].steps.find((s: any) => s.run);
     expect(step).toMatchObject({ run: 'make -f Makefile ci-build', env: { PLATFORMS: '${{ matrix.platform }}', PLATFORM: '${{ matrix.platform }}' } });

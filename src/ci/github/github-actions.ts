@@ -31,8 +31,9 @@ export interface GitHubActionsOptions {
    */
   readonly platformStrategy?: GitHubPlatformStrategy;
   /**
-   * The runner of each platform with native runners; a platform without one builds on
-   * `defaultRunner` under QEMU.
+   * The runner of each platform with native runners; a platform without one, or mapped to `""`,
+   * builds on `defaultRunner` under QEMU (e.g. `{ "linux/arm64": "" }` where arm64 runners are not
+   * offered, as on GitHub Enterprise Server without them).
    * @default { "linux/amd64": "ubuntu-24.04", "linux/arm64": "ubuntu-24.04-arm" }
    */
   readonly runners?: { [platform: string]: string };
@@ -128,7 +129,7 @@ export class GitHubActions implements ICiProvider {
       let known: string | undefined;
       try { known = Platform.of(platform).value; } catch { known = undefined; }
       if (known !== platform) throw invalid('runners', platform, 'keys must be platforms as written by Platform, e.g. "linux/arm64" or "linux/arm/v7"');
-      runnerLabel(`runners["${platform}"]`, runner as string);
+      if (runner !== '') runnerLabel(`runners["${platform}"]`, runner as string);
     }
     if (options.defaultRunner !== undefined) runnerLabel('defaultRunner', options.defaultRunner);
     for (const b of stringList('branches', options.branches ?? [])) refPattern('branches', b);
@@ -241,8 +242,8 @@ export class GitHubActions implements ICiProvider {
     return Platform.all().filter(p => wanted.has(p.value)).map(p => ({
       platform: p.value,
       pair: p.value.replace(/\//g, '-'),
-      runner: runners[p.value] ?? this.defaultRunner,
-      qemu: runners[p.value] === undefined,
+      runner: runners[p.value] || this.defaultRunner,
+      qemu: !runners[p.value],
     }));
   }
 
