@@ -73,6 +73,8 @@ export interface CiJob {
   readonly uploads: CiArtifact[];
   /** The contract variables it sets, and where each value comes from. */
   readonly values: { [variable: string]: CiValue };
+  /** The secret-file variables it sets from the CI system's secrets (a build's private-dependency credentials). */
+  readonly secretFiles: string[];
 }
 
 /** How a provider runs the plan. */
@@ -83,6 +85,12 @@ export interface CiPlanOptions {
   readonly scan: boolean;
   /** Signing. */
   readonly sign: boolean;
+  /**
+   * The secret-file variables (`secretFile` in the contract) the pipeline's builds read, e.g. GO_NETRC
+   * when a Go service fetches private modules. Release builds get them; a change request gets no
+   * secret (its code is not yet trusted), and takes private dependencies from the registry cache.
+   */
+  readonly secretFiles: string[];
 }
 
 /**
@@ -106,6 +114,7 @@ export function ciPlan(variables: BuildVariable[], o: CiPlanOptions): CiJob[] {
     job('push', o.perPlatform ? StandardTarget.CI_PUSH_PLATFORM : StandardTarget.CI_PUSH, 'build and push by digest', {
       perPlatform: o.perPlatform,
       builds: true,
+      secretFiles: o.secretFiles,
       registry: RegistryAccess.WRITE,
       tags: true,
       uploads: [o.perPlatform ? CI_ARTIFACTS.platformMetadata : CI_ARTIFACTS.digests],
@@ -168,8 +177,15 @@ function job(id: string, target: string, description: string, rest: Partial<CiJo
     downloads: [],
     uploads: [],
     values: {},
+    secretFiles: [],
     ...rest,
   };
+}
+
+/** The secret-file variables the pipeline's bake targets read (a secret passed only when its variable is set). */
+export function usedSecretFiles(pipeline: IBuildPipeline): string[] {
+  const used = new Set(pipeline.bake.targets.flatMap(t => t.secrets.map(s => s.whenSet)));
+  return pipeline.variables.filter(v => v.secretFile && used.has(v.name)).map(v => v.name);
 }
 
 /** The registry cache CI uses: the provider's option, else the pipeline's, else `<registry>/cache`. */

@@ -65,6 +65,12 @@ export interface BuildVariable {
    */
   readonly ciValue?: CiValue;
   /**
+   * The value is the path of a file that a build reads as a build secret (a netrc, a pip.conf): CI
+   * writes it from one of its secrets, never into the repository, the workflow or an image.
+   * @default false
+   */
+  readonly secretFile?: boolean;
+  /**
    * What a value given to make on the command line or in the environment may hold; anything else
    * stops make before any recipe runs.
    */
@@ -254,6 +260,7 @@ const CATALOGUE: Spec[] = [
   {
     name: 'GO_NETRC',
     grammar: PATH,
+    secretFile: true,
     description: 'netrc with credentials for private Go modules, passed as a build secret (never an ARG)',
     make: () => '',
     bake: () => '',
@@ -262,6 +269,7 @@ const CATALOGUE: Spec[] = [
   {
     name: 'PIP_CONF',
     grammar: PATH,
+    secretFile: true,
     description: 'pip.conf for private Python indexes (index-url with credentials), passed as a build secret (never an ARG)',
     make: () => '',
     bake: () => '',
@@ -270,6 +278,7 @@ const CATALOGUE: Spec[] = [
   {
     name: 'PIP_NETRC',
     grammar: PATH,
+    secretFile: true,
     description: 'netrc with credentials for private Python indexes, passed as a build secret (never an ARG)',
     make: () => '',
     bake: () => '',

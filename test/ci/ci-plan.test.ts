@@ -13,10 +13,10 @@ import { newProject, synth } from '../helpers';
 const variables = buildVariables({ registry: 'ghcr.io/acme', platforms: [Platform.LINUX_AMD64, Platform.LINUX_ARM64], cacheRegistry: '', buildxDriver: 'docker-container', builderName: 'multiarch', scanSeverity: 'high', attestations: true });
 
 describe.each([
-  ['native runners, scan and sign', { perPlatform: true, scan: true, sign: true }],
-  ['one job, scan and sign', { perPlatform: false, scan: true, sign: true }],
-  ['native runners, no scan', { perPlatform: true, scan: false, sign: true }],
-  ['one job, neither scan nor sign', { perPlatform: false, scan: false, sign: false }],
+  ['native runners, scan and sign', { perPlatform: true, scan: true, sign: true, secretFiles: ['GO_NETRC'] }],
+  ['one job, scan and sign', { perPlatform: false, scan: true, sign: true, secretFiles: [] }],
+  ['native runners, no scan', { perPlatform: true, scan: false, sign: true, secretFiles: [] }],
+  ['one job, neither scan nor sign', { perPlatform: false, scan: false, sign: false, secretFiles: ['PIP_CONF'] }],
 ])('the CI plan, %s', (_, options) => {
   const plan = ciPlan(variables, options);
   const ids = plan.map(j => j.id);
@@ -47,6 +47,10 @@ describe.each([
     expect(plan.filter(j => j.builds).map(j => j.id)).toEqual(['pull-request', 'push']);
     expect(plan.filter(j => j.signs).map(j => j.id)).toEqual(options.sign ? ['sign'] : []);
     expect(plan.filter(j => j.registry === RegistryAccess.READ).map(j => j.id)).toEqual(options.scan ? ['security'] : []);
+  });
+
+  test('only the release build gets the build secret files: no change request, nothing that tags or signs', () => {
+    expect(plan.filter(j => j.secretFiles.length).map(j => j.id)).toEqual(options.secretFiles.length ? ['push'] : []);
   });
 
   test('the artifacts are the contract\'s: platform metadata only with native runners, digests always', () => {

@@ -4,6 +4,10 @@
  * pushing or writing the cache, carry docker/metadata-action's tags into every image, and cover native
  * arm64 runners with a merge, SBOM, scan and keyless signing of the pushed digests.
  */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { Project, typescript } from 'projen';
 import * as YAML from 'yaml';
 import { GitHubActions, GitHubPlatformStrategy, GoService, MultiArchPipeline, Platform, PythonService } from '../../src';
@@ -122,6 +126,48 @@ describe.each([
   });
 });
 
+describe('build secrets (private dependencies)', () => {
+  const { doc } = workflow(newUserProject({ buildSecrets: { GO_NETRC: 'GO_MODULES_NETRC' } }));
+
+  test('the release build, and only it, writes each build secret file from a repository secret before make (pull requests get none)', () => {
+    const withSecrets = Object.entries<any>(doc.jobs).filter(([, j]) => j.steps.some((s: any) => s.id === 'build-secrets')).map(([id]) => id);
+    expect(withSecrets).toEqual(['push']);
+    const ids = doc.jobs.push.steps.map((s: any) => s.id);
+    expect(ids.indexOf('build-secrets')).toBe(ids.indexOf('make-ci-push-platform') - 1);
+    const step = doc.jobs.push.steps.find((s: any) => s.id === 'build-secrets');
+    expect(step.env).toEqual({ GO_NETRC_CONTENT: '${{ secrets.GO_MODULES_NETRC }}', PIP_CONF_CONTENT: '${{ secrets.PIP_CONF }}', PIP_NETRC_CONTENT: '${{ secrets.PIP_NETRC }}' });
+  });
+
+  test.each([
+    ['a secret', 'machine proxy login ci password t0ken', true],
+    ['no secret (a fork\'s pull request)', '', false],
+  ])('with %s, the step writes the file outside the checkout, readable by the job only, and gives make its path', (_, content, written) => {
+    // GIVEN the step's script, run as GitHub runs it
+    const step = doc.jobs.push.steps.find((s: any) => s.id === 'build-secrets');
+    const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-'));
+    const env = path.join(temp, 'github-env');
+    fs.writeFileSync(env, '');
+    const vars = { PATH: process.env.PATH, RUNNER_TEMP: temp, GITHUB_ENV: env, GO_NETRC_CONTENT: content, PIP_CONF_CONTENT: '', PIP_NETRC_CONTENT: '' };
+    const r = spawnSync('bash', ['-e', '-c', step.run], { env: vars, encoding: 'utf8' });
+    // THEN
+    expect(r.status).toBe(0);
+    const file = path.join(temp, 'go-netrc');
+    expect(fs.existsSync(file)).toBe(written);
+    expect(fs.readFileSync(env, 'utf8')).toBe(written ? `GO_NETRC=${file}\n` : '');
+    if (written) {
+      expect(fs.readFileSync(file, 'utf8')).toBe(`${content}\n`);
+      expect((fs.statSync(file).mode % 0o1000).toString(8)).toBe('600');
+    }
+  });
+
+  test.each([
+    [{ buildSecrets: { NPM_TOKEN: 'X' } }, /Invalid buildSecrets "NPM_TOKEN": is not a build secret file of the contract: use one of GO_NETRC, PIP_CONF, PIP_NETRC/],
+    [{ buildSecrets: { GO_NETRC: 'github_netrc' } }, /Invalid buildSecrets\["GO_NETRC"\] "github_netrc": must be the name of a secret/],
+  ])('rejects %j', (options, error) => {
+    expect(() => new GitHubActions(options)).toThrow(error);
+  });
+});
+
 describe('native arm64 runners', () => {
   const { doc } = workflow(newUserProject());
 
@@ -139,7 +185,7 @@ describe('native arm64 runners', () => {
       { platform: 'linux/arm64', pair: 'linux-arm64', runner: 'ubuntu-24.04-arm', qemu: false },
     ]);
     expect(doc.jobs.push['runs-on']).toBe('${{ matrix.runner }}');
-    expect(doc.jobs.push.steps.find((s: any) => s.run)).toMatchObject({ run: 'make -f Makefile ci-push-platform', env: { PLATFORM: '${{ matrix.platform }}' } });
+    expect(doc.jobs.push.steps.find((s: any) => String(s.run).startsWith('make '))).toMatchObject({ run: 'make -f Makefile ci-push-platform', env: { PLATFORM: '${{ matrix.platform }}' } });
     expect(doc.jobs.merge.needs).toBe('push');
     expect(doc.jobs.merge.steps.find((s: any) => s.run).run).toBe('make -f Makefile ci-merge');
   });

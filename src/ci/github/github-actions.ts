@@ -1,7 +1,7 @@
 import { Component, github, IResolver } from 'projen';
 import { DEFAULT_ACTION_PINS, GitHubActionPin } from './pins';
 import { IBuildPipeline, IMultiArchService } from '../../contract';
-import { BUILDKIT_IMAGE, ciCacheRegistry, CiArtifact, CiJob, ciPlan, CiTool, CiTrigger, CiValue, refuseLocalRegistry, RegistryAccess } from '../../contract/internal';
+import { BUILDKIT_IMAGE, buildVariables, ciCacheRegistry, CiArtifact, CiJob, ciPlan, CiTool, CiTrigger, CiValue, refuseLocalRegistry, RegistryAccess, usedSecretFiles } from '../../contract/internal';
 import { Platform } from '../../platform';
 import { flag, invalid, noControlCharacters, registry as checkRegistry, stringList, stringMap } from '../../validation';
 import { ICiProvider } from '../provider';
@@ -89,6 +89,13 @@ export interface GitHubActionsOptions {
    */
   readonly actionPins?: { [action: string]: GitHubActionPin };
   /**
+   * The repository secret that holds each build secret file, by contract variable: a build that reads
+   * private dependencies gets the secret's content as a file outside the checkout, and its path in the
+   * variable (e.g. `{ GO_NETRC: "GO_MODULES_NETRC" }`). Pull requests from forks get no secrets.
+   * @default - each variable the services read (GO_NETRC, PIP_CONF, PIP_NETRC) from the secret of the same name
+   */
+  readonly buildSecrets?: { [variable: string]: string };
+  /**
    * The `timeout-minutes` of every job: a hung build or push stops there instead of after GitHub's six hours.
    * @default 60
    */
@@ -141,12 +148,7 @@ export class GitHubActions implements ICiProvider {
       throw invalid('timeoutMinutes', options.timeoutMinutes, 'must be a whole number of minutes from 1 to 360 (GitHub stops any job after 360)');
     }
     if (options.registryUsername !== undefined) noControlCharacters('registryUsername', options.registryUsername);
-    if (options.registryPasswordSecret !== undefined && !/^[A-Z_][A-Z0-9_]*$/.test(options.registryPasswordSecret)) {
-      throw invalid('registryPasswordSecret', options.registryPasswordSecret, 'must be the name of a secret: upper-case letters, digits and "_"');
-    }
-    if (options.registryPasswordSecret?.startsWith('GITHUB_') && options.registryPasswordSecret !== 'GITHUB_TOKEN') {
-      throw invalid('registryPasswordSecret', options.registryPasswordSecret, 'GitHub refuses secret names that start with "GITHUB_": name the secret otherwise, e.g. "REGISTRY_TOKEN"');
-    }
+    if (options.registryPasswordSecret !== undefined && options.registryPasswordSecret !== 'GITHUB_TOKEN') secretName('registryPasswordSecret', options.registryPasswordSecret);
     if (options.cacheRegistry !== undefined && options.cacheRegistry !== '') checkRegistry('cacheRegistry', options.cacheRegistry);
     const metadataTags = options.metadataTags === undefined ? undefined : stringList('metadataTags', options.metadataTags);
     if (metadataTags !== undefined && !metadataTags.some(rule => rule.trim() !== '')) {
@@ -156,6 +158,10 @@ export class GitHubActions implements ICiProvider {
       noControlCharacters('metadataTags', rule);
       // GitHub evaluates ${{ }} in a step's `with:`, so an expression here could put a secret in a public tag
       if (rule.includes('${{')) throw invalid('metadataTags', rule, 'must not hold a GitHub expression ("${{ }}"): give docker/metadata-action rules such as "type=ref,event=branch" or "type=semver,pattern={{version}}"');
+    }
+    for (const [variable, secret] of Object.entries(stringMap('buildSecrets', options.buildSecrets ?? {}, '{ GO_NETRC: "GO_MODULES_NETRC" }'))) {
+      if (!SECRET_FILES.includes(variable)) throw invalid('buildSecrets', variable, `is not a build secret file of the contract: use one of ${SECRET_FILES.join(', ')}`);
+      secretName(`buildSecrets["${variable}"]`, secret as string);
     }
     for (const [action, pin] of Object.entries(stringMap('actionPins', options.actionPins ?? {}, '{ "actions/checkout": { sha: "<40 hex>", version: "v5.0.0" } }'))) {
       if (!(action in DEFAULT_ACTION_PINS)) throw invalid('actionPins', action, `is not an action these workflows use: pin one of ${Object.keys(DEFAULT_ACTION_PINS).join(', ')}`);
@@ -195,7 +201,8 @@ export class GitHubActions implements ICiProvider {
   /** @internal The jobs, for the services known at synthesis: the contract's CI plan, as GitHub runs it. */
   public _jobs(pipeline: IBuildPipeline): { [id: string]: github.workflows.Job } {
     const perPlatform = (this.options.platformStrategy ?? GitHubPlatformStrategy.NATIVE_RUNNERS) === GitHubPlatformStrategy.NATIVE_RUNNERS;
-    const plan = ciPlan(pipeline.variables, { perPlatform, scan: this.options.scan ?? true, sign: this.options.sign ?? true });
+    const secretFiles = usedSecretFiles(pipeline);
+    const plan = ciPlan(pipeline.variables, { perPlatform, scan: this.options.scan ?? true, sign: this.options.sign ?? true, secretFiles });
     const matrix = this.matrix(pipeline);
     return Object.fromEntries(plan.map(job => [job.id, this.job(pipeline, job, matrix)]));
   }
@@ -225,6 +232,7 @@ export class GitHubActions implements ICiProvider {
         ...job.downloads.map(a => this.download(a)),
         ...job.tools.map(t => this.install(t)),
         ...(job.tools.some(t => t !== 'cosign') ? [TOOLS_ON_PATH(job.tools.filter(t => t !== 'cosign'))] : []),
+        ...(job.secretFiles.length ? [this.writeSecretFiles(job.secretFiles)] : []),
         this.make(pipeline, job),
         ...job.uploads.map(a => this.upload(a, job.perPlatform)),
       ],
@@ -301,6 +309,22 @@ export class GitHubActions implements ICiProvider {
         'tags': (this.options.metadataTags ?? DEFAULT_TAGS).join('\n'),
       },
     }));
+  }
+
+  /**
+   * Writes each build secret file from its repository secret, outside the checkout and readable by the
+   * job only, and gives make its path. An empty secret (a fork's pull request) writes nothing.
+   */
+  private writeSecretFiles(variables: string[]): github.workflows.JobStep {
+    const secret = (v: string) => this.options.buildSecrets?.[v] ?? v;
+    const file = (v: string) => `"$RUNNER_TEMP/${v.toLowerCase().replace(/_/g, '-')}"`;
+    return {
+      id: 'build-secrets',
+      name: `Build secrets: ${variables.join(', ')}`,
+      env: Object.fromEntries(variables.map(v => [`${v}_CONTENT`, `\${{ secrets.${secret(v)} }}`])),
+      run: ['umask 077', ...variables.map(v =>
+        `if [ -n "$${v}_CONTENT" ]; then printf '%s\\n' "$${v}_CONTENT" > ${file(v)}; echo "${v}=${file(v).slice(1, -1)}" >> "$GITHUB_ENV"; fi`)].join('\n'),
+    };
   }
 
   private install(tool: CiTool): github.workflows.JobStep {
@@ -393,6 +417,17 @@ function annotatePins(file: github.GithubWorkflow['file'] & object, pins: { [act
       return pin && pin.sha === m![3] ? `${line} # ${pin.version}` : line;
     }).join('\n');
   };
+}
+
+/** The contract's build secret files (GO_NETRC, ...): the only variables buildSecrets may name. */
+const SECRET_FILES = buildVariables({ registry: 'x', platforms: [], cacheRegistry: '', buildxDriver: '', builderName: '', scanSeverity: '', attestations: false })
+  .filter(v => v.secretFile).map(v => v.name);
+
+/** A GitHub secret's name: upper-case letters, digits and "_", not starting with GITHUB_. */
+function secretName(option: string, value: string): string {
+  if (!/^[A-Z_][A-Z0-9_]*$/.test(value)) throw invalid(option, value, 'must be the name of a secret: upper-case letters, digits and "_"');
+  if (value.startsWith('GITHUB_')) throw invalid(option, value, 'GitHub refuses secret names that start with "GITHUB_": name the secret otherwise, e.g. "REGISTRY_TOKEN"');
+  return value;
 }
 
 function runnerLabel(option: string, value: string): string {

@@ -131,7 +131,9 @@ export class GitLabCi implements ICiProvider {
 
   /** @internal The jobs, for the services known at synthesis: the contract's CI plan, as GitLab runs it. */
   public _jobs(pipeline: IBuildPipeline): { [name: string]: gitlab.Job } {
-    const plan = ciPlan(pipeline.variables, { perPlatform: false, scan: this.options.scan ?? true, sign: this.options.sign ?? true });
+    // build secret files (GO_NETRC, ...) are GitLab "File" CI/CD variables: the job gets their path already
+    const options = { perPlatform: false, scan: this.options.scan ?? true, sign: this.options.sign ?? true, secretFiles: [] };
+    const plan = ciPlan(pipeline.variables, options);
     const jobs: { [name: string]: gitlab.Job } = { '.multiarch-build': this.buildTemplate(pipeline) };
     for (const job of plan) jobs[job.trigger === CiTrigger.CHANGE_REQUEST ? 'build' : job.id] = this.job(pipeline, job);
     return jobs;
