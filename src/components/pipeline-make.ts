@@ -55,6 +55,11 @@ export function makeDerivedVariables(s: MakeSettings, variables: BuildVariable[]
       body: '$(if $(filter docker,$(BUILDX_DRIVER)),$(shell docker context show 2>/dev/null || echo default),$(BUILDER))',
       comment: 'The docker driver is the engine\'s own builder, named after the current docker context (default, desktop-linux, colima, ...); the other drivers use the builder named BUILDER',
     },
+    {
+      name: 'BUILDER_DRIVER',
+      body: "$(if $(filter docker,$(BUILDX_DRIVER)),docker,$(or $(shell docker buildx inspect $(BUILDER_NAME) 2>/dev/null | sed -n 's/^Driver: *//p' | head -n 1),$(BUILDX_DRIVER)))",
+      comment: 'The driver of the builder bake runs on, as buildx reports it (read when a recipe runs, after setup-buildx): how a build pushes depends on it, whatever BUILDX_DRIVER says (BUILDER may name a builder of another driver)',
+    },
     { name: EMULATED, body: '', comment: EMULATED_COMMENT },
     {
       name: 'secret_file',
@@ -75,7 +80,7 @@ export function makeDerivedVariables(s: MakeSettings, variables: BuildVariable[]
     { name: 'comma', body: ',', comment: 'A literal comma, for commas inside $(if …) arguments' },
     {
       name: 'PUSH_OUTPUT',
-      body: "$(if $(filter docker,$(BUILDX_DRIVER)),--push,'--set=*.output=type=registry$(comma)rewrite-timestamp=true')",
+      body: "$(if $(filter docker,$(BUILDER_DRIVER)),--push,'--set=*.output=type=registry$(comma)rewrite-timestamp=true')",
       comment: 'How bake pushes. Builders other than the engine\'s own also clamp file times in new layers to SOURCE_DATE_EPOCH (rewrite-timestamp); the docker driver refuses that option, and the Dockerfiles set file times themselves',
     },
     {
@@ -357,7 +362,7 @@ function ciTargets(services: IMultiArchService[]): MakeTarget[] {
   // Nothing public before the scan and the signature: by digest, or (the docker driver cannot) under the staging tag
   const byDigest = services.map(s => `'--set=${s.name}.output=type=image,name=${repositoryOf(s)},push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=${s.name}.tags='`).join(' ');
   const staged = (suffix: string) => services.map(s => `'--set=${s.name}.tags=${repositoryOf(s)}:$(STAGING_TAG)${suffix}'`).join(' ');
-  const unpublished = (suffix: string) => `$(if $(filter docker,$(BUILDX_DRIVER)),--push ${staged(suffix)},${byDigest})`;
+  const unpublished = (suffix: string) => `$(if $(filter docker,$(BUILDER_DRIVER)),--push ${staged(suffix)},${byDigest})`;
   // CI checks what it pushed by digest: no tag exists before ci-publish
   const verifyPushed = services.map(s => `@ref=$(call pushed_ref,${s.name}); $(call verify_image,$$ref,${platformsOf(s)})`);
   return [

@@ -181,6 +181,19 @@ describe('one platform per native runner, then a merge', () => {
   });
 
   test.each([
+    ['docker', "--push '--set=api.tags=ghcr.io/acme/api:unpublished-abc1234-linux-arm64'"],
+    ['docker-container', "'--set=api.output=type=image,name=ghcr.io/acme/api,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true'"],
+  ])('how a build pushes follows the driver of the builder it runs on (%s), not BUILDX_DRIVER', (driver, flags) => {
+    // GIVEN BUILDX_DRIVER left at docker-container, and a BUILDER that buildx reports with another driver
+    const dir = project();
+    const fake = tools(`[ "$1 $2 $3" = "buildx inspect ci-builder" ] && printf 'Name:          ci-builder\\nDriver:        ${driver}\\n'`);
+    const r = spawnSync('make', ['-n', 'ci-push-platform', 'PLATFORM=linux/arm64', 'BUILDX_DRIVER=docker-container', 'BUILDER=ci-builder', 'VCS_REF=abc1234'],
+      { cwd: dir, env: fake.env, encoding: 'utf8' });
+    // THEN
+    expect(r.stdout.split('\n').find(l => l.includes('buildx bake'))).toContain(flags);
+  });
+
+  test.each([
     ['docker-container', "'--set=api.output=type=image,name=ghcr.io/acme/api,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=api.tags='"],
     ['docker', "--push '--set=api.tags=ghcr.io/acme/api:unpublished-abc1234'"],
   ])('ci-push (one job, every platform) pushes no public tag with the %s driver: by digest, or under the staging tag', (driver, flags) => {
