@@ -177,6 +177,19 @@ run_logged() {
   fi
 }
 
+# spawn_daemon LOGFILE CMD...: start CMD in the background in a session of its own (it must outlive
+# this script, CI steps and job shells), without the lab lock's descriptor: a daemon that inherited
+# it would hold the lock for as long as it runs.
+spawn_daemon() {
+  local logfile=$1
+  shift
+  if [[ ${LAB_LOCK_FD:-} =~ ^[0-9]+$ ]]; then
+    setsid "$@" </dev/null >>"$logfile" 2>&1 {LAB_LOCK_FD}>&- &
+  else
+    setsid "$@" </dev/null >>"$logfile" 2>&1 &
+  fi
+}
+
 mirror() {
   local m
   m=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1 || true)
@@ -491,7 +504,7 @@ start_dockerd() {
   local running
   running=$(running_toolchain)
   if [[ -n $running && $running != "$TOOLCHAIN" ]]; then
-    log "dockerd (pid $(<"$DOCKERD_PID")) runs toolchain ${running#other:}; switching to ${TOOLCHAIN}"
+    log "dockerd (pid $(<"$DOCKERD_PID")) runs ${running#other:} (not toolchain ${TOOLCHAIN}'s); switching to ${TOOLCHAIN}"
     stop_engine
   elif [[ -n $running ]] && docker_up; then
     local gateway
@@ -526,16 +539,14 @@ start_dockerd() {
     fi
     mkdir -p "$ENGINE_DIR/docker" "$ENGINE_DIR/exec"
     printf '{\n  "features": { "containerd-snapshotter": true },\n  "bip": "%s"\n}\n' "$DOCKER_BRIDGE_CIDR" >"$DOCKERD_CONFIG"
-    # setsid: dockerd must outlive this script and its process group (CI steps, job shells).
     # PATH: dockerd finds containerd, docker-proxy and docker-init there, containerd its shim, the shim runc.
     log "starting ${TOOLCHAIN_BIN}/dockerd (data root ${ENGINE_DIR}/docker)"
-    PATH=$TOOLCHAIN_BIN:$DEFAULT_PATH setsid "$TOOLCHAIN_BIN/dockerd" \
+    PATH=$TOOLCHAIN_BIN:$DEFAULT_PATH spawn_daemon "$DOCKERD_LOG" "$TOOLCHAIN_BIN/dockerd" \
       --config-file "$DOCKERD_CONFIG" \
       --data-root "$ENGINE_DIR/docker" \
       --exec-root "$ENGINE_DIR/exec" \
       --pidfile "$DOCKERD_PID" \
-      -H "unix://$DOCKER_SOCK" \
-      </dev/null >>"$DOCKERD_LOG" 2>&1 &
+      -H "unix://$DOCKER_SOCK"
   fi
   local i
   for ((i = 0; i < 600; i++)); do
@@ -591,8 +602,8 @@ http:
 EOF
     # The inner shell records its own pid, then becomes the registry (exec keeps the pid).
     # shellcheck disable=SC2016 # expanded by the inner shell
-    setsid sh -c 'echo $$ >"$1"; exec docker-registry serve "$2"' lab-registry \
-      "$REGISTRY_PID" "$REGISTRY_CONFIG" </dev/null >>"$REGISTRY_LOG" 2>&1 &
+    spawn_daemon "$REGISTRY_LOG" sh -c 'echo $$ >"$1"; exec docker-registry serve "$2"' lab-registry \
+      "$REGISTRY_PID" "$REGISTRY_CONFIG"
   fi
   local i
   for ((i = 0; i < 300; i++)); do
