@@ -9,7 +9,8 @@
 #   scripts/lab.sh down [--purge] stop what `up` started (by pid); --purge also deletes $LAB_DIR
 #   scripts/lab.sh status         say what is running (and its toolchain's versions); exit 0 when the lab is fully up
 #   scripts/lab.sh env            print exports for: eval "$(scripts/lab.sh env)" (the running toolchain's
-#                                 docker, buildx and cosign first: PATH, DOCKER_CONFIG, LAB_COSIGN, LAB_TOOLCHAIN)
+#                                 docker, buildx and cosign first: PATH, DOCKER_CONFIG, LAB_COSIGN, LAB_TOOLCHAIN,
+#                                 LAB_COSIGN_OFFLINE_FLAGS: what signs offline with that cosign)
 #   scripts/lab.sh cgo            (optional, lab up) add lab/golang-cgo:1.24 for amd64+arm64 with gcc (slow: arm64 under QEMU)
 #
 # Toolchains (README.md, "Supported toolchain"): current = Debian unstable's docker 28.5, containerd 2.1,
@@ -1153,6 +1154,13 @@ cmd_env() {
   printf 'export DOCKER_CONFIG=%q\n' "$DOCKER_CONFIG"
   printf 'export LAB_BUILDX_PLUGIN=%q\n' "$LAB_BUILDX_PLUGIN"
   printf 'export LAB_COSIGN=%q\n' "$LAB_COSIGN"
+  # signing offline (no transparency log): cosign 3 refuses --tlog-upload=false without
+  # --use-signing-config=false, a flag that cosign 2.5 does not know
+  local offline=--tlog-upload=false
+  if [[ -x $LAB_COSIGN ]] && "$LAB_COSIGN" sign --help 2>&1 | grep -q -- '--use-signing-config'; then
+    offline+=' --use-signing-config=false'
+  fi
+  printf 'export LAB_COSIGN_OFFLINE_FLAGS="%s"\n' "$offline"
 }
 
 usage() {
