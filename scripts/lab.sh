@@ -211,7 +211,8 @@ pid_alive() {
   [[ $(readlink "/proc/$pid/exe" 2>/dev/null || true) == *"/$exe" ]]
 }
 
-docker_up() { docker info --format '{{.ServerVersion}}' >/dev/null 2>&1; }
+# (docker CLI 26's `docker info --format` exits 0 when no daemon answers: its output tells)
+docker_up() { [[ -n $(docker info --format '{{.ServerVersion}}' 2>/dev/null || true) ]]; }
 registry_up() { curl -fsS -o /dev/null --max-time 2 "http://${LAB_REGISTRY}/v2/" 2>/dev/null; }
 image_present() { docker buildx imagetools inspect "$1" >/dev/null 2>&1; }
 # bridge_address: the gateway address of dockerd's default bridge network (docker0).
