@@ -179,16 +179,19 @@ run_logged() {
 }
 
 # spawn_daemon LOGFILE CMD...: start CMD in the background in a session of its own (it must outlive
-# this script, CI steps and job shells), without the lab lock's descriptor: a daemon that inherited
-# it would hold the lock for as long as it runs.
+# this script, CI steps and job shells), with no inherited descriptor above 2: a daemon that kept the
+# lab lock's (this script's, or that of a caller's `flock -x LOCK scripts/lab.sh up`) would hold the
+# lock for as long as it runs.
 spawn_daemon() {
   local logfile=$1
   shift
-  if [[ ${LAB_LOCK_FD:-} =~ ^[0-9]+$ ]]; then
-    setsid "$@" </dev/null >>"$logfile" 2>&1 {LAB_LOCK_FD}>&- &
-  else
-    setsid "$@" </dev/null >>"$logfile" 2>&1 &
-  fi
+  (
+    for fd in /proc/"$BASHPID"/fd/*; do
+      fd=${fd##*/}
+      if ((fd > 2)); then exec {fd}>&-; fi
+    done
+    exec setsid "$@" </dev/null >>"$logfile" 2>&1
+  ) &
 }
 
 mirror() {
