@@ -17,6 +17,8 @@ step() { printf '\n== [%4ss] %s\n' "$SECONDS" "$*"; }
 step "lab up"
 bash "$ROOT/scripts/lab.sh" up
 eval "$(bash "$ROOT/scripts/lab.sh" env)"
+# which docker, containerd, buildx and cosign this run proves (scripts/lab.sh up --toolchain picks them)
+bash "$ROOT/scripts/lab.sh" status | grep -E '^(toolchain|versions):'
 [ "${E2E_LAB_DOWN:-0}" = 1 ] && trap 'bash "$ROOT/scripts/lab.sh" down' EXIT
 
 EXAMPLES=(nephoran storefront monorepo)
@@ -182,7 +184,10 @@ step "examples/nephoran: make build-sign with a generated key, then cosign verif
 export COSIGN_PASSWORD=e2e-only
 rm -f "$OUT/cosign.key" "$OUT/cosign.pub"
 (cd "$OUT" && "$LAB_COSIGN" generate-key-pair >/dev/null 2>&1)
-(cd "$EXAMPLE" && PATH="$(dirname "$LAB_COSIGN"):$PATH" make build-sign COSIGN_KEY="$OUT/cosign.key" COSIGN_FLAGS=--tlog-upload=false) > "$OUT/sign.log" 2>&1 ||
+# Offline (no transparency log): scripts/lab.sh env says what that takes with the toolchain's cosign
+# (cosign 3 refuses --tlog-upload=false alone, cosign 2.5 has no --use-signing-config).
+echo "cosign of toolchain $LAB_TOOLCHAIN: COSIGN_FLAGS=$LAB_COSIGN_OFFLINE_FLAGS"
+(cd "$EXAMPLE" && PATH="$(dirname "$LAB_COSIGN"):$PATH" make build-sign COSIGN_KEY="$OUT/cosign.key" COSIGN_FLAGS="$LAB_COSIGN_OFFLINE_FLAGS") > "$OUT/sign.log" 2>&1 ||
   { tail -30 "$OUT/sign.log" >&2; exit 1; }
 for f in "$EXAMPLE"/.multiarch/digests/*; do
   ref=$(cat "$f")

@@ -1,15 +1,28 @@
 #!/usr/bin/env bash
 # Local multi-architecture Docker build lab (see the shared docs: build-lab.md).
 #
-#   scripts/lab.sh up             install what is missing, start dockerd + registry, build base images
+#   scripts/lab.sh up [--toolchain current|oldest]
+#                                 install what is missing, start dockerd (of that toolchain) + registry,
+#                                 build base images; switches the engine when another toolchain runs.
+#                                 Without --toolchain: the running engine's toolchain, else current.
+#   scripts/lab.sh install [--toolchain NAME]  only download and unpack toolchains (all by default)
 #   scripts/lab.sh down [--purge] stop what `up` started (by pid); --purge also deletes $LAB_DIR
-#   scripts/lab.sh status         say what is running; exit 0 when the lab is fully up, 1 otherwise
-#   scripts/lab.sh env            print exports for: eval "$(scripts/lab.sh env)"
+#   scripts/lab.sh status         say what is running (and its toolchain's versions); exit 0 when the lab is fully up
+#   scripts/lab.sh env            print exports for: eval "$(scripts/lab.sh env)" (the running toolchain's
+#                                 docker, buildx and cosign first: PATH, DOCKER_CONFIG, LAB_COSIGN, LAB_TOOLCHAIN,
+#                                 LAB_COSIGN_OFFLINE_FLAGS: what signs offline with that cosign)
 #   scripts/lab.sh cgo            (optional, lab up) add lab/golang-cgo:1.24 for amd64+arm64 with gcc (slow: arm64 under QEMU)
 #
+# Toolchains (README.md, "Supported toolchain"): current = Debian unstable's docker 28.5, containerd 2.1,
+# buildx 0.29, cosign 3.1; oldest = Debian 13's docker 26.1, containerd 1.7, buildx 0.13, cosign 2.5.
+# Each is unpacked from its .debs under $LAB_DIR/toolchains/NAME (the system's packages are not
+# touched) and keeps its own dockerd data root under $LAB_DIR/engines/NAME. Starting, switching and
+# stopping the engine take the lock $LAB_LOCK (default $LAB_DIR.lock) exclusively; users of the lab
+# hold it shared (flock -s).
 # Environment: LAB_DIR (default /var/tmp/projen-multiarch-lab), LAB_REGISTRY_PORT (default 5000),
-# LAB_GOPROXY_MODULES (default examples/monorepo/.lab-modules of this repository).
-# Everything lives under $LAB_DIR: dockerd data/exec roots and socket, registry storage,
+# LAB_GOPROXY_MODULES (default examples/monorepo/.lab-modules of this repository), LAB_LOCK,
+# LAB_LOCK_WAIT (seconds, default 3600).
+# Everything lives under $LAB_DIR: toolchains, dockerd data/exec roots and socket, registry storage,
 # cached root filesystems, logs and pid files. Only Debian's mirror is needed (no Docker Hub).
 # Base images (in the lab registry): lab/golang:1.24, lab/distroless-static:nonroot,
 # lab/python:3.11-slim -- see the variables below and `scripts/lab.sh env`.
@@ -51,13 +64,30 @@ GOLANG_CGO_ARCHES=(amd64 arm64)
 GOLANG_CGO_PACKAGES=golang-${GO_VERSION}-go,gcc,libc6-dev,ca-certificates
 
 # arch-test: mmdebstrap needs it for foreign architectures (a Recommends of mmdebstrap, named here
-# because the install below skips Recommends).
+# because the install below skips Recommends). runc and tini (/usr/bin/tini-static) serve every
+# toolchain: the runc of Debian 13 and unstable needs glibc 2.38, and this machine has 2.36.
 BOOKWORM_PACKAGES=(qemu-user-static binfmt-support docker-registry mmdebstrap arch-test iptables runc tini openssl)
-TRIXIE_PACKAGES=(docker.io containerd docker-buildx)
-# cosign (2.5) for the signing e2e: extracted from trixie's .deb into $LAB_DIR, not installed
-COSIGN_PACKAGE=cosign
-MIN_DOCKERD_VERSION=26
-BUILDX_PLUGIN=/usr/libexec/docker/cli-plugins/docker-buildx
+SYSTEM_RUNC=/usr/sbin/runc
+SYSTEM_TINI_STATIC=/usr/bin/tini-static
+
+# Toolchains: the Docker engine, CLI, buildx and cosign the lab runs. Each is downloaded from its
+# Debian suite with a private apt list and unpacked side by side under $LAB_DIR/toolchains/NAME
+# (nothing is installed system-wide); the engine and every command run from there through PATH.
+# `up --toolchain NAME` switches. README.md's "Supported toolchain" states exactly these versions:
+# `up` refuses a suite that now has another upstream version (test it, then update both).
+TOOLCHAINS=(current oldest)
+DEFAULT_TOOLCHAIN=current
+declare -A TOOLCHAIN_SUITE=([current]=sid [oldest]=trixie)
+# "package=upstream version" (the Debian revision may differ)
+declare -A TOOLCHAIN_PACKAGES=(
+  [current]='docker.io=28.5.2 docker-cli=28.5.2 containerd=2.1.9 docker-buildx=0.29.1 cosign=3.1.1 tini-static=0.19.0'
+  [oldest]='docker.io=26.1.5 docker-cli=26.1.5 containerd=1.7.24 docker-buildx=0.13.1 cosign=2.5.0'
+)
+# what goes on PATH (toolchains/NAME/bin): from the unpacked packages, or the system's runc
+TOOLCHAIN_COMMANDS=(docker dockerd docker-proxy docker-init containerd containerd-shim-runc-v2 ctr cosign)
+TOOLCHAINS_DIR=${LAB_DIR}/toolchains
+# The toolchain of the running engine is read from the path of its dockerd; LAB_TOOLCHAIN (exported
+# by `env`) or --toolchain picks one for `up`.
 # The docker CLI names the docker-driver builder after its context; with DOCKER_HOST set the
 # context is "default".
 LAB_BUILDER=default
@@ -80,7 +110,6 @@ GOPROXY_SCRIPT=${LAB_ROOT}/scripts/lab-goproxy.py
 LAB_GOPROXY_MODULES=${LAB_GOPROXY_MODULES:-${LAB_ROOT}/examples/monorepo/.lab-modules}
 
 DOCKER_SOCK=${LAB_DIR}/docker.sock
-DOCKERD_CONFIG=${LAB_DIR}/daemon.json
 DOCKERD_PID=${LAB_DIR}/dockerd.pid
 DOCKERD_LOG=${LAB_DIR}/dockerd.log
 REGISTRY_CONFIG=${LAB_DIR}/registry.yml
@@ -89,9 +118,12 @@ REGISTRY_LOG=${LAB_DIR}/registry.log
 CACHE_DIR=${LAB_DIR}/cache
 LOG_DIR=${LAB_DIR}/logs
 WORK_DIR=${LAB_DIR}/work
-TRIXIE_APT=${LAB_DIR}/trixie-apt
+APT_DIR=${LAB_DIR}/apt # apt lists of other suites: ${APT_DIR}/<suite>
 LAB_MARKER=${LAB_DIR}/.projen-multiarch-lab # `down --purge` deletes only a directory that has it
-LAB_COSIGN=${LAB_DIR}/cosign/usr/bin/cosign  # `scripts/lab.sh env` exports it
+# the lab's lock (the same file the shared lab protocol names): `up` takes it exclusively when it
+# starts or switches the engine, `down` always; users of the lab hold it shared
+LAB_LOCK=${LAB_LOCK:-${LAB_DIR}.lock}
+LAB_LOCK_WAIT=${LAB_LOCK_WAIT:-3600} # seconds
 GOPROXY_CID=${LAB_DIR}/goproxy.cid          # id of the lab-goproxy container
 GOPROXY_AUTH=${LAB_DIR}/goproxy.auth        # "user:password", mounted into the container
 LAB_GO_NETRC=${LAB_DIR}/goproxy.netrc       # the same credentials for the go command (a build secret)
@@ -103,6 +135,13 @@ GOPROXY_TLS_KEY=${LAB_DIR}/goproxy-tls.key
 # The lab's own engine, whatever the caller's environment says.
 export DOCKER_HOST=unix://${DOCKER_SOCK}
 unset DOCKER_CONTEXT
+# the caller's PATH without any toolchain's bin/ (use_toolchain puts one first)
+CALLER_PATH=''
+IFS=: read -ra _path_dirs <<<"$PATH"
+for _d in "${_path_dirs[@]}"; do
+  [[ $_d == "$TOOLCHAINS_DIR"/*/bin ]] || CALLER_PATH+=${CALLER_PATH:+:}$_d
+done
+unset _d _path_dirs
 export DEBIAN_FRONTEND=noninteractive
 
 # --------------------------------------------------------------------------------------------
@@ -139,6 +178,22 @@ run_logged() {
   fi
 }
 
+# spawn_daemon LOGFILE CMD...: start CMD in the background in a session of its own (it must outlive
+# this script, CI steps and job shells), with no inherited descriptor above 2: a daemon that kept the
+# lab lock's (this script's, or that of a caller's `flock -x LOCK scripts/lab.sh up`) would hold the
+# lock for as long as it runs.
+spawn_daemon() {
+  local logfile=$1
+  shift
+  (
+    for fd in /proc/"$BASHPID"/fd/*; do
+      fd=${fd##*/}
+      if ((fd > 2)); then exec {fd}>&-; fi
+    done
+    exec setsid "$@" </dev/null >>"$logfile" 2>&1
+  ) &
+}
+
 mirror() {
   local m
   m=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1 || true)
@@ -159,7 +214,8 @@ pid_alive() {
   [[ $(readlink "/proc/$pid/exe" 2>/dev/null || true) == *"/$exe" ]]
 }
 
-docker_up() { docker info --format '{{.ServerVersion}}' >/dev/null 2>&1; }
+# (docker CLI 26's `docker info --format` exits 0 when no daemon answers: its output tells)
+docker_up() { [[ -n $(docker info --format '{{.ServerVersion}}' 2>/dev/null || true) ]]; }
 registry_up() { curl -fsS -o /dev/null --max-time 2 "http://${LAB_REGISTRY}/v2/" 2>/dev/null; }
 image_present() { docker buildx imagetools inspect "$1" >/dev/null 2>&1; }
 # bridge_address: the gateway address of dockerd's default bridge network (docker0).
@@ -226,87 +282,189 @@ apt_policy_release() {
 }
 
 install_packages() {
-  step "packages"
-  local missing=() p trixie_needed=0 v
+  step "packages (bookworm)"
+  local missing=() p
   for p in "${BOOKWORM_PACKAGES[@]}"; do
     pkg_installed "$p" || missing+=("$p")
   done
-  for p in "${TRIXIE_PACKAGES[@]}"; do
-    pkg_installed "$p" || trixie_needed=1
-  done
-  v=$(pkg_version docker.io)
-  if [[ -n $v ]] && ! dpkg --compare-versions "$v" ge "$MIN_DOCKERD_VERSION"; then
-    log "docker.io ${v} is older than ${MIN_DOCKERD_VERSION} (no multi-platform docker-driver builds); installing trixie's"
-    trixie_needed=1
-  fi
-  if [[ ${#missing[@]} -eq 0 && $trixie_needed -eq 0 ]]; then
-    step_done "all present (docker.io $(pkg_version docker.io), containerd $(pkg_version containerd), docker-buildx $(pkg_version docker-buildx))"
+  if [[ ${#missing[@]} -eq 0 ]]; then
+    step_done "all present (runc $(pkg_version runc), tini $(pkg_version tini), docker-registry $(pkg_version docker-registry))"
     return 0
   fi
-
   [[ $(id -u) -eq 0 ]] || die "installing packages needs root"
   apt_policy_guard
   trap apt_policy_release EXIT
-  if [[ ${#missing[@]} -gt 0 ]]; then
-    log "apt-get install (bookworm): ${missing[*]}"
-    run_logged "$LOG_DIR/apt-bookworm.log" apt-get update
-    run_logged "$LOG_DIR/apt-bookworm.log.install" apt-get install -y --no-install-recommends "${missing[@]}"
-  fi
-  if [[ $trixie_needed -eq 1 ]]; then
-    local m
-    m=$(mirror)
-    log "downloading from trixie (${m}): ${TRIXIE_PACKAGES[*]}"
-    mkdir -p "$TRIXIE_APT/lists/partial" "$TRIXIE_APT/debs"
-    rm -f "$TRIXIE_APT"/debs/*.deb
-    echo "deb $m trixie main" >"$TRIXIE_APT/sources.list"
-    local o=(-o "Dir::Etc::SourceList=$TRIXIE_APT/sources.list" -o Dir::Etc::SourceParts=/dev/null
-      -o "Dir::State::Lists=$TRIXIE_APT/lists" -o APT::Architecture=amd64 -o APT::Architectures=amd64)
-    run_logged "$LOG_DIR/apt-trixie.log" apt-get "${o[@]}" update
-    (cd "$TRIXIE_APT/debs" && run_logged "$LOG_DIR/apt-trixie.log.download" apt-get "${o[@]}" download "${TRIXIE_PACKAGES[@]}")
-    run_logged "$LOG_DIR/apt-trixie.log.install" dpkg -i "$TRIXIE_APT"/debs/*.deb
-  fi
+  log "apt-get install (bookworm): ${missing[*]}"
+  run_logged "$LOG_DIR/apt-bookworm.log" apt-get update
+  run_logged "$LOG_DIR/apt-bookworm.log.install" apt-get install -y --no-install-recommends "${missing[@]}"
   apt_policy_release
   trap - EXIT
-  step_done "installed (docker.io $(pkg_version docker.io), containerd $(pkg_version containerd), docker-buildx $(pkg_version docker-buildx))"
+  step_done "installed ${missing[*]}"
 }
 
-# trixie_apt ARGS...: apt-get against trixie's lists under $TRIXIE_APT (the system stays on bookworm).
-trixie_apt() {
-  local m
+# suite_apt SUITE ARGS...: apt-get against SUITE's lists under $APT_DIR/SUITE (the system stays on bookworm).
+suite_apt() {
+  local suite=$1 m dir=$APT_DIR/$1
+  shift
   m=$(mirror)
-  mkdir -p "$TRIXIE_APT/lists/partial" "$TRIXIE_APT/debs"
-  echo "deb $m trixie main" >"$TRIXIE_APT/sources.list"
-  apt-get -o "Dir::Etc::SourceList=$TRIXIE_APT/sources.list" -o Dir::Etc::SourceParts=/dev/null \
-    -o "Dir::State::Lists=$TRIXIE_APT/lists" -o APT::Architecture=amd64 -o APT::Architectures=amd64 "$@"
+  mkdir -p "$dir/lists/partial"
+  echo "deb $m $suite main" >"$dir/sources.list"
+  apt-get -o "Dir::Etc::SourceList=$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null \
+    -o "Dir::State::Lists=$dir/lists" -o APT::Architecture=amd64 -o APT::Architectures=amd64 "$@"
 }
 
-ensure_cosign() {
-  step "cosign"
-  if [[ -x $LAB_COSIGN ]]; then
-    step_done "present ($("$LAB_COSIGN" version 2>/dev/null | sed -n 's/^GitVersion: *//p'))"
+# upstream_version DEBIAN_VERSION: 1:28.5.2+dfsg4-5 -> 28.5.2, 1.7.24~ds1-6+deb13u1 -> 1.7.24
+upstream_version() {
+  local v=${1#*:}
+  echo "${v%%[+~-]*}"
+}
+
+# toolchain_installed NAME: the tree under $TOOLCHAINS_DIR/NAME is complete.
+toolchain_installed() {
+  local dir=$TOOLCHAINS_DIR/$1 c
+  [[ -f $dir/versions ]] || return 1
+  for c in "${TOOLCHAIN_COMMANDS[@]}" runc; do
+    [[ -x $dir/bin/$c ]] || return 1
+  done
+  [[ -x $dir/docker-config/cli-plugins/docker-buildx ]]
+}
+
+# toolchain_summary NAME: "docker.io 28.5.2+dfsg4-5, ..." from the tree's versions file.
+toolchain_summary() {
+  local dir=$TOOLCHAINS_DIR/$1
+  [[ -f $dir/versions ]] || { echo "not installed"; return 0; }
+  paste -sd, "$dir/versions" | sed 's/,/, /g'
+}
+
+# install_toolchain NAME: download NAME's packages from its suite and unpack them under
+# $TOOLCHAINS_DIR/NAME: root/ (the packages' files), bin/ (what goes on PATH), docker-config/
+# (DOCKER_CONFIG, whose cli-plugins/ holds this toolchain's buildx), versions.
+install_toolchain() {
+  local name=$1 suite=${TOOLCHAIN_SUITE[$1]} dir=$TOOLCHAINS_DIR/$1
+  step "toolchain ${name} (Debian ${suite}: ${TOOLCHAIN_PACKAGES[$name]})"
+  if toolchain_installed "$name"; then
+    step_done "present ($(toolchain_summary "$name"))"
     return 0
   fi
-  local dir=$WORK_DIR/cosign-deb
-  rm -rf "$dir" && mkdir -p "$dir"
-  ls "$TRIXIE_APT"/lists/*_Packages >/dev/null 2>&1 || run_logged "$LOG_DIR/apt-trixie-cosign.log" trixie_apt update
-  (cd "$dir" && run_logged "$LOG_DIR/apt-trixie-cosign.log.download" trixie_apt download "$COSIGN_PACKAGE")
-  rm -rf "$LAB_DIR/cosign"
-  dpkg-deb -x "$dir"/cosign_*.deb "$LAB_DIR/cosign"
-  [[ -x $LAB_COSIGN ]] || die "no cosign binary in trixie's ${COSIGN_PACKAGE} package"
-  step_done "extracted $("$LAB_COSIGN" version 2>/dev/null | sed -n 's/^GitVersion: *//p') to ${LAB_COSIGN}"
+  [[ $(id -u) -eq 0 ]] || die "installing a toolchain needs root"
+  [[ $(running_toolchain) != "$name" ]] || die "the engine runs from ${dir}, which is incomplete; run $0 down first"
+  local tmp=$dir.tmp spec pkgs=() want=() deb got p v
+  for spec in ${TOOLCHAIN_PACKAGES[$name]}; do
+    pkgs+=("${spec%%=*}")
+    want+=("${spec#*=}")
+  done
+  rm -rf "$tmp" && mkdir -p "$tmp/debs" "$tmp/root" "$tmp/bin" "$tmp/docker-config/cli-plugins"
+  log "  apt-get update (${suite}, lists in ${APT_DIR}/${suite})"
+  run_logged "$LOG_DIR/apt-${suite}.log" suite_apt "$suite" update
+  log "  apt-get download ${pkgs[*]}"
+  (cd "$tmp/debs" && run_logged "$LOG_DIR/apt-${suite}.log.download" suite_apt "$suite" download "${pkgs[@]}")
+  local i
+  for i in "${!pkgs[@]}"; do
+    p=${pkgs[$i]}
+    deb=$(find "$tmp/debs" -maxdepth 1 -name "${p}_*.deb" | head -n 1)
+    [[ -n $deb ]] || die "apt-get download ${p} (${suite}) gave no .deb"
+    v=$(dpkg-deb -f "$deb" Version)
+    got=$(upstream_version "$v")
+    [[ $got == "${want[$i]}" ]] ||
+      die "Debian ${suite} now has ${p} ${v}, not ${want[$i]}: test the lab with it, then update TOOLCHAIN_PACKAGES in $0 and the supported range in README.md"
+    dpkg-deb -x "$deb" "$tmp/root"
+    echo "${p} ${v}" >>"$tmp/versions"
+  done
+  # docker.io's docker-init is a link to tini-static, from the tini-static package (unstable) or tini (bookworm)
+  if [[ ! -e $tmp/root/usr/bin/tini-static ]]; then
+    [[ -x $SYSTEM_TINI_STATIC ]] || die "${SYSTEM_TINI_STATIC} is missing (bookworm's tini)"
+    ln -s "$SYSTEM_TINI_STATIC" "$tmp/root/usr/bin/tini-static"
+    echo "tini $(pkg_version tini) from bookworm (${SYSTEM_TINI_STATIC})" >>"$tmp/versions"
+  fi
+  # PATH: the packages' commands, then the system's runc
+  local c f
+  for c in "${TOOLCHAIN_COMMANDS[@]}"; do
+    f=''
+    for f in "$tmp/root/usr/sbin/$c" "$tmp/root/usr/bin/$c" ''; do
+      [[ -e $f ]] && break
+    done
+    [[ -n $f ]] || die "no ${c} in the ${name} toolchain's packages (${pkgs[*]})"
+    ln -s "../root/${f#"$tmp/root/"}" "$tmp/bin/$c"
+  done
+  [[ -x $SYSTEM_RUNC ]] || die "${SYSTEM_RUNC} is missing (bookworm's runc)"
+  ln -s "$SYSTEM_RUNC" "$tmp/bin/runc"
+  echo "runc $(pkg_version runc) from bookworm (${SYSTEM_RUNC})" >>"$tmp/versions"
+  ln -s ../../root/usr/libexec/docker/cli-plugins/docker-buildx "$tmp/docker-config/cli-plugins/docker-buildx"
+  for c in "${TOOLCHAIN_COMMANDS[@]}" runc docker-config/cli-plugins/docker-buildx; do
+    [[ $c == */* ]] || c=bin/$c
+    [[ -x $tmp/$c ]] || die "${tmp}/${c} is not executable"
+  done
+  "$tmp/bin/dockerd" --version >/dev/null || die "dockerd of the ${name} toolchain does not run on this machine"
+  rm -rf "$tmp/debs" "$dir"
+  mv "$tmp" "$dir"
+  step_done "unpacked to ${dir} ($(toolchain_summary "$name"))"
 }
 
-ensure_buildx() {
-  step "buildx plugin"
-  if ! docker buildx version >/dev/null 2>&1; then
-    [[ -x $BUILDX_PLUGIN ]] || die "docker-buildx is installed but ${BUILDX_PLUGIN} is missing"
-    local dir=${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins
-    mkdir -p "$dir"
-    ln -sf "$BUILDX_PLUGIN" "$dir/docker-buildx"
-    log "linked ${dir}/docker-buildx -> ${BUILDX_PLUGIN}"
-    docker buildx version >/dev/null 2>&1 || die "'docker buildx version' still fails"
+# use_toolchain NAME: point this script's commands (docker, buildx, cosign) and the engine's paths
+# at toolchain NAME.
+use_toolchain() {
+  local name=$1
+  [[ -n ${TOOLCHAIN_SUITE[$name]:-} ]] || die "unknown toolchain '${name}' (known: ${TOOLCHAINS[*]})"
+  TOOLCHAIN=$name
+  TOOLCHAIN_DIR=$TOOLCHAINS_DIR/$name
+  TOOLCHAIN_BIN=$TOOLCHAIN_DIR/bin
+  TOOLCHAIN_DOCKER_CONFIG=$TOOLCHAIN_DIR/docker-config
+  LAB_COSIGN=$TOOLCHAIN_BIN/cosign
+  LAB_BUILDX_PLUGIN=$TOOLCHAIN_DOCKER_CONFIG/cli-plugins/docker-buildx
+  # per toolchain: containerd 2 migrates a 1.7 store, and 1.7 cannot read it back
+  ENGINE_DIR=$LAB_DIR/engines/$name
+  DOCKERD_CONFIG=$ENGINE_DIR/daemon.json
+  export PATH=$TOOLCHAIN_BIN:$CALLER_PATH DOCKER_CONFIG=$TOOLCHAIN_DOCKER_CONFIG
+}
+
+# running_toolchain: the toolchain whose dockerd runs (from its executable), "other:PATH" for a
+# dockerd that is none of them, nothing when none runs.
+running_toolchain() {
+  local exe t
+  pid_alive "$DOCKERD_PID" dockerd || return 0
+  exe=$(readlink -f "/proc/$(<"$DOCKERD_PID")/exe" 2>/dev/null || true)
+  for t in "${TOOLCHAINS[@]}"; do
+    if [[ $exe == "$(readlink -f "$TOOLCHAINS_DIR/$t/root/usr/sbin/dockerd" 2>/dev/null || echo "$TOOLCHAINS_DIR/$t/root/usr/sbin/dockerd")" ]]; then
+      echo "$t"
+      return 0
+    fi
+  done
+  echo "other:${exe}"
+}
+
+# chosen_toolchain [NAME]: NAME, else $LAB_TOOLCHAIN, else the running engine's, else the default.
+chosen_toolchain() {
+  local t=${1:-${LAB_TOOLCHAIN:-}}
+  if [[ -z $t ]]; then
+    t=$(running_toolchain)
+    [[ -n $t && $t != other:* ]] || t=$DEFAULT_TOOLCHAIN
   fi
-  step_done "$(docker buildx version)"
+  [[ -n ${TOOLCHAIN_SUITE[$t]:-} ]] || die "unknown toolchain '${t}' (known: ${TOOLCHAINS[*]})"
+  echo "$t"
+}
+
+# lock_exclusive: take $LAB_LOCK exclusively for the rest of this script (starting, switching or
+# stopping the engine), unless this process's caller already holds it exclusively.
+lock_exclusive() {
+  [[ ${LAB_LOCK_FD:-} ]] && return 0
+  touch "$LAB_LOCK"
+  local ino p=$$ mode=''
+  ino=$(stat -c %i "$LAB_LOCK")
+  # an ancestor (e.g. `flock -x LOCK scripts/lab.sh up`) holding it: /proc/locks names its pid
+  while [[ $p =~ ^[0-9]+$ && $p -gt 1 ]]; do
+    mode=$(awk -v pid="$p" -v ino="$ino" '$2 == "FLOCK" && $5 == pid && $6 ~ (":" ino "$") { print $4; exit }' /proc/locks)
+    [[ -n $mode ]] && break
+    p=$(sed -n 's/^PPid:[[:space:]]*//p' "/proc/$p/status" 2>/dev/null || true)
+  done
+  case $mode in
+  WRITE) LAB_LOCK_FD=held; return 0 ;;
+  READ) die "this command runs under a shared lock on ${LAB_LOCK} (pid ${p}) but needs it exclusively: run it outside 'flock -s'" ;;
+  esac
+  exec {LAB_LOCK_FD}>>"$LAB_LOCK"
+  if ! flock -x -n "$LAB_LOCK_FD"; then
+    log "waiting for the exclusive lock ${LAB_LOCK} (the lab is in use; up to ${LAB_LOCK_WAIT}s)"
+    flock -x -w "$LAB_LOCK_WAIT" "$LAB_LOCK_FD" || die "no exclusive lock on ${LAB_LOCK} within ${LAB_LOCK_WAIT}s"
+  fi
 }
 
 ensure_binfmt() {
@@ -329,14 +487,36 @@ ensure_binfmt() {
 # --------------------------------------------------------------------------------------------
 # up, step 2: dockerd
 # --------------------------------------------------------------------------------------------
+# stop_engine: the Go module proxy's container, then dockerd (the registry keeps running).
+stop_engine() {
+  stop_goproxy
+  stop_pid dockerd "$DOCKERD_PID" dockerd
+}
+
+# engine_versions: "docker 28.5.2, containerd 2.1.9, runc 1.1.5, docker-init 0.19.0; CLI 28.5.2, buildx v0.29.1, cosign v3.1.1"
+engine_versions() {
+  local server cli buildx cosign
+  server=$(docker version --format '{{.Server.Version}}{{range .Server.Components}}{{if ne .Name "Engine"}}, {{.Name}} {{.Version}}{{end}}{{end}}' 2>/dev/null || echo '?')
+  cli=$(docker version --format '{{.Client.Version}}' 2>/dev/null || echo '?')
+  buildx=$(docker buildx version 2>/dev/null | awk '{ print $2 }' || echo '?')
+  # Debian's cosign says "GitVersion: devel": the package's version instead
+  cosign=$(awk '$1 == "cosign" { print $2 }' "$TOOLCHAIN_DIR/versions" 2>/dev/null || echo '?')
+  echo "engine ${server}; CLI ${cli}, buildx ${buildx}, cosign ${cosign}"
+}
+
 start_dockerd() {
-  step "dockerd"
-  if pid_alive "$DOCKERD_PID" dockerd && docker_up; then
+  step "dockerd (toolchain ${TOOLCHAIN})"
+  local running
+  running=$(running_toolchain)
+  if [[ -n $running && $running != "$TOOLCHAIN" ]]; then
+    log "dockerd (pid $(<"$DOCKERD_PID")) runs ${running#other:} (not toolchain ${TOOLCHAIN}'s); switching to ${TOOLCHAIN}"
+    stop_engine
+  elif [[ -n $running ]] && docker_up; then
     local gateway
     gateway=$(bridge_address)
     # an empty answer restarts nothing (the proxy step then says what is wrong)
     if [[ -e /sys/class/net/$DOCKER_BRIDGE && ( -z $gateway || $gateway == "$DOCKER_BRIDGE_GATEWAY") ]]; then
-      step_done "already running (pid $(<"$DOCKERD_PID"), $(docker info --format '{{.ServerVersion}}'))"
+      step_done "already running (pid $(<"$DOCKERD_PID"), $(engine_versions))"
       return 0
     fi
     if [[ -e /sys/class/net/$DOCKER_BRIDGE ]]; then
@@ -347,7 +527,7 @@ start_dockerd() {
       # e.g. another dockerd started with --bridge=none deletes docker0; only a restart recreates it
       log "dockerd is running but its bridge ${DOCKER_BRIDGE} is gone (no network in builds); restarting it"
     fi
-    stop_pid dockerd "$DOCKERD_PID" dockerd
+    stop_engine
   fi
   if pid_alive "$DOCKERD_PID" dockerd; then
     log "dockerd pid $(<"$DOCKERD_PID") is alive but does not answer yet; waiting"
@@ -356,16 +536,22 @@ start_dockerd() {
       die "something else answers on ${DOCKER_SOCK} (not the pid in ${DOCKERD_PID}); stop it first"
     fi
     rm -f "$DOCKERD_PID"
-    mkdir -p "$LAB_DIR/docker" "$LAB_DIR/exec"
+    # the data root of the engine before toolchains (Debian 13's, installed system-wide) is oldest's
+    if [[ $TOOLCHAIN == oldest && -d $LAB_DIR/docker && ! -e $ENGINE_DIR/docker ]]; then
+      log "moving ${LAB_DIR}/docker (the Debian 13 engine's data root) to ${ENGINE_DIR}/docker"
+      mkdir -p "$ENGINE_DIR"
+      mv "$LAB_DIR/docker" "$ENGINE_DIR/docker"
+    fi
+    mkdir -p "$ENGINE_DIR/docker" "$ENGINE_DIR/exec"
     printf '{\n  "features": { "containerd-snapshotter": true },\n  "bip": "%s"\n}\n' "$DOCKER_BRIDGE_CIDR" >"$DOCKERD_CONFIG"
-    # setsid: dockerd must outlive this script and its process group (CI steps, job shells).
-    setsid dockerd \
+    # PATH: dockerd finds containerd, docker-proxy and docker-init there, containerd its shim, the shim runc.
+    log "starting ${TOOLCHAIN_BIN}/dockerd (data root ${ENGINE_DIR}/docker)"
+    PATH=$TOOLCHAIN_BIN:$DEFAULT_PATH spawn_daemon "$DOCKERD_LOG" "$TOOLCHAIN_BIN/dockerd" \
       --config-file "$DOCKERD_CONFIG" \
-      --data-root "$LAB_DIR/docker" \
-      --exec-root "$LAB_DIR/exec" \
+      --data-root "$ENGINE_DIR/docker" \
+      --exec-root "$ENGINE_DIR/exec" \
       --pidfile "$DOCKERD_PID" \
-      -H "unix://$DOCKER_SOCK" \
-      </dev/null >>"$DOCKERD_LOG" 2>&1 &
+      -H "unix://$DOCKER_SOCK"
   fi
   local i
   for ((i = 0; i < 600; i++)); do
@@ -380,11 +566,12 @@ start_dockerd() {
     tail -n 30 "$DOCKERD_LOG" >&2 || true
     die "dockerd did not answer within 60s; see ${DOCKERD_LOG}"
   }
+  [[ $(running_toolchain) == "$TOOLCHAIN" ]] || die "the running dockerd is $(running_toolchain), not toolchain ${TOOLCHAIN}'s"
   docker info --format '{{json .DriverStatus}}' | grep -q io.containerd.snapshotter ||
     die "dockerd is not using the containerd image store (multi-platform builds need it)"
   [[ $(bridge_address) == "$DOCKER_BRIDGE_GATEWAY" ]] ||
     die "dockerd's bridge ${DOCKER_BRIDGE} has gateway '$(bridge_address)', not ${DOCKER_BRIDGE_GATEWAY} (\"bip\" in ${DOCKERD_CONFIG}); is ${DOCKER_BRIDGE_CIDR} used by another interface?"
-  step_done "started (pid $(<"$DOCKERD_PID"), $(docker info --format '{{.ServerVersion}}'), containerd image store)"
+  step_done "started (pid $(<"$DOCKERD_PID"), $(engine_versions), containerd image store)"
 }
 
 # --------------------------------------------------------------------------------------------
@@ -420,8 +607,8 @@ http:
 EOF
     # The inner shell records its own pid, then becomes the registry (exec keeps the pid).
     # shellcheck disable=SC2016 # expanded by the inner shell
-    setsid sh -c 'echo $$ >"$1"; exec docker-registry serve "$2"' lab-registry \
-      "$REGISTRY_PID" "$REGISTRY_CONFIG" </dev/null >>"$REGISTRY_LOG" 2>&1 &
+    spawn_daemon "$REGISTRY_LOG" sh -c 'echo $$ >"$1"; exec docker-registry serve "$2"' lab-registry \
+      "$REGISTRY_PID" "$REGISTRY_CONFIG"
   fi
   local i
   for ((i = 0; i < 300; i++)); do
@@ -786,21 +973,59 @@ stop_goproxy() {
 # --------------------------------------------------------------------------------------------
 # commands
 # --------------------------------------------------------------------------------------------
+# toolchain_arg ARGS...: the value of --toolchain NAME / --toolchain=NAME, or nothing.
+toolchain_arg() {
+  while [[ $# -gt 0 ]]; do
+    case $1 in
+    --toolchain) [[ -n ${2:-} ]] || die "--toolchain needs one of: ${TOOLCHAINS[*]}"; echo "$2"; return 0 ;;
+    --toolchain=*) echo "${1#*=}"; return 0 ;;
+    *) die "unknown argument '$1' (usage: --toolchain ${TOOLCHAINS[*]// /|})" ;;
+    esac
+  done
+}
+
+# the toolchain the lab runs (or would run): the running engine's, else NAME (default: current)
+use_lab_toolchain() {
+  local t
+  t=$(running_toolchain)
+  [[ -n $t && $t != other:* ]] || t=${1:-$DEFAULT_TOOLCHAIN}
+  use_toolchain "$t"
+}
+
 cmd_cgo() {
+  use_lab_toolchain
   cmd_status >/dev/null || die "the lab is not up: run $0 up first"
   build_golang_cgo
 }
 
+cmd_install() {
+  local want t
+  want=$(toolchain_arg "$@")
+  [[ $(id -u) -eq 0 ]] || die "installing toolchains needs root"
+  mkdir -p "$LAB_DIR" "$LOG_DIR"
+  for t in "${TOOLCHAINS[@]}"; do
+    [[ -z $want || $want == "$t" ]] || continue
+    install_toolchain "$t"
+  done
+}
+
 cmd_up() {
-  local t0
+  local t0 want
   t0=$(now_ms)
+  want=$(toolchain_arg "$@")
+  # --toolchain NAME, else the running engine's, else the default: a plain `up` never switches
+  use_lab_toolchain "$want"
+  [[ -z $want ]] || use_toolchain "$want"
   [[ $(id -u) -eq 0 ]] || die "the lab needs root (dockerd, binfmt, packages)"
   mkdir -p "$LAB_DIR" "$CACHE_DIR" "$LOG_DIR" "$WORK_DIR"
   [[ -e $LAB_MARKER ]] || echo "created by scripts/lab.sh; 'scripts/lab.sh down --purge' deletes this directory" >"$LAB_MARKER"
-  log "lab up: LAB_DIR=${LAB_DIR} registry=${LAB_REGISTRY}"
+  log "lab up: toolchain ${TOOLCHAIN} (Debian ${TOOLCHAIN_SUITE[$TOOLCHAIN]}), LAB_DIR=${LAB_DIR}, registry ${LAB_REGISTRY}"
+  # a lab that is up on this toolchain changes nothing: no exclusive lock, its users keep building
+  if [[ $(running_toolchain) != "$TOOLCHAIN" ]] || ! cmd_status >/dev/null 2>&1; then
+    lock_exclusive
+  fi
   install_packages
-  ensure_cosign
-  ensure_buildx
+  install_toolchain "$TOOLCHAIN"
   ensure_binfmt
   start_dockerd
   start_registry
@@ -809,7 +1034,8 @@ cmd_up() {
   build_distroless
   build_python
   start_goproxy
-  log "lab is up in $(fmt_ms $(($(now_ms) - t0))); use it with: eval \"\$($0 env)\""
+  log "lab is up on toolchain ${TOOLCHAIN} in $(fmt_ms $(($(now_ms) - t0))): $(engine_versions)"
+  log "use it with: eval \"\$($0 env)\""
 }
 
 cmd_down() {
@@ -821,6 +1047,8 @@ cmd_down() {
   esac
   local t0
   t0=$(now_ms)
+  use_lab_toolchain
+  lock_exclusive
   stop_goproxy
   stop_pid registry "$REGISTRY_PID" docker-registry
   stop_pid dockerd "$DOCKERD_PID" dockerd
@@ -838,14 +1066,19 @@ cmd_down() {
     log "deleting ${LAB_DIR}"
     rm -rf "$LAB_DIR"
   else
-    log "kept ${LAB_DIR} (registry storage, image cache); 'down --purge' deletes it"
+    log "kept ${LAB_DIR} (toolchains, registry storage, image cache); 'down --purge' deletes it"
   fi
   log "lab is down ($(fmt_ms $(($(now_ms) - t0))))"
 }
 
 cmd_status() {
-  local ok=0
-  if pid_alive "$DOCKERD_PID" dockerd && docker_up && [[ ! -e /sys/class/net/$DOCKER_BRIDGE ]]; then
+  local ok=0 running
+  [[ -n ${TOOLCHAIN:-} ]] || use_lab_toolchain
+  running=$(running_toolchain)
+  if [[ $running == other:* ]]; then
+    echo "dockerd:  pid $(<"$DOCKERD_PID") runs ${running#other:}, which is no toolchain of this script (run: $0 up)"
+    ok=1
+  elif pid_alive "$DOCKERD_PID" dockerd && docker_up && [[ ! -e /sys/class/net/$DOCKER_BRIDGE ]]; then
     echo "dockerd:  running (pid $(<"$DOCKERD_PID")) but bridge ${DOCKER_BRIDGE} is missing: builds have no network (run: $0 up)"
     ok=1
   elif pid_alive "$DOCKERD_PID" dockerd && docker_up; then
@@ -856,6 +1089,12 @@ cmd_status() {
   else
     echo "dockerd:  not running"
     ok=1
+  fi
+  if [[ $running == "$TOOLCHAIN" ]]; then
+    echo "toolchain: ${TOOLCHAIN} (Debian ${TOOLCHAIN_SUITE[$TOOLCHAIN]}, ${TOOLCHAIN_DIR}): $(toolchain_summary "$TOOLCHAIN")"
+    docker_up && echo "versions: $(engine_versions)"
+  else
+    echo "toolchain: none running (up would start ${TOOLCHAIN}: $(toolchain_summary "$TOOLCHAIN"))"
   fi
   if pid_alive "$REGISTRY_PID" docker-registry && registry_up; then
     echo "registry: running (pid $(<"$REGISTRY_PID"), http://${LAB_REGISTRY})"
@@ -891,11 +1130,15 @@ cmd_status() {
   else
     echo "binfmt:   qemu-aarch64 not registered"
   fi
-  if [[ $ok -eq 0 ]]; then echo "lab: up"; else echo "lab: down (run: $0 up)"; fi
+  if [[ $ok -eq 0 ]]; then echo "lab: up (toolchain ${TOOLCHAIN})"; else echo "lab: down (run: $0 up)"; fi
   return "$ok"
 }
 
+# env: exports for the toolchain the engine runs (when none runs: --toolchain NAME, or the default).
 cmd_env() {
+  local want
+  want=$(toolchain_arg "$@")
+  use_lab_toolchain "$want"
   printf 'export DOCKER_HOST=%q\n' "$DOCKER_HOST"
   printf 'export BUILDX_BUILDER=%q\n' "$LAB_BUILDER"
   printf 'export LAB_DIR=%q\n' "$LAB_DIR"
@@ -907,7 +1150,21 @@ cmd_env() {
   printf 'export LAB_GOPROXY=%q\n' "$LAB_GOPROXY"
   printf 'export LAB_GO_NETRC=%q\n' "$LAB_GO_NETRC"
   printf 'export LAB_GOPROXY_CA=%q\n' "$LAB_GOPROXY_CA"
+  # the toolchain: its docker, dockerd, cosign first on PATH; its buildx through DOCKER_CONFIG
+  # (a job with a DOCKER_CONFIG of its own links $LAB_BUILDX_PLUGIN into its cli-plugins/)
+  printf 'export LAB_TOOLCHAIN=%q\n' "$TOOLCHAIN"
+  printf 'export LAB_TOOLCHAIN_DIR=%q\n' "$TOOLCHAIN_DIR"
+  printf 'export PATH=%q\n' "$PATH"
+  printf 'export DOCKER_CONFIG=%q\n' "$DOCKER_CONFIG"
+  printf 'export LAB_BUILDX_PLUGIN=%q\n' "$LAB_BUILDX_PLUGIN"
   printf 'export LAB_COSIGN=%q\n' "$LAB_COSIGN"
+  # signing offline (no transparency log): cosign 3 refuses --tlog-upload=false without
+  # --use-signing-config=false, a flag that cosign 2.5 does not know
+  local offline=--tlog-upload=false
+  if [[ -x $LAB_COSIGN ]] && "$LAB_COSIGN" sign --help 2>&1 | grep -q -- '--use-signing-config'; then
+    offline+=' --use-signing-config=false'
+  fi
+  printf 'export LAB_COSIGN_OFFLINE_FLAGS="%s"\n' "$offline"
 }
 
 usage() {
@@ -919,6 +1176,7 @@ main() {
   [[ $# -gt 0 ]] && shift
   case $cmd in
   up) cmd_up "$@" ;;
+  install) cmd_install "$@" ;;
   down) cmd_down "$@" ;;
   status) cmd_status "$@" ;;
   env) cmd_env "$@" ;;

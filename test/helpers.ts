@@ -108,6 +108,20 @@ export function bakePrint(dir: string, file: string, env: { [k: string]: string 
   return JSON.parse(out.toString());
 }
 
+/**
+ * The entries of a list attribute of a target that `bake --print` resolved (cache-from, cache-to,
+ * attest, secret, output), as objects whatever the buildx version: buildx 0.13 prints the CSV strings
+ * of the bake file ("type=registry,ref=...,mode=max"), buildx 0.29 prints objects ({ type, ref, mode }),
+ * with booleans as booleans ({ type: 'provenance', disabled: true }).
+ */
+export function bakeEntries(list: unknown): { [k: string]: string }[] {
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) throw new Error(`not a list: ${JSON.stringify(list)}`);
+  return list.map(e => typeof e === 'string'
+    ? Object.fromEntries(e.split(',').map(kv => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
+    : Object.fromEntries(Object.entries(e as object).map(([k, v]) => [k, String(v)])));
+}
+
 /** `make -n` of a target: the commands make would run, without running them. */
 export function makeDryRun(dir: string, makefile: string, target: string, vars: string[] = []): { status: number; stdout: string; stderr: string } {
   const r = spawnSync('make', ['-n', '-f', makefile, target, ...vars], { cwd: dir, encoding: 'utf8' });

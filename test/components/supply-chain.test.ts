@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { GoService, MultiArchPipeline, Platform, PythonService } from '../../src';
-import { bakePrint, hasBuildx, makeDryRun, newProject, synthToDisk } from '../helpers';
+import { bakeEntries, bakePrint, hasBuildx, makeDryRun, newProject, synthToDisk } from '../helpers';
 
 const DIGEST = (n: number) => `sha256:${String(n).repeat(64).slice(0, 64)}`;
 
@@ -154,10 +154,10 @@ describe('pull requests', () => {
   (hasBuildx() ? test : test.skip)('bake resolves ci-build\'s targets with cache-from and no cache-to', () => {
     const dir = project();
     const r = bakePrint(dir, 'docker-bake.hcl', { CACHE_REGISTRY: 'ghcr.io/acme/cache' });
-    expect(r.target.api['cache-to']).toEqual(['type=registry,ref=ghcr.io/acme/cache/api:cache,mode=max']);
+    expect(bakeEntries(r.target.api['cache-to'])).toEqual([{ type: 'registry', ref: 'ghcr.io/acme/cache/api:cache', mode: 'max' }]);
     const resolved = bakePrint(dir, 'docker-bake.hcl', { CACHE_REGISTRY: 'ghcr.io/acme/cache', CACHE_WRITE: 'false', CACHE_TAG: 'cache-linux-arm64' });
     expect(resolved.target.api['cache-to']).toBeUndefined();
-    expect(resolved.target.api['cache-from']).toEqual(['type=registry,ref=ghcr.io/acme/cache/api:cache-linux-arm64']);
+    expect(bakeEntries(resolved.target.api['cache-from'])).toEqual([{ type: 'registry', ref: 'ghcr.io/acme/cache/api:cache-linux-arm64' }]);
   });
 });
 

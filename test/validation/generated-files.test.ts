@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Project } from 'projen';
 import { GoService, MultiArchPipeline, Platform } from '../../src';
-import { acmeProject, bakePrint, hasBuildx, lintDockerfile, makeDryRun, nephoranProject, newProject, parseDockerfile, parseHcl, synth, synthToDisk } from '../helpers';
+import { acmeProject, bakeEntries, bakePrint, hasBuildx, lintDockerfile, makeDryRun, nephoranProject, newProject, parseDockerfile, parseHcl, synth, synthToDisk } from '../helpers';
 
 interface Consumer {
   readonly name: string;
@@ -112,7 +112,7 @@ describe.each(consumers)('$name', consumer => {
       }
       const first = Object.keys(consumer.services)[0];
       const cached = bakePrint(dir, 'docker-bake.hcl', { CACHE_REGISTRY: '127.0.0.1:5000/cache' }, [first]);
-      expect(JSON.stringify(cached.target[first]['cache-to'])).toContain(`ref=127.0.0.1:5000/cache/${first}:cache`);
+      expect(bakeEntries(cached.target[first]['cache-to'])).toEqual([{ type: 'registry', ref: `127.0.0.1:5000/cache/${first}:cache`, mode: 'max' }]);
     });
   });
 
