@@ -70,12 +70,11 @@ export function createFakeRepo(root: string, example: string, dir: string): Fake
   return { dir, mainSha, prHeadSha, prMergeSha, dates: { main: MAIN_DATE, prHead: PR_DATE, prMerge: MERGE_DATE } };
 }
 
-/** A clean clone of one commit (what actions/checkout leaves), as `branch` when given, else detached. */
-export function cloneAt(repo: string, sha: string, ref: string, into: string, branch?: string): void {
+/** A clean clone of one commit, detached (the one-machine build's checkout). */
+export function cloneAt(repo: string, sha: string, into: string): void {
   fs.mkdirSync(into, { recursive: true });
   git(into, ['init', '-q']);
   git(into, ['remote', 'add', 'origin', `file://${repo}`]);
-  git(into, ['fetch', '-q', '--no-tags', '--depth=1', 'origin', `+${sha}:${branch ? `refs/remotes/origin/${branch}` : ref}`]);
-  if (branch) git(into, ['checkout', '-q', '--force', '-B', branch, `refs/remotes/origin/${branch}`]);
-  else git(into, ['checkout', '-q', '--force', '--detach', sha]);
+  git(into, ['fetch', '-q', '--no-tags', '--depth=1', 'origin', `+${sha}:refs/ci-run/commit`]);
+  git(into, ['checkout', '-q', '--force', '--detach', sha]);
 }

@@ -36,13 +36,21 @@ export class Registry {
   /** @param host e.g. 127.0.0.1:5000 */
   constructor(public readonly host: string) {}
 
+  /** Every repository (the registry pages its catalog: Link: <…?last=…&n=…>; rel="next"). */
   public async catalog(): Promise<string[]> {
-    const body = await this.json('/v2/_catalog?n=100000');
-    return (body?.repositories as string[] | undefined) ?? [];
+    const out: string[] = [];
+    let next: string | undefined = '/v2/_catalog?n=1000';
+    while (next) {
+      const res: Response = await fetch(`http://${this.host}${next}`);
+      if (!res.ok) throw new Error(`GET ${next}: HTTP ${res.status}`);
+      out.push(...(((await res.json()) as { repositories?: string[] }).repositories ?? []));
+      next = /<([^>]+)>;\s*rel="next"/.exec(res.headers.get('link') ?? '')?.[1];
+    }
+    return out;
   }
 
   public async tags(repository: string): Promise<string[]> {
-    const body = await this.json(`/v2/${repository}/tags/list?n=100000`);
+    const body = await this.json(`/v2/${repository}/tags/list?n=1000`);
     return ((body?.tags as string[] | null | undefined) ?? []).sort();
   }
 

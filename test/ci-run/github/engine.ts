@@ -7,9 +7,9 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import type * as expressions from '@actions/expressions';
-import type * as parser from '@actions/workflow-parser';
-import type * as tokens from '@actions/workflow-parser/templates/tokens/index';
+import type * as expressions from '@actions/expressions' with { 'resolution-mode': 'import' };
+import type * as parser from '@actions/workflow-parser' with { 'resolution-mode': 'import' };
+import type * as tokens from '@actions/workflow-parser/templates/tokens/index' with { 'resolution-mode': 'import' };
 
 export type Engine = typeof parser & typeof expressions & { readonly tokens: typeof tokens };
 

@@ -1,7 +1,7 @@
 // Every `${{ }}` of a workflow, evaluated by GitHub's expression engine (@actions/expressions) with
 // the contexts of the moment, and the template tokens of @actions/workflow-parser turned into values.
-import type { data as Data } from '@actions/expressions';
-import type { TemplateToken } from '@actions/workflow-parser/templates/tokens/index';
+import type { data as Data } from '@actions/expressions' with { 'resolution-mode': 'import' };
+import type { TemplateToken } from '@actions/workflow-parser/templates/tokens/index' with { 'resolution-mode': 'import' };
 import { Engine } from './engine';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
