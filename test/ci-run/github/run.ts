@@ -64,9 +64,9 @@ function cosignMachineEnv(lab: Lab, dir: string): { env: Record<string, string>;
   if (!fs.existsSync(path.join(dir, 'cosign.key'))) {
     capture(lab.cosign, ['generate-key-pair', '--output-key-prefix', path.join(dir, 'cosign')], { env: { ...process.env, COSIGN_PASSWORD: password } });
   }
-  const version = capture(lab.cosign, ['version']);
-  const major = Number(/GitVersion:\s*v?(\d+)/.exec(version)?.[1] ?? '2');
-  const flags = ['--tlog-upload=false', ...(major >= 3 ? ['--use-signing-config=false'] : [])].join(' ');
+  // cosign 3 refuses --tlog-upload=false unless signing configs are off too (Debian's build reports GitVersion "devel": ask its help)
+  const signingConfig = capture(lab.cosign, ['sign', '--help']).includes('--use-signing-config');
+  const flags = ['--tlog-upload=false', ...(signingConfig ? ['--use-signing-config=false'] : [])].join(' ');
   return { env: { COSIGN_KEY: path.join(dir, 'cosign.key'), COSIGN_PASSWORD: password, COSIGN_FLAGS: flags }, publicKey: path.join(dir, 'cosign.pub') };
 }
 

@@ -359,6 +359,9 @@ export class WorkflowRun {
       bin: path.join(dir, 'bin'), log, runsOn, runnerPlatforms, qemuPlatforms: [], logins: [],
     };
     for (const d of [m.workspace, m.temp, m.dockerConfig, m.bin, path.join(dir, 'toolcache')]) fs.mkdirSync(d, { recursive: true });
+    // docker CLI plugins (buildx) installed for the user running the lab stay visible with the job's own DOCKER_CONFIG
+    const plugins = path.join(process.env.DOCKER_CONFIG ?? path.join(process.env.HOME ?? '/root', '.docker'), 'cli-plugins');
+    if (fs.existsSync(plugins)) fs.symlinkSync(plugins, path.join(m.dockerConfig, 'cli-plugins'));
     // The runner machine's own docker: the lab engine, as the current context of this job's DOCKER_CONFIG
     const env = { PATH: BASE_PATH.join(':'), HOME: m.home, DOCKER_CONFIG: m.dockerConfig };
     capture('docker', ['context', 'create', 'runner', '--docker', `host=${this.settings.dockerHost}`], { env });

@@ -195,7 +195,8 @@ function setupQemu(ctx: StepContext): void {
   ctx.setOutput('platforms', [...new Set([...ctx.machine.runnerPlatforms, ...available])].join(','));
 }
 
-const REAL_DOCKER = '/usr/local/bin/docker';
+/** The docker CLI of the machine running the runner (the lab's toolchain), behind the shim. */
+const REAL_DOCKER = capture('bash', ['-c', 'command -v docker']).trim() || '/usr/local/bin/docker';
 
 function setupBuildx(ctx: StepContext): void {
   if (ctx.with.driver && ctx.with.driver !== 'docker') ctx.log(`setup-buildx stand-in: driver ${ctx.with.driver} asked for; the lab can only give the docker driver`);
