@@ -111,6 +111,8 @@ export interface Machine {
   readonly qemuPlatforms: string[];
   /** registries this job logged in to */
   readonly logins: string[];
+  /** when the job's timeout-minutes (default 360) runs out, in ms since the epoch */
+  readonly deadline: number;
 }
 
 const BASE_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
@@ -219,7 +221,8 @@ export class WorkflowRun {
     try {
       const runner = RUNNERS[runsOn];
       if (!runner) throw new Error(`no GitHub-hosted Linux runner is labelled "${runsOn}" (known: ${Object.keys(RUNNERS).join(', ')})`);
-      const machine = this.createMachine(key, runsOn, runner.platforms, log);
+      const minutes = Number(asString(this.expressions.token(this.find(this.find(this.rawJobs, id), 'timeout-minutes'), base)) || 360);
+      const machine = this.createMachine(key, runsOn, runner.platforms, log, started + minutes * 60_000);
       const runnerContext = { os: 'Linux', arch: runner.arch, name: `GitHub Actions ${index + 1}`, temp: machine.temp, tool_cache: path.join(machine.dir, 'toolcache'), environment: 'github-hosted' };
       const jobEnv = this.expressions.strings(job.env, { ...base, env: workflowEnv, runner: runnerContext });
       await this.runSteps(job, machine, leg, { ...base, runner: runnerContext }, { ...workflowEnv, ...jobEnv }, record);
@@ -287,8 +290,10 @@ export class WorkflowRun {
       // GitHub's shell commands on Linux: no shell given -> bash -e {0}; shell: bash -> bash --noprofile --norc -eo pipefail {0}
       const argv = shellCommand(shell, file);
       appendLog(machine.log, `$ ${argv.join(' ')}\n${script.replace(/^/gm, '| ')}`);
-      const r = run(argv[0], argv.slice(1), { cwd: path.resolve(machine.workspace, workdir || '.'), env: processEnv, log: machine.log });
-      appendLog(machine.log, `(exit ${r.status})`);
+      const timeoutMs = machine.deadline - Date.now();
+      if (timeoutMs <= 0) throw new Error('The job has exceeded the maximum execution time (timeout-minutes)');
+      const r = run(argv[0], argv.slice(1), { cwd: path.resolve(machine.workspace, workdir || '.'), env: processEnv, log: machine.log, timeoutMs });
+      appendLog(machine.log, `(exit ${r.status})${Date.now() >= machine.deadline ? ' The job has exceeded the maximum execution time (timeout-minutes)' : ''}`);
       return r.status === 0 ? 'success' : 'failure';
     }
     if ('uses' in step) {
@@ -350,13 +355,13 @@ export class WorkflowRun {
   }
 
   /** A fresh machine: workspace, temp, home, a docker config whose current context is the lab engine. */
-  private createMachine(key: string, runsOn: string, runnerPlatforms: string[], log: string): Machine {
+  private createMachine(key: string, runsOn: string, runnerPlatforms: string[], log: string, deadline: number): Machine {
     const dir = path.join(this.settings.runDir, 'jobs', key);
     fs.rmSync(dir, { recursive: true, force: true });
     const m: Machine = {
       dir, workspace: path.join(dir, 'work', this.settings.repository.name, this.settings.repository.name),
       temp: path.join(dir, 'temp'), home: path.join(dir, 'home'), dockerConfig: path.join(dir, 'home', '.docker'),
-      bin: path.join(dir, 'bin'), log, runsOn, runnerPlatforms, qemuPlatforms: [], logins: [],
+      bin: path.join(dir, 'bin'), log, runsOn, runnerPlatforms, qemuPlatforms: [], logins: [], deadline,
     };
     for (const d of [m.workspace, m.temp, m.dockerConfig, m.bin, path.join(dir, 'toolcache')]) fs.mkdirSync(d, { recursive: true });
     // docker CLI plugins (buildx) installed for the user running the lab stay visible with the job's own DOCKER_CONFIG

@@ -199,7 +199,9 @@ function setupQemu(ctx: StepContext): void {
 const REAL_DOCKER = capture('bash', ['-c', 'command -v docker']).trim() || '/usr/local/bin/docker';
 
 function setupBuildx(ctx: StepContext): void {
-  if (ctx.with.driver && ctx.with.driver !== 'docker') ctx.log(`setup-buildx stand-in: driver ${ctx.with.driver} asked for; the lab can only give the docker driver`);
+  // the real action's default driver is docker-container; the lab can only give the docker driver
+  ctx.log(`setup-buildx stand-in: driver ${ctx.with.driver || 'docker-container (default)'} asked for, the docker driver given`
+    + `${ctx.with['driver-opts'] ? `; driver-opts ignored: ${ctx.with['driver-opts']}` : ''}`);
   const m = ctx.machine;
   const name = ctx.with.name || `builder-${path.basename(m.dir)}`.replace(/[^a-zA-Z0-9_.+-]/g, '-');
   const host = ctx.settings.dockerHost;
