@@ -32,7 +32,8 @@ export async function checkTags(report: Report, registry: Registry, svc: Service
 }
 
 /** Every per-platform manifest of `ref` equals the one of the one-machine build. */
-export async function checkBaseline(report: Report, registry: Registry, svc: Service, ref: string, baseline: Service, baselineRef: string): Promise<void> {
+export async function checkBaseline(report: Report, registry: Registry, svc: Service, ref: string,
+  baseline: Service, baselineRef: string): Promise<void> {
   const got = await registry.platforms(svc.repository, ref);
   const want = await registry.platforms(baseline.repository, baselineRef);
   if (!report.check(want.length > 0, `${svc.name}: the one-machine build ${baseline.repository}:${baselineRef} exists`)) return;
@@ -119,7 +120,8 @@ export async function checkSboms(report: Report, registry: Registry, svc: Servic
 }
 
 /** After a failed scan: no release tag, and no other tag than the staging tag (`<staging>` or `<staging>-<platform>`) nobody pulls. */
-export async function checkNoPublicTags(report: Report, registry: Registry, services: readonly Service[], releaseTags: readonly string[], staging: string): Promise<void> {
+export async function checkNoPublicTags(report: Report, registry: Registry, services: readonly Service[],
+  releaseTags: readonly string[], staging: string): Promise<void> {
   for (const svc of services) {
     const tags = await registry.tags(svc.repository);
     const release = tags.filter(t => releaseTags.includes(t));

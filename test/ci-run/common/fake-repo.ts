@@ -25,10 +25,13 @@ export interface FakeRepo {
 function git(dir: string, args: string[], date?: string): string {
   const env = {
     ...process.env,
-    GIT_AUTHOR_NAME: 'CI Run', GIT_AUTHOR_EMAIL: 'ci-run@example.invalid',
-    GIT_COMMITTER_NAME: 'CI Run', GIT_COMMITTER_EMAIL: 'ci-run@example.invalid',
+    GIT_AUTHOR_NAME: 'CI Run',
+    GIT_AUTHOR_EMAIL: 'ci-run@example.invalid',
+    GIT_COMMITTER_NAME: 'CI Run',
+    GIT_COMMITTER_EMAIL: 'ci-run@example.invalid',
     ...(date ? { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date } : {}),
-    GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_CONFIG_NOSYSTEM: '1',
   };
   return capture('git', ['-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', '-c', 'tag.gpgsign=false', ...args], { cwd: dir, env }).trim();
 }

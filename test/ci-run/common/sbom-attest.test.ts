@@ -4,9 +4,9 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { sbomBelongsTo } from './checks';
 import { GoService, MultiArchPipeline, Platform } from '../../../src';
 import { newProject, synthToDisk } from '../../helpers';
-import { sbomBelongsTo } from './checks';
 
 const HOST = '127.0.0.1:5000';
 const D = (c: string) => `sha256:${c.repeat(64)}`;

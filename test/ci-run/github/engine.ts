@@ -24,7 +24,7 @@ export { Evaluator, Lexer, Parser, data } from '@actions/expressions';
 
 /** Bundles the parser and the expression engine (when the installed versions changed) and loads them. */
 export function loadEngine(): Engine {
-  const version = (pkg: string) => require(path.join(ROOT, 'node_modules', pkg, 'package.json')).version as string;
+  const version = (pkg: string) => (JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
   const stamp = `workflow-parser@${version('@actions/workflow-parser')} expressions@${version('@actions/expressions')}`;
   const bundle = path.join(BUNDLE_DIR, 'engine.cjs');
   const stampFile = path.join(BUNDLE_DIR, 'engine.version');
@@ -42,5 +42,7 @@ export function loadEngine(): Engine {
     }
     fs.writeFileSync(stampFile, stamp);
   }
+  // the bundle is CommonJS made at run time: only require() can load it
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(bundle) as Engine;
 }

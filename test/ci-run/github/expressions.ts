@@ -83,7 +83,9 @@ export class Expressions {
       { name: 'cancelled', minArgs: 0, maxArgs: 0, call: () => bool(status.cancelled) },
       { name: 'always', minArgs: 0, maxArgs: 0, call: () => bool(true) },
       {
-        name: 'hashFiles', minArgs: 1, maxArgs: 255,
+        name: 'hashFiles',
+        minArgs: 1,
+        maxArgs: 255,
         call: (...args: Data.ExpressionData[]) => new data.StringData(this.hashFiles(args.map(a => a.coerceString()))),
       },
     ];

@@ -4,8 +4,11 @@ import { formatDate, Meta, MetadataContext, RepositoryData } from './metadata-ac
 const TAGS = ['type=ref,event=branch', 'type=ref,event=pr', 'type=semver,pattern={{version}}', 'type=semver,pattern={{major}}.{{minor}}', 'type=sha'];
 const LABELS = ["org.opencontainers.image.created={{commit_date 'YYYY-MM-DDTHH:mm:ss[Z]'}}"];
 const REPO: RepositoryData = {
-  name: 'nephoran-intent-operator', description: 'Intent-driven O-RAN orchestration',
-  html_url: 'https://github.com/thc1006/nephoran-intent-operator', license: { spdx_id: 'Apache-2.0' }, default_branch: 'main',
+  name: 'nephoran-intent-operator',
+  description: 'Intent-driven O-RAN orchestration',
+  html_url: 'https://github.com/thc1006/nephoran-intent-operator',
+  license: { spdx_id: 'Apache-2.0' },
+  default_branch: 'main',
 };
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 

@@ -171,9 +171,14 @@ export function parseFlavor(inputs: string[]): Flavor {
 export function formatDate(date: Date, format: string): string {
   const pad = (n: number, w = 2) => String(n).padStart(w, '0');
   const tokens: Record<string, () => string> = {
-    YYYY: () => String(date.getUTCFullYear()), MM: () => pad(date.getUTCMonth() + 1), DD: () => pad(date.getUTCDate()),
-    HH: () => pad(date.getUTCHours()), mm: () => pad(date.getUTCMinutes()), ss: () => pad(date.getUTCSeconds()),
-    SSS: () => pad(date.getUTCMilliseconds(), 3), Z: () => '+00:00',
+    YYYY: () => String(date.getUTCFullYear()),
+    MM: () => pad(date.getUTCMonth() + 1),
+    DD: () => pad(date.getUTCDate()),
+    HH: () => pad(date.getUTCHours()),
+    mm: () => pad(date.getUTCMinutes()),
+    ss: () => pad(date.getUTCSeconds()),
+    SSS: () => pad(date.getUTCMilliseconds(), 3),
+    Z: () => '+00:00',
   };
   return format.replace(/\[([^\]]*)\]|YYYY|SSS|MM|DD|HH|mm|ss|Z/g, (m, literal: string | undefined) => literal ?? tokens[m]());
 }

@@ -6,15 +6,15 @@
 // Normally through scripts/ci-run.sh, which takes the lab's shared lock and sets the lab's environment.
 import * as fs from 'fs';
 import * as path from 'path';
+import { loadEngine } from './engine';
+import { EventKind, githubEvent, Repository } from './events';
+import { RunSettings, WorkflowRun } from './runner';
+import { configureStandIns, runStandIn, standInTable } from './stand-ins';
 import { Cosign, Service, checkBaseline, checkLabels, checkNoPublicTags, checkSboms, checkSignatures, checkTags } from '../common/checks';
 import { createFakeRepo, cloneAt, FakeRepo } from '../common/fake-repo';
 import { capture, run, seconds } from '../common/proc';
 import { Registry } from '../common/registry';
 import { Report } from '../common/report';
-import { loadEngine } from './engine';
-import { EventKind, githubEvent, Repository } from './events';
-import { RunSettings, WorkflowRun } from './runner';
-import { configureStandIns, runStandIn, standInTable } from './stand-ins';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const WORKFLOW = '.github/workflows/images.yml';
@@ -103,15 +103,32 @@ async function runScenario(example: string, scenario: Scenario, lab: Lab, total:
   const logins: string[] = [];
   configureStandIns({
     repository: {
-      name: spec.repository.name, description: spec.repository.description, html_url: `https://github.com/${spec.repository.owner}/${spec.repository.name}`,
-      license: { spdx_id: spec.repository.license }, default_branch: 'main',
+      name: spec.repository.name,
+      description: spec.repository.description,
+      html_url: `https://github.com/${spec.repository.owner}/${spec.repository.name}`,
+      license: { spdx_id: spec.repository.license },
+      default_branch: 'main',
     },
-    commitDate: new Date(event.commitDate), vulnerable, cosign: lab.cosign, artifacts: path.join(runDir, 'artifacts'),
-    registryHosts: { [lab.registry]: lab.registry }, logins,
+    commitDate: new Date(event.commitDate),
+    vulnerable,
+    cosign: lab.cosign,
+    artifacts: path.join(runDir, 'artifacts'),
+    registryHosts: { [lab.registry]: lab.registry },
+    logins,
   });
   const settings: RunSettings = {
-    runId, runDir, repoDir: repo.dir, repository: spec.repository, workflowFile: WORKFLOW, workflowText: rewritten.text, event,
-    dockerHost: lab.dockerHost, registry, registryPrefix: `${runPrefix}/`, machineEnv: cosign.env, vars: {},
+    runId,
+    runDir,
+    repoDir: repo.dir,
+    repository: spec.repository,
+    workflowFile: WORKFLOW,
+    workflowText: rewritten.text,
+    event,
+    dockerHost: lab.dockerHost,
+    registry,
+    registryPrefix: `${runPrefix}/`,
+    machineEnv: cosign.env,
+    vars: {},
   };
   const wf = new WorkflowRun(loadEngine(), settings, runStandIn);
   const template = await wf.parse();

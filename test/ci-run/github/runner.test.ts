@@ -1,7 +1,7 @@
 import { loadEngine } from './engine';
 import { Expressions } from './expressions';
 import { expandMatrix, globMatch, shellCommand } from './runner';
-import { globRegExp } from './stand-ins';
+import { globRegExp } from '../common/glob';
 
 describe('matrix expansion, as GitHub does it', () => {
   test('include only: one leg per entry', () => {
@@ -11,7 +11,8 @@ describe('matrix expansion, as GitHub does it', () => {
 
   test('a product, minus exclude, extended by include where it does not contradict, else a new leg', () => {
     const legs = expandMatrix({
-      os: ['a', 'b'], v: [1, 2],
+      os: ['a', 'b'],
+      v: [1, 2],
       exclude: [{ os: 'b', v: 2 }],
       include: [{ os: 'a', extra: 'x' }, { os: 'c', v: 3 }],
     });

@@ -4,14 +4,15 @@
 // each `uses:` step handed to its stand-in (stand-ins.ts).
 import * as fs from 'fs';
 import * as path from 'path';
-import type { TemplateToken } from '@actions/workflow-parser/templates/tokens/index' with { 'resolution-mode': 'import' };
 import type { Job, Step, WorkflowTemplate } from '@actions/workflow-parser/model/workflow-template' with { 'resolution-mode': 'import' };
-import { appendLog, capture, run, seconds } from '../common/proc';
-import { Registry, written } from '../common/registry';
+import type { TemplateToken } from '@actions/workflow-parser/templates/tokens/index' with { 'resolution-mode': 'import' };
 import { Engine } from './engine';
 import { GitHubEvent } from './events';
 import { asString, Contexts, Expressions, Json, Status, truthy } from './expressions';
 import { appendKeyValue, createStepFiles, parseKeyValueFile, parsePathFile, PROTECTED_ENV, StepFiles } from './workflow-files';
+import { hashFiles } from '../common/glob';
+import { appendLog, capture, run, seconds } from '../common/proc';
+import { Registry, written } from '../common/registry';
 
 export type Result = 'success' | 'failure' | 'cancelled' | 'skipped';
 
@@ -121,9 +122,11 @@ export class WorkflowRun {
   public readonly jobs = new Map<string, JobRecord>();
   private readonly expressions: Expressions;
   private rawJobs?: TemplateToken;
+  /** the workspace of the job that runs (hashFiles reads it) */
+  private workspace?: string;
 
   constructor(private readonly engine: Engine, private readonly settings: RunSettings, private readonly standIn: StandInRunner) {
-    this.expressions = new Expressions(engine);
+    this.expressions = new Expressions(engine, (patterns) => this.workspace ? hashFiles(this.workspace, patterns) : '');
   }
 
   /** Parses the workflow with GitHub's parser; throws with the parser's errors. */
@@ -223,6 +226,7 @@ export class WorkflowRun {
       if (!runner) throw new Error(`no GitHub-hosted Linux runner is labelled "${runsOn}" (known: ${Object.keys(RUNNERS).join(', ')})`);
       const minutes = Number(asString(this.expressions.token(this.find(this.find(this.rawJobs, id), 'timeout-minutes'), base)) || 360);
       const machine = this.createMachine(key, runsOn, runner.platforms, log, started + minutes * 60_000);
+      this.workspace = machine.workspace;
       const runnerContext = { os: 'Linux', arch: runner.arch, name: `GitHub Actions ${index + 1}`, temp: machine.temp, tool_cache: path.join(machine.dir, 'toolcache'), environment: 'github-hosted' };
       const jobEnv = this.expressions.strings(job.env, { ...base, env: workflowEnv, runner: runnerContext });
       await this.runSteps(job, machine, leg, { ...base, runner: runnerContext }, { ...workflowEnv, ...jobEnv }, record);
@@ -257,7 +261,8 @@ export class WorkflowRun {
       if (ifToken === undefined || truthy(this.expressions.token(ifToken, contexts, status))) {
         appendLog(machine.log, `\n-- step ${i + 1} ${stepName}${uses ? ` (uses ${uses})` : ''}`);
         const files = createStepFiles(path.join(machine.dir, 'files'), i);
-        outcome = await this.runStep(step, raw, machine, contexts, { ...envContext, ...this.expressions.strings((step as { env?: TemplateToken }).env, contexts) }, paths, files);
+        const stepEnv = { ...envContext, ...this.expressions.strings((step as { env?: TemplateToken }).env, contexts) };
+        outcome = await this.runStep(step, raw, machine, contexts, stepEnv, paths, files);
         try {
           this.applyFiles(files, steps, step.id, githubEnv, paths, summary);
         } catch (e) {
@@ -299,11 +304,16 @@ export class WorkflowRun {
     if ('uses' in step) {
       const inputs = this.expressions.strings(this.find(raw, 'with'), contexts);
       const ctx: StepContext = {
-        with: inputs, env: processEnv, machine, settings: this.settings, stepId: step.id,
+        with: inputs,
+        env: processEnv,
+        machine,
+        settings: this.settings,
+        stepId: step.id,
         log: (text) => appendLog(machine.log, text),
         exec: (cmd, args, options = {}) => {
           appendLog(machine.log, `$ ${[cmd, ...args].join(' ')}`);
-          return run(cmd, args, { cwd: options.cwd ?? machine.workspace, env: options.env ?? processEnv, log: machine.log, input: options.input }).status;
+          const cwd = options.cwd ?? machine.workspace;
+          return run(cmd, args, { cwd, env: options.env ?? processEnv, log: machine.log, input: options.input }).status;
         },
         setOutput: (name, value) => appendKeyValue(files.output, name, value),
         exportVariable: (name, value) => appendKeyValue(files.env, name, value),
@@ -321,7 +331,8 @@ export class WorkflowRun {
     throw new Error(`step ${step.id}: only run: and uses: steps are supported`);
   }
 
-  private applyFiles(files: StepFiles, steps: { [id: string]: Json }, id: string, githubEnv: Record<string, string>, paths: string[], summary: string): void {
+  private applyFiles(files: StepFiles, steps: { [id: string]: Json }, id: string, githubEnv: Record<string, string>,
+    paths: string[], summary: string): void {
     for (const [k, v] of parseKeyValueFile(fs.readFileSync(files.env, 'utf8'), 'GITHUB_ENV')) {
       if (PROTECTED_ENV.includes(k.toUpperCase())) throw new Error(`GITHUB_ENV: ${k} cannot be set`);
       githubEnv[k] = v;
@@ -340,17 +351,38 @@ export class WorkflowRun {
       ...this.settings.machineEnv,
       ...stepEnv,
       PATH: [machine.bin, ...paths, path.dirname(process.execPath), ...BASE_PATH].join(':'),
-      HOME: machine.home, DOCKER_CONFIG: machine.dockerConfig, LANG: 'C.UTF-8',
-      CI: 'true', GITHUB_ACTIONS: 'true',
-      GITHUB_EVENT_NAME: e.eventName, GITHUB_EVENT_PATH: path.join(this.settings.runDir, 'event.json'),
-      GITHUB_REF: e.ref, GITHUB_REF_NAME: refName(e.ref), GITHUB_REF_TYPE: e.ref.startsWith('refs/tags/') ? 'tag' : 'branch',
-      GITHUB_SHA: e.sha, GITHUB_REPOSITORY: repo, GITHUB_REPOSITORY_OWNER: this.settings.repository.owner,
-      GITHUB_ACTOR: e.actor, GITHUB_HEAD_REF: e.headRef, GITHUB_BASE_REF: e.baseRef,
-      GITHUB_WORKFLOW: 'images', GITHUB_RUN_ID: String(this.settings.runId), GITHUB_RUN_NUMBER: '1', GITHUB_RUN_ATTEMPT: '1',
-      GITHUB_SERVER_URL: 'https://github.com', GITHUB_API_URL: 'https://api.github.com', GITHUB_WORKSPACE: machine.workspace,
-      GITHUB_ENV: files.env, GITHUB_OUTPUT: files.output, GITHUB_PATH: files.path, GITHUB_STEP_SUMMARY: files.summary,
-      RUNNER_OS: 'Linux', RUNNER_ARCH: RUNNERS[machine.runsOn].arch, RUNNER_TEMP: machine.temp,
-      RUNNER_TOOL_CACHE: path.join(machine.dir, 'toolcache'), RUNNER_ENVIRONMENT: 'github-hosted',
+      HOME: machine.home,
+      DOCKER_CONFIG: machine.dockerConfig,
+      LANG: 'C.UTF-8',
+      CI: 'true',
+      GITHUB_ACTIONS: 'true',
+      GITHUB_EVENT_NAME: e.eventName,
+      GITHUB_EVENT_PATH: path.join(this.settings.runDir, 'event.json'),
+      GITHUB_REF: e.ref,
+      GITHUB_REF_NAME: refName(e.ref),
+      GITHUB_REF_TYPE: e.ref.startsWith('refs/tags/') ? 'tag' : 'branch',
+      GITHUB_SHA: e.sha,
+      GITHUB_REPOSITORY: repo,
+      GITHUB_REPOSITORY_OWNER: this.settings.repository.owner,
+      GITHUB_ACTOR: e.actor,
+      GITHUB_HEAD_REF: e.headRef,
+      GITHUB_BASE_REF: e.baseRef,
+      GITHUB_WORKFLOW: 'images',
+      GITHUB_RUN_ID: String(this.settings.runId),
+      GITHUB_RUN_NUMBER: '1',
+      GITHUB_RUN_ATTEMPT: '1',
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_API_URL: 'https://api.github.com',
+      GITHUB_WORKSPACE: machine.workspace,
+      GITHUB_ENV: files.env,
+      GITHUB_OUTPUT: files.output,
+      GITHUB_PATH: files.path,
+      GITHUB_STEP_SUMMARY: files.summary,
+      RUNNER_OS: 'Linux',
+      RUNNER_ARCH: RUNNERS[machine.runsOn].arch,
+      RUNNER_TEMP: machine.temp,
+      RUNNER_TOOL_CACHE: path.join(machine.dir, 'toolcache'),
+      RUNNER_ENVIRONMENT: 'github-hosted',
     };
   }
 
@@ -359,9 +391,18 @@ export class WorkflowRun {
     const dir = path.join(this.settings.runDir, 'jobs', key);
     fs.rmSync(dir, { recursive: true, force: true });
     const m: Machine = {
-      dir, workspace: path.join(dir, 'work', this.settings.repository.name, this.settings.repository.name),
-      temp: path.join(dir, 'temp'), home: path.join(dir, 'home'), dockerConfig: path.join(dir, 'home', '.docker'),
-      bin: path.join(dir, 'bin'), log, runsOn, runnerPlatforms, qemuPlatforms: [], logins: [], deadline,
+      dir,
+      workspace: path.join(dir, 'work', this.settings.repository.name, this.settings.repository.name),
+      temp: path.join(dir, 'temp'),
+      home: path.join(dir, 'home'),
+      dockerConfig: path.join(dir, 'home', '.docker'),
+      bin: path.join(dir, 'bin'),
+      log,
+      runsOn,
+      runnerPlatforms,
+      qemuPlatforms: [],
+      logins: [],
+      deadline,
     };
     for (const d of [m.workspace, m.temp, m.dockerConfig, m.bin, path.join(dir, 'toolcache')]) fs.mkdirSync(d, { recursive: true });
     // docker CLI plugins (buildx) installed for the user running the lab stay visible with the job's own DOCKER_CONFIG
@@ -379,11 +420,27 @@ export class WorkflowRun {
     const repo = `${this.settings.repository.owner}/${this.settings.repository.name}`;
     return {
       github: {
-        event_name: e.eventName, event: e.payload, ref: e.ref, ref_name: refName(e.ref), ref_type: e.ref.startsWith('refs/tags/') ? 'tag' : 'branch',
-        sha: e.sha, repository: repo, repository_owner: this.settings.repository.owner, actor: e.actor, triggering_actor: e.actor,
-        head_ref: e.headRef, base_ref: e.baseRef, workflow: 'images', workflow_ref: `${repo}/.github/workflows/${path.basename(this.settings.workflowFile)}@${e.ref}`,
-        run_id: String(this.settings.runId), run_number: '1', run_attempt: '1', server_url: 'https://github.com',
-        api_url: 'https://api.github.com', token: e.secrets.GITHUB_TOKEN ?? '', retention_days: '90',
+        event_name: e.eventName,
+        event: e.payload,
+        ref: e.ref,
+        ref_name: refName(e.ref),
+        ref_type: e.ref.startsWith('refs/tags/') ? 'tag' : 'branch',
+        sha: e.sha,
+        repository: repo,
+        repository_owner: this.settings.repository.owner,
+        actor: e.actor,
+        triggering_actor: e.actor,
+        head_ref: e.headRef,
+        base_ref: e.baseRef,
+        workflow: 'images',
+        workflow_ref: `${repo}/.github/workflows/${path.basename(this.settings.workflowFile)}@${e.ref}`,
+        run_id: String(this.settings.runId),
+        run_number: '1',
+        run_attempt: '1',
+        server_url: 'https://github.com',
+        api_url: 'https://api.github.com',
+        token: e.secrets.GITHUB_TOKEN ?? '',
+        retention_days: '90',
       },
       vars: this.settings.vars,
       secrets: e.secrets,
@@ -442,7 +499,8 @@ export function expandMatrix(matrix: { [k: string]: Json } | null): { [k: string
     const only = ((include ?? []) as { [k: string]: Json }[]).map(inc => ({ ...inc }));
     return only.length ? only : [{}];
   }
-  const matches = (leg: { [k: string]: Json }, e: { [k: string]: Json }) => Object.entries(e).every(([k, v]) => JSON.stringify(leg[k]) === JSON.stringify(v));
+  const matches = (leg: { [k: string]: Json }, e: { [k: string]: Json }) =>
+    Object.entries(e).every(([k, v]) => JSON.stringify(leg[k]) === JSON.stringify(v));
   legs = legs.filter(leg => !((exclude ?? []) as { [k: string]: Json }[]).some(e => matches(leg, e)));
   const original = new Set(Object.keys(keys));
   for (const inc of (include ?? []) as { [k: string]: Json }[]) {

@@ -3,9 +3,10 @@
 // does NOT prove. The first rows are not actions but what the runner changes around them.
 import * as fs from 'fs';
 import * as path from 'path';
-import { capture } from '../common/proc';
 import { Meta, RepositoryData, inputList } from './metadata-action';
 import { StepContext } from './runner';
+import { globFiles } from '../common/glob';
+import { capture } from '../common/proc';
 
 export interface StandIn {
   /** owner/repo[/path] as `uses:` names it, without the @ref; or (…) for what the runner itself changes */
@@ -173,8 +174,13 @@ function checkout(ctx: StepContext): void {
 
 /** binfmt_misc handler -> the platforms it runs */
 const BINFMT: Record<string, string[]> = {
-  'qemu-aarch64': ['linux/arm64'], 'qemu-arm': ['linux/arm/v7', 'linux/arm/v6'], 'qemu-x86_64': ['linux/amd64'],
-  'qemu-i386': ['linux/386'], 'qemu-riscv64': ['linux/riscv64'], 'qemu-ppc64le': ['linux/ppc64le'], 'qemu-s390x': ['linux/s390x'],
+  'qemu-aarch64': ['linux/arm64'],
+  'qemu-arm': ['linux/arm/v7', 'linux/arm/v6'],
+  'qemu-x86_64': ['linux/amd64'],
+  'qemu-i386': ['linux/386'],
+  'qemu-riscv64': ['linux/riscv64'],
+  'qemu-ppc64le': ['linux/ppc64le'],
+  'qemu-s390x': ['linux/s390x'],
 };
 
 function emulatable(): string[] {
@@ -274,8 +280,12 @@ function metadata(ctx: StepContext): void {
   const o = options();
   const e = ctx.settings.event;
   const meta = new Meta({
-    images: inputList(ctx.with.images), tags: inputList(ctx.with.tags), flavor: inputList(ctx.with.flavor),
-    labels: inputList(ctx.with.labels), annotations: inputList(ctx.with.annotations), bakeTarget: ctx.with['bake-target'] || 'docker-metadata-action',
+    images: inputList(ctx.with.images),
+    tags: inputList(ctx.with.tags),
+    flavor: inputList(ctx.with.flavor),
+    labels: inputList(ctx.with.labels),
+    annotations: inputList(ctx.with.annotations),
+    bakeTarget: ctx.with['bake-target'] || 'docker-metadata-action',
   }, { eventName: e.eventName, ref: e.ref, sha: e.sha, commitDate: o.commitDate, payload: e.payload as never }, o.repository).result();
   const dir = fs.mkdtempSync(path.join(ctx.machine.temp, 'docker-actions-toolkit-'));
   const outputs: [string, string][] = [
@@ -297,43 +307,6 @@ function metadata(ctx: StepContext): void {
     ctx.exportVariable(`DOCKER_METADATA_OUTPUT_${name.replace(/\W/g, '_').toUpperCase()}`, value);
   }
   ctx.log(`metadata-action stand-in: version ${meta.version}; tags ${meta.tags.join(' ')}\n${fs.readFileSync(path.join(dir, 'docker-metadata-action-bake.json'), 'utf8')}`);
-}
-
-/** A glob (*, ?, **) as a regular expression over workspace-relative paths; a directory matches what is under it. */
-export function globRegExp(pattern: string): RegExp {
-  const p = pattern.replace(/^\.\//, '').replace(/\/$/, '');
-  let re = '';
-  for (let i = 0; i < p.length; i++) {
-    if (p.startsWith('**/', i)) {
-      re += '(?:.*/)?';
-      i += 2;
-    } else if (p.startsWith('**', i)) {
-      re += '.*';
-      i += 1;
-    } else if (p[i] === '*') {
-      re += '[^/]*';
-    } else if (p[i] === '?') {
-      re += '[^/]';
-    } else {
-      re += p[i].replace(/[.+^$|(){}[\]\\]/g, '\\$&');
-    }
-  }
-  return new RegExp(`^${re}(?:/.*)?$`);
-}
-
-/** Files of the workspace a glob matches, as workspace-relative paths. */
-function globFiles(workspace: string, pattern: string): string[] {
-  const re = globRegExp(pattern);
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    for (const entry of fs.readdirSync(path.join(workspace, rel), { withFileTypes: true })) {
-      const r = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) walk(r);
-      else if (re.test(r)) out.push(r);
-    }
-  };
-  walk('');
-  return out.sort();
 }
 
 function uploadArtifact(ctx: StepContext): void {
