@@ -405,9 +405,15 @@ export class WorkflowRun {
       deadline,
     };
     for (const d of [m.workspace, m.temp, m.dockerConfig, m.bin, path.join(dir, 'toolcache')]) fs.mkdirSync(d, { recursive: true });
-    // docker CLI plugins (buildx) installed for the user running the lab stay visible with the job's own DOCKER_CONFIG
+    // the lab toolchain's buildx (LAB_BUILDX_PLUGIN), or the CLI plugins of the user running the lab,
+    // stay visible with the job's own DOCKER_CONFIG (a runner image has buildx installed system-wide)
     const plugins = path.join(process.env.DOCKER_CONFIG ?? path.join(process.env.HOME ?? '/root', '.docker'), 'cli-plugins');
-    if (fs.existsSync(plugins)) fs.symlinkSync(plugins, path.join(m.dockerConfig, 'cli-plugins'));
+    if (process.env.LAB_BUILDX_PLUGIN) {
+      fs.mkdirSync(path.join(m.dockerConfig, 'cli-plugins'));
+      fs.symlinkSync(process.env.LAB_BUILDX_PLUGIN, path.join(m.dockerConfig, 'cli-plugins', 'docker-buildx'));
+    } else if (fs.existsSync(plugins)) {
+      fs.symlinkSync(plugins, path.join(m.dockerConfig, 'cli-plugins'));
+    }
     // The runner machine's own docker: the lab engine, as the current context of this job's DOCKER_CONFIG
     const env = { PATH: BASE_PATH.join(':'), HOME: m.home, DOCKER_CONFIG: m.dockerConfig };
     capture('docker', ['context', 'create', 'runner', '--docker', `host=${this.settings.dockerHost}`], { env });
