@@ -94,6 +94,7 @@ async function runScenario(example: string, scenario: Scenario, lab: Lab, total:
   const repo: FakeRepo = createFakeRepo(ROOT, example, path.join(runDir, 'repository'));
   const event = githubEvent(kind, repo, spec.repository);
   fs.writeFileSync(path.join(runDir, 'event.json'), JSON.stringify(event.payload, null, 2));
+  fs.writeFileSync(path.join(runDir, 'stand-ins.txt'), standInTable() + '\n');
   const vulnerable = scenario === 'vulnerable' ? [spec.vulnerable] : [];
   const registry = new Registry(lab.registry);
   const cosign = cosignMachineEnv(lab, path.join(ROOT, '.e2e', 'ci-run', 'github', 'cosign'));
