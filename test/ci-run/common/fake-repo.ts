@@ -44,7 +44,11 @@ export function exampleFiles(root: string, example: string): string[] {
     .filter(f => !f.split('/').some(part => part === 'node_modules' || part === '.packed'));
 }
 
-export function createFakeRepo(root: string, example: string, dir: string): FakeRepo {
+/**
+ * @param vendored directories of the example that it ignores but a user would commit for CI to build
+ *   (e.g. the monorepo's wheelhouse), copied and force-added
+ */
+export function createFakeRepo(root: string, example: string, dir: string, vendored: readonly string[] = []): FakeRepo {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const source = path.join(root, 'examples', example);
@@ -53,8 +57,10 @@ export function createFakeRepo(root: string, example: string, dir: string): Fake
     fs.copyFileSync(path.join(source, file), path.join(dir, file));
     fs.chmodSync(path.join(dir, file), fs.statSync(path.join(source, file)).mode);
   }
+  for (const v of vendored) fs.cpSync(path.join(source, v), path.join(dir, v), { recursive: true });
   git(dir, ['init', '-q']);
   git(dir, ['add', '-A']);
+  if (vendored.length) git(dir, ['add', '-f', ...vendored]);
   git(dir, ['commit', '-q', '-m', `Import examples/${example}`], MAIN_DATE);
   const mainSha = git(dir, ['rev-parse', 'HEAD']);
   git(dir, ['tag', '-a', RELEASE_TAG, '-m', `Release ${RELEASE_TAG}`], MAIN_DATE);

@@ -19,8 +19,12 @@ import { Report } from '../common/report';
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const WORKFLOW = '.github/workflows/images.yml';
 
-/** The repositories the examples pretend to be (metadata-action labels images with these). */
-const EXAMPLES: Record<string, { repository: Repository; vulnerable: string }> = {
+/**
+ * The repositories the examples pretend to be (metadata-action labels images with these), the
+ * service the vulnerable run marks, and what the example ignores but its CI needs committed: the
+ * monorepo's wheelhouse (scripts/wheelhouse.sh writes ml/wheels, which its .gitignore lists).
+ */
+const EXAMPLES: Record<string, { repository: Repository; vulnerable: string; vendored?: { dir: string; make: string[] } }> = {
   nephoran: {
     repository: { owner: 'thc1006', name: 'nephoran-intent-operator', description: 'Intent-driven O-RAN orchestration', license: 'Apache-2.0' },
     vulnerable: 'rag-api',
@@ -28,6 +32,7 @@ const EXAMPLES: Record<string, { repository: Repository; vulnerable: string }> =
   monorepo: {
     repository: { owner: 'platform-team', name: 'monorepo', description: 'Services of the platform team', license: 'MIT' },
     vulnerable: 'scorer',
+    vendored: { dir: 'ml/wheels', make: ['bash', 'scripts/wheelhouse.sh', 'examples/monorepo/ml/wheels'] },
   },
 };
 
@@ -91,7 +96,11 @@ async function runScenario(example: string, scenario: Scenario, lab: Lab, total:
   const report = new Report(path.join(runDir, 'summary.txt'));
   console.log(`\n== github ${example} ${scenario} (run ${runId}, ${path.relative(ROOT, runDir)})`);
 
-  const repo: FakeRepo = createFakeRepo(ROOT, example, path.join(runDir, 'repository'));
+  if (spec.vendored && !fs.existsSync(path.join(ROOT, 'examples', example, spec.vendored.dir))) {
+    const r = run(spec.vendored.make[0], spec.vendored.make.slice(1), { cwd: ROOT, log: path.join(runDir, 'vendored.log') });
+    if (r.status !== 0) throw new Error(`${spec.vendored.make.join(' ')} failed: see ${path.join(runDir, 'vendored.log')}`);
+  }
+  const repo: FakeRepo = createFakeRepo(ROOT, example, path.join(runDir, 'repository'), spec.vendored ? [spec.vendored.dir] : []);
   const event = githubEvent(kind, repo, spec.repository);
   fs.writeFileSync(path.join(runDir, 'event.json'), JSON.stringify(event.payload, null, 2));
   fs.writeFileSync(path.join(runDir, 'stand-ins.txt'), standInTable() + '\n');

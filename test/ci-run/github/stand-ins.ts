@@ -49,6 +49,12 @@ export const STAND_INS: readonly StandIn[] = [
       + 'secrets from forks (GitHub gives forks a read-only GITHUB_TOKEN), and job permissions: blocks.',
   },
   {
+    action: '(repository)',
+    does: 'The fake repository holds the example\'s tracked and generated files, plus what the example ignores but a user would '
+      + 'commit for CI: the monorepo\'s wheelhouse ml/wheels (scripts/wheelhouse.sh, real wheels repackaged from Debian).',
+    doesNotProve: 'How a real repository gets its wheels (committed, Git LFS, or downloaded by a CI step).',
+  },
+  {
     action: 'actions/checkout',
     does: 'A clean, shallow (depth 1, no tags) clone of github.sha from the fake repository (the example\'s files, fixed commit dates), '
       + 'on branch main for a push to main, detached for the tag and for refs/pull/7/merge.',
