@@ -3,7 +3,8 @@
 #
 #   scripts/ci-run.sh github [EXAMPLE|all] [EVENT|all]    (npx projen test:ci-run)
 #     EXAMPLE: nephoran, monorepo; EVENT: pr, push, tag, vulnerable (a push to main with one service
-#     marked vulnerable by the scanner stand-in)
+#     marked vulnerable by the scanner stand-in); --cold: the jobs build with BAKE_FLAGS=--no-cache, as a
+#     fresh runner's empty BuildKit would (the lab engine otherwise keeps its cache across jobs)
 #
 # Logs: .e2e/ci-run/<provider>/<example>/<event>/<run>/{logs/<job>.log,summary.txt}. Prints one line
 # per assertion ("ok …" / "FAIL …") and "N passed, N failed"; exits non-zero when anything failed.

@@ -76,7 +76,8 @@ export const STAND_INS: readonly StandIn[] = [
       + 'the runner\'s platforms (ubuntu-24.04: linux/amd64 (+v2/v3/v4, 386); ubuntu-24.04-arm: linux/arm64) plus setup-qemu\'s.',
     doesNotProve: 'The docker-container driver (BuildKit version, rewrite-timestamp, push-by-digest, its own cache), driver-opts, '
       + 'buildkitd-flags/config, version/install inputs, cleanup; and that a build of a non-native platform really fails: the shim only '
-      + 'restricts what inspect reports, the lab engine itself can still emulate arm64.',
+      + 'restricts what inspect reports, the lab engine itself can still emulate arm64. The lab engine keeps its build cache across jobs '
+      + 'and runs (a GitHub runner starts empty): only --cold runs (BAKE_FLAGS=--no-cache) show what a cold builder needs.',
     run: setupBuildx,
   },
   {
