@@ -1,6 +1,9 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { loadEngine } from './engine';
 import { Expressions } from './expressions';
 import { expandMatrix, globMatch, shellCommand } from './runner';
+import { STAND_INS } from './stand-ins';
 import { globRegExp } from '../common/glob';
 
 describe('matrix expansion, as GitHub does it', () => {
@@ -64,5 +67,17 @@ describe("GitHub's expression engine with the runner's contexts", () => {
   test('contexts are case-insensitive and missing properties are null', () => {
     expect(x.evaluate('steps.Meta.outputs.version', { steps: { meta: { outputs: { version: 'main' } } } })).toBe('main');
     expect(x.evaluate('secrets.GITHUB_TOKEN', { secrets: {} })).toBe(null);
+  });
+});
+
+describe('the stand-in table', () => {
+  test('every action the examples\' workflows use has a stand-in that runs', () => {
+    // GIVEN the actions of the generated workflows
+    const uses = ['nephoran', 'monorepo'].flatMap(e => fs.readFileSync(path.join(__dirname, '..', '..', '..', 'examples', e, '.github', 'workflows', 'images.yml'), 'utf8')
+      .split('\n').map(l => /^\s*uses:\s*([^@\s]+)@/.exec(l)?.[1]).filter((a): a is string => !!a));
+    // THEN
+    const missing = [...new Set(uses)].filter(a => !STAND_INS.some(s => s.action === a && s.run));
+    expect(uses.length).toBeGreaterThan(0);
+    expect(missing).toEqual([]);
   });
 });
