@@ -101,6 +101,14 @@ project.addTask('test:e2e', {
   exec: 'bash scripts/e2e.sh',
 });
 
+// The CI-run tier: the generated GitHub workflow of each example, run job by job in the lab
+// (test/ci-run/github, GitHub's own parser and expression engine, stand-ins for the actions).
+project.addTask('test:ci-run', {
+  description: 'Run the examples\' generated CI, job by job, in the lab: scripts/ci-run.sh github [example|all] [pr|push|tag|vulnerable|all]',
+  exec: 'bash scripts/ci-run.sh',
+  receiveArgs: true,
+});
+
 project.addTask('bench', {
   description: 'Measure the generated Go build per target platform in the lab (medians) and write BENCHMARKS.md',
   exec: 'node scripts/bench.js',
