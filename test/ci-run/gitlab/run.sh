@@ -57,10 +57,12 @@ done
 # The lab: its engine is what the dind stand-in serves; its registry stands in for the real one.
 eval "$(bash "$ROOT/scripts/lab.sh" env)"
 LAB_DOCKER_HOST=$DOCKER_HOST
+LAB_DOCKER_CONFIG=${DOCKER_CONFIG:-}
 REAL_DOCKER=$(command -v docker)
 "$REAL_DOCKER" version --format '{{.Server.Version}}' >/dev/null 2>&1 || { echo "the lab engine does not answer at $DOCKER_HOST: is the lab up (scripts/lab.sh status)?" >&2; exit 2; }
 curl -fsS "http://$LAB_REGISTRY/v2/" >/dev/null || { echo "the lab registry does not answer at $LAB_REGISTRY" >&2; exit 2; }
-unset DOCKER_HOST BUILDX_BUILDER
+# The jobs get neither: a job has the daemon its services give it, and its own ~/.docker (bin/docker).
+unset DOCKER_HOST BUILDX_BUILDER DOCKER_CONFIG
 
 STAMP=$(date -u +%Y%m%d%H%M%S)
 OUT=$ROOT/.e2e/ci-run/gitlab/$NAME/$STAMP
@@ -107,8 +109,12 @@ PLATFORMS=(linux/amd64 linux/arm64)
 
 # Offline signing: no transparency log. A cosign that knows signing configs (3 uses them by default,
 # and then refuses --tlog-upload=false alone) also needs --use-signing-config=false.
-COSIGN_FLAGS=--tlog-upload=false
-if "$LAB_COSIGN" sign --help 2>&1 | grep -q -- --use-signing-config; then COSIGN_FLAGS="$COSIGN_FLAGS --use-signing-config=false"; fi
+# scripts/lab.sh env says which (LAB_COSIGN_OFFLINE_FLAGS); an older lab.sh does not, then ask cosign.
+COSIGN_FLAGS=${LAB_COSIGN_OFFLINE_FLAGS:-}
+if [ -z "$COSIGN_FLAGS" ]; then
+  COSIGN_FLAGS=--tlog-upload=false
+  if "$LAB_COSIGN" sign --help 2>&1 | grep -q -- --use-signing-config; then COSIGN_FLAGS="$COSIGN_FLAGS --use-signing-config=false"; fi
+fi
 
 # run_event <event>: one pipeline run and its assertions
 run_event() {
@@ -165,7 +171,7 @@ run_event() {
   # gitlab-ci-local takes the working directory only as a relative --cwd: it runs in the repository
   local gcl=("$GCL" --home "$dir/gcl-home" --force-shell-executor --shell-isolation
     --container-executable "$HERE/bin/gcl-engine" --privileged --timestamps --no-color "${vars[@]}")
-  local env=(env PATH="$HERE/bin:$PATH" GLR_STATE="$dir/state" GLR_LAB_DOCKER_HOST="$LAB_DOCKER_HOST"
+  local env=(env PATH="$HERE/bin:$PATH" GLR_STATE="$dir/state" GLR_LAB_DOCKER_HOST="$LAB_DOCKER_HOST" GLR_LAB_DOCKER_CONFIG="$LAB_DOCKER_CONFIG"
     GLR_REAL_DOCKER="$REAL_DOCKER" GLR_COSIGN="$LAB_COSIGN" GLR_VULNERABLE="$vulnerable")
   (cd "$repo" && "${env[@]}" "${gcl[@]}" --preview) 2> "$dir/preview.err" | node "$HERE/lib/jobs-json.js" > "$dir/state/jobs.json"
 
@@ -222,7 +228,7 @@ reference_build() {
   git clone -q "$src" "$dir/reference"
   git -C "$dir/reference" checkout -q --detach "$sha"
   if [ -d "$src/ml/wheels" ]; then :; fi
-  if (cd "$dir/reference" && DOCKER_HOST=$LAB_DOCKER_HOST flock -s "$LOCK" make build-multiarch PUSH=true BUILDX_DRIVER=docker \
+  if (cd "$dir/reference" && export DOCKER_HOST=$LAB_DOCKER_HOST && { [ -z "$LAB_DOCKER_CONFIG" ] || export DOCKER_CONFIG=$LAB_DOCKER_CONFIG; } && flock -s "$LOCK" make build-multiarch PUSH=true BUILDX_DRIVER=docker \
     REGISTRY="$LAB_REGISTRY/$path" VERSION="$version" VCS_REF="$sha" CACHE_REGISTRY= GO_NETRC="$LAB_GO_NETRC") > "$dir/reference.log" 2>&1; then
     ok "one-machine make build-multiarch PUSH=true BUILDX_DRIVER=docker VERSION=$version VCS_REF=${sha:0:12} ($((SECONDS - t0)) s)"
   else
@@ -233,8 +239,11 @@ reference_build() {
 # shellcheck source=lib/assert.sh
 source "$HERE/lib/assert.sh"
 echo "projen-multiarch CI run: GitLab, examples/$NAME, events: ${EVENTS[*]} (logs: $OUT)"
-echo "toolchain: docker $(DOCKER_HOST=$LAB_DOCKER_HOST "$REAL_DOCKER" version --format '{{.Client.Version}} (engine {{.Server.Version}})'), $(DOCKER_HOST=$LAB_DOCKER_HOST "$REAL_DOCKER" buildx version | cut -d' ' -f1,2), cosign $("$LAB_COSIGN" version 2>&1 | sed -n 's/^GitVersion: *//p') ($LAB_COSIGN; flags $COSIGN_FLAGS), gitlab-ci-local $("$GCL" --version)"
+lab_docker() { DOCKER_HOST=$LAB_DOCKER_HOST DOCKER_CONFIG=${LAB_DOCKER_CONFIG:-$HOME/.docker} "$REAL_DOCKER" "$@"; }
+echo "toolchain: ${LAB_TOOLCHAIN:-?}: docker $(lab_docker version --format '{{.Client.Version}} (engine {{.Server.Version}})'), $(lab_docker buildx version | cut -d' ' -f1,2), cosign $("$LAB_COSIGN" version 2>&1 | sed -n 's/^GitVersion: *//p') ($LAB_COSIGN; flags $COSIGN_FLAGS), gitlab-ci-local $("$GCL" --version)"
 print_stand_ins
+step "$NAME: static checks of .gitlab-ci.yml (what the lab cannot show by running it)"
+json_results < <(node "$HERE/lib/static.js" "$EXAMPLE/.gitlab-ci.yml")
 for event in "${EVENTS[@]}"; do run_event "$event"; done
 
 step "done"

@@ -133,3 +133,13 @@ sbom_attested() {
   if [ ${#bad[@]} -eq 0 ]; then ok "SBOM of each platform of $repo attested to that platform's image ($*)"
   else fail "SBOM of each platform of $repo attested to its own image" "${bad[@]}"; fi
 }
+
+# json_results: counts the {"ok", "what", "evidence"} lines of lib/static.js
+json_results() {
+  local line what
+  while IFS= read -r line; do
+    what=$(jq -r .what <<<"$line")
+    if [ "$(jq -r .ok <<<"$line")" = true ]; then ok "$what"
+    else mapfile -t ev < <(jq -r '.evidence[]' <<<"$line"); fail "$what" "${ev[@]}"; fi
+  done
+}
