@@ -2,9 +2,9 @@
 # The generated GitLab pipeline, run for real in the lab (issue #20 item 3).
 #
 #   test/ci-run/gitlab/run.sh <example> <event>...     e.g. run.sh nephoran mr
-#     <example>  a directory under examples/ with a generated .gitlab-ci.yml (nephoran, monorepo)
-#     <event>    mr          a merge request pipeline (unprotected, no registry credentials)
-#                main        a push to main (protected)
+#     <example>  a directory under examples/ with a generated .gitlab-ci.yml (nephoran, monorepo), or all
+#     <event>    mr (or pr)  a merge request pipeline (unprotected, no registry credentials)
+#                main (push) a push to main (protected)
 #                tag         a tag v1.2.3 (protected)
 #                vulnerable  the tag pipeline with one service (GL_VULNERABLE, default: the
 #                            first) marked vulnerable for the scanner
@@ -29,16 +29,21 @@ set -euo pipefail
 shopt -s inherit_errexit
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/../../.." && pwd)
+ROOT=${GL_ROOT:-$(cd "$HERE/../../.." && pwd)}
 LOCK=/var/tmp/projen-multiarch-lab.lock
 GCL=$ROOT/node_modules/.bin/gitlab-ci-local
 # shellcheck source=lib/stand-ins.sh
 source "$HERE/lib/stand-ins.sh"
 
-usage() { sed -n '3,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 2; }
 [ $# -ge 2 ] || usage
 NAME=$1
 shift
+if [ "$NAME" = all ]; then
+  rc=0
+  for n in nephoran monorepo; do "${BASH_SOURCE[0]}" "$n" "$@" || rc=1; done
+  exit $rc
+fi
 EXAMPLE=$ROOT/examples/$NAME
 [ -f "$EXAMPLE/.gitlab-ci.yml" ] || { echo "examples/$NAME has no .gitlab-ci.yml (run: bash scripts/example.sh synth $NAME)" >&2; exit 2; }
 EVENTS=()
@@ -46,6 +51,8 @@ for e in "$@"; do
   case "$e" in
     all) EVENTS+=(mr main tag vulnerable) ;;
     mr | main | tag | vulnerable) EVENTS+=("$e") ;;
+    pr) EVENTS+=(mr) ;;     # the GitHub runner's names (scripts/ci-run.sh)
+    push) EVENTS+=(main) ;;
     *) usage ;;
   esac
 done
@@ -207,7 +214,7 @@ run_event() {
         done
       fi
       for svc in "${SERVICES[@]}"; do
-        ref=$registry/$svc@$(cat "$repo/.gitlab-ci-local/artifacts/push/.multiarch/digests/$svc" 2>/dev/null | sed 's/.*@//' || true)
+        ref=$registry/$svc@$(sed 's/.*@//' "$repo/.gitlab-ci-local/artifacts/push/.multiarch/digests/$svc" 2>/dev/null || true)
         [[ $ref == *@sha256:* ]] || ref=$registry/$svc:$(reg_tags "$run/$svc" | head -1)
         names_service "$ref" "$svc" "${PLATFORMS[@]}"
         signed "$ref" "$dir/keys/cosign.pub"
