@@ -32,6 +32,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=${GL_ROOT:-$(cd "$HERE/../../.." && pwd)}
 LOCK=/var/tmp/projen-multiarch-lab.lock
 GCL=$ROOT/node_modules/.bin/gitlab-ci-local
+# lib/*.js read YAML with the repository's own dependencies
+export NODE_PATH=$ROOT/node_modules
 # shellcheck source=lib/stand-ins.sh
 source "$HERE/lib/stand-ins.sh"
 
