@@ -225,6 +225,12 @@ run_event() {
       ;;
     vulnerable)
       expect_jobs "$dir/pipeline.log" push:PASS security:FAIL
+      # and it failed because the scanner found the vulnerability, not for another reason
+      if grep -q "discovered vulnerabilities at or above the severity threshold" "$repo/.gitlab-ci-local/output/security.log" 2>/dev/null; then
+        ok "security failed on the scanner's finding in $vulnerable"
+      else
+        fail "security failed on the scanner's finding in $vulnerable" "it ended before: $(tail -2 "$repo/.gitlab-ci-local/output/security.log" 2>/dev/null | tr '\n' ' ')"
+      fi
       for svc in "${SERVICES[@]}"; do no_tags "$run/$svc"; done
       ;;
   esac
