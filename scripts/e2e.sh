@@ -156,9 +156,10 @@ out=$(cd "$MONO" && make run-scorer BUILDX_DRIVER=docker VERSION="$VERSION-local
 [ "$out" = "scorer version=$VERSION-local machine=x86_64 speedups=x86_64 home=writable" ] && echo "ok   make run-scorer: $out" ||
   { echo "FAIL make run-scorer printed: $out" >&2; status=1; }
 
-# The native-runner path, as CI runs it: one job per platform (ci-push-platform), then ci-merge. It
-# must give the same per-platform images as the one-machine build-multiarch above, digest for digest.
-step "examples/nephoran: ci-push-platform for each platform, then ci-merge, pushed to 127.0.0.1:5000/e2e-split-nephoran"
+# The native-runner path, as CI runs it: one job per platform (ci-push-platform), ci-merge (under the
+# staging tag), then ci-publish (the public tags). It must give the same per-platform images as the
+# one-machine build-multiarch above, digest for digest.
+step "examples/nephoran: ci-push-platform for each platform, ci-merge, ci-publish, pushed to 127.0.0.1:5000/e2e-split-nephoran"
 split_make() { (cd "$EXAMPLE" && BUILDKIT_PROGRESS=plain make "$@" BUILDX_DRIVER=docker REGISTRY=127.0.0.1:5000/e2e-split-nephoran VERSION="$VERSION" CACHE_REGISTRY=); }
 split() {
   local ok=0
@@ -171,6 +172,8 @@ split ci-push-platform PLATFORM=linux/amd64
 split ci-push-platform PLATFORM=linux/arm64
 split ci-merge
 grep "^ci-merge: " "$OUT/split.log"
+split ci-publish
+grep "^ci-publish: " "$OUT/split.log"
 node "$ROOT/scripts/repro-check.js" --spec "$EXAMPLE/e2e.json" --first 127.0.0.1:5000/e2e-nephoran --second 127.0.0.1:5000/e2e-split-nephoran --version "$VERSION" || status=1
 
 # Signing what was pushed: a generated key pair, offline (no transparency log), then cosign verify of

@@ -20,6 +20,16 @@ variable "CACHE_REGISTRY" {
   default = ""
 }
 
+# Tag of the registry cache refs (<CACHE_REGISTRY>/<image>:<CACHE_TAG>)
+variable "CACHE_TAG" {
+  default = "cache"
+}
+
+# true exports the registry cache (cache-to); false only reads it
+variable "CACHE_WRITE" {
+  default = "true"
+}
+
 # Commit time in seconds since the Unix epoch: BuildKit dates the image config and history with it (empty: the build time)
 variable "SOURCE_DATE_EPOCH" {
   default = ""
@@ -82,8 +92,8 @@ target "gateway" {
     "org.opencontainers.image.version"  = "${VERSION}"
   }
   annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=gateway", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
-  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/gateway:cache"]
-  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/gateway:cache,mode=max"]
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/gateway:${CACHE_TAG}"]
+  cache-to    = CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/gateway:${CACHE_TAG},mode=max"]
   secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
   attest      = ["type=provenance,mode=max"]
 }
@@ -115,8 +125,8 @@ target "worker" {
     "org.opencontainers.image.version"  = "${VERSION}"
   }
   annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=worker", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
-  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/worker:cache"]
-  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/worker:cache,mode=max"]
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/worker:${CACHE_TAG}"]
+  cache-to    = CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/worker:${CACHE_TAG},mode=max"]
   secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
   attest      = ["type=provenance,mode=max"]
 }
@@ -141,8 +151,8 @@ target "reporter" {
     "org.opencontainers.image.version"  = "${VERSION}"
   }
   annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=reporter", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
-  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/reporter:cache"]
-  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/reporter:cache,mode=max"]
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/reporter:${CACHE_TAG}"]
+  cache-to    = CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/reporter:${CACHE_TAG},mode=max"]
   secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
   attest      = ["type=provenance,mode=max"]
 }
@@ -165,8 +175,8 @@ target "scorer" {
     "org.opencontainers.image.version"  = "${VERSION}"
   }
   annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=scorer", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
-  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/scorer:cache"]
-  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/scorer:cache,mode=max"]
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/scorer:${CACHE_TAG}"]
+  cache-to    = CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/scorer:${CACHE_TAG},mode=max"]
   secret      = concat((PIP_CONF == "" ? [] : ["id=pipconf,src=${PIP_CONF}"]), (PIP_NETRC == "" ? [] : ["id=pipnetrc,src=${PIP_NETRC}"]))
   attest      = ["type=provenance,mode=max"]
 }
@@ -182,8 +192,8 @@ target "_go-deps" {
     GO_PACKAGES       = "./cmd/gateway ./cmd/worker"
     SOURCE_DATE_EPOCH = "0"
   }
-  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/gateway-go-deps:cache"]
-  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/gateway-go-deps:cache,mode=max"]
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/gateway-go-deps:${CACHE_TAG}"]
+  cache-to    = CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/gateway-go-deps:${CACHE_TAG},mode=max"]
   secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
   attest      = ["type=provenance,disabled=true"]
   output      = ["type=cacheonly"]

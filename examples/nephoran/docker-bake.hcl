@@ -20,6 +20,16 @@ variable "CACHE_REGISTRY" {
   default = ""
 }
 
+# Tag of the registry cache refs (<CACHE_REGISTRY>/<image>:<CACHE_TAG>)
+variable "CACHE_TAG" {
+  default = "cache"
+}
+
+# true exports the registry cache (cache-to); false only reads it
+variable "CACHE_WRITE" {
+  default = "true"
+}
+
 # Commit time in seconds since the Unix epoch: BuildKit dates the image config and history with it (empty: the build time)
 variable "SOURCE_DATE_EPOCH" {
   default = ""
@@ -85,8 +95,8 @@ target "llm-processor" {
     "org.opencontainers.image.version"     = "${VERSION}"
   }
   annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=llm-processor", "index:org.opencontainers.image.description=LLM intent processor", "index:org.opencontainers.image.source=https://github.com/thc1006/nephoran-intent-operator", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
-  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:cache"]
-  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:cache,mode=max"]
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:${CACHE_TAG}"]
+  cache-to    = CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:${CACHE_TAG},mode=max"]
   secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
   attest      = ["type=provenance,mode=max"]
 }
@@ -120,8 +130,8 @@ target "nephio-bridge" {
     "org.opencontainers.image.version"  = "${VERSION}"
   }
   annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=nephio-bridge", "index:org.opencontainers.image.source=https://github.com/thc1006/nephoran-intent-operator", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
-  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/nephio-bridge:cache"]
-  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/nephio-bridge:cache,mode=max"]
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/nephio-bridge:${CACHE_TAG}"]
+  cache-to    = CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/nephio-bridge:${CACHE_TAG},mode=max"]
   secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
   attest      = ["type=provenance,mode=max"]
 }
@@ -155,8 +165,8 @@ target "oran-adaptor" {
     "org.opencontainers.image.version"  = "${VERSION}"
   }
   annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=oran-adaptor", "index:org.opencontainers.image.source=https://github.com/thc1006/nephoran-intent-operator", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
-  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/oran-adaptor:cache"]
-  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/oran-adaptor:cache,mode=max"]
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/oran-adaptor:${CACHE_TAG}"]
+  cache-to    = CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/oran-adaptor:${CACHE_TAG},mode=max"]
   secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
   attest      = ["type=provenance,mode=max"]
 }
@@ -180,8 +190,8 @@ target "rag-api" {
     "org.opencontainers.image.version"  = "${VERSION}"
   }
   annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=rag-api", "index:org.opencontainers.image.source=https://github.com/thc1006/nephoran-intent-operator", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
-  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/rag-api:cache"]
-  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/rag-api:cache,mode=max"]
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/rag-api:${CACHE_TAG}"]
+  cache-to    = CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/rag-api:${CACHE_TAG},mode=max"]
   secret      = concat((PIP_CONF == "" ? [] : ["id=pipconf,src=${PIP_CONF}"]), (PIP_NETRC == "" ? [] : ["id=pipnetrc,src=${PIP_NETRC}"]))
   attest      = ["type=provenance,mode=max"]
 }
@@ -197,8 +207,8 @@ target "_go-deps" {
     GO_PACKAGES       = "./cmd/llm-processor ./cmd/nephio-bridge ./cmd/oran-adaptor"
     SOURCE_DATE_EPOCH = "0"
   }
-  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor-go-deps:cache"]
-  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor-go-deps:cache,mode=max"]
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor-go-deps:${CACHE_TAG}"]
+  cache-to    = CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor-go-deps:${CACHE_TAG},mode=max"]
   secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
   attest      = ["type=provenance,disabled=true"]
   output      = ["type=cacheonly"]

@@ -20,6 +20,16 @@ variable "CACHE_REGISTRY" {
   default = ""
 }
 
+# Tag of the registry cache refs (<CACHE_REGISTRY>/<image>:<CACHE_TAG>)
+variable "CACHE_TAG" {
+  default = "cache"
+}
+
+# true exports the registry cache (cache-to); false only reads it
+variable "CACHE_WRITE" {
+  default = "true"
+}
+
 # Commit time in seconds since the Unix epoch: BuildKit dates the image config and history with it (empty: the build time)
 variable "SOURCE_DATE_EPOCH" {
   default = ""
@@ -80,8 +90,8 @@ target "catalog" {
     "org.opencontainers.image.version"  = "${VERSION}"
   }
   annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=catalog", "index:org.opencontainers.image.vendor=Storefront", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
-  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/catalog:cache"]
-  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/catalog:cache,mode=max"]
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/catalog:${CACHE_TAG}"]
+  cache-to    = CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/catalog:${CACHE_TAG},mode=max"]
   secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
   attest      = ["type=provenance,mode=max"]
 }
@@ -111,8 +121,8 @@ target "orders" {
     "org.opencontainers.image.version"  = "${VERSION}"
   }
   annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=orders", "index:org.opencontainers.image.vendor=Storefront", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
-  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/orders:cache"]
-  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/orders:cache,mode=max"]
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/orders:${CACHE_TAG}"]
+  cache-to    = CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/orders:${CACHE_TAG},mode=max"]
   secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
   attest      = ["type=provenance,mode=max"]
 }
@@ -143,8 +153,8 @@ target "payments" {
     "org.opencontainers.image.version"  = "${VERSION}"
   }
   annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=payments", "index:org.opencontainers.image.vendor=Storefront", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
-  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/payments:cache"]
-  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/payments:cache,mode=max"]
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/payments:${CACHE_TAG}"]
+  cache-to    = CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/payments:${CACHE_TAG},mode=max"]
   secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
   attest      = ["type=provenance,mode=max"]
 }
@@ -168,8 +178,8 @@ target "search" {
     "org.opencontainers.image.version"  = "${VERSION}"
   }
   annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=search", "index:org.opencontainers.image.vendor=Storefront", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
-  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/search:cache"]
-  cache-to    = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/search:cache,mode=max"]
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/search:${CACHE_TAG}"]
+  cache-to    = CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/search:${CACHE_TAG},mode=max"]
   secret      = concat((PIP_CONF == "" ? [] : ["id=pipconf,src=${PIP_CONF}"]), (PIP_NETRC == "" ? [] : ["id=pipnetrc,src=${PIP_NETRC}"]))
   attest      = ["type=provenance,mode=max"]
 }

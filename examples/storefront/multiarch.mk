@@ -12,8 +12,11 @@ PUSH               ?= false
 BUILDER            ?= multiarch
 BUILDX_DRIVER      ?= docker-container
 BUILDX_DRIVER_OPTS ?= 
+BUILDKIT_IMAGE     ?= moby/buildkit:v0.29.0@sha256:0039c1d47e8748b5afea56f4e85f14febaf34452bd99d9552d2daa82262b5cc5
 BUILDX_ENDPOINT    ?= 
 CACHE_REGISTRY     ?= 
+CACHE_TAG          ?= $(if $(PLATFORM),cache-$(subst /,-,$(PLATFORM)),cache)
+CACHE_WRITE        ?= true
 SOURCE_DATE_EPOCH  ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 BUILD_DATE         ?= $(shell date -u -d @$(SOURCE_DATE_EPOCH) +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || date -u -r $(SOURCE_DATE_EPOCH) +%Y-%m-%dT%H:%M:%SZ)
 VCS_REF            ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -28,6 +31,8 @@ BAKE_FLAGS         ?=
 SCAN_SEVERITY      ?= high
 COSIGN_KEY         ?= 
 COSIGN_FLAGS       ?= 
+STAGING_TAG        ?= unpublished-$(VCS_REF)
+PUBLISH_TAGS       ?= 
 METADATA_DIR       ?= .multiarch
 SBOM_DIR           ?= sbom
 
@@ -65,6 +70,8 @@ input_allowed_12 = letters, digits, spaces, "_", ".", "-", "/", "~", "+", "@", "
 input_strip_12 = $(subst $(input_space),,$(subst $(input_comma),,$(subst =,,$(subst :,,$(subst @,,$(subst +,,$(subst ~,,$(subst /,,$(subst -,,$(subst .,,$(subst _,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
 input_allowed_13 = letters, digits, spaces, "_", ".", "-", "/", "~", "+", "@", ":", "=", "," and "*"
 input_strip_13 = $(subst $(input_space),,$(subst *,,$(subst $(input_comma),,$(subst =,,$(subst :,,$(subst @,,$(subst +,,$(subst ~,,$(subst /,,$(subst -,,$(subst .,,$(subst _,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
+input_allowed_14 = letters, digits, spaces, "_", "." and "-"
+input_strip_14 = $(subst $(input_space),,$(subst -,,$(subst .,,$(subst _,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
 $(call input_check,REGISTRY,1,required,)
 $(call input_check,VERSION,2,required,)
 $(call input_check,PLATFORMS,3,required,)
@@ -73,8 +80,11 @@ $(call input_check,PUSH,5,,)
 $(call input_check,BUILDER,2,required,)
 $(call input_check,BUILDX_DRIVER,5,required,)
 $(call input_check,BUILDX_DRIVER_OPTS,6,,)
+$(call input_check,BUILDKIT_IMAGE,7,,)
 $(call input_check,BUILDX_ENDPOINT,7,,)
 $(call input_check,CACHE_REGISTRY,1,,)
+$(call input_check,CACHE_TAG,2,required,)
+$(call input_check,CACHE_WRITE,5,,)
 $(call input_check,SOURCE_DATE_EPOCH,8,required,)
 $(call input_check,BUILD_DATE,9,,)
 $(call input_check,VCS_REF,2,,)
@@ -89,6 +99,8 @@ $(call input_check,BAKE_FLAGS,13,,flags)
 $(call input_check,SCAN_SEVERITY,5,,)
 $(call input_check,COSIGN_KEY,10,,)
 $(call input_check,COSIGN_FLAGS,12,,flags)
+$(call input_check,STAGING_TAG,2,required,)
+$(call input_check,PUBLISH_TAGS,14,,)
 $(call input_check,METADATA_DIR,10,,)
 $(call input_check,SBOM_DIR,10,,)
 
@@ -104,6 +116,9 @@ $(if $(filter-out true false,$(PUSH))$(word 2,$(PUSH)),$(error PUSH must be true
 # The bake file compares it with "true"; anything else would silently drop the annotations
 $(if $(filter-out true false,$(INDEX_ANNOTATIONS))$(word 2,$(INDEX_ANNOTATIONS)),$(error INDEX_ANNOTATIONS must be true or false, not "$(INDEX_ANNOTATIONS)"))
 
+# The bake file compares it with "true"; anything else would silently stop exporting the cache
+$(if $(filter-out true false,$(CACHE_WRITE))$(word 2,$(CACHE_WRITE)),$(error CACHE_WRITE must be true or false, not "$(CACHE_WRITE)"))
+
 # The buildx drivers setup-buildx knows
 $(if $(filter-out docker docker-container kubernetes remote,$(BUILDX_DRIVER))$(word 2,$(BUILDX_DRIVER)),$(error BUILDX_DRIVER must be docker, docker-container, kubernetes or remote, not "$(BUILDX_DRIVER)"))
 
@@ -116,11 +131,17 @@ BUILDER_NAME = $(if $(filter docker,$(BUILDX_DRIVER)),$(shell docker context sho
 # Services whose Dockerfile runs a command on the target platform: building them for another architecture needs QEMU or a native node
 EMULATED_SERVICES = search
 
-# The bake file reads its variables from the environment. Always -f: without it bake also merges any compose file it finds. METADATA_FILES come after it, so their tags and labels win
-BAKE = set -f; REGISTRY="$(REGISTRY)" VERSION="$(VERSION)" PLATFORMS="$(PLATFORMS)" CACHE_REGISTRY="$(CACHE_REGISTRY)" SOURCE_DATE_EPOCH="$(SOURCE_DATE_EPOCH)" BUILD_DATE="$(BUILD_DATE)" VCS_REF="$(VCS_REF)" INDEX_ANNOTATIONS="$(INDEX_ANNOTATIONS)" GO_NETRC="$(GO_NETRC)" PIP_CONF="$(PIP_CONF)" PIP_NETRC="$(PIP_NETRC)" docker buildx bake --builder $(BUILDER_NAME) -f docker-bake.hcl $(addprefix -f ,$(METADATA_FILES)) $(BAKE_FLAGS)
+# $(call secret_file,<path>): the absolute path of a secret file; a leading ~/ is the home directory (zsh passes VAR=~/x to make as written)
+secret_file = $(abspath $(patsubst ~/%,$(HOME)/%,$(1)))
 
-# BAKE for this machine (build-local, run-<service>): LOCAL_PLATFORM, and no index annotations (one platform without attestations exports a manifest, not an index)
-BAKE_LOCAL = set -f; REGISTRY="$(REGISTRY)" VERSION="$(VERSION)" PLATFORMS="$(LOCAL_PLATFORM)" CACHE_REGISTRY="$(CACHE_REGISTRY)" SOURCE_DATE_EPOCH="$(SOURCE_DATE_EPOCH)" BUILD_DATE="$(BUILD_DATE)" VCS_REF="$(VCS_REF)" INDEX_ANNOTATIONS="false" GO_NETRC="$(GO_NETRC)" PIP_CONF="$(PIP_CONF)" PIP_NETRC="$(PIP_NETRC)" docker buildx bake --builder $(BUILDER_NAME) -f docker-bake.hcl $(addprefix -f ,$(METADATA_FILES)) $(BAKE_FLAGS)
+# The build secrets of the bake file's targets, given again with --set: buildx 0.20 and later ask for an entitlement (fs.read) for a secret file outside this directory unless it comes from the command line
+BAKE_SECRETS = $(if $(GO_NETRC),'--set=catalog.secrets=id=netrc$(comma)src=$(call secret_file,$(GO_NETRC))') $(if $(GO_NETRC),'--set=orders.secrets=id=netrc$(comma)src=$(call secret_file,$(GO_NETRC))') $(if $(GO_NETRC),'--set=payments.secrets=id=netrc$(comma)src=$(call secret_file,$(GO_NETRC))') $(if $(PIP_CONF),'--set=search.secrets=id=pipconf$(comma)src=$(call secret_file,$(PIP_CONF))') $(if $(PIP_NETRC),'--set=search.secrets=id=pipnetrc$(comma)src=$(call secret_file,$(PIP_NETRC))')
+
+# The bake file reads its variables from the environment. Always -f: without it bake also merges any compose file it finds. METADATA_FILES come after it, so their tags and labels win
+BAKE = set -f; REGISTRY="$(REGISTRY)" VERSION="$(VERSION)" PLATFORMS="$(PLATFORMS)" CACHE_REGISTRY="$(CACHE_REGISTRY)" CACHE_TAG="$(CACHE_TAG)" CACHE_WRITE="$(CACHE_WRITE)" SOURCE_DATE_EPOCH="$(SOURCE_DATE_EPOCH)" BUILD_DATE="$(BUILD_DATE)" VCS_REF="$(VCS_REF)" INDEX_ANNOTATIONS="$(INDEX_ANNOTATIONS)" GO_NETRC="$(GO_NETRC)" PIP_CONF="$(PIP_CONF)" PIP_NETRC="$(PIP_NETRC)" docker buildx bake --builder $(BUILDER_NAME) -f docker-bake.hcl $(addprefix -f ,$(METADATA_FILES)) $(BAKE_SECRETS) $(BAKE_FLAGS)
+
+# BAKE for this machine (build-local, run-<service>): LOCAL_PLATFORM, no index annotations (one platform without attestations exports a manifest, not an index), the cache read but not written
+BAKE_LOCAL = set -f; REGISTRY="$(REGISTRY)" VERSION="$(VERSION)" PLATFORMS="$(LOCAL_PLATFORM)" CACHE_REGISTRY="$(CACHE_REGISTRY)" CACHE_TAG="$(CACHE_TAG)" CACHE_WRITE="false" SOURCE_DATE_EPOCH="$(SOURCE_DATE_EPOCH)" BUILD_DATE="$(BUILD_DATE)" VCS_REF="$(VCS_REF)" INDEX_ANNOTATIONS="false" GO_NETRC="$(GO_NETRC)" PIP_CONF="$(PIP_CONF)" PIP_NETRC="$(PIP_NETRC)" docker buildx bake --builder $(BUILDER_NAME) -f docker-bake.hcl $(addprefix -f ,$(METADATA_FILES)) $(BAKE_SECRETS) $(BAKE_FLAGS)
 
 # A literal comma, for commas inside $(if …) arguments
 comma = ,
@@ -152,14 +173,17 @@ bake_tags = awk -v t='    "$(1)": {' '$$0 == t { inside = 1; next } inside && /^
 # $(call bake_annotations,<bake target>): the index annotations of a target in `bake --print`, one per line
 bake_annotations = awk -v t='    "$(1)": {' '$$0 == t { inside = 1; next } inside && /^    [^ ]/ { inside = 0 } inside && /^      "annotations": \[/ { list = 1; next } list && /^      \]/ { list = 0 } inside && list { sub(/^ *"/, ""); sub(/",?$$/, ""); gsub(/\\u0026/, "\&"); gsub(/\\u003c/, "<"); gsub(/\\u003e/, ">"); if (index($$0, "index:") == 1) print }'
 
-# $(call merge_image,<service>,<repository>): join the platforms ci-push-platform pushed into one index with the service's tags, and record its digest
-merge_image = set -eu -o pipefail; refs=; for f in "$(METADATA_DIR)"/platform-*.json; do [ -e "$$f" ] || continue; d=$$($(call pushed_digest,$(1),$$f)); [ -z "$$d" ] || refs="$$refs $(2)@$$d"; done; test -n "$$refs" || { echo "ci-merge: no digest of $(1) in $(METADATA_DIR)/platform-*.json: run make ci-push-platform PLATFORM=<platform> for each platform first" >&2; exit 1; }; tags=$$($(BAKE) --print $(1) 2>/dev/null | $(call bake_tags,$(1))); test -n "$$tags" || { echo "ci-merge: bake --print gave no tags for $(1)" >&2; exit 1; }; set --; while IFS= read -r a; do [ -z "$$a" ] || set -- "$$@" --annotation "$$a"; done <<< "$$($(BAKE) --print $(1) 2>/dev/null | $(call bake_annotations,$(1)))"; index=$$(docker buildx imagetools create --dry-run "$$@" $$refs); d=sha256:$$(printf '%s' "$$index" | { sha256sum 2>/dev/null || shasum -a 256; } | cut -d ' ' -f 1); docker buildx imagetools create "$$@" $$(for t in $$tags; do printf -- '-t %s ' "$$t"; done) $$refs; mkdir -p "$(METADATA_DIR)/digests"; echo "$(2)@$$d" > "$(METADATA_DIR)/digests/$(1)"; echo "ci-merge: $(1): $(2)@$$d, tagged $$(echo $$tags)"
+# $(call merge_image,<service>,<repository>): join the platforms ci-push-platform pushed into one index under STAGING_TAG, and record its digest
+merge_image = set -eu -o pipefail; refs=; for f in "$(METADATA_DIR)"/platform-*.json; do [ -e "$$f" ] || continue; d=$$($(call pushed_digest,$(1),$$f)); [ -z "$$d" ] || refs="$$refs $(2)@$$d"; done; test -n "$$refs" || { echo "ci-merge: no digest of $(1) in $(METADATA_DIR)/platform-*.json: run make ci-push-platform PLATFORM=<platform> for each platform first" >&2; exit 1; }; set --; while IFS= read -r a; do [ -z "$$a" ] || set -- "$$@" --annotation "$$a"; done <<< "$$($(BAKE) --print $(1) 2>/dev/null | $(call bake_annotations,$(1)))"; index=$$(docker buildx imagetools create --dry-run "$$@" $$refs); d=sha256:$$(printf '%s' "$$index" | { sha256sum 2>/dev/null || shasum -a 256; } | cut -d ' ' -f 1); docker buildx imagetools create "$$@" -t "$(2):$(STAGING_TAG)" $$refs; mkdir -p "$(METADATA_DIR)/digests"; echo "$(2)@$$d" > "$(METADATA_DIR)/digests/$(1)"; echo "ci-merge: $(1): $(2)@$$d (staging tag $(STAGING_TAG); ci-publish tags it)"
 
-# $(call attest_sboms,<service>): attach each SBOM of build-sbom to its platform's manifest ($$ref is the pushed index)
-attest_sboms = for f in "$(SBOM_DIR)/$(1)"-*.spdx.json; do [ -e "$$f" ] || continue; pair=$$(basename "$$f" .spdx.json | sed 's/^$(1)-//'); m=$$(docker buildx imagetools inspect "$$ref" --format '{{range .Manifest.Manifests}}{{.Platform.OS}}-{{.Platform.Architecture}}{{if .Platform.Variant}}-{{.Platform.Variant}}{{end}}={{.Digest}} {{end}}' 2>/dev/null | tr ' ' '\n' | sed -n "s/^$$pair=//p"); target=$${ref%@*}@$${m:-$$(echo "$$ref" | cut -d @ -f 2)}; cosign attest --yes --type spdxjson --predicate "$$f" $(COSIGN_FLAGS) $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$$target"; done
+# $(call publish_image,<service>,<repository>): give the recorded digest its tags (bake file, METADATA_FILES, PUBLISH_TAGS), and check each tag is that digest
+publish_image = set -eu -o pipefail; ref=$(call pushed_ref,$(1)); d=$$(echo "$$ref" | cut -d @ -f 2); tags=$$($(BAKE) --print $(1) 2>/dev/null | $(call bake_tags,$(1))); for t in $(PUBLISH_TAGS); do tags="$$tags $(2):$$t"; done; test -n "$$tags" || { echo "ci-publish: bake --print gave no tags for $(1)" >&2; exit 1; }; docker buildx imagetools create $$(for t in $$tags; do printf -- '-t %s ' "$$t"; done) "$$ref"; for t in $$tags; do got=$$(docker buildx imagetools inspect "$$t" --format '{{.Manifest.Digest}}'); test "$$got" = "$$d" || { echo "ci-publish: $$t is $$got, not the scanned and signed $$d" >&2; exit 1; }; done; echo "ci-publish: $(1): $$ref tagged $$(echo $$tags)"
 
-.PHONY: setup-buildx build-multiarch build-catalog build-orders build-payments build-search build-verify build-local run-catalog run-orders run-payments run-search build-complete build-sbom build-vulnerability-scan build-sign ci-setup ci-build ci-push ci-push-platform ci-merge ci-security ci-sign multiarch-help
-setup-buildx build-multiarch build-catalog build-orders build-payments build-search build-verify build-local run-catalog run-orders run-payments run-search build-complete build-sbom build-vulnerability-scan build-sign ci-setup ci-build ci-push ci-push-platform ci-merge ci-security ci-sign multiarch-help: SHELL := /bin/bash
+# $(call attest_sboms,<service>,<platforms>): attach the SBOM of each platform (SBOM_DIR/<service>/<os>-<arch>.spdx.json) to that platform's manifest ($$ref is the pushed index)
+attest_sboms = if [ -d "$(SBOM_DIR)/$(1)" ]; then for p in $$(echo "$(2)" | tr , ' '); do pair=$$(echo "$$p" | tr / -); f="$(SBOM_DIR)/$(1)/$$pair.spdx.json"; test -e "$$f" || { echo "build-sign: no SBOM $$f of $(1) for $$p: run build-sbom first" >&2; exit 1; }; m=$$(docker buildx imagetools inspect "$$ref" --format '{{range .Manifest.Manifests}}{{.Platform.OS}}-{{.Platform.Architecture}}{{if .Platform.Variant}}-{{.Platform.Variant}}{{end}}={{.Digest}} {{end}}' 2>/dev/null | tr ' ' '\n' | sed -n "s/^$$pair=//p"); if [ -z "$$m" ] && [ "$$(docker buildx imagetools inspect "$$ref" --format '{{.Image.OS}}-{{.Image.Architecture}}{{if .Image.Variant}}-{{.Image.Variant}}{{end}}' 2>/dev/null)" = "$$pair" ]; then m=$$(echo "$$ref" | cut -d @ -f 2); fi; test -n "$$m" || { echo "build-sign: $$ref has no $$p manifest to attest $$f to" >&2; exit 1; }; cosign attest --yes --type spdxjson --predicate "$$f" $(COSIGN_FLAGS) $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$${ref%@*}@$$m"; done; fi
+
+.PHONY: setup-buildx build-multiarch build-catalog build-orders build-payments build-search build-verify build-local run-catalog run-orders run-payments run-search build-complete build-sbom build-vulnerability-scan build-sign ci-setup ci-build ci-push ci-push-platform ci-merge ci-security ci-sign ci-publish multiarch-help
+setup-buildx build-multiarch build-catalog build-orders build-payments build-search build-verify build-local run-catalog run-orders run-payments run-search build-complete build-sbom build-vulnerability-scan build-sign ci-setup ci-build ci-push ci-push-platform ci-merge ci-security ci-sign ci-publish multiarch-help: SHELL := /bin/bash
 
 setup-buildx: ## Create or select the buildx builder for BUILDX_DRIVER
 	@set -eu -o pipefail; case "$(BUILDX_DRIVER)" in docker|docker-container|kubernetes|remote) ;; *) echo "setup-buildx: BUILDX_DRIVER must be docker, docker-container, kubernetes or remote, not \"$(BUILDX_DRIVER)\"" >&2; exit 2 ;; esac; \
@@ -167,9 +191,9 @@ setup-buildx: ## Create or select the buildx builder for BUILDX_DRIVER
 	if [ "$(BUILDX_DRIVER)" = docker ]; then echo "setup-buildx: using the engine's own builder $$builder (docker driver; multi-platform needs the containerd image store)"; \
 	elif docker buildx inspect "$$builder" >/dev/null 2>&1; then echo "setup-buildx: using builder $$builder"; \
 	else case "$(BUILDX_DRIVER)" in \
-	  docker-container) case "$(REGISTRY)" in localhost[:/]*|127.*) net=--driver-opt=network=host ;; *) net= ;; esac; docker buildx create --name "$$builder" --driver docker-container $$net $(if $(BUILDX_DRIVER_OPTS),--driver-opt "$(BUILDX_DRIVER_OPTS)",) --bootstrap ;; \
+	  docker-container) case "$(REGISTRY)" in localhost[:/]*|127.*) net=--driver-opt=network=host ;; *) net= ;; esac; docker buildx create --name "$$builder" --driver docker-container $$net --driver-opt "image=$(BUILDKIT_IMAGE)" $(if $(BUILDX_DRIVER_OPTS),--driver-opt "$(BUILDX_DRIVER_OPTS)",) --bootstrap ;; \
 	  remote) test -n "$(BUILDX_ENDPOINT)" || { echo "setup-buildx: set BUILDX_ENDPOINT for the remote driver (e.g. tcp://buildkitd:1234)" >&2; exit 2; }; docker buildx create --name "$$builder" --driver remote $(if $(BUILDX_DRIVER_OPTS),--driver-opt "$(BUILDX_DRIVER_OPTS)",) "$(BUILDX_ENDPOINT)" --bootstrap ;; \
-	  kubernetes) append=; for p in $$(echo "$(PLATFORMS)" | tr , ' '); do node=$${p#*/}; node=$${node//\//-}; arch=$${node%%-*}; docker buildx create --name "$$builder" $$append --driver kubernetes --node "$$builder-$$node" --platform "$$p" --driver-opt "nodeselector=kubernetes.io/arch=$$arch" $(if $(BUILDX_DRIVER_OPTS),--driver-opt "$(BUILDX_DRIVER_OPTS)",); append=--append; done ;; \
+	  kubernetes) append=; for p in $$(echo "$(PLATFORMS)" | tr , ' '); do node=$${p#*/}; node=$${node//\//-}; arch=$${node%%-*}; docker buildx create --name "$$builder" $$append --driver kubernetes --node "$$builder-$$node" --platform "$$p" --driver-opt "nodeselector=kubernetes.io/arch=$$arch" --driver-opt "image=$(BUILDKIT_IMAGE)" $(if $(BUILDX_DRIVER_OPTS),--driver-opt "$(BUILDX_DRIVER_OPTS)",); append=--append; done ;; \
 	esac; fi; \
 	have=$$(docker buildx inspect --bootstrap "$$builder" | sed -n 's/^Platforms: *//p' | tr -d ' *' | tr ',\n' '  '); \
 	missing=; for p in $$(echo "$(PLATFORMS)" | tr , ' '); do case " $$have " in *" $$p "*) ;; *) missing="$$missing $$p" ;; esac; done; \
@@ -213,26 +237,26 @@ build-verify: | $(filter build-multiarch build-complete ci-build ci-push ci-push
 
 build-local: PLATFORMS = $(LOCAL_PLATFORM) $(if $(filter $(LOCAL_PLATFORM),linux/amd64),$(LOCAL_PLATFORM),linux/amd64)
 build-local: setup-buildx ## Build every image for LOCAL_PLATFORM (this machine) and load it into the local engine, as REGISTRY/<image>:VERSION
-	$(BAKE_LOCAL) '--set=orders.platform=$(if $(filter $(LOCAL_PLATFORM),linux/amd64),$(LOCAL_PLATFORM),linux/amd64)' '--set=*.cache-to=' --provenance=false --sbom=false --load default
+	$(BAKE_LOCAL) '--set=orders.platform=$(if $(filter $(LOCAL_PLATFORM),linux/amd64),$(LOCAL_PLATFORM),linux/amd64)' --provenance=false --sbom=false --load default
 
 run-catalog: PLATFORMS = $(LOCAL_PLATFORM)
 run-catalog: setup-buildx ## Build catalog for LOCAL_PLATFORM, load it and run it on port 9000 (RUN_FLAGS adds docker run flags)
-	$(BAKE_LOCAL) '--set=*.cache-to=' --provenance=false --sbom=false --load catalog
+	$(BAKE_LOCAL) --provenance=false --sbom=false --load catalog
 	docker run --rm -p 127.0.0.1:9000:9000 $(RUN_FLAGS) "$(REGISTRY)/catalog:$(VERSION)"
 
 run-orders: PLATFORMS = $(if $(filter $(LOCAL_PLATFORM),linux/amd64),$(LOCAL_PLATFORM),linux/amd64)
 run-orders: setup-buildx ## Build orders for LOCAL_PLATFORM, load it and run it (RUN_FLAGS adds docker run flags)
-	$(BAKE_LOCAL) '--set=orders.platform=$(if $(filter $(LOCAL_PLATFORM),linux/amd64),$(LOCAL_PLATFORM),linux/amd64)' '--set=*.cache-to=' --provenance=false --sbom=false --load orders
+	$(BAKE_LOCAL) '--set=orders.platform=$(if $(filter $(LOCAL_PLATFORM),linux/amd64),$(LOCAL_PLATFORM),linux/amd64)' --provenance=false --sbom=false --load orders
 	docker run --rm $(RUN_FLAGS) "$(REGISTRY)/orders:$(VERSION)"
 
 run-payments: PLATFORMS = $(LOCAL_PLATFORM)
 run-payments: setup-buildx ## Build payments for LOCAL_PLATFORM, load it and run it (RUN_FLAGS adds docker run flags)
-	$(BAKE_LOCAL) '--set=*.cache-to=' --provenance=false --sbom=false --load payments
+	$(BAKE_LOCAL) --provenance=false --sbom=false --load payments
 	docker run --rm $(RUN_FLAGS) "$(REGISTRY)/payments:$(VERSION)"
 
 run-search: PLATFORMS = $(LOCAL_PLATFORM)
 run-search: setup-buildx ## Build search for LOCAL_PLATFORM, load it and run it (RUN_FLAGS adds docker run flags)
-	$(BAKE_LOCAL) '--set=*.cache-to=' --provenance=false --sbom=false --load search
+	$(BAKE_LOCAL) --provenance=false --sbom=false --load search
 	docker run --rm $(RUN_FLAGS) "$(REGISTRY)/search:$(VERSION)"
 
 build-complete: setup-buildx ## Build and push every image once, then verify it
@@ -249,11 +273,14 @@ build-complete: setup-buildx ## Build and push every image once, then verify it
 
 build-sbom: | $(filter build-multiarch build-complete ci-build ci-push ci-push-platform ci-merge build-catalog build-orders build-payments build-search,$(MAKECMDGOALS)) ## Write an SPDX SBOM per pushed image and platform, by digest (syft; no rebuild)
 	@set -eu -o pipefail; command -v syft >/dev/null 2>&1 || { echo "build-sbom: syft is not installed; see https://github.com/anchore/syft#installation" >&2; exit 127; }
-	@mkdir -p "$(SBOM_DIR)"
-	@set -eu -o pipefail; ref=$(call pushed_ref,catalog); for p in $$(echo "$(PLATFORMS)" | tr , ' '); do syft scan --platform "$$p" "registry:$$ref" -o "spdx-json=$(SBOM_DIR)/catalog-$${p//\//-}.spdx.json"; done
-	@set -eu -o pipefail; ref=$(call pushed_ref,orders); for p in $$(echo "linux/amd64" | tr , ' '); do syft scan --platform "$$p" "registry:$$ref" -o "spdx-json=$(SBOM_DIR)/orders-$${p//\//-}.spdx.json"; done
-	@set -eu -o pipefail; ref=$(call pushed_ref,payments); for p in $$(echo "$(PLATFORMS)" | tr , ' '); do syft scan --platform "$$p" "registry:$$ref" -o "spdx-json=$(SBOM_DIR)/payments-$${p//\//-}.spdx.json"; done
-	@set -eu -o pipefail; ref=$(call pushed_ref,search); for p in $$(echo "$(PLATFORMS)" | tr , ' '); do syft scan --platform "$$p" "registry:$$ref" -o "spdx-json=$(SBOM_DIR)/search-$${p//\//-}.spdx.json"; done
+	@mkdir -p "$(SBOM_DIR)/catalog"
+	@mkdir -p "$(SBOM_DIR)/orders"
+	@mkdir -p "$(SBOM_DIR)/payments"
+	@mkdir -p "$(SBOM_DIR)/search"
+	@set -eu -o pipefail; ref=$(call pushed_ref,catalog); for p in $$(echo "$(PLATFORMS)" | tr , ' '); do syft scan --platform "$$p" "registry:$$ref" -o "spdx-json=$(SBOM_DIR)/catalog/$$(echo "$$p" | tr / -).spdx.json"; done
+	@set -eu -o pipefail; ref=$(call pushed_ref,orders); for p in $$(echo "linux/amd64" | tr , ' '); do syft scan --platform "$$p" "registry:$$ref" -o "spdx-json=$(SBOM_DIR)/orders/$$(echo "$$p" | tr / -).spdx.json"; done
+	@set -eu -o pipefail; ref=$(call pushed_ref,payments); for p in $$(echo "$(PLATFORMS)" | tr , ' '); do syft scan --platform "$$p" "registry:$$ref" -o "spdx-json=$(SBOM_DIR)/payments/$$(echo "$$p" | tr / -).spdx.json"; done
+	@set -eu -o pipefail; ref=$(call pushed_ref,search); for p in $$(echo "$(PLATFORMS)" | tr , ' '); do syft scan --platform "$$p" "registry:$$ref" -o "spdx-json=$(SBOM_DIR)/search/$$(echo "$$p" | tr / -).spdx.json"; done
 
 build-vulnerability-scan: | $(filter build-multiarch build-complete ci-build ci-push ci-push-platform ci-merge build-catalog build-orders build-payments build-search,$(MAKECMDGOALS)) ## Scan every pushed image and platform, by digest; fail at SCAN_SEVERITY (grype; no rebuild)
 	@set -eu -o pipefail; command -v grype >/dev/null 2>&1 || { echo "build-vulnerability-scan: grype is not installed; see https://github.com/anchore/grype#installation" >&2; exit 127; }
@@ -264,51 +291,58 @@ build-vulnerability-scan: | $(filter build-multiarch build-complete ci-build ci-
 
 build-sign: | $(filter build-multiarch build-complete ci-build ci-push ci-push-platform ci-merge build-catalog build-orders build-payments build-search build-sbom,$(MAKECMDGOALS)) ## Sign what was pushed, by digest and recursively, and attach the SBOMs (cosign; keyless unless COSIGN_KEY)
 	@set -eu -o pipefail; command -v cosign >/dev/null 2>&1 || { echo "build-sign: cosign is not installed; see https://docs.sigstore.dev/cosign/system_config/installation/" >&2; exit 127; }
-	@set -eu -o pipefail; ref=$(call pushed_ref,catalog); cosign sign --yes --recursive $(COSIGN_FLAGS) $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$$ref"; $(call attest_sboms,catalog)
-	@set -eu -o pipefail; ref=$(call pushed_ref,orders); cosign sign --yes --recursive $(COSIGN_FLAGS) $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$$ref"; $(call attest_sboms,orders)
-	@set -eu -o pipefail; ref=$(call pushed_ref,payments); cosign sign --yes --recursive $(COSIGN_FLAGS) $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$$ref"; $(call attest_sboms,payments)
-	@set -eu -o pipefail; ref=$(call pushed_ref,search); cosign sign --yes --recursive $(COSIGN_FLAGS) $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$$ref"; $(call attest_sboms,search)
+	@set -eu -o pipefail; ref=$(call pushed_ref,catalog); cosign sign --yes --recursive $(COSIGN_FLAGS) $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$$ref"; $(call attest_sboms,catalog,$(PLATFORMS))
+	@set -eu -o pipefail; ref=$(call pushed_ref,orders); cosign sign --yes --recursive $(COSIGN_FLAGS) $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$$ref"; $(call attest_sboms,orders,linux/amd64)
+	@set -eu -o pipefail; ref=$(call pushed_ref,payments); cosign sign --yes --recursive $(COSIGN_FLAGS) $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$$ref"; $(call attest_sboms,payments,$(PLATFORMS))
+	@set -eu -o pipefail; ref=$(call pushed_ref,search); cosign sign --yes --recursive $(COSIGN_FLAGS) $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$$ref"; $(call attest_sboms,search,$(PLATFORMS))
 
 ci-setup: setup-buildx ## CI: prepare the builder and print tool versions
 	docker version
 	docker buildx version
 	docker buildx inspect --bootstrap $(BUILDER_NAME)
 
+ci-build: CACHE_WRITE = false
 ci-build: ci-setup ## CI: build every image for every platform, or with PLATFORM the services that have it for that one; no push, and the cache is only read (pull requests)
 	@set -eu -o pipefail; $(if $(PLATFORM),test -n "$(strip $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),catalog) $(if $(filter $(PLATFORM),linux/amd64),orders) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),payments) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),search))" || { echo "ci-build: no service builds $(PLATFORM) (PLATFORMS=$(PLATFORMS))" >&2; exit 2; },true)
-	$(BAKE) '--set=*.cache-to=' $(if $(PLATFORM),'--set=*.platform=$(PLATFORM)' $(strip $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),catalog) $(if $(filter $(PLATFORM),linux/amd64),orders) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),payments) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),search)),default)
+	$(BAKE) $(if $(PLATFORM),'--set=*.platform=$(PLATFORM)' $(strip $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),catalog) $(if $(filter $(PLATFORM),linux/amd64),orders) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),payments) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),search)),default)
 
-ci-push: ci-setup ## CI: build and push every image once, then verify the indexes
+ci-push: ci-setup ## CI: build and push every image once, by digest (no public tag), then verify it; ci-publish tags it
 	@mkdir -p "$(METADATA_DIR)"
-	$(BAKE) $(PUSH_OUTPUT) $(PUSHED) default
+	$(BAKE) $(if $(filter docker,$(BUILDX_DRIVER)),--push '--set=catalog.tags=$(REGISTRY)/catalog:$(STAGING_TAG)' '--set=orders.tags=$(REGISTRY)/orders:$(STAGING_TAG)' '--set=payments.tags=$(REGISTRY)/payments:$(STAGING_TAG)' '--set=search.tags=$(REGISTRY)/search:$(STAGING_TAG)','--set=catalog.output=type=image,name=$(REGISTRY)/catalog,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=catalog.tags=' '--set=orders.output=type=image,name=$(REGISTRY)/orders,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=orders.tags=' '--set=payments.output=type=image,name=$(REGISTRY)/payments,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=payments.tags=' '--set=search.output=type=image,name=$(REGISTRY)/search,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=search.tags=') $(PUSHED) default
 	@$(call keep_digest,catalog,$(REGISTRY)/catalog,$(METADATA_DIR)/build.json)
 	@$(call keep_digest,orders,$(REGISTRY)/orders,$(METADATA_DIR)/build.json)
 	@$(call keep_digest,payments,$(REGISTRY)/payments,$(METADATA_DIR)/build.json)
 	@$(call keep_digest,search,$(REGISTRY)/search,$(METADATA_DIR)/build.json)
-	@$(call verify_image,$(REGISTRY)/catalog:$(VERSION),$(PLATFORMS))
-	@$(call verify_image,$(REGISTRY)/orders:$(VERSION),linux/amd64)
-	@$(call verify_image,$(REGISTRY)/payments:$(VERSION),$(PLATFORMS))
-	@$(call verify_image,$(REGISTRY)/search:$(VERSION),$(PLATFORMS))
+	@set -eu -o pipefail; ref=$(call pushed_ref,catalog); $(call verify_image,$$ref,$(PLATFORMS))
+	@set -eu -o pipefail; ref=$(call pushed_ref,orders); $(call verify_image,$$ref,linux/amd64)
+	@set -eu -o pipefail; ref=$(call pushed_ref,payments); $(call verify_image,$$ref,$(PLATFORMS))
+	@set -eu -o pipefail; ref=$(call pushed_ref,search); $(call verify_image,$$ref,$(PLATFORMS))
 
-ci-push-platform: ci-setup ## CI: build and push one PLATFORM of every service (one job per native runner); ci-merge joins them
+ci-push-platform: ci-setup ## CI: build and push one PLATFORM of every service by digest (one job per native runner); ci-merge joins them
 	@set -eu -o pipefail; test -n "$(PLATFORM)" || { echo "ci-push-platform: set PLATFORM to one platform, e.g. PLATFORM=linux/arm64" >&2; exit 2; }
 	@set -eu -o pipefail; test -n "$(strip $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),catalog) $(if $(filter $(PLATFORM),linux/amd64),orders) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),payments) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),search))" || { echo "ci-push-platform: no service builds $(PLATFORM) (PLATFORMS=$(PLATFORMS))" >&2; exit 2; }
 	@mkdir -p "$(METADATA_DIR)"
-	$(BAKE) '--set=*.platform=$(PLATFORM)' $(if $(filter docker,$(BUILDX_DRIVER)),--push '--set=catalog.tags=$(REGISTRY)/catalog:$(VERSION)-$(PLATFORM_PAIR)' '--set=orders.tags=$(REGISTRY)/orders:$(VERSION)-$(PLATFORM_PAIR)' '--set=payments.tags=$(REGISTRY)/payments:$(VERSION)-$(PLATFORM_PAIR)' '--set=search.tags=$(REGISTRY)/search:$(VERSION)-$(PLATFORM_PAIR)','--set=catalog.output=type=image,name=$(REGISTRY)/catalog,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=catalog.tags=' '--set=orders.output=type=image,name=$(REGISTRY)/orders,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=orders.tags=' '--set=payments.output=type=image,name=$(REGISTRY)/payments,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=payments.tags=' '--set=search.output=type=image,name=$(REGISTRY)/search,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=search.tags=') --metadata-file "$(METADATA_DIR)/platform-$(PLATFORM_PAIR).json" $(strip $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),catalog) $(if $(filter $(PLATFORM),linux/amd64),orders) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),payments) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),search))
+	$(BAKE) '--set=*.platform=$(PLATFORM)' $(if $(filter docker,$(BUILDX_DRIVER)),--push '--set=catalog.tags=$(REGISTRY)/catalog:$(STAGING_TAG)-$(PLATFORM_PAIR)' '--set=orders.tags=$(REGISTRY)/orders:$(STAGING_TAG)-$(PLATFORM_PAIR)' '--set=payments.tags=$(REGISTRY)/payments:$(STAGING_TAG)-$(PLATFORM_PAIR)' '--set=search.tags=$(REGISTRY)/search:$(STAGING_TAG)-$(PLATFORM_PAIR)','--set=catalog.output=type=image,name=$(REGISTRY)/catalog,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=catalog.tags=' '--set=orders.output=type=image,name=$(REGISTRY)/orders,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=orders.tags=' '--set=payments.output=type=image,name=$(REGISTRY)/payments,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=payments.tags=' '--set=search.output=type=image,name=$(REGISTRY)/search,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=search.tags=') --metadata-file "$(METADATA_DIR)/platform-$(PLATFORM_PAIR).json" $(strip $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),catalog) $(if $(filter $(PLATFORM),linux/amd64),orders) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),payments) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),search))
 
-ci-merge: | $(filter ci-push-platform,$(MAKECMDGOALS)) ## CI: join the platforms ci-push-platform pushed into one index per service, tag it, verify it
+ci-merge: | $(filter ci-push-platform,$(MAKECMDGOALS)) ## CI: join the platforms ci-push-platform pushed into one index per service (no public tag), verify it
 	@$(call merge_image,catalog,$(REGISTRY)/catalog)
 	@$(call merge_image,orders,$(REGISTRY)/orders)
 	@$(call merge_image,payments,$(REGISTRY)/payments)
 	@$(call merge_image,search,$(REGISTRY)/search)
-	@$(call verify_image,$(REGISTRY)/catalog:$(VERSION),$(PLATFORMS))
-	@$(call verify_image,$(REGISTRY)/orders:$(VERSION),linux/amd64)
-	@$(call verify_image,$(REGISTRY)/payments:$(VERSION),$(PLATFORMS))
-	@$(call verify_image,$(REGISTRY)/search:$(VERSION),$(PLATFORMS))
+	@set -eu -o pipefail; ref=$(call pushed_ref,catalog); $(call verify_image,$$ref,$(PLATFORMS))
+	@set -eu -o pipefail; ref=$(call pushed_ref,orders); $(call verify_image,$$ref,linux/amd64)
+	@set -eu -o pipefail; ref=$(call pushed_ref,payments); $(call verify_image,$$ref,$(PLATFORMS))
+	@set -eu -o pipefail; ref=$(call pushed_ref,search); $(call verify_image,$$ref,$(PLATFORMS))
 
 ci-security: build-sbom build-vulnerability-scan ## CI: SBOM and vulnerability scan of the pushed images (no rebuild)
 
 ci-sign: build-sign ## CI: sign the pushed images and attach their SBOMs (no rebuild)
+
+ci-publish: | $(filter ci-push ci-merge ci-security ci-sign,$(MAKECMDGOALS)) ## CI: give the pushed digests their tags (bake file, METADATA_FILES, PUBLISH_TAGS), after ci-security and ci-sign; the digests stay the signed ones
+	@$(call publish_image,catalog,$(REGISTRY)/catalog)
+	@$(call publish_image,orders,$(REGISTRY)/orders)
+	@$(call publish_image,payments,$(REGISTRY)/payments)
+	@$(call publish_image,search,$(REGISTRY)/search)
 
 multiarch-help: ## List the targets and variables
 	@echo 'Targets:'
@@ -330,11 +364,12 @@ multiarch-help: ## List the targets and variables
 	@echo '  build-sign                Sign what was pushed, by digest and recursively, and attach the SBOMs (cosign; keyless unless COSIGN_KEY)'
 	@echo '  ci-setup                  CI: prepare the builder and print tool versions'
 	@echo '  ci-build                  CI: build every image for every platform, or with PLATFORM the services that have it for that one; no push, and the cache is only read (pull requests)'
-	@echo '  ci-push                   CI: build and push every image once, then verify the indexes'
-	@echo '  ci-push-platform          CI: build and push one PLATFORM of every service (one job per native runner); ci-merge joins them'
-	@echo '  ci-merge                  CI: join the platforms ci-push-platform pushed into one index per service, tag it, verify it'
+	@echo '  ci-push                   CI: build and push every image once, by digest (no public tag), then verify it; ci-publish tags it'
+	@echo '  ci-push-platform          CI: build and push one PLATFORM of every service by digest (one job per native runner); ci-merge joins them'
+	@echo '  ci-merge                  CI: join the platforms ci-push-platform pushed into one index per service (no public tag), verify it'
 	@echo '  ci-security               CI: SBOM and vulnerability scan of the pushed images (no rebuild)'
 	@echo '  ci-sign                   CI: sign the pushed images and attach their SBOMs (no rebuild)'
+	@echo '  ci-publish                CI: give the pushed digests their tags (bake file, METADATA_FILES, PUBLISH_TAGS), after ci-security and ci-sign; the digests stay the signed ones'
 	@echo ''
 	@echo 'Variables (current value in brackets):'
 	@echo '  REGISTRY            registry/namespace to push to'" [$(REGISTRY)]"
@@ -345,8 +380,11 @@ multiarch-help: ## List the targets and variables
 	@echo '  BUILDER             buildx builder name (not used by the docker driver)'" [$(BUILDER)]"
 	@echo '  BUILDX_DRIVER       docker | docker-container | kubernetes | remote'" [$(BUILDX_DRIVER)]"
 	@echo '  BUILDX_DRIVER_OPTS  extra --driver-opt values, comma-separated (e.g. namespace=buildkit)'" [$(BUILDX_DRIVER_OPTS)]"
+	@echo '  BUILDKIT_IMAGE      the BuildKit image of the builders setup-buildx creates (docker-container, kubernetes), pinned by digest'" [$(BUILDKIT_IMAGE)]"
 	@echo '  BUILDX_ENDPOINT     BuildKit address for the remote driver (e.g. tcp://buildkitd:1234)'" [$(BUILDX_ENDPOINT)]"
 	@echo '  CACHE_REGISTRY      registry for the build cache; empty disables it'" [$(CACHE_REGISTRY)]"
+	@echo '  CACHE_TAG           tag of the registry cache refs; a job that builds one PLATFORM gets a ref of its own (cache-linux-arm64)'" [$(CACHE_TAG)]"
+	@echo '  CACHE_WRITE         true exports the registry cache; false only reads it (pull requests, local builds)'" [$(CACHE_WRITE)]"
 	@echo '  SOURCE_DATE_EPOCH   commit time in seconds since 1970: the date of the image config and history'" [$(SOURCE_DATE_EPOCH)]"
 	@echo '  BUILD_DATE          RFC 3339 date of SOURCE_DATE_EPOCH (created label), never the wall clock'" [$(BUILD_DATE)]"
 	@echo '  VCS_REF             source revision label'" [$(VCS_REF)]"
@@ -361,6 +399,8 @@ multiarch-help: ## List the targets and variables
 	@echo '  SCAN_SEVERITY       lowest severity that fails the vulnerability scan'" [$(SCAN_SEVERITY)]"
 	@echo '  COSIGN_KEY          cosign key reference; empty signs keyless (OIDC)'" [$(COSIGN_KEY)]"
 	@echo '  COSIGN_FLAGS        extra cosign flags for sign and attest, e.g. --tlog-upload=false offline'" [$(COSIGN_FLAGS)]"
+	@echo '  STAGING_TAG         the tag CI pushes to where it cannot push by digest (a merged index; the docker driver), until ci-publish: never one users pull'" [$(STAGING_TAG)]"
+	@echo '  PUBLISH_TAGS        extra tags ci-publish gives every image, space-separated (e.g. "1.2 latest"), besides the bake file'\''s and METADATA_FILES'\'' tags'" [$(PUBLISH_TAGS)]"
 	@echo '  METADATA_DIR        where pushes record their digests (build-sign, build-sbom and the scan read them)'" [$(METADATA_DIR)]"
 	@echo '  SBOM_DIR            where build-sbom writes SPDX files'" [$(SBOM_DIR)]"
 

@@ -70,6 +70,12 @@ export interface BakeTargetOptions {
    */
   readonly cacheEnabledVariable?: string;
   /**
+   * A bake variable that must be `"true"` for the `cache-to` entries to apply (rendered as a
+   * conditional, so `CACHE_WRITE=false` builds read the cache without exporting it).
+   * @default - the cache-to entries apply whenever the cache does
+   */
+  readonly cacheWriteVariable?: string;
+  /**
    * Attestations, e.g. `type=provenance,mode=max` or `type=sbom`.
    * @default []
    */
@@ -161,6 +167,11 @@ export interface BakeTargetDefaults {
    */
   readonly cacheEnabledVariable?: string;
   /**
+   * A bake variable that must be `"true"` for the default `cache-to` entries to apply.
+   * @default - the default cache-to entries apply whenever the default cache does
+   */
+  readonly cacheWriteVariable?: string;
+  /**
    * A bake variable that must be `"true"` for the `index:` annotations to apply (rendered as a
    * conditional). A single-platform build without provenance exports a manifest, not an index,
    * and BuildKit refuses index annotations on it; `INDEX_ANNOTATIONS=false` builds it.
@@ -195,6 +206,8 @@ export class BakeTarget {
   public readonly cacheTo: string[];
   /** Variable gating the cache entries. */
   public cacheEnabledVariable?: string;
+  /** Variable gating the cache-to entries. */
+  public cacheWriteVariable?: string;
   /** Attestations. */
   public readonly attest: string[];
   /** Build secrets. */
@@ -225,6 +238,7 @@ export class BakeTarget {
     this.cacheFrom = [...(options.cacheFrom ?? [])];
     this.cacheTo = [...(options.cacheTo ?? [])];
     this.cacheEnabledVariable = options.cacheEnabledVariable;
+    this.cacheWriteVariable = options.cacheWriteVariable;
     this.attest = [...(options.attest ?? [])];
     this.target = options.target;
     this.contexts = { ...(options.contexts ?? {}) };
@@ -302,19 +316,23 @@ export class BakeTarget {
       ...(elsewhere.length ? [list(elsewhere)] : []),
     ] : annotations.length ? [list(annotations)] : [];
     if (annotationParts.length) attrs.push(['annotations', concat(annotationParts)]);
-    const gated = (variable: string | undefined, entries: string[]) => variable
-      ? `${variableName('cacheEnabledVariable', variable)} == "" ? [] : ${list(entries)}`
-      : list(entries);
-    const cache = (own: string[], inherited: string[]) => {
+    const gated = (variable: string | undefined, entries: string[], write?: string) => {
+      const conditions = [
+        ...(variable ? [`${variableName('cacheEnabledVariable', variable)} == ""`] : []),
+        ...(write ? [`${variableName('cacheWriteVariable', write)} != "true"`] : []),
+      ];
+      return conditions.length ? `${conditions.join(' || ')} ? [] : ${list(entries)}` : list(entries);
+    };
+    const cache = (own: string[], inherited: string[], write: boolean) => {
       const parts = [
-        ...(inherited.length ? [gated(defaults.cacheEnabledVariable, inherited)] : []),
-        ...(own.length ? [gated(this.cacheEnabledVariable, own)] : []),
+        ...(inherited.length ? [gated(defaults.cacheEnabledVariable, inherited, write ? defaults.cacheWriteVariable : undefined)] : []),
+        ...(own.length ? [gated(this.cacheEnabledVariable, own, write ? this.cacheWriteVariable : undefined)] : []),
       ];
       return parts.length ? concat(parts) : undefined;
     };
-    const cacheFrom = cache(this.cacheFrom, defaults.cacheFrom ?? []);
+    const cacheFrom = cache(this.cacheFrom, defaults.cacheFrom ?? [], false);
     if (cacheFrom) attrs.push(['cache-from', cacheFrom]);
-    const cacheTo = cache(this.cacheTo, defaults.cacheTo ?? []);
+    const cacheTo = cache(this.cacheTo, defaults.cacheTo ?? [], true);
     if (cacheTo) attrs.push(['cache-to', cacheTo]);
     if (this.secrets.length) {
       const parts = this.secrets.map(x => gated(x.whenSet, [`id=${x.id},src=${x.source}`]));

@@ -7,7 +7,7 @@ import { BakeTarget } from '../bake';
 import { addUpxTool, DEPS_STAGE, enableSharedUpx, goDockerfile, GoDockerfileSpec, isUpxTool, NETRC_SECRET, UPX_ARG } from '../build/go/dockerfile';
 import { compareGoVersions, GoModuleInfo, readGoModule } from '../build/go/module';
 import { imageLabels } from '../build/runtime';
-import { DESCRIPTION_LABEL, TITLE_LABEL } from '../contract/internal';
+import { BAKE, cacheReference, DESCRIPTION_LABEL, TITLE_LABEL } from '../contract/internal';
 import { DockerfileModel } from '../dockerfile';
 import { Platform } from '../platform';
 import { goPackage, imageReference, invalid, noControlCharacters, relativePath, serviceName, shellWord, stringList, version } from '../validation';
@@ -286,7 +286,7 @@ export class GoService extends ServiceBase {
       const images = new Set(servicesOf(this.project).map(s => s.imageName));
       let repository = `${first.imageName}-go-deps`;
       while (images.has(repository)) repository += '-cache';
-      const cache = `type=registry,ref=\${CACHE_REGISTRY}/${repository}:cache`;
+      const cache = `type=registry,ref=${cacheReference(BAKE, repository)}`;
       const target = new BakeTarget(name, {
         description: `The Go dependencies of ${group.map(s => s.name).join(', ')}: built once per platform for all of them`,
         context: first.bakeTarget.context,
@@ -300,6 +300,7 @@ export class GoService extends ServiceBase {
         cacheFrom: [cache],
         cacheTo: [`${cache},mode=max`],
         cacheEnabledVariable: 'CACHE_REGISTRY',
+        cacheWriteVariable: 'CACHE_WRITE',
         attest: ['type=provenance,disabled=true'],
       });
       target.addOverride('output', ['type=cacheonly']);

@@ -26,6 +26,7 @@ export function bakeDefaults(s: BakeSettings, variables: BuildVariable[], servic
     cacheFrom: [`type=registry,ref=${cacheReference(BAKE, service.imageName)}`],
     cacheTo: [`type=registry,ref=${cacheReference(BAKE, service.imageName)},mode=max`],
     cacheEnabledVariable: 'CACHE_REGISTRY',
+    cacheWriteVariable: 'CACHE_WRITE',
     indexAnnotationsVariable: 'INDEX_ANNOTATIONS',
     attest: [...(s.provenance ? ['type=provenance,mode=max'] : []), ...(s.sbom ? ['type=sbom'] : [])],
   };

@@ -2,7 +2,7 @@ import * as path from 'path';
 import { Component, Project } from 'projen';
 import { GeneratedFile } from './generated-file';
 import { bakeDefaults, BakeSettings, bakeVariables } from './pipeline-bake';
-import { EMULATED, EMULATED_COMMENT, makeAssertions, makeDerivedVariables, makeVariables, standardTargets } from './pipeline-make';
+import { BAKE_SECRETS, bakeSecretOverrides, EMULATED, EMULATED_COMMENT, makeAssertions, makeDerivedVariables, makeVariables, standardTargets } from './pipeline-make';
 import { servicesOf } from './service';
 import { BakeModel, BakeVariable } from '../bake';
 import { ICiProvider } from '../ci';
@@ -318,7 +318,16 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
     // what pushes record and what build-sbom writes are outputs, not sources
     this.project.gitignore.exclude(`/${METADATA_DIR}/`, `/${SBOM_DIR}/`);
     new GeneratedFile(this, this.bakeFilePath, marker => { this.requireServices(); return this.bake.render(marker); });
-    new GeneratedFile(this, this.makefilePath, marker => { this.requireServices(); return this.make.render(marker); });
+    new GeneratedFile(this, this.makefilePath, marker => this.renderMakefile(marker));
+  }
+
+  /** The Makefile, once the bake file's targets (and their secrets) are final. */
+  private renderMakefile(marker?: string): string {
+    this.requireServices();
+    const variables = this.make.variables.map(v => v.name);
+    const comment = this.make.derivedVariables.find(d => d.name === BAKE_SECRETS)!.comment;
+    this.make.setDerivedVariable(BAKE_SECRETS, bakeSecretOverrides(this.bake.targets, variables), comment);
+    return this.make.render(marker);
   }
 
   private requireServices(): void {

@@ -3,3 +3,4 @@ export * from './variables';
 export * from './targets';
 export * from './references';
 export * from './pipeline';
+export * from './ci-plan';

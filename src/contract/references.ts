@@ -18,9 +18,9 @@ export function imageReference(d: Dialect, imageName: string, tag = d.ref('VERSI
   return `${d.ref('REGISTRY')}/${imageName}:${tag}`;
 }
 
-/** The registry cache of a service: `<CACHE_REGISTRY>/<image>:cache`. */
-export function cacheReference(d: Dialect, imageName: string): string {
-  return `${d.ref('CACHE_REGISTRY')}/${imageName}:cache`;
+/** The registry cache of an image (or any cache repository): `<CACHE_REGISTRY>/<repository>:<CACHE_TAG>`. */
+export function cacheReference(d: Dialect, repository: string): string {
+  return `${d.ref('CACHE_REGISTRY')}/${repository}:${d.ref('CACHE_TAG')}`;
 }
 
 /** The OCI labels fed by contract variables, in catalogue order: `{ label: reference }`. */

@@ -32,6 +32,8 @@ export class StandardTarget {
   public static readonly CI_SECURITY = 'ci-security';
   /** CI: sign. */
   public static readonly CI_SIGN = 'ci-sign';
+  /** CI: give the pushed, scanned and signed digests their public tags (the last CI step). */
+  public static readonly CI_PUBLISH = 'ci-publish';
 
   /** Build every image for this machine's platform and load it into the local engine. */
   public static readonly BUILD_LOCAL = 'build-local';

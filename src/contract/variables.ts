@@ -121,6 +121,13 @@ export interface ContractSettings {
   readonly attestations: boolean;
 }
 
+/**
+ * The BuildKit image of the builders the pipeline creates (docker-container, kubernetes) and of the
+ * GitHub workflow's setup-buildx, pinned by digest: buildx's own default, moby/buildkit:buildx-stable-1,
+ * is a moving tag, and the builder holds the registry credentials.
+ */
+export const BUILDKIT_IMAGE = 'moby/buildkit:v0.29.0@sha256:0039c1d47e8748b5afea56f4e85f14febaf34452bd99d9552d2daa82262b5cc5';
+
 /** Where pushes record what they pushed (bake metadata files, digests): kept out of git and build contexts. */
 export const METADATA_DIR = '.multiarch';
 /** Where build-sbom writes. */
@@ -174,6 +181,7 @@ const CATALOGUE: Spec[] = [
   { name: 'BUILDER', description: 'buildx builder name (not used by the docker driver)', make: s => s.builderName, grammar: { ...NAME, required: true } },
   { name: 'BUILDX_DRIVER', description: 'docker | docker-container | kubernetes | remote', make: s => s.buildxDriver, grammar: { ...WORD, required: true } },
   { name: 'BUILDX_DRIVER_OPTS', description: 'extra --driver-opt values, comma-separated (e.g. namespace=buildkit)', make: () => '', grammar: grammar('_.-/:=,', ', "_", ".", "-", "/", ":", "=" and ","') },
+  { name: 'BUILDKIT_IMAGE', description: 'the BuildKit image of the builders setup-buildx creates (docker-container, kubernetes), pinned by digest', make: () => BUILDKIT_IMAGE, grammar: grammar('_.-/:@', ', "_", ".", "-", "/", ":" and "@"') },
   { name: 'BUILDX_ENDPOINT', description: 'BuildKit address for the remote driver (e.g. tcp://buildkitd:1234)', make: () => '', grammar: grammar('_.-/:@', ', "_", ".", "-", "/", ":" and "@"') },
   {
     name: 'CACHE_REGISTRY',
@@ -182,6 +190,23 @@ const CATALOGUE: Spec[] = [
     make: s => s.cacheRegistry,
     bake: s => s.cacheRegistry,
     bakeDescription: 'Registry for the build cache; empty disables it',
+  },
+  {
+    name: 'CACHE_TAG',
+    grammar: { ...NAME, required: true },
+    description: 'tag of the registry cache refs; a job that builds one PLATFORM gets a ref of its own (cache-linux-arm64)',
+    // per-platform CI jobs run at once: with one ref, the last to finish would overwrite the other's cache
+    make: () => '$(if $(PLATFORM),cache-$(subst /,-,$(PLATFORM)),cache)',
+    bake: () => 'cache',
+    bakeDescription: 'Tag of the registry cache refs (<CACHE_REGISTRY>/<image>:<CACHE_TAG>)',
+  },
+  {
+    name: 'CACHE_WRITE',
+    grammar: WORD,
+    description: 'true exports the registry cache; false only reads it (pull requests, local builds)',
+    make: () => 'true',
+    bake: () => 'true',
+    bakeDescription: 'true exports the registry cache (cache-to); false only reads it',
   },
   {
     name: 'SOURCE_DATE_EPOCH',
@@ -268,6 +293,18 @@ const CATALOGUE: Spec[] = [
   { name: 'SCAN_SEVERITY', description: 'lowest severity that fails the vulnerability scan', make: s => s.scanSeverity, grammar: WORD },
   { name: 'COSIGN_KEY', description: 'cosign key reference; empty signs keyless (OIDC)', make: () => '', grammar: PATH },
   { name: 'COSIGN_FLAGS', description: 'extra cosign flags for sign and attest, e.g. --tlog-upload=false offline', make: () => '', grammar: PLAIN_FLAGS },
+  {
+    name: 'STAGING_TAG',
+    grammar: { ...NAME, required: true },
+    description: 'the tag CI pushes to where it cannot push by digest (a merged index; the docker driver), until ci-publish: never one users pull',
+    make: () => 'unpublished-$(VCS_REF)',
+  },
+  {
+    name: 'PUBLISH_TAGS',
+    grammar: grammar('_.- ', ', spaces, "_", "." and "-"'),
+    description: 'extra tags ci-publish gives every image, space-separated (e.g. "1.2 latest"), besides the bake file\'s and METADATA_FILES\' tags',
+    make: () => '',
+  },
   { name: 'METADATA_DIR', description: 'where pushes record their digests (build-sign, build-sbom and the scan read them)', make: () => METADATA_DIR, grammar: PATH },
   { name: 'SBOM_DIR', description: 'where build-sbom writes SPDX files', make: () => SBOM_DIR, grammar: PATH },
 ];

@@ -48,7 +48,7 @@ describe.each([
       expect(job.permissions).toBeDefined();
       expect(job.permissions.contents).toBe('read');
       expect(job.permissions['id-token'] === 'write').toBe(id === 'sign');
-      expect(job.permissions.packages === 'write').toBe(['push', 'merge', 'sign'].includes(id));
+      expect(job.permissions.packages === 'write').toBe(['push', 'merge', 'sign', 'publish'].includes(id));
     }
   });
 
@@ -76,16 +76,37 @@ describe.each([
     expect(pr.steps.filter((s: any) => s.run).map((s: any) => s.run)).toEqual(['make -f Makefile ci-build']);
   });
 
-  test('pushes take their tags and labels from docker/metadata-action, one bake target per service, into every image', () => {
-    const pushing = Object.entries<any>(doc.jobs).filter(([id]) => ['push', 'merge'].includes(id));
+  test('pushes take only their tags from docker/metadata-action, one bake target per service: each image keeps its own labels', () => {
+    const pushing = Object.entries<any>(doc.jobs).filter(([id]) => ['push', 'merge', 'publish'].includes(id));
+    expect(pushing.length).toBeGreaterThan(0);
     for (const [, job] of pushing) {
       const metas = job.steps.filter((s: any) => String(s.uses).startsWith('docker/metadata-action@'));
       expect(metas.map((s: any) => [s.with.images, s.with['bake-target']])).toEqual([['ghcr.io/acme/api', 'api'], ['ghcr.io/acme/ml', 'ml']]);
-      metas.forEach((s: any) => expect(s.with.labels).toBe('org.opencontainers.image.created={{commit_date \'YYYY-MM-DDTHH:mm:ss[Z]\'}}'));
       const make = job.steps.find((s: any) => String(s.run).startsWith('make '));
-      expect(make.env.METADATA_FILES).toBe('${{ steps.meta-api.outputs.bake-file }} ${{ steps.meta-ml.outputs.bake-file }}');
+      // bake-file (tags + labels) would put the repository's title, description and licence on every image
+      expect(make.env.METADATA_FILES).toBe('${{ steps.meta-api.outputs.bake-file-tags }} ${{ steps.meta-ml.outputs.bake-file-tags }}');
       expect(make.env.VERSION).toBe('${{ steps.meta-api.outputs.version }}');
     }
+  });
+
+  test('public tags come last: publish needs the push, the scan and the signature, and only it runs ci-publish', () => {
+    const last = doc.jobs.merge ? 'merge' : 'push';
+    expect(doc.jobs.publish.needs).toEqual([last, 'security', 'sign']);
+    const publishing = Object.entries<any>(doc.jobs).filter(([, j]) => j.steps.some((s: any) => String(s.run).includes('ci-publish'))).map(([id]) => id);
+    expect(publishing).toEqual(['publish']);
+  });
+
+  test('every job stops after timeout-minutes; setup-buildx runs a BuildKit pinned by digest', () => {
+    for (const job of Object.values<any>(doc.jobs)) expect(job['timeout-minutes']).toBe(60);
+    const buildx = steps(doc).filter(s => String(s.uses).startsWith('docker/setup-buildx-action@'));
+    expect(buildx.length).toBeGreaterThan(0);
+    buildx.forEach(s => expect(s.with['driver-opts']).toMatch(/^image=moby\/buildkit:v[\d.]+@sha256:[0-9a-f]{64}$/));
+  });
+
+  test('make takes the builder and its driver from setup-buildx (how it pushes depends on the driver)', () => {
+    const makes = steps(doc).filter(s => String(s.run).startsWith('make ') && s.env.BUILDER !== undefined);
+    expect(makes.length).toBeGreaterThan(1);
+    makes.forEach(s => expect([s.env.BUILDER, s.env.BUILDX_DRIVER]).toEqual(['${{ steps.buildx.outputs.name }}', '${{ steps.buildx.outputs.driver }}']));
   });
 
   test('the SBOM and scan, then keyless signing, read the pushed digests', () => {
@@ -103,6 +124,14 @@ describe.each([
 
 describe('native arm64 runners', () => {
   const { doc } = workflow(newUserProject());
+
+  test('every per-platform job sets PLATFORMS to its platform, so setup-buildx checks the runner for that platform only', () => {
+    // an arm64 runner without QEMU cannot run amd64; with a Python service, checking every platform failed the job
+    for (const id of ['pull-request', 'push']) {
+      const make = doc.jobs[id].steps.find((s: any) => String(s.run).startsWith('make '));
+      expect([make.env.PLATFORM, make.env.PLATFORMS]).toEqual(['${{ matrix.platform }}', '${{ matrix.platform }}']);
+    }
+  });
 
   test('one push job per platform on a runner of that architecture, then a merge', () => {
     expect(doc.jobs.push.strategy.matrix.include).toEqual([
@@ -123,6 +152,12 @@ describe('native arm64 runners', () => {
     expect(include.find((m: any) => m.platform === 'linux/arm/v7')).toEqual({ platform: 'linux/arm/v7', pair: 'linux-arm-v7', runner: 'ubuntu-24.04', qemu: true });
     // the pipeline's linux/arm64, which no service builds, gets no job (ci-push-platform would stop on it)
     expect(include.map((m: any) => m.platform)).toEqual(['linux/amd64', 'linux/arm/v7']);
+  });
+
+  test('where arm64 runners are not offered, "" builds arm64 under QEMU on the default runner; another label, on that runner', () => {
+    const include = (runners: { [p: string]: string }) => workflow(newUserProject({ runners })).doc.jobs.push.strategy.matrix.include;
+    expect(include({ 'linux/arm64': '' })[1]).toEqual({ platform: 'linux/arm64', pair: 'linux-arm64', runner: 'ubuntu-24.04', qemu: true });
+    expect(include({ 'linux/arm64': 'arm64-large' })[1]).toEqual({ platform: 'linux/arm64', pair: 'linux-arm64', runner: 'arm64-large', qemu: false });
   });
 
   test('each pull-request job builds its own platform only (PLATFORM), so a service\'s own platforms stay on their runners', () => {
@@ -152,6 +187,8 @@ describe('options and refusals', () => {
     [() => new GitHubActions({ runners: { 'linux/arm64': 'arm runner' } }), /Invalid runners\["linux\/arm64"\] "arm runner"/],
     [() => new GitHubActions({ registryPasswordSecret: 'my-token' }), /Invalid registryPasswordSecret "my-token": must be the name of a secret/],
     [() => new GitHubActions({ actionPins: { 'actions/checkout': { sha: 'v7', version: 'v7' } } }), /must be a full 40-character commit SHA/],
+    [() => new GitHubActions({ timeoutMinutes: 0 }), /Invalid timeoutMinutes 0: must be a whole number of minutes from 1 to 360/],
+    [() => new GitHubActions({ timeoutMinutes: 1.5 }), /Invalid timeoutMinutes 1.5/],
   ])('rejects bad options (%#)', (create, error) => {
     expect(create).toThrow(error);
   });

@@ -4,9 +4,12 @@
  * targets as GitHub and a developer.
  */
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { Project } from 'projen';
 import * as YAML from 'yaml';
-import { GitLabBuilder, GitLabCi, GoService, MultiArchPipeline, PythonService } from '../../src';
+import { GitLabBuilder, GitLabCi, GITLAB_IMAGES, GoService, MultiArchPipeline, PythonService } from '../../src';
 import { newProject, synth } from '../helpers';
 
 function pipeline(options: ConstructorParameters<typeof GitLabCi>[0] = {}, python = true): any {
@@ -26,7 +29,7 @@ describe('GitLab CI, docker-in-docker', () => {
   const jobs = Object.fromEntries(Object.entries<any>(doc).filter(([k]) => !['stages', 'variables', 'default', 'workflow', 'include'].includes(k)));
 
   test('is a valid pipeline shape: stages exist, jobs use known keys, needs and extends point to jobs that exist', () => {
-    expect(doc.stages).toEqual(['build', 'push', 'security', 'sign']);
+    expect(doc.stages).toEqual(['build', 'push', 'security', 'sign', 'publish']);
     for (const [name, job] of Object.entries<any>(jobs)) {
       for (const key of Object.keys(job)) expect([name, key, JOB_KEYS.has(key)]).toEqual([name, key, true]);
       if (!name.startsWith('.')) expect(doc.stages).toContain(job.stage);
@@ -42,48 +45,96 @@ describe('GitLab CI, docker-in-docker', () => {
     expect(jobs.build.script).toEqual(['make -f Makefile ci-build']);
   });
 
-  test('pushes, scans and signs run on protected refs only, never for a merge request', () => {
-    for (const name of ['push', 'security', 'sign']) {
-      for (const rule of jobs[name].rules) expect(rule.if).toContain('$CI_COMMIT_REF_PROTECTED == "true" && $CI_PIPELINE_SOURCE != "merge_request_event"');
+  test('pushes, scans, signs and tags run on protected refs only, never for a merge request', () => {
+    for (const name of ['push', 'security', 'sign', 'publish']) {
+      expect(jobs[name].rules).toEqual([{ if: '$CI_COMMIT_REF_PROTECTED == "true" && $CI_PIPELINE_SOURCE != "merge_request_event"' }]);
     }
-    expect(jobs.push.rules[0]).toEqual({ if: '$CI_COMMIT_TAG && $CI_COMMIT_REF_PROTECTED == "true" && $CI_PIPELINE_SOURCE != "merge_request_event"', variables: { VERSION: '$CI_COMMIT_TAG' } });
+  });
+
+  /** Runs a job's script lines up to `last` (exclusive) in a POSIX shell with `env`, then prints `print`. */
+  function runScript(job: any, until: (line: string) => boolean, env: { [k: string]: string }, print: string): string {
+    const lines = job.script.slice(0, job.script.findIndex(until));
+    const r = spawnSync('sh', ['-c', `${lines.filter((l: string) => !l.includes('docker login') && !l.startsWith('if [ -z "${REGISTRY_PASSWORD')).join('\n')}\n${print}`],
+      { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    return r.stdout;
+  }
+
+  test.each([
+    [{ CI_COMMIT_TAG: 'v1.2.3' }, '1.2.3'],
+    [{ CI_COMMIT_TAG: 'v1.2.3-rc.1' }, '1.2.3-rc.1'],
+    [{ CI_COMMIT_TAG: 'release/1.2' }, 'release-1.2'],
+    [{ CI_COMMIT_TAG: 'v1+build.5' }, '1-build.5'],
+    [{ CI_COMMIT_TAG: 'a;b$(id)`id`' }, 'a-b--id--id-'],
+    [{ CI_COMMIT_REF_NAME: 'main' }, 'main'],
+    [{ CI_COMMIT_REF_NAME: 'release/2.x' }, 'release-2.x'],
+  ])('%j gives VERSION %s, as docker/metadata-action gives it on GitHub, in push and publish alike', (ref, expected) => {
+    for (const job of [jobs.push, jobs.publish]) {
+      expect(runScript(job, l => l.startsWith('make '), { CI_COMMIT_SHA: 'abcdef0123456789', ...ref }, 'printf %s "$VERSION"')).toBe(expected);
+    }
   });
 
   test.each([
-    ['v1.2.3', 'v1.2.3'],
-    ['release/1.2', 'release-1.2'],
-    ['v1+build.5', 'v1-build.5'],
-    ['a;b$(id)`id`', 'a-b--id--id-'],
-  ])('a git tag %s becomes the image tag %s before make reads it', (tag, expected) => {
-    // GIVEN the push job's script, run by a POSIX shell with GitLab's VERSION from the tag rule
-    const line = jobs.push.script.find((l: string) => l.startsWith('export VERSION='));
-    const r = spawnSync('sh', ['-c', `${line}; printf '%s' "$VERSION"`], { env: { PATH: process.env.PATH, VERSION: tag }, encoding: 'utf8' });
-    // THEN every character an image tag cannot hold is "-", and it comes before make
-    expect(r.stdout).toBe(expected);
-    expect(jobs.push.script.indexOf(line)).toBeLessThan(jobs.push.script.indexOf('make -f Makefile ci-push'));
+    [{ CI_COMMIT_TAG: 'v1.2.3' }, '1.2 latest sha-abcdef0'],
+    [{ CI_COMMIT_TAG: 'v1.2.3-rc.1' }, 'sha-abcdef0'],
+    [{ CI_COMMIT_REF_NAME: 'main' }, 'sha-abcdef0'],
+  ])('%j gives the tags GitHub\'s default rules add: PUBLISH_TAGS %s', (ref, expected) => {
+    expect(runScript(jobs.publish, l => l.startsWith('make '), { CI_COMMIT_SHA: 'abcdef0123456789', ...ref }, 'printf %s "$PUBLISH_TAGS"')).toBe(expected);
   });
 
-  test('the same Make targets: ci-push, ci-security, ci-sign, with what was pushed passed on as artifacts', () => {
+  test.each([
+    ['GitLab\'s registry with the job\'s credentials', { CI_REGISTRY: 'registry.gitlab.com', CI_REGISTRY_USER: 'gitlab-ci-token', CI_REGISTRY_PASSWORD: 'job-token' }, 'login gitlab-ci-token job-token registry.gitlab.com'],
+    ['its own credentials, when given', { CI_REGISTRY: 'gitlab.example', REGISTRY_USER: 'bot', REGISTRY_PASSWORD: 's3cret' }, 'login bot s3cret registry.gitlab.com'],
+  ])('logs in to %s, the password on stdin', (_, env, expected) => {
+    // GIVEN a docker that prints what it was given
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-'));
+    fs.writeFileSync(path.join(bin, 'docker'), '#!/bin/sh\necho "login $3 $(cat) $5"\n', { mode: 0o755 });
+    const login = jobs.push.script.slice(0, 3).join('\n');
+    const r = spawnSync('sh', ['-c', login], { env: { PATH: `${bin}:${process.env.PATH}`, REGISTRY_HOST: 'registry.gitlab.com', ...env }, encoding: 'utf8' });
+    expect(r.stdout.trim()).toBe(expected);
+  });
+
+  test('another registry without REGISTRY_USER and REGISTRY_PASSWORD stops with what to set, never tries GitLab\'s credentials on it', () => {
+    const login = jobs.push.script.slice(0, 3).join('\n');
+    const r = spawnSync('sh', ['-c', login], { env: { PATH: process.env.PATH, REGISTRY_HOST: 'ghcr.io', CI_REGISTRY: 'registry.gitlab.com', CI_REGISTRY_USER: 'gitlab-ci-token', CI_REGISTRY_PASSWORD: 'job-token' }, encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('GitLab CI: ghcr.io is not this GitLab\'s registry (registry.gitlab.com): set REGISTRY_USER and REGISTRY_PASSWORD as masked CI/CD variables');
+  });
+
+  test('the same Make targets: ci-push, ci-security, ci-sign, then ci-publish, which alone gives public tags', () => {
     expect(jobs.push.script.at(-1)).toBe('make -f Makefile ci-push');
-    expect(jobs.push.artifacts.paths).toEqual(['.multiarch/']);
+    expect(jobs.push.artifacts.paths).toEqual(['.multiarch/digests/']);
     expect(jobs.security.needs).toEqual(['push']);
     expect(jobs.security.script.at(-1)).toBe('make -f Makefile ci-security');
     expect(jobs.sign.needs).toEqual(['push', 'security']);
     expect(jobs.sign.script.at(-1)).toBe('make -f Makefile ci-sign');
+    expect(jobs.publish.needs).toEqual(['push', 'security', 'sign']);
+    expect(jobs.publish.script.at(-1)).toBe('make -f Makefile ci-publish');
   });
 
-  test('keyless signing with GitLab\'s OIDC token; the registry password goes on stdin', () => {
+  test('keyless signing with GitLab\'s OIDC token', () => {
     expect(jobs.sign.id_tokens).toEqual({ SIGSTORE_ID_TOKEN: { aud: 'sigstore' } });
-    expect(jobs.push.script[0]).toBe('echo "$REGISTRY_PASSWORD" | docker login --username "$REGISTRY_USER" --password-stdin "$REGISTRY_HOST"');
-    expect(doc.variables).toMatchObject({ REGISTRY: 'registry.gitlab.com/acme/shop', REGISTRY_HOST: 'registry.gitlab.com', REGISTRY_USER: '$CI_REGISTRY_USER' });
+    expect(doc.variables).toMatchObject({ REGISTRY: 'registry.gitlab.com/acme/shop', REGISTRY_HOST: 'registry.gitlab.com' });
+    expect(doc.variables.REGISTRY_USER).toBeUndefined();
   });
 
-  test('docker-in-docker with TLS, and QEMU only because a service runs commands on the target platform', () => {
+  test('docker-in-docker with TLS in the jobs that have the service only; QEMU only because a service runs commands on the target platform', () => {
     const template = jobs['.multiarch-build'];
-    expect(template.services).toEqual([{ name: 'docker:27-dind', alias: 'docker' }]);
-    expect(doc.variables).toMatchObject({ BUILDX_DRIVER: 'docker-container', DOCKER_HOST: 'tcp://docker:2376', DOCKER_TLS_VERIFY: '1' });
-    expect(template.before_script).toContain('docker run --privileged --rm tonistiigi/binfmt --install all');
-    expect(pipeline({}, false)['.multiarch-build'].before_script).not.toContain('docker run --privileged --rm tonistiigi/binfmt --install all');
+    expect(template.services).toEqual([{ name: GITLAB_IMAGES.dind, alias: 'docker' }]);
+    expect(template.variables).toEqual({ DOCKER_HOST: 'tcp://docker:2376', DOCKER_TLS_CERTDIR: '/certs', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs/client' });
+    expect(doc.variables).toMatchObject({ BUILDX_DRIVER: 'docker-container' });
+    // a job without the service and with DOCKER_HOST=tcp://docker:2376 fails on its first docker command
+    for (const key of ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH']) expect(doc.variables[key]).toBeUndefined();
+    for (const name of ['security', 'sign', 'publish']) expect([name, jobs[name].services, jobs[name].variables]).toEqual([name, undefined, undefined]);
+    expect(template.before_script).toContain(`docker run --privileged --rm ${GITLAB_IMAGES.binfmt} --install all`);
+    expect(pipeline({}, false)['.multiarch-build'].before_script.join('\n')).not.toContain('binfmt');
+  });
+
+  test('every image is pinned by digest, and every job has a timeout', () => {
+    const images = Object.values<any>(jobs).flatMap(j => [j.image?.name, ...(j.services ?? []).map((x: any) => x.name)]).filter(x => x);
+    expect(images.length).toBeGreaterThanOrEqual(3);
+    for (const image of [...images, GITLAB_IMAGES.binfmt]) expect(image).toMatch(/^[a-z0-9./-]+:[\w.-]+@sha256:[0-9a-f]{64}$/);
+    for (const [name, job] of Object.entries<any>(jobs)) if (!job.extends) expect([name, job.timeout]).toEqual([name, '1h']);
   });
 });
 
@@ -94,12 +145,15 @@ describe('GitLab CI, Kubernetes runner', () => {
     expect(doc.variables.DOCKER_HOST).toBeUndefined();
     expect(doc['.multiarch-build'].services).toBeUndefined();
     expect(doc['.multiarch-build'].before_script).toEqual(['apk add --no-cache make bash git']);
+    expect(doc['.multiarch-build'].variables).toBeUndefined();
   });
 
   test.each([
     [{ builder: 'podman' as any }, /Invalid builder "podman"/],
     [{ kubernetesNamespace: 'Build Kit' }, /Invalid kubernetesNamespace "Build Kit"/],
     [{ dockerImage: 'docker:27 cli' }, /Invalid dockerImage/],
+    [{ binfmtImage: 'binfmt;id' }, /Invalid binfmtImage/],
+    [{ timeout: '1 day' }, /Invalid timeout "1 day": must be a duration GitLab reads, in minutes or hours/],
   ])('rejects %j', (options, error) => {
     expect(() => new GitLabCi(options)).toThrow(error);
   });

@@ -314,8 +314,8 @@ describe('GoService Dockerfile', () => {
       attest: ['type=provenance,disabled=true'],
     });
     expect(deps.tags).toBeUndefined();
-    expect(deps['cache-from']).toContain('type=registry,ref=${CACHE_REGISTRY}/api-go-deps:cache');
-    expect(deps['cache-to']).toContain('type=registry,ref=${CACHE_REGISTRY}/api-go-deps:cache,mode=max');
+    expect(deps['cache-from']).toContain('type=registry,ref=${CACHE_REGISTRY}/api-go-deps:${CACHE_TAG}');
+    expect(deps['cache-to']).toContain('type=registry,ref=${CACHE_REGISTRY}/api-go-deps:${CACHE_TAG},mode=max');
     expect(deps.secret).toContain('id=netrc,src=${GO_NETRC}');
     // AND the three services take their deps stage from it; the one with other tags keeps its own
     for (const name of ['api', 'worker', 'cron']) expect(hcl.target[name][0].contexts).toEqual({ deps: 'target:_go-deps' });
@@ -366,8 +366,8 @@ describe('GoService Dockerfile', () => {
     expect(hcl.target['_go-deps-b1'][0].args).toMatchObject({ BUILD_TAGS: 'netgo', GO_PACKAGES: './cmd/b1 ./cmd/b2x' });
     for (const name of ['alone', 'c1', 'c2']) expect(hcl.target[name][0].contexts).toBeUndefined();
     // AND each group's registry cache is a repository of its own, apart from every image's
-    expect(hcl.target['_go-deps-a1'][0]['cache-to']).toContain('type=registry,ref=${CACHE_REGISTRY}/a1-go-deps-cache:cache,mode=max');
-    expect(hcl.target['_go-deps-b1'][0]['cache-to']).toContain('type=registry,ref=${CACHE_REGISTRY}/b1-go-deps:cache,mode=max');
+    expect(hcl.target['_go-deps-a1'][0]['cache-to']).toContain('type=registry,ref=${CACHE_REGISTRY}/a1-go-deps-cache:${CACHE_TAG},mode=max');
+    expect(hcl.target['_go-deps-b1'][0]['cache-to']).toContain('type=registry,ref=${CACHE_REGISTRY}/b1-go-deps:${CACHE_TAG},mode=max');
   });
 });
 

@@ -30,7 +30,7 @@ describe('MultiArchPipeline bake file', () => {
 
   test('a target per service, group default, metadata-action target, variables', async () => {
     const hcl = await parseHcl(synth(nephoranProject())['docker-bake.hcl']);
-    expect(Object.keys(hcl.variable).sort()).toEqual(['BUILD_DATE', 'CACHE_REGISTRY', 'GO_NETRC', 'INDEX_ANNOTATIONS', 'PIP_CONF', 'PIP_NETRC', 'PLATFORMS', 'REGISTRY', 'SOURCE_DATE_EPOCH', 'VCS_REF', 'VERSION']);
+    expect(Object.keys(hcl.variable).sort()).toEqual(['BUILD_DATE', 'CACHE_REGISTRY', 'CACHE_TAG', 'CACHE_WRITE', 'GO_NETRC', 'INDEX_ANNOTATIONS', 'PIP_CONF', 'PIP_NETRC', 'PLATFORMS', 'REGISTRY', 'SOURCE_DATE_EPOCH', 'VCS_REF', 'VERSION']);
     expect(hcl.variable.REGISTRY[0].default).toBe('ghcr.io/nephoran');
     expect(hcl.group.default[0].targets).toEqual(['llm-processor', 'nephio-bridge', 'oran-adaptor', 'rag-api']);
     // docker/metadata-action writes a bake file for each service's own target (bake-target: <service>)
@@ -44,13 +44,13 @@ describe('MultiArchPipeline bake file', () => {
     expect(llm.labels['org.opencontainers.image.version']).toBe('${VERSION}');
     // every layer in every cache: the Go services' shared dependency target has a cache of its own,
     // and each service's holds its whole chain too
-    expect(llm['cache-to']).toBe('${CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:cache,mode=max"]}');
-    expect(llm['cache-from']).toBe('${CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:cache"]}');
-    expect(hcl.target['_go-deps'][0]['cache-to']).toBe('${CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor-go-deps:cache,mode=max"]}');
+    expect(llm['cache-to']).toBe('${CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:${CACHE_TAG},mode=max"]}');
+    expect(llm['cache-from']).toBe('${CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:${CACHE_TAG}"]}');
+    expect(hcl.target['_go-deps'][0]['cache-to']).toBe('${CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor-go-deps:${CACHE_TAG},mode=max"]}');
     expect(llm.attest).toEqual(['type=provenance,mode=max']);
     const rag = hcl.target['rag-api'][0];
     expect([rag.context, rag.dockerfile]).toEqual(['pkg/rag', 'Dockerfile']);
-    expect(rag['cache-to']).toBe('${CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/rag-api:cache,mode=max"]}');
+    expect(rag['cache-to']).toBe('${CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/rag-api:${CACHE_TAG},mode=max"]}');
   });
 
   test('sbom, no provenance, latest tag, extra labels', async () => {
@@ -157,11 +157,11 @@ describe('MultiArchPipeline Makefile', () => {
   test('bake is always called with -f; only build-multiarch pushes, and only when PUSH=true', () => {
     const makefile = synth(nephoranProject()).Makefile;
     // set -f: flags such as --set=*.platform=... are never globbed
-    expect(makefile).toMatch(/^BAKE = set -f; REGISTRY="\$\(REGISTRY\)" VERSION="\$\(VERSION\)" .* docker buildx bake .* -f docker-bake\.hcl \$\(addprefix -f ,\$\(METADATA_FILES\)\) \$\(BAKE_FLAGS\)$/m);
+    expect(makefile).toMatch(/^BAKE = set -f; REGISTRY="\$\(REGISTRY\)" VERSION="\$\(VERSION\)" .* docker buildx bake .* -f docker-bake\.hcl \$\(addprefix -f ,\$\(METADATA_FILES\)\) \$\(BAKE_SECRETS\) \$\(BAKE_FLAGS\)$/m);
     const invocations = makefile.split('\n').filter(l => /docker buildx bake/.test(l) && !/@echo/.test(l));
     // BAKE, and BAKE_LOCAL for the local builds (the same, for LOCAL_PLATFORM and without index annotations)
     expect(invocations.map(l => l.split(' = ')[0])).toEqual(['BAKE', 'BAKE_LOCAL']);
-    expect(invocations[1].slice('BAKE_LOCAL = '.length)).toBe(invocations[0].slice('BAKE = '.length).replace('PLATFORMS="$(PLATFORMS)"', 'PLATFORMS="$(LOCAL_PLATFORM)"').replace('INDEX_ANNOTATIONS="$(INDEX_ANNOTATIONS)"', 'INDEX_ANNOTATIONS="false"'));
+    expect(invocations[1].slice('BAKE_LOCAL = '.length)).toBe(invocations[0].slice('BAKE = '.length).replace('PLATFORMS="$(PLATFORMS)"', 'PLATFORMS="$(LOCAL_PLATFORM)"').replace('INDEX_ANNOTATIONS="$(INDEX_ANNOTATIONS)"', 'INDEX_ANNOTATIONS="false"').replace('CACHE_WRITE="$(CACHE_WRITE)"', 'CACHE_WRITE="false"'));
     expect(recipe(makefile, 'build-multiarch')).toContain('$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT) $(PUSHED),) default');
     expect(recipe(makefile, 'ci-build')).not.toContain('--push');
   });
@@ -431,7 +431,7 @@ describe('user additions are merged with the pipeline\'s defaults, never swapped
     const t = (await parseHcl(synth(project)['docker-bake.hcl'])).target.svc[0];
     // THEN both defaults are still there
     expect(t.attest).toEqual(['type=provenance,mode=max', 'type=sbom']);
-    expect(t['cache-from']).toBe('${concat((CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/svc:cache"]), ["type=gha,scope=svc"])}');
+    expect(t['cache-from']).toBe('${concat((CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/svc:${CACHE_TAG}"]), ["type=gha,scope=svc"])}');
   });
 
   test('an attestation of the same type replaces the default one', async () => {

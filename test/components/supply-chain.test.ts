@@ -72,17 +72,52 @@ describe('what was pushed is what is signed', () => {
     ]);
   });
 
-  test('build-sign attaches each SBOM to its platform\'s manifest', () => {
+  /** A project whose api was pushed as DIGEST(1), an index of amd64 DIGEST(3) and arm64 DIGEST(4), with these SBOM files. */
+  function signed(sboms: string[], index = `linux-amd64=${DIGEST(3)} linux-arm64=${DIGEST(4)} unknown-unknown=${DIGEST(5)} `) {
     const dir = project();
     fs.mkdirSync(path.join(dir, '.multiarch/digests'), { recursive: true });
-    fs.mkdirSync(path.join(dir, 'sbom'));
     fs.writeFileSync(path.join(dir, '.multiarch/digests/api'), `ghcr.io/acme/api@${DIGEST(1)}\n`);
     fs.writeFileSync(path.join(dir, '.multiarch/digests/legacy'), `ghcr.io/acme/legacy@${DIGEST(2)}\n`);
-    fs.writeFileSync(path.join(dir, 'sbom/api-linux-arm64.spdx.json'), '{}');
-    const fake = tools(`[ "$2 $3" = "imagetools inspect" ] && echo "linux-amd64=${DIGEST(3)} linux-arm64=${DIGEST(4)} unknown-unknown=${DIGEST(5)} "`);
-    const r = make(dir, fake.env, 'build-sign');
+    for (const f of sboms) {
+      fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+      fs.writeFileSync(path.join(dir, f), '{}');
+    }
+    const fake = tools(`[ "$2 $3" = "imagetools inspect" ] && case "$*" in *Manifest.Manifests*) echo "${index}" ;; *) exit 1 ;; esac`);
+    return { r: make(dir, fake.env, 'build-sign'), attests: fake.calls().filter(c => c.startsWith('cosign attest')) };
+  }
+
+  test('build-sign attaches each platform\'s SBOM to that platform\'s manifest', () => {
+    // GIVEN SBOMs of both of api's platforms
+    const { r, attests } = signed(['sbom/api/linux-amd64.spdx.json', 'sbom/api/linux-arm64.spdx.json']);
+    // THEN each goes to its own manifest, and legacy (no SBOMs) gets none
     expect(r.status).toBe(0);
-    expect(fake.calls()).toContain(`cosign attest --yes --type spdxjson --predicate sbom/api-linux-arm64.spdx.json ghcr.io/acme/api@${DIGEST(4)}`);
+    expect(attests).toEqual([
+      `cosign attest --yes --type spdxjson --predicate sbom/api/linux-amd64.spdx.json ghcr.io/acme/api@${DIGEST(3)}`,
+      `cosign attest --yes --type spdxjson --predicate sbom/api/linux-arm64.spdx.json ghcr.io/acme/api@${DIGEST(4)}`,
+    ]);
+  });
+
+  test('an SBOM of another service whose name starts with this one\'s is never attested to it (api vs api-gateway)', () => {
+    // GIVEN only api-gateway's SBOMs, written where the previous layout (sbom/<service>-<platform>) put them
+    const { r, attests } = signed(['sbom/api-gateway-linux-amd64.spdx.json', 'sbom/api-gateway/linux-amd64.spdx.json']);
+    // THEN api gets no attestation
+    expect(r.status).toBe(0);
+    expect(attests).toEqual([]);
+  });
+
+  test('an index without the SBOM\'s platform stops build-sign; the SBOM never goes to the index itself', () => {
+    // GIVEN an index that lists only amd64
+    const { r, attests } = signed(['sbom/api/linux-amd64.spdx.json', 'sbom/api/linux-arm64.spdx.json'], `linux-amd64=${DIGEST(3)} `);
+    // THEN amd64 is attested, then arm64 stops the target with a message
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(`build-sign: ghcr.io/acme/api@${DIGEST(1)} has no linux/arm64 manifest to attest sbom/api/linux-arm64.spdx.json to`);
+    expect(attests.some(c => c.endsWith(`@${DIGEST(1)}`))).toBe(false);
+  });
+
+  test('a missing platform SBOM of a scanned service stops build-sign', () => {
+    const { r } = signed(['sbom/api/linux-amd64.spdx.json']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('build-sign: no SBOM sbom/api/linux-arm64.spdx.json of api for linux/arm64: run build-sbom first');
   });
 
   test('without a recorded push, build-sign stops before signing anything and says what to run', () => {
@@ -100,19 +135,29 @@ describe('pull requests', () => {
     const dir = project();
     const line = makeDryRun(dir, 'Makefile', 'ci-build', ['BUILDX_DRIVER=docker', 'CACHE_REGISTRY=ghcr.io/acme/cache']).stdout.split('\n').find(l => l.includes('buildx bake'))!;
     expect(line).toContain('CACHE_REGISTRY="ghcr.io/acme/cache"');
-    expect(line).toMatch(/ '--set=\*\.cache-to=' default$/);
+    // a bake variable, not '--set=*.cache-to=' (which fails with "ERROR: EOF" on buildx 0.19.0-0.19.2 and 0.21.0-0.21.1)
+    expect(line).toContain('CACHE_WRITE="false"');
+    expect(line).not.toContain('cache-to');
     expect(line).not.toMatch(/--push|output=/);
+  });
+
+  test('a job that builds one PLATFORM reads and writes a cache ref of its own; every other build shares "cache"', () => {
+    const dir = project();
+    const bakeLine = (target: string, vars: string[]) => makeDryRun(dir, 'Makefile', target, ['BUILDX_DRIVER=docker', 'CACHE_REGISTRY=ghcr.io/acme/cache', ...vars])
+      .stdout.split('\n').find(l => l.includes('buildx bake'))!;
+    expect(bakeLine('ci-push-platform', ['PLATFORM=linux/arm64'])).toContain('CACHE_TAG="cache-linux-arm64"');
+    expect(bakeLine('ci-build', ['PLATFORM=linux/amd64'])).toContain('CACHE_TAG="cache-linux-amd64"');
+    expect(bakeLine('ci-push', [])).toContain('CACHE_TAG="cache"');
+    expect(bakeLine('build-multiarch', [])).toContain('CACHE_TAG="cache"');
   });
 
   (hasBuildx() ? test : test.skip)('bake resolves ci-build\'s targets with cache-from and no cache-to', () => {
     const dir = project();
     const r = bakePrint(dir, 'docker-bake.hcl', { CACHE_REGISTRY: 'ghcr.io/acme/cache' });
     expect(r.target.api['cache-to']).toEqual(['type=registry,ref=ghcr.io/acme/cache/api:cache,mode=max']);
-    const out = spawnSync('docker', ['buildx', 'bake', '-f', 'docker-bake.hcl', '--print', '--set=*.cache-to=', 'default'],
-      { cwd: dir, env: { ...process.env, CACHE_REGISTRY: 'ghcr.io/acme/cache' }, encoding: 'utf8' });
-    const resolved = JSON.parse(out.stdout);
+    const resolved = bakePrint(dir, 'docker-bake.hcl', { CACHE_REGISTRY: 'ghcr.io/acme/cache', CACHE_WRITE: 'false', CACHE_TAG: 'cache-linux-arm64' });
     expect(resolved.target.api['cache-to']).toBeUndefined();
-    expect(resolved.target.api['cache-from']).toEqual(['type=registry,ref=ghcr.io/acme/cache/api:cache']);
+    expect(resolved.target.api['cache-from']).toEqual(['type=registry,ref=ghcr.io/acme/cache/api:cache-linux-arm64']);
   });
 });
 
@@ -127,11 +172,22 @@ describe('one platform per native runner, then a merge', () => {
     expect(amd).toMatch(/--metadata-file "\.multiarch\/platform-linux-amd64\.json" api legacy$/m);
   });
 
-  test('the docker driver, which cannot push by digest, pushes to a per-platform tag', () => {
+  test('the docker driver, which cannot push by digest, pushes to a per-platform staging tag, never VERSION', () => {
     const dir = project();
-    const line = makeDryRun(dir, 'Makefile', 'ci-push-platform', ['PLATFORM=linux/arm64', 'BUILDX_DRIVER=docker', 'VERSION=1.2.3']).stdout.split('\n').find(l => l.includes('buildx bake'))!;
-    expect(line).toContain("--push '--set=api.tags=ghcr.io/acme/api:1.2.3-linux-arm64'");
+    const line = makeDryRun(dir, 'Makefile', 'ci-push-platform', ['PLATFORM=linux/arm64', 'BUILDX_DRIVER=docker', 'VERSION=1.2.3', 'VCS_REF=abc1234']).stdout.split('\n').find(l => l.includes('buildx bake'))!;
+    expect(line).toContain("--push '--set=api.tags=ghcr.io/acme/api:unpublished-abc1234-linux-arm64'");
+    expect(line).not.toContain(':1.2.3');
     expect(line).not.toContain('push-by-digest');
+  });
+
+  test.each([
+    ['docker-container', "'--set=api.output=type=image,name=ghcr.io/acme/api,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=api.tags='"],
+    ['docker', "--push '--set=api.tags=ghcr.io/acme/api:unpublished-abc1234'"],
+  ])('ci-push (one job, every platform) pushes no public tag with the %s driver: by digest, or under the staging tag', (driver, flags) => {
+    const dir = project();
+    const line = makeDryRun(dir, 'Makefile', 'ci-push', [`BUILDX_DRIVER=${driver}`, 'VERSION=1.2.3', 'VCS_REF=abc1234']).stdout.split('\n').find(l => l.includes('buildx bake'))!;
+    expect(line).toContain(flags);
+    expect(line).not.toMatch(/api:1\.2\.3|PUSH_OUTPUT|type=registry/);
   });
 
   test.each([
@@ -144,7 +200,7 @@ describe('one platform per native runner, then a merge', () => {
     expect(r.stderr).toContain(message);
   });
 
-  test('ci-merge joins the recorded platform digests under the service\'s tags and records the index digest it pushed', () => {
+  test('ci-merge joins the recorded platform digests under the staging tag, never a public one, and records the index digest it pushed', () => {
     // GIVEN both platforms' metadata files, and bake --print / imagetools as buildx answers them
     const dir = project();
     fs.mkdirSync(path.join(dir, '.multiarch'));
@@ -171,20 +227,56 @@ describe('one platform per native runner, then a merge', () => {
       'esac',
     ].join('\n'));
     // WHEN
-    const r = make(dir, fake.env, 'ci-merge', 'BUILDX_DRIVER=docker', 'VERSION=1.2.3');
-    // THEN one create per service, from the digests, with its tags and bake's index annotations (each one
-    // argument, spaces and all), the same in the dry run that gives the digest
+    const r = make(dir, fake.env, 'ci-merge', 'BUILDX_DRIVER=docker', 'VERSION=1.2.3', 'VCS_REF=abc1234');
+    // THEN one create per service, from the digests, with bake's index annotations (each one argument,
+    // spaces and all), the same in the dry run that gives the digest, tagged only with the staging tag
     expect(r.stderr).toBe('');
     const creates = fs.readFileSync(path.join(fake.bin, 'creates.log'), 'utf8').trim().split('\n');
     const annotations = (name: string) => `[--annotation][index:org.opencontainers.image.title=${name}][--annotation][index:org.opencontainers.image.description=Orders & payments API]`;
     expect(creates).toEqual([
       `[buildx][imagetools][create][--dry-run]${annotations('api')}[ghcr.io/acme/api@${DIGEST(1)}][ghcr.io/acme/api@${DIGEST(3)}]`,
-      `[buildx][imagetools][create]${annotations('api')}[-t][ghcr.io/acme/api:1.2.3][-t][ghcr.io/acme/api:latest][ghcr.io/acme/api@${DIGEST(1)}][ghcr.io/acme/api@${DIGEST(3)}]`,
+      `[buildx][imagetools][create]${annotations('api')}[-t][ghcr.io/acme/api:unpublished-abc1234][ghcr.io/acme/api@${DIGEST(1)}][ghcr.io/acme/api@${DIGEST(3)}]`,
       `[buildx][imagetools][create][--dry-run]${annotations('legacy')}[ghcr.io/acme/legacy@${DIGEST(2)}]`,
-      `[buildx][imagetools][create]${annotations('legacy')}[-t][ghcr.io/acme/legacy:1.2.3][-t][ghcr.io/acme/legacy:latest][ghcr.io/acme/legacy@${DIGEST(2)}]`,
+      `[buildx][imagetools][create]${annotations('legacy')}[-t][ghcr.io/acme/legacy:unpublished-abc1234][ghcr.io/acme/legacy@${DIGEST(2)}]`,
     ]);
     const expected = `sha256:${createHash('sha256').update(index).digest('hex')}`;
     expect(fs.readFileSync(path.join(dir, '.multiarch/digests/api'), 'utf8')).toBe(`ghcr.io/acme/api@${expected}\n`);
+  });
+
+  /** A project that recorded api as DIGEST(1) and legacy as DIGEST(2), and a docker that answers bake --print and imagetools. */
+  function published(inspected: (tag: string) => string, ...vars: string[]) {
+    const dir = project();
+    fs.mkdirSync(path.join(dir, '.multiarch/digests'), { recursive: true });
+    fs.writeFileSync(path.join(dir, '.multiarch/digests/api'), `ghcr.io/acme/api@${DIGEST(1)}\n`);
+    fs.writeFileSync(path.join(dir, '.multiarch/digests/legacy'), `ghcr.io/acme/legacy@${DIGEST(2)}\n`);
+    const printed = (name: string) => JSON.stringify({ target: { [name]: { tags: [`ghcr.io/acme/${name}:1.2.3`] } } }, null, 2);
+    const fake = tools([
+      '[ "$1 $2" = "context show" ] && echo default',
+      'case "$2 $3" in',
+      `  "bake --builder") for a in "$@"; do case "$a" in api) cat <<'EOF'\n${printed('api')}\nEOF\n;; legacy) cat <<'EOF'\n${printed('legacy')}\nEOF\n;; esac; done ;;`,
+      `  "imagetools inspect") case "$4" in ${['api', 'legacy'].flatMap(n => ['1.2.3', '1.2', 'latest'].map(t => `ghcr.io/acme/${n}:${t}) echo "${inspected(`${n}:${t}`)}" ;;`)).join(' ')} esac ;;`,
+      'esac',
+    ].join('\n'));
+    const r = make(dir, fake.env, 'ci-publish', 'BUILDX_DRIVER=docker', 'VERSION=1.2.3', ...vars);
+    return { r, creates: fake.calls().filter(c => c.startsWith('docker buildx imagetools create')) };
+  }
+
+  test('ci-publish gives each recorded digest the bake file\'s tags and PUBLISH_TAGS, then checks every tag is that digest', () => {
+    // WHEN the tags point at the digests (imagetools pushes one index source's bytes unchanged)
+    const { r, creates } = published(tag => tag.startsWith('api') ? DIGEST(1) : DIGEST(2), 'PUBLISH_TAGS=1.2 latest');
+    // THEN
+    expect(r.stderr).toBe('');
+    expect(creates).toEqual([
+      `docker buildx imagetools create -t ghcr.io/acme/api:1.2.3 -t ghcr.io/acme/api:1.2 -t ghcr.io/acme/api:latest ghcr.io/acme/api@${DIGEST(1)}`,
+      `docker buildx imagetools create -t ghcr.io/acme/legacy:1.2.3 -t ghcr.io/acme/legacy:1.2 -t ghcr.io/acme/legacy:latest ghcr.io/acme/legacy@${DIGEST(2)}`,
+    ]);
+    expect(r.stdout).toContain(`ci-publish: api: ghcr.io/acme/api@${DIGEST(1)} tagged ghcr.io/acme/api:1.2.3 ghcr.io/acme/api:1.2 ghcr.io/acme/api:latest`);
+  });
+
+  test('ci-publish stops when a tag does not hold the signed digest', () => {
+    const { r } = published(tag => tag === 'api:latest' ? DIGEST(9) : tag.startsWith('api') ? DIGEST(1) : DIGEST(2), 'PUBLISH_TAGS=latest');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(`ci-publish: ghcr.io/acme/api:latest is ${DIGEST(9)}, not the scanned and signed ${DIGEST(1)}`);
   });
 
   test('ci-merge without the platforms\' metadata says what to run first', () => {

@@ -167,7 +167,7 @@ describe.each(consumers)('$name', consumer => {
       expect(bakeLines).toHaveLength(1);
       const argv = (line: string) => line.slice(line.indexOf('docker buildx bake')).split(/\s+/);
       expect(argv(bakeLines[0])).toEqual(['docker', 'buildx', 'bake', '--builder', 'default', '-f', 'docker-bake.hcl', '--push', '--metadata-file', '".multiarch/build.json"', 'default']);
-      expect(bakeLines[0]).toMatch(/^set -f; REGISTRY="[^"]+" VERSION="[^"]+" PLATFORMS="[^"]+" CACHE_REGISTRY="[^"]*" SOURCE_DATE_EPOCH="\d+" BUILD_DATE="\d{4}-[^"]+" VCS_REF="[^"]+" INDEX_ANNOTATIONS="true" GO_NETRC="" PIP_CONF="" PIP_NETRC="" docker/);
+      expect(bakeLines[0]).toMatch(/^set -f; REGISTRY="[^"]+" VERSION="[^"]+" PLATFORMS="[^"]+" CACHE_REGISTRY="[^"]*" CACHE_TAG="cache" CACHE_WRITE="true" SOURCE_DATE_EPOCH="\d+" BUILD_DATE="\d{4}-[^"]+" VCS_REF="[^"]+" INDEX_ANNOTATIONS="true" GO_NETRC="" PIP_CONF="" PIP_NETRC="" docker/);
       const local = makeDryRun(dir, makefile, 'build-multiarch', ['BAKE_FLAGS=--no-cache']).stdout.split('\n').filter(l => l.includes('buildx bake'));
       expect(local.map(argv)).toEqual([['docker', 'buildx', 'bake', '--builder', 'multiarch', '-f', 'docker-bake.hcl', '--no-cache', 'default']]);
     });

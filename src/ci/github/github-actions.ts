@@ -1,6 +1,7 @@
 import { Component, github, IResolver } from 'projen';
 import { DEFAULT_ACTION_PINS, GitHubActionPin } from './pins';
-import { IBuildPipeline, IMultiArchService, StandardTarget } from '../../contract';
+import { IBuildPipeline, IMultiArchService } from '../../contract';
+import { BUILDKIT_IMAGE, ciCacheRegistry, CiArtifact, CiJob, ciPlan, CiTool, CiTrigger, CiValue, refuseLocalRegistry, RegistryAccess } from '../../contract/internal';
 import { Platform } from '../../platform';
 import { flag, invalid, noControlCharacters, registry as checkRegistry, stringList, stringMap } from '../../validation';
 import { ICiProvider } from '../provider';
@@ -30,8 +31,9 @@ export interface GitHubActionsOptions {
    */
   readonly platformStrategy?: GitHubPlatformStrategy;
   /**
-   * The runner of each platform with native runners; a platform without one builds on
-   * `defaultRunner` under QEMU.
+   * The runner of each platform with native runners; a platform without one, or mapped to `""`,
+   * builds on `defaultRunner` under QEMU (e.g. `{ "linux/arm64": "" }` where arm64 runners are not
+   * offered, as on GitHub Enterprise Server without them).
    * @default { "linux/amd64": "ubuntu-24.04", "linux/arm64": "ubuntu-24.04-arm" }
    */
   readonly runners?: { [platform: string]: string };
@@ -86,6 +88,11 @@ export interface GitHubActionsOptions {
    * @default - the catalogue in pins.ts
    */
   readonly actionPins?: { [action: string]: GitHubActionPin };
+  /**
+   * The `timeout-minutes` of every job: a hung build or push stops there instead of after GitHub's six hours.
+   * @default 60
+   */
+  readonly timeoutMinutes?: number;
 }
 
 /** A platform of the build matrix. */
@@ -98,7 +105,6 @@ interface MatrixEntry {
 
 const DEFAULT_RUNNERS: { [platform: string]: string } = { 'linux/amd64': 'ubuntu-24.04', 'linux/arm64': 'ubuntu-24.04-arm' };
 const DEFAULT_TAGS = ['type=ref,event=branch', 'type=ref,event=pr', 'type=semver,pattern={{version}}', 'type=semver,pattern={{major}}.{{minor}}', 'type=sha'];
-const METADATA_DIR = '.multiarch';
 const READ = github.workflows.JobPermission.READ;
 const WRITE = github.workflows.JobPermission.WRITE;
 
@@ -123,13 +129,17 @@ export class GitHubActions implements ICiProvider {
       let known: string | undefined;
       try { known = Platform.of(platform).value; } catch { known = undefined; }
       if (known !== platform) throw invalid('runners', platform, 'keys must be platforms as written by Platform, e.g. "linux/arm64" or "linux/arm/v7"');
-      runnerLabel(`runners["${platform}"]`, runner as string);
+      if (runner !== '') runnerLabel(`runners["${platform}"]`, runner as string);
     }
     if (options.defaultRunner !== undefined) runnerLabel('defaultRunner', options.defaultRunner);
     for (const b of stringList('branches', options.branches ?? [])) refPattern('branches', b);
     for (const t of stringList('tags', options.tags ?? [])) refPattern('tags', t);
     flag('scan', options.scan);
     flag('sign', options.sign);
+    const minutes = options.timeoutMinutes;
+    if (minutes !== undefined && !(Number.isInteger(minutes) && minutes >= 1 && minutes <= 360)) {
+      throw invalid('timeoutMinutes', options.timeoutMinutes, 'must be a whole number of minutes from 1 to 360 (GitHub stops any job after 360)');
+    }
     if (options.registryUsername !== undefined) noControlCharacters('registryUsername', options.registryUsername);
     if (options.registryPasswordSecret !== undefined && !/^[A-Z_][A-Z0-9_]*$/.test(options.registryPasswordSecret)) {
       throw invalid('registryPasswordSecret', options.registryPasswordSecret, 'must be the name of a secret: upper-case letters, digits and "_"');
@@ -161,9 +171,7 @@ export class GitHubActions implements ICiProvider {
 
   public bind(pipeline: IBuildPipeline): void {
     const host = pipeline.registry.split('/')[0];
-    if (/^(localhost|127\.)/.test(host)) {
-      throw invalid('MultiArchPipeline registry', pipeline.registry, 'is local: GitHubActions pushes from GitHub\'s runners, so set the pipeline\'s registry to where CI pushes, e.g. "ghcr.io/<owner>"');
-    }
+    refuseLocalRegistry('GitHubActions', 'GitHub', pipeline.registry, 'ghcr.io/<owner>');
     if (host !== 'ghcr.io' && this.options.registryPasswordSecret === 'GITHUB_TOKEN') {
       throw invalid('registryPasswordSecret', 'GITHUB_TOKEN', `logs in to ghcr.io only, not ${host}: give the name of the secret that holds ${host}'s token`);
     }
@@ -184,17 +192,47 @@ export class GitHubActions implements ICiProvider {
     new WorkflowJobs(pipeline, workflow, this);
   }
 
-  /** @internal The jobs, for the services known at synthesis. */
+  /** @internal The jobs, for the services known at synthesis: the contract's CI plan, as GitHub runs it. */
   public _jobs(pipeline: IBuildPipeline): { [id: string]: github.workflows.Job } {
+    const perPlatform = (this.options.platformStrategy ?? GitHubPlatformStrategy.NATIVE_RUNNERS) === GitHubPlatformStrategy.NATIVE_RUNNERS;
+    const plan = ciPlan(pipeline.variables, { perPlatform, scan: this.options.scan ?? true, sign: this.options.sign ?? true });
     const matrix = this.matrix(pipeline);
-    const native = (this.options.platformStrategy ?? GitHubPlatformStrategy.NATIVE_RUNNERS) === GitHubPlatformStrategy.NATIVE_RUNNERS;
-    const jobs: { [id: string]: github.workflows.Job } = native
-      ? { 'pull-request': this.pullRequestMatrixJob(pipeline, matrix), 'push': this.pushPlatformJob(pipeline, matrix), 'merge': this.mergeJob(pipeline) }
-      : { 'pull-request': this.pullRequestJob(pipeline, matrix), 'push': this.pushJob(pipeline, matrix) };
-    const last = native ? 'merge' : 'push';
-    if (this.options.scan ?? true) jobs.security = this.securityJob(pipeline, last);
-    if (this.options.sign ?? true) jobs.sign = this.signJob(pipeline, [last, ...(this.options.scan ?? true ? ['security'] : [])]);
-    return jobs;
+    return Object.fromEntries(plan.map(job => [job.id, this.job(pipeline, job, matrix)]));
+  }
+
+  /** One job of the plan. */
+  private job(pipeline: IBuildPipeline, job: CiJob, matrix: MatrixEntry[]): github.workflows.Job {
+    const release = job.trigger === CiTrigger.RELEASE;
+    const platform = job.perPlatform ? ' ${{ matrix.platform }}' : job.builds ? ' every platform' : '';
+    const permissions: github.workflows.JobPermissions = {
+      contents: READ,
+      ...(job.registry ? { packages: job.registry === RegistryAccess.WRITE ? WRITE : READ } : {}),
+      ...(job.signs ? { idToken: WRITE } : {}),
+    };
+    return {
+      name: `${job.target}${platform}: ${job.description}`,
+      // the first jobs of each event; the others follow them through needs
+      ...(job.needs.length ? { needs: job.needs } : { if: `github.event_name == '${release ? 'push' : 'pull_request'}'` }),
+      runsOn: [job.perPlatform ? '${{ matrix.runner }}' : this.defaultRunner],
+      permissions,
+      timeoutMinutes: this.timeoutMinutes,
+      ...(job.perPlatform ? { strategy: { failFast: false, matrix: { include: matrix as any } } } : {}),
+      steps: [
+        this.checkout(),
+        ...(job.builds ? [job.perPlatform ? this.qemuIfNeeded() : this.qemu(matrix), this.buildx()] : []),
+        ...(job.registry && release ? [this.login(pipeline)] : []),
+        ...(job.tags && release ? this.metadata(pipeline) : []),
+        ...job.downloads.map(a => this.download(a)),
+        ...job.tools.map(t => this.install(t)),
+        ...(job.tools.some(t => t !== 'cosign') ? [TOOLS_ON_PATH(job.tools.filter(t => t !== 'cosign'))] : []),
+        this.make(pipeline, job),
+        ...job.uploads.map(a => this.upload(a, job.perPlatform)),
+      ],
+    };
+  }
+
+  private get timeoutMinutes(): number {
+    return this.options.timeoutMinutes ?? 60;
   }
 
   private matrix(pipeline: IBuildPipeline): MatrixEntry[] {
@@ -204,8 +242,8 @@ export class GitHubActions implements ICiProvider {
     return Platform.all().filter(p => wanted.has(p.value)).map(p => ({
       platform: p.value,
       pair: p.value.replace(/\//g, '-'),
-      runner: runners[p.value] ?? this.defaultRunner,
-      qemu: runners[p.value] === undefined,
+      runner: runners[p.value] || this.defaultRunner,
+      qemu: !runners[p.value],
     }));
   }
 
@@ -217,115 +255,6 @@ export class GitHubActions implements ICiProvider {
     const pin = this.pins[action];
     if (!pin) throw new Error(`GitHubActions has no pin for ${action}`);
     return `${action}@${pin.sha}`;
-  }
-
-  private pullRequestMatrixJob(pipeline: IBuildPipeline, matrix: MatrixEntry[]): github.workflows.Job {
-    return {
-      name: 'Build ${{ matrix.platform }} (pull request: no push, cache read only)',
-      if: 'github.event_name == \'pull_request\'',
-      runsOn: ['${{ matrix.runner }}'],
-      permissions: { contents: READ },
-      strategy: { failFast: false, matrix: { include: matrix as any } },
-      steps: [
-        this.checkout(), this.qemuIfNeeded(), this.buildx(),
-        this.make(pipeline, StandardTarget.CI_BUILD, { PLATFORMS: '${{ matrix.platform }}', PLATFORM: '${{ matrix.platform }}', VERSION: 'pr-${{ github.event.pull_request.number }}' }),
-      ],
-    };
-  }
-
-  private pullRequestJob(pipeline: IBuildPipeline, matrix: MatrixEntry[]): github.workflows.Job {
-    return {
-      name: 'Build every platform (pull request: no push, cache read only)',
-      if: 'github.event_name == \'pull_request\'',
-      runsOn: [this.defaultRunner],
-      permissions: { contents: READ },
-      steps: [
-        this.checkout(), this.qemu(matrix), this.buildx(),
-        this.make(pipeline, StandardTarget.CI_BUILD, { VERSION: 'pr-${{ github.event.pull_request.number }}' }),
-      ],
-    };
-  }
-
-  private pushPlatformJob(pipeline: IBuildPipeline, matrix: MatrixEntry[]): github.workflows.Job {
-    return {
-      name: 'Push ${{ matrix.platform }}',
-      if: 'github.event_name == \'push\'',
-      runsOn: ['${{ matrix.runner }}'],
-      permissions: { contents: READ, packages: WRITE },
-      strategy: { failFast: false, matrix: { include: matrix as any } },
-      steps: [
-        this.checkout(), this.qemuIfNeeded(), this.buildx(), this.login(pipeline), ...this.metadata(pipeline),
-        this.make(pipeline, StandardTarget.CI_PUSH_PLATFORM, { PLATFORM: '${{ matrix.platform }}', ...this.metadataEnv(pipeline) }),
-        this.upload('metadata-${{ matrix.pair }}', `${METADATA_DIR}/platform-*.json`),
-      ],
-    };
-  }
-
-  private mergeJob(pipeline: IBuildPipeline): github.workflows.Job {
-    return {
-      name: 'Merge the platforms into one index per service',
-      needs: ['push'],
-      runsOn: [this.defaultRunner],
-      permissions: { contents: READ, packages: WRITE },
-      steps: [
-        this.checkout(), this.buildx(), this.login(pipeline), ...this.metadata(pipeline),
-        { id: 'download-metadata', name: 'Download the platforms\' metadata', uses: this.uses('actions/download-artifact'), with: { 'pattern': 'metadata-*', 'path': METADATA_DIR, 'merge-multiple': true } },
-        this.make(pipeline, StandardTarget.CI_MERGE, this.metadataEnv(pipeline)),
-        this.upload('digests', `${METADATA_DIR}/digests`),
-      ],
-    };
-  }
-
-  private pushJob(pipeline: IBuildPipeline, matrix: MatrixEntry[]): github.workflows.Job {
-    return {
-      name: 'Push every platform',
-      if: 'github.event_name == \'push\'',
-      runsOn: [this.defaultRunner],
-      permissions: { contents: READ, packages: WRITE },
-      steps: [
-        this.checkout(), this.qemu(matrix), this.buildx(), this.login(pipeline), ...this.metadata(pipeline),
-        this.make(pipeline, StandardTarget.CI_PUSH, this.metadataEnv(pipeline)),
-        this.upload('digests', `${METADATA_DIR}/digests`),
-      ],
-    };
-  }
-
-  private securityJob(pipeline: IBuildPipeline, after: string): github.workflows.Job {
-    return {
-      name: 'SBOM and vulnerability scan of the pushed digests',
-      needs: [after],
-      runsOn: [this.defaultRunner],
-      permissions: { contents: READ, packages: READ },
-      steps: [
-        this.checkout(), this.login(pipeline), this.downloadDigests(),
-        { id: 'syft', name: 'Install syft', uses: this.uses('anchore/sbom-action/download-syft') },
-        { id: 'grype', name: 'Install grype', uses: this.uses('anchore/scan-action/download-grype') },
-        {
-          id: 'tools-path',
-          name: 'Put syft and grype on PATH',
-          env: { SYFT: '${{ steps.syft.outputs.cmd }}', GRYPE: '${{ steps.grype.outputs.cmd }}' },
-          run: 'dirname "$SYFT" >> "$GITHUB_PATH" && dirname "$GRYPE" >> "$GITHUB_PATH"',
-        },
-        this.make(pipeline, StandardTarget.CI_SECURITY, {}, false),
-        this.upload('sbom', 'sbom'),
-      ],
-    };
-  }
-
-  private signJob(pipeline: IBuildPipeline, needs: string[]): github.workflows.Job {
-    const scanned = needs.includes('security');
-    return {
-      name: 'Sign the pushed digests (keyless) and attach the SBOMs',
-      needs,
-      runsOn: [this.defaultRunner],
-      permissions: { contents: READ, packages: WRITE, idToken: WRITE },
-      steps: [
-        this.checkout(), this.login(pipeline), this.downloadDigests(),
-        ...(scanned ? [{ id: 'download-sbom', name: 'Download the SBOMs', uses: this.uses('actions/download-artifact'), with: { name: 'sbom', path: 'sbom' } }] : []),
-        { id: 'cosign', name: 'Install cosign', uses: this.uses('sigstore/cosign-installer') },
-        this.make(pipeline, StandardTarget.CI_SIGN, {}, false),
-      ],
-    };
   }
 
   private checkout(): github.workflows.JobStep {
@@ -342,7 +271,8 @@ export class GitHubActions implements ICiProvider {
   }
 
   private buildx(): github.workflows.JobStep {
-    return { id: 'buildx', name: 'Set up buildx', uses: this.uses('docker/setup-buildx-action') };
+    // a pinned BuildKit: the action's default image is buildx's moving buildx-stable-1 tag
+    return { id: 'buildx', name: 'Set up buildx', uses: this.uses('docker/setup-buildx-action'), with: { 'driver-opts': `image=${BUILDKIT_IMAGE}` } };
   }
 
   private login(pipeline: IBuildPipeline): github.workflows.JobStep {
@@ -362,52 +292,77 @@ export class GitHubActions implements ICiProvider {
   private metadata(pipeline: IBuildPipeline): github.workflows.JobStep[] {
     return pipeline.services.map(s => ({
       id: metaId(s),
-      name: `Tags and labels of ${s.name}`,
+      name: `Tags of ${s.name}`,
       uses: this.uses('docker/metadata-action'),
       with: {
         'images': `${pipeline.registry}/${s.imageName}`,
-        // the service's own bake target: the action's tags and labels win over the bake file's
+        // the service's own bake target: the action's tags win over the bake file's
         'bake-target': s.name,
         'tags': (this.options.metadataTags ?? DEFAULT_TAGS).join('\n'),
-        // the commit's date, as BUILD_DATE is, so the same commit builds the same image
-        'labels': 'org.opencontainers.image.created={{commit_date \'YYYY-MM-DDTHH:mm:ss[Z]\'}}',
       },
     }));
   }
 
-  /** VERSION and METADATA_FILES from the metadata steps (through env, never into run:). */
-  private metadataEnv(pipeline: IBuildPipeline): { [name: string]: string } {
+  private install(tool: CiTool): github.workflows.JobStep {
+    const action = { syft: 'anchore/sbom-action/download-syft', grype: 'anchore/scan-action/download-grype', cosign: 'sigstore/cosign-installer' }[tool];
+    return { id: tool, name: `Install ${tool}`, uses: this.uses(action) };
+  }
+
+  /**
+   * A Make target, with the values the plan gives it (through env, never into run:). Only
+   * metadata-action's tags reach bake (bake-file-tags): its labels and annotations describe the
+   * repository (title, description, licence), and would override each service's own in every image.
+   */
+  private make(pipeline: IBuildPipeline, job: CiJob): github.workflows.JobStep {
+    const release = job.trigger === CiTrigger.RELEASE;
     const first = pipeline.services[0];
-    return {
-      VERSION: `\${{ steps.${metaId(first)}.outputs.version }}`,
-      METADATA_FILES: pipeline.services.map(s => `\${{ steps.${metaId(s)}.outputs.bake-file }}`).join(' '),
+    const value = (kind: CiValue): string => ({
+      [CiValue.REGISTRY]: pipeline.registry,
+      [CiValue.COMMIT_SHA]: '${{ github.sha }}',
+      [CiValue.IMAGE_VERSION]: release ? `\${{ steps.${metaId(first)}.outputs.version }}` : 'pr-${{ github.event.pull_request.number }}',
+    } as { [kind: string]: string })[kind];
+    const env: { [name: string]: string } = {
+      // the builder setup-buildx made, and its driver (how make pushes depends on it)
+      ...(job.builds ? { BUILDX_DRIVER: '${{ steps.buildx.outputs.driver }}', BUILDER: '${{ steps.buildx.outputs.name }}', CACHE_REGISTRY: ciCacheRegistry(pipeline, this.options.cacheRegistry) } : {}),
+      ...Object.fromEntries(Object.entries(job.values).map(([name, kind]) => [name, value(kind)])),
+      // PLATFORMS too: setup-buildx checks the runner's builder for what the job builds, not for every platform
+      ...(job.perPlatform ? { PLATFORMS: '${{ matrix.platform }}', PLATFORM: '${{ matrix.platform }}' } : {}),
+      ...(job.tags && release ? { METADATA_FILES: pipeline.services.map(s => `\${{ steps.${metaId(s)}.outputs.bake-file-tags }}`).join(' ') } : {}),
     };
+    return { id: `make-${job.target}`, name: `make ${job.target}`, env, run: `make -f ${pipeline.makefilePath} ${job.target}` };
   }
 
-  /** A Make target; `builds` targets also get the buildx builder of the job and the registry cache. */
-  private make(pipeline: IBuildPipeline, target: string, env: { [name: string]: string }, builds = true): github.workflows.JobStep {
-    const cache = this.options.cacheRegistry ?? (pipeline.cacheRegistry || `${pipeline.registry}/cache`);
-    const builder: { [name: string]: string } = builds ? { BUILDX_DRIVER: 'docker-container', BUILDER: '${{ steps.buildx.outputs.name }}', CACHE_REGISTRY: cache } : {};
+  private upload(artifact: CiArtifact, perPlatform: boolean): github.workflows.JobStep {
+    const name = perPlatform ? `${artifact.name}-\${{ matrix.pair }}` : artifact.name;
     return {
-      id: `make-${target}`,
-      name: `make ${target}`,
-      env: { ...builder, REGISTRY: pipeline.registry, VCS_REF: '${{ github.sha }}', ...env },
-      run: `make -f ${pipeline.makefilePath} ${target}`,
-    };
-  }
-
-  private upload(name: string, path: string): github.workflows.JobStep {
-    return {
-      id: `keep-${name.split('-')[0]}`,
-      name: `Keep ${name}`,
+      id: `keep-${artifact.name}`,
+      name: `Keep ${artifact.name}`,
       uses: this.uses('actions/upload-artifact'),
-      with: { 'name': name, 'path': path, 'if-no-files-found': 'error', 'include-hidden-files': true, 'retention-days': 1 },
+      with: { 'name': name, 'path': artifact.path, 'if-no-files-found': 'error', 'include-hidden-files': true, 'retention-days': 1 },
     };
   }
 
-  private downloadDigests(): github.workflows.JobStep {
-    return { id: 'download-digests', name: 'Download the pushed digests', uses: this.uses('actions/download-artifact'), with: { name: 'digests', path: `${METADATA_DIR}/digests` } };
+  private download(artifact: CiArtifact): github.workflows.JobStep {
+    // a per-platform artifact is one per platform job: all of them, into one directory
+    const perPlatform = artifact.path.includes('*');
+    const into = perPlatform ? artifact.path.slice(0, artifact.path.lastIndexOf('/')) : artifact.path;
+    return {
+      id: `download-${artifact.name}`,
+      name: `Download ${artifact.name}`,
+      uses: this.uses('actions/download-artifact'),
+      with: perPlatform ? { 'pattern': `${artifact.name}-*`, 'path': into, 'merge-multiple': true } : { name: artifact.name, path: into },
+    };
   }
+}
+
+/** The scanners' install actions give a path (`cmd`), not a PATH entry. */
+function TOOLS_ON_PATH(tools: CiTool[]): github.workflows.JobStep {
+  return {
+    id: 'tools-path',
+    name: `Put ${tools.join(' and ')} on PATH`,
+    env: Object.fromEntries(tools.map(t => [t.toUpperCase(), `\${{ steps.${t}.outputs.cmd }}`])),
+    run: tools.map(t => `dirname "$${t.toUpperCase()}" >> "$GITHUB_PATH"`).join(' && '),
+  };
 }
 
 /** Adds the jobs at synthesis, when every service is known. */
