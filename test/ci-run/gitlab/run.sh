@@ -114,6 +114,12 @@ make_repo() {
 # The services, from the bake file's default group
 services() { sed -n '/^group "default"/,/^}/s/.*targets *= *\[\(.*\)\].*/\1/p' "$EXAMPLE/docker-bake.hcl" | tr -d '" ' | tr ',' '\n'; }
 mapfile -t SERVICES < <(services)
+# The jobs of a protected pipeline: push by digest, scan, sign, then publish the tags (issue #20 defect 8)
+PROTECTED_JOBS=(push security sign publish)
+# Where CI cannot push by digest (the docker driver), it pushes under a staging tag until the
+# publish job tags it (Makefile STAGING_TAG, default unpublished-<VCS_REF>): not a public tag.
+STAGING='^unpublished-'
+
 PLATFORMS=(linux/amd64 linux/arm64)
 
 # Offline signing: no transparency log. A cosign that knows signing configs (3 uses them by default,
@@ -164,7 +170,10 @@ run_event() {
       ;;
   esac
   if [ "$event" != mr ]; then
+    # GitLab's job credentials, and the registry's own (masked project variables): dummies, the lab
+    # registry has no authentication
     vars+=(--variable CI_REGISTRY_USER=gitlab-ci-token --variable CI_REGISTRY_PASSWORD=ci-run-dummy-password)
+    vars+=(--variable REGISTRY_USER=ci-run --variable REGISTRY_PASSWORD=ci-run-dummy-password)
     vars+=(--variable "COSIGN_KEY=$dir/keys/cosign.key" --variable COSIGN_PASSWORD=ci-run --variable "COSIGN_FLAGS=$COSIGN_FLAGS")
     local driver=${GL_BUILDX_DRIVER:-docker}
     [ "$driver" = pipeline ] || vars+=(--variable "BUILDX_DRIVER=$driver")
@@ -198,13 +207,14 @@ run_event() {
       no_repositories "$run"
       ;;
     main | tag)
-      expect_jobs "$dir/pipeline.log" push:PASS security:PASS sign:PASS
+      expect_jobs "$dir/pipeline.log" "${PROTECTED_JOBS[@]/%/:PASS}"
       local version tags
       if [ "$event" = main ]; then tags=(main "sha-$short"); else tags=(1.2.3 1.2 "sha-$short" latest); fi
       for svc in "${SERVICES[@]}"; do expect_tags "$run/$svc" "${tags[@]}"; done
       echo "     (GitHub publishes ${tags[*]} for this event; GitLab published: $(reg_tags "$run/${SERVICES[0]}" | tr '\n' ' '))"
       # the reference: the one-machine build of the same commit with the version the pipeline built
-      ref=$(reg_tags "$run/${SERVICES[0]}" | head -1)
+      ref=${tags[0]}
+      reg_tags "$run/${SERVICES[0]}" | grep -qx -- "$ref" || ref=$(reg_tags "$run/${SERVICES[0]}" | grep -v "$STAGING" | head -1)
       version=$(reg_config "$registry/${SERVICES[0]}@$(reg_platform_digest "$registry/${SERVICES[0]}:$ref" linux/amd64)" 2>/dev/null |
         jq -r '.config.Labels["org.opencontainers.image.version"] // empty' || true)
       if [ -z "$version" ]; then
@@ -217,7 +227,7 @@ run_event() {
       fi
       for svc in "${SERVICES[@]}"; do
         ref=$registry/$svc@$(sed 's/.*@//' "$repo/.gitlab-ci-local/artifacts/push/.multiarch/digests/$svc" 2>/dev/null || true)
-        [[ $ref == *@sha256:* ]] || ref=$registry/$svc:$(reg_tags "$run/$svc" | head -1)
+        [[ $ref == *@sha256:* ]] || ref=$registry/$svc:$(reg_tags "$run/$svc" | grep -v "$STAGING" | head -1)
         names_service "$ref" "$svc" "${PLATFORMS[@]}"
         signed "$ref" "$dir/keys/cosign.pub"
         sbom_attested "$ref" "$dir/keys/cosign.pub" "${PLATFORMS[@]}"
@@ -231,7 +241,7 @@ run_event() {
       else
         fail "security failed on the scanner's finding in $vulnerable" "it ended before: $(tail -2 "$repo/.gitlab-ci-local/output/security.log" 2>/dev/null | tr '\n' ' ')"
       fi
-      for svc in "${SERVICES[@]}"; do no_tags "$run/$svc"; done
+      for svc in "${SERVICES[@]}"; do no_tags "$run/$svc" "$STAGING"; done
       ;;
   esac
 }

@@ -62,11 +62,12 @@ expect_tags() {
   else fail "tags of $repo: expected $*" "missing: ${missing[*]}" "has: $(echo "${have:-none}" | tr '\n' ' ')"; fi
 }
 
-# no_tags <repo>: the repository has no tag at all (nothing public)
+# no_tags <repo> <staging tag regex>: the repository has no tag but staging ones (nothing public)
 no_tags() {
-  local have
+  local have public
   have=$(reg_tags "$1")
-  if [ -z "$have" ]; then ok "no public tag of $1"
+  public=$(grep -v -- "$2" <<<"$have" || true)
+  if [ -z "$public" ]; then ok "no public tag of $1${have:+ (staging only: $(echo "$have" | tr '\n' ' '))}"
   else fail "no public tag of $1" "has: $(echo "$have" | tr '\n' ' ')"; fi
 }
 
