@@ -24,7 +24,9 @@
 #                      BUILDX_DRIVER (rewrite-timestamp=true, which the docker driver refuses).
 #                      "pipeline" keeps the pipeline's own value. Merge requests keep it always.
 #   GL_VULNERABLE      the service the "vulnerable" event's scanner reports (default: the first)
-#   GL_KEEP_IMAGES=1   keep this run's registry repositories (default: kept; nothing is deleted)
+#   GL_LAB_SH          the lab script whose `env` gives the engine and the client toolchain
+#                      (default: this repository's scripts/lab.sh)
+# Nothing is deleted from the registry: each run pushes under 127.0.0.1:5000/ci-gl-<time>-<example>-<event>.
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -64,7 +66,7 @@ done
 [ -x "$GCL" ] || { echo "gitlab-ci-local is missing: npm ci" >&2; exit 2; }
 
 # The lab: its engine is what the dind stand-in serves; its registry stands in for the real one.
-eval "$(bash "$ROOT/scripts/lab.sh" env)"
+eval "$(bash "${GL_LAB_SH:-$ROOT/scripts/lab.sh}" env)"
 LAB_DOCKER_HOST=$DOCKER_HOST
 LAB_DOCKER_CONFIG=${DOCKER_CONFIG:-}
 REAL_DOCKER=$(command -v docker)
