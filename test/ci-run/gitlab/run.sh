@@ -8,7 +8,9 @@
 #                tag         a tag v1.2.3 (protected)
 #                vulnerable  the tag pipeline with one service (GL_VULNERABLE, default: the
 #                            first) marked vulnerable for the scanner
-#                all         mr main tag vulnerable
+#                nocreds     the push to main with GitLab's job credentials only, for a registry
+#                            that is not GitLab's: the push job must stop with a clear message
+#                all         mr main tag vulnerable nocreds
 #
 # Each event is a whole pipeline run by gitlab-ci-local 4.62.0 with the shell executor forced, in a
 # throwaway git repository made from the example's tracked and generated files (a fixed commit
@@ -53,8 +55,8 @@ EXAMPLE=$ROOT/examples/$NAME
 EVENTS=()
 for e in "$@"; do
   case "$e" in
-    all) EVENTS+=(mr main tag vulnerable) ;;
-    mr | main | tag | vulnerable) EVENTS+=("$e") ;;
+    all) EVENTS+=(mr main tag vulnerable nocreds) ;;
+    mr | main | tag | vulnerable | nocreds) EVENTS+=("$e") ;;
     pr) EVENTS+=(mr) ;;     # the GitHub runner's names (scripts/ci-run.sh)
     push) EVENTS+=(main) ;;
     *) usage ;;
@@ -159,7 +161,7 @@ run_event() {
         --variable CI_COMMIT_REF_NAME=feature/ci-run --variable CI_COMMIT_REF_SLUG=feature-ci-run
         --variable CI_COMMIT_REF_PROTECTED=false --unset-variable CI_COMMIT_BRANCH)
       ;;
-    main)
+    main | nocreds)
       vars+=(--variable CI_PIPELINE_SOURCE=push --variable CI_COMMIT_BRANCH=main --variable CI_COMMIT_REF_NAME=main
         --variable CI_COMMIT_REF_SLUG=main --variable CI_COMMIT_REF_PROTECTED=true)
       ;;
@@ -175,7 +177,7 @@ run_event() {
     # GitLab's job credentials, and the registry's own (masked project variables): dummies, the lab
     # registry has no authentication
     vars+=(--variable CI_REGISTRY_USER=gitlab-ci-token --variable CI_REGISTRY_PASSWORD=ci-run-dummy-password)
-    vars+=(--variable REGISTRY_USER=ci-run --variable REGISTRY_PASSWORD=ci-run-dummy-password)
+    [ "$event" = nocreds ] || vars+=(--variable REGISTRY_USER=ci-run --variable REGISTRY_PASSWORD=ci-run-dummy-password)
     vars+=(--variable "COSIGN_KEY=$dir/keys/cosign.key" --variable COSIGN_PASSWORD=ci-run --variable "COSIGN_FLAGS=$COSIGN_FLAGS")
     local driver=${GL_BUILDX_DRIVER:-docker}
     [ "$driver" = pipeline ] || vars+=(--variable "BUILDX_DRIVER=$driver")
@@ -191,7 +193,7 @@ run_event() {
   # gitlab-ci-local takes the working directory only as a relative --cwd: it runs in the repository
   local gcl=("$GCL" --home "$dir/gcl-home" --force-shell-executor --shell-isolation
     --container-executable "$HERE/bin/gcl-engine" --privileged --timestamps --no-color "${vars[@]}")
-  local env=(env PATH="$HERE/bin:$PATH" GLR_STATE="$dir/state" GLR_LAB_DOCKER_HOST="$LAB_DOCKER_HOST" GLR_LAB_DOCKER_CONFIG="$LAB_DOCKER_CONFIG"
+  local env=(env PATH="$HERE/bin:$PATH" GLR_STATE="$dir/state" GLR_LAB_DOCKER_HOST="$LAB_DOCKER_HOST" GLR_LAB_DOCKER_CONFIG="$LAB_DOCKER_CONFIG" GLR_LAB_REGISTRY="$LAB_REGISTRY"
     GLR_REAL_DOCKER="$REAL_DOCKER" GLR_COSIGN="$LAB_COSIGN" GLR_VULNERABLE="$vulnerable")
   (cd "$repo" && "${env[@]}" "${gcl[@]}" --preview) 2> "$dir/preview.err" | node "$HERE/lib/jobs-json.js" > "$dir/state/jobs.json"
 
@@ -216,7 +218,9 @@ run_event() {
       echo "     (GitHub publishes ${tags[*]} for this event; GitLab published: $(reg_tags "$run/${SERVICES[0]}" | tr '\n' ' '))"
       # the reference: the one-machine build of the same commit with the version the pipeline built
       ref=${tags[0]}
-      reg_tags "$run/${SERVICES[0]}" | grep -qx -- "$ref" || ref=$(reg_tags "$run/${SERVICES[0]}" | grep -v "$STAGING" | head -1)
+      reg_tags "$run/${SERVICES[0]}" | grep -qx -- "$ref" || ref=$(reg_tags "$run/${SERVICES[0]}" | grep -v "$STAGING" | head -1 || true)
+      # nothing published: compare what was pushed, under the staging tag
+      [ -n "$ref" ] || ref=$(reg_tags "$run/${SERVICES[0]}" | head -1 || true)
       version=$(reg_config "$registry/${SERVICES[0]}@$(reg_platform_digest "$registry/${SERVICES[0]}:$ref" linux/amd64)" 2>/dev/null |
         jq -r '.config.Labels["org.opencontainers.image.version"] // empty' || true)
       if [ -z "$version" ]; then
@@ -229,11 +233,21 @@ run_event() {
       fi
       for svc in "${SERVICES[@]}"; do
         ref=$registry/$svc@$(sed 's/.*@//' "$repo/.gitlab-ci-local/artifacts/push/.multiarch/digests/$svc" 2>/dev/null || true)
-        [[ $ref == *@sha256:* ]] || ref=$registry/$svc:$(reg_tags "$run/$svc" | grep -v "$STAGING" | head -1)
+        [[ $ref == *@sha256:* ]] || ref=$registry/$svc:$(reg_tags "$run/$svc" | head -1 || true)
         names_service "$ref" "$svc" "${PLATFORMS[@]}"
         signed "$ref" "$dir/keys/cosign.pub"
         sbom_attested "$ref" "$dir/keys/cosign.pub" "${PLATFORMS[@]}"
       done
+      ;;
+    nocreds)
+      # GitLab's job token is for GitLab's registry (CI_REGISTRY, here local-registry.gitlab.example.com)
+      expect_jobs "$dir/pipeline.log" push:FAIL
+      if grep -q "is not this GitLab's registry" "$repo/.gitlab-ci-local/output/push.log" 2>/dev/null; then
+        ok "push stops before logging in: $(grep -m1 "is not this GitLab's registry" "$repo/.gitlab-ci-local/output/push.log" | sed 's/^.*> //')"
+      else
+        fail "push stops before logging in to a registry that is not GitLab's, saying which variables to set" "it ended with: $(tail -3 "$repo/.gitlab-ci-local/output/push.log" 2>/dev/null | tr '\n' ' ')"
+      fi
+      no_repositories "$run"
       ;;
     vulnerable)
       expect_jobs "$dir/pipeline.log" push:PASS security:FAIL
