@@ -35,7 +35,8 @@ glr_require() {
   # gitlab-ci-local itself (git ls-files, rsync) runs outside any job: the host's tools
   [ -n "${CI_JOB_NAME:-}" ] || return 0
   image=$(glr_job_image)
-  installed=$(tr "\n" " " < "$(glr_job_dir)/apk-installed" 2>/dev/null || true)
+  installed=
+  [ ! -f "$(glr_job_dir)/apk-installed" ] || installed=$(tr '\n' ' ' < "$(glr_job_dir)/apk-installed")
   case " $(glr_image_packages "$image") $installed " in
     *" $pkg "*) return 0 ;;
   esac
