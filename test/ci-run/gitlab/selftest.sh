@@ -30,7 +30,7 @@ job build 3 "$HERE/bin/gcl-engine" create --interactive -e CI_JOB_ID=3 -e CI_JOB
   --network n --network-alias docker docker:28.5.2-dind >/dev/null
 check "gcl-engine records the dind service and its alias" grep -qx 'alias docker' "$state/services/3"
 out=$(job build 3 env DOCKER_HOST=tcp://docker:2375 docker version 2>&1 || true)
-if grep -q "does not reach it" <<<"$out"; then ok "dind with TLS: a client on tcp://docker:2375 without TLS is refused"
+if grep -q "do not reach it" <<<"$out"; then ok "dind with TLS: a client on tcp://docker:2375 without TLS is refused"
 else fail "dind with TLS: a client on tcp://docker:2375 without TLS is refused" "$out"; fi
 check "gcl-engine refuses a service image it has no stand-in for" refuses job build 4 "$HERE/bin/gcl-engine" create -e CI_JOB_ID=4 postgres:16
 echo "$PASSED passed, $FAILED failed"
