@@ -214,29 +214,32 @@ run_event() {
       expect_jobs "$dir/pipeline.log" "${PROTECTED_JOBS[@]/%/:PASS}"
       local version tags
       if [ "$event" = main ]; then tags=(main "sha-$short"); else tags=(1.2.3 1.2 "sha-$short" latest); fi
-      for svc in "${SERVICES[@]}"; do expect_tags "$run/$svc" "${tags[@]}"; done
-      echo "     (GitHub publishes ${tags[*]} for this event; GitLab published: $(reg_tags "$run/${SERVICES[0]}" | tr '\n' ' '))"
-      # the reference: the one-machine build of the same commit with the version the pipeline built
-      ref=${tags[0]}
-      reg_tags "$run/${SERVICES[0]}" | grep -qx -- "$ref" || ref=$(reg_tags "$run/${SERVICES[0]}" | grep -v "$STAGING" | head -1 || true)
-      # nothing published: compare what was pushed, under the staging tag
-      [ -n "$ref" ] || ref=$(reg_tags "$run/${SERVICES[0]}" | head -1 || true)
-      version=$(reg_config "$registry/${SERVICES[0]}@$(reg_platform_digest "$registry/${SERVICES[0]}:$ref" linux/amd64)" 2>/dev/null |
+      # What the push job pushed, per service: its digest from the job's artifact
+      # (.multiarch/digests/<service>, what security, sign and publish act on), else a tag
+      declare -A pushed=()
+      for svc in "${SERVICES[@]}"; do
+        ref=$registry/$svc@$(sed 's/.*@//' "$repo/.gitlab-ci-local/artifacts/push/.multiarch/digests/$svc" 2>/dev/null || true)
+        [[ $ref == *@sha256:* ]] || ref=$registry/$svc:$(reg_tags "$run/$svc" | head -1 || true)
+        pushed[$svc]=$ref
+      done
+      # the tags GitHub publishes for the same event, each on the pushed (scanned, signed) index
+      for svc in "${SERVICES[@]}"; do expect_tags "$run/$svc" "${pushed[$svc]#*@}" "${tags[@]}"; done
+      echo "     (GitHub publishes ${tags[*]} for this event; GitLab published: $(reg_tags "$run/${SERVICES[0]}" | grep -v '^sha256-' | tr '\n' ' '))"
+      # the reference: the one-machine build of the same commit, with the version the pipeline built
+      version=$(reg_config "$registry/${SERVICES[0]}@$(reg_platform_digest "${pushed[${SERVICES[0]}]}" linux/amd64 || true)" 2>/dev/null |
         jq -r '.config.Labels["org.opencontainers.image.version"] // empty' || true)
       if [ -z "$version" ]; then
         fail "one-machine reference build: the pipeline pushed no image to compare with"
       else
         reference_build "$dir" "$repo" "$run-ref" "$version" "$sha"
         for svc in "${SERVICES[@]}"; do
-          same_platform_digests "$registry/$svc:$ref" "$LAB_REGISTRY/$run-ref/$svc:$version" "${PLATFORMS[@]}"
+          same_platform_digests "${pushed[$svc]}" "$LAB_REGISTRY/$run-ref/$svc:$version" "${PLATFORMS[@]}"
         done
       fi
       for svc in "${SERVICES[@]}"; do
-        ref=$registry/$svc@$(sed 's/.*@//' "$repo/.gitlab-ci-local/artifacts/push/.multiarch/digests/$svc" 2>/dev/null || true)
-        [[ $ref == *@sha256:* ]] || ref=$registry/$svc:$(reg_tags "$run/$svc" | head -1 || true)
-        names_service "$ref" "$svc" "${PLATFORMS[@]}"
-        signed "$ref" "$dir/keys/cosign.pub"
-        sbom_attested "$ref" "$dir/keys/cosign.pub" "${PLATFORMS[@]}"
+        names_service "${pushed[$svc]}" "$svc" "${PLATFORMS[@]}"
+        signed "${pushed[$svc]}" "$dir/keys/cosign.pub"
+        sbom_attested "${pushed[$svc]}" "$dir/keys/cosign.pub" "${PLATFORMS[@]}"
       done
       ;;
     nocreds)

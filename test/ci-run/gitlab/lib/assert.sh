@@ -52,14 +52,18 @@ no_repositories() {
   else fail "pushes nothing and writes no cache" "the registry has: $(echo "$found" | tr '\n' ' ')"; fi
 }
 
-# expect_tags <repo> <tag>...: the repository has at least these tags
+# expect_tags <repo> <digest> <tag>...: the repository has these tags, each on <digest> (when given)
 expect_tags() {
-  local repo=$1 have missing=() t
-  shift
-  have=$(reg_tags "$repo")
-  for t in "$@"; do grep -qx -- "$t" <<<"$have" || missing+=("$t"); done
-  if [ ${#missing[@]} -eq 0 ]; then ok "tags of $repo: $*"
-  else fail "tags of $repo: expected $*" "missing: ${missing[*]}" "has: $(echo "${have:-none}" | tr '\n' ' ')"; fi
+  local repo=$1 digest=$2 have missing=() elsewhere=() t d
+  shift 2
+  have=$(reg_tags "$repo" | grep -v '^sha256-' || true) # cosign's .sig/.att tags are not image tags
+  for t in "$@"; do
+    if ! grep -qx -- "$t" <<<"$have"; then missing+=("$t"); continue; fi
+    d=$(reg_digest "$LAB_REGISTRY/$repo:$t")
+    [[ $digest != sha256:* ]] || [ "$d" = "$digest" ] || elsewhere+=("$t=$d")
+  done
+  if [ ${#missing[@]} -eq 0 ] && [ ${#elsewhere[@]} -eq 0 ]; then ok "tags of $repo: $* (on ${digest:-?})"
+  else fail "tags of $repo: expected $* on the pushed ${digest:-index}" "missing: ${missing[*]:-none}" "on another index: ${elsewhere[*]:-none}" "has: $(echo "${have:-none}" | tr '\n' ' ')"; fi
 }
 
 # no_tags <repo> <staging tag regex>: the repository has no tag but staging ones (nothing public)
