@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The generated GitLab pipeline, run for real in the lab (issue #20 item 3).
 #
-#   test/ci-run/gitlab/run.sh <example> <event>...     e.g. run.sh nephoran mr
+#   test/ci-run/gitlab/run.sh [<example>|all] [<event>...|all]     e.g. run.sh nephoran mr
 #     <example>  a directory under examples/ with a generated .gitlab-ci.yml (nephoran, monorepo), or all
+#                (the default)
 #     <event>    mr (or pr)  a merge request pipeline (unprotected, no registry credentials)
 #                main (push) a push to main (protected)
 #                tag         a tag v1.2.3 (protected)
@@ -10,7 +11,7 @@
 #                            first) marked vulnerable for the scanner
 #                nocreds     the push to main with GitLab's job credentials only, for a registry
 #                            that is not GitLab's: the push job must stop with a clear message
-#                all         mr main tag vulnerable nocreds
+#                all         mr main tag vulnerable nocreds (the default)
 #
 # Each event is a whole pipeline run by gitlab-ci-local 4.62.0 with the shell executor forced, in a
 # throwaway git repository made from the example's tracked and generated files (a fixed commit
@@ -42,9 +43,10 @@ export NODE_PATH=$ROOT/node_modules
 source "$HERE/lib/stand-ins.sh"
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 2; }
-[ $# -ge 2 ] || usage
-NAME=$1
-shift
+case "${1:-}" in -h | --help) usage ;; esac
+NAME=${1:-all}
+shift || true
+[ $# -gt 0 ] || set -- all
 if [ "$NAME" = all ]; then
   rc=0
   for n in nephoran monorepo; do "${BASH_SOURCE[0]}" "$n" "$@" || rc=1; done
