@@ -239,6 +239,7 @@ run_event() {
         done
       fi
       for svc in "${SERVICES[@]}"; do
+        if [[ ${pushed[$svc]} == *: ]]; then fail "$svc: the push job pushed nothing to check (labels, signatures, SBOMs)"; continue; fi
         names_service "${pushed[$svc]}" "$svc" "${PLATFORMS[@]}"
         signed "${pushed[$svc]}" "$dir/keys/cosign.pub"
         sbom_attested "${pushed[$svc]}" "$dir/keys/cosign.pub" "${PLATFORMS[@]}"

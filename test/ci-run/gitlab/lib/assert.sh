@@ -93,12 +93,12 @@ same_platform_digests() {
 names_service() {
   local ref=$1 svc=$2 p d title bad=()
   shift 2
-  title=$(reg_manifest "$ref" | jq -r '.annotations["org.opencontainers.image.title"] // "none"')
+  title=$(reg_manifest "$ref" | jq -r '.annotations["org.opencontainers.image.title"] // "none"' || echo "none (no index $ref)")
   [ "$title" = "$svc" ] || bad+=("index annotation org.opencontainers.image.title=$title")
   for p in "$@"; do
     reg_split "$ref"
     d=$(reg_platform_digest "$ref" "$p") || { bad+=("$p: no manifest"); continue; }
-    title=$(reg_config "$REG_HOST/$REG_REPO@$d" | jq -r '.config.Labels["org.opencontainers.image.title"] // "none"')
+    title=$(reg_config "$REG_HOST/$REG_REPO@$d" | jq -r '.config.Labels["org.opencontainers.image.title"] // "none"' || echo "none (no config)")
     [ "$title" = "$svc" ] || bad+=("$p label org.opencontainers.image.title=$title")
   done
   if [ ${#bad[@]} -eq 0 ]; then ok "labels and index annotations of $ref name $svc"
@@ -111,7 +111,7 @@ signed() {
   local ref=$1 pub=$2 repo idx arm out
   reg_split "$ref"
   repo=$REG_HOST/$REG_REPO
-  idx=$(reg_digest "$ref")
+  idx=$(reg_digest "$ref" || true)
   arm=$(reg_platform_digest "$ref" linux/arm64 || echo none)
   if out=$("$LAB_COSIGN" verify --key "$pub" --insecure-ignore-tlog "$repo@$idx" 2>&1 >/dev/null) &&
     out=$("$LAB_COSIGN" verify --key "$pub" --insecure-ignore-tlog "$repo@$arm" 2>&1 >/dev/null); then
