@@ -175,7 +175,8 @@ function publishFunction(): string {
     'test -n "$$tags" || { echo "ci-publish: bake --print gave no tags for $(1)" >&2; exit 1; }',
     // one source that is an index, no annotations: imagetools pushes its bytes unchanged, so the digest stays the signed one
     'docker buildx imagetools create $$(for t in $$tags; do printf -- \'-t %s \' "$$t"; done) "$$ref"',
-    'for t in $$tags; do got=$$(docker buildx imagetools inspect "$$t" --format \'{{.Manifest.Digest}}\'); test "$$got" = "$$d" || { echo "ci-publish: $$t is $$got, not the scanned and signed $$d" >&2; exit 1; }; done',
+    // the digest a tag holds: the sha256 of the bytes the registry serves for it (--raw), the same on every buildx
+    'for t in $$tags; do got=sha256:$$(docker buildx imagetools inspect "$$t" --raw | { sha256sum 2>/dev/null || shasum -a 256; } | cut -d \' \' -f 1); test "$$got" = "$$d" || { echo "ci-publish: $$t is $$got, not the scanned and signed $$d" >&2; exit 1; }; done',
     'echo "ci-publish: $(1): $$ref tagged $$(echo $$tags)"',
   ].join('; ');
 }

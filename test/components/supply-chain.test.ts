@@ -243,18 +243,24 @@ describe('one platform per native runner, then a merge', () => {
     expect(fs.readFileSync(path.join(dir, '.multiarch/digests/api'), 'utf8')).toBe(`ghcr.io/acme/api@${expected}\n`);
   });
 
-  /** A project that recorded api as DIGEST(1) and legacy as DIGEST(2), and a docker that answers bake --print and imagetools. */
+  /** Index bytes whose sha256 is the digest recorded for api, legacy, or neither. */
+  const API_INDEX = '{"manifests":["api"]}';
+  const LEGACY_INDEX = '{"manifests":["legacy"]}';
+  const sha = (bytes: string) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+  /** A project that recorded api's and legacy's indexes, and a docker that answers bake --print and imagetools. */
   function published(inspected: (tag: string) => string, ...vars: string[]) {
     const dir = project();
     fs.mkdirSync(path.join(dir, '.multiarch/digests'), { recursive: true });
-    fs.writeFileSync(path.join(dir, '.multiarch/digests/api'), `ghcr.io/acme/api@${DIGEST(1)}\n`);
-    fs.writeFileSync(path.join(dir, '.multiarch/digests/legacy'), `ghcr.io/acme/legacy@${DIGEST(2)}\n`);
+    fs.writeFileSync(path.join(dir, '.multiarch/digests/api'), `ghcr.io/acme/api@${sha(API_INDEX)}\n`);
+    fs.writeFileSync(path.join(dir, '.multiarch/digests/legacy'), `ghcr.io/acme/legacy@${sha(LEGACY_INDEX)}\n`);
     const printed = (name: string) => JSON.stringify({ target: { [name]: { tags: [`ghcr.io/acme/${name}:1.2.3`] } } }, null, 2);
     const fake = tools([
       '[ "$1 $2" = "context show" ] && echo default',
       'case "$2 $3" in',
       `  "bake --builder") for a in "$@"; do case "$a" in api) cat <<'EOF'\n${printed('api')}\nEOF\n;; legacy) cat <<'EOF'\n${printed('legacy')}\nEOF\n;; esac; done ;;`,
-      `  "imagetools inspect") case "$4" in ${['api', 'legacy'].flatMap(n => ['1.2.3', '1.2', 'latest'].map(t => `ghcr.io/acme/${n}:${t}) echo "${inspected(`${n}:${t}`)}" ;;`)).join(' ')} esac ;;`,
+      // --raw: the bytes the registry serves for the tag, whose sha256 is its digest
+      `  "imagetools inspect") case "$4" in ${['api', 'legacy'].flatMap(n => ['1.2.3', '1.2', 'latest'].map(t => `ghcr.io/acme/${n}:${t}) printf %s '${inspected(`${n}:${t}`)}' ;;`)).join(' ')} esac ;;`,
       'esac',
     ].join('\n'));
     const r = make(dir, fake.env, 'ci-publish', 'BUILDX_DRIVER=docker', 'VERSION=1.2.3', ...vars);
@@ -262,21 +268,21 @@ describe('one platform per native runner, then a merge', () => {
   }
 
   test('ci-publish gives each recorded digest the bake file\'s tags and PUBLISH_TAGS, then checks every tag is that digest', () => {
-    // WHEN the tags point at the digests (imagetools pushes one index source's bytes unchanged)
-    const { r, creates } = published(tag => tag.startsWith('api') ? DIGEST(1) : DIGEST(2), 'PUBLISH_TAGS=1.2 latest');
+    // WHEN the tags serve the recorded indexes (imagetools pushes one index source's bytes unchanged)
+    const { r, creates } = published(tag => tag.startsWith('api') ? API_INDEX : LEGACY_INDEX, 'PUBLISH_TAGS=1.2 latest');
     // THEN
     expect(r.stderr).toBe('');
     expect(creates).toEqual([
-      `docker buildx imagetools create -t ghcr.io/acme/api:1.2.3 -t ghcr.io/acme/api:1.2 -t ghcr.io/acme/api:latest ghcr.io/acme/api@${DIGEST(1)}`,
-      `docker buildx imagetools create -t ghcr.io/acme/legacy:1.2.3 -t ghcr.io/acme/legacy:1.2 -t ghcr.io/acme/legacy:latest ghcr.io/acme/legacy@${DIGEST(2)}`,
+      `docker buildx imagetools create -t ghcr.io/acme/api:1.2.3 -t ghcr.io/acme/api:1.2 -t ghcr.io/acme/api:latest ghcr.io/acme/api@${sha(API_INDEX)}`,
+      `docker buildx imagetools create -t ghcr.io/acme/legacy:1.2.3 -t ghcr.io/acme/legacy:1.2 -t ghcr.io/acme/legacy:latest ghcr.io/acme/legacy@${sha(LEGACY_INDEX)}`,
     ]);
-    expect(r.stdout).toContain(`ci-publish: api: ghcr.io/acme/api@${DIGEST(1)} tagged ghcr.io/acme/api:1.2.3 ghcr.io/acme/api:1.2 ghcr.io/acme/api:latest`);
+    expect(r.stdout).toContain(`ci-publish: api: ghcr.io/acme/api@${sha(API_INDEX)} tagged ghcr.io/acme/api:1.2.3 ghcr.io/acme/api:1.2 ghcr.io/acme/api:latest`);
   });
 
   test('ci-publish stops when a tag does not hold the signed digest', () => {
-    const { r } = published(tag => tag === 'api:latest' ? DIGEST(9) : tag.startsWith('api') ? DIGEST(1) : DIGEST(2), 'PUBLISH_TAGS=latest');
+    const { r } = published(tag => tag === 'api:latest' ? '{"other":1}' : tag.startsWith('api') ? API_INDEX : LEGACY_INDEX, 'PUBLISH_TAGS=latest');
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain(`ci-publish: ghcr.io/acme/api:latest is ${DIGEST(9)}, not the scanned and signed ${DIGEST(1)}`);
+    expect(r.stderr).toContain(`ci-publish: ghcr.io/acme/api:latest is ${sha('{"other":1}')}, not the scanned and signed ${sha(API_INDEX)}`);
   });
 
   test('ci-merge without the platforms\' metadata says what to run first', () => {
