@@ -2,6 +2,8 @@
 # The CI-run tier: run the CI the library generates for the examples, job by job, in the local lab.
 #
 #   scripts/ci-run.sh github [EXAMPLE|all] [EVENT|all]    (npx projen test:ci-run)
+#   scripts/ci-run.sh gitlab [EXAMPLE|all] [EVENT...|all]  (test/ci-run/gitlab/run.sh: events mr, main, tag,
+#     vulnerable, nocreds)
 #     EXAMPLE: nephoran, monorepo; EVENT: pr, push, tag, vulnerable (a push to main with one service
 #     marked vulnerable by the scanner stand-in); --cold: the jobs build with BAKE_FLAGS=--no-cache, as a
 #     fresh runner's empty BuildKit would (the lab engine otherwise keeps its cache across jobs)
@@ -12,7 +14,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-LOCK=/var/tmp/projen-multiarch-lab.lock
+LOCK=${LAB_LOCK:-/var/tmp/projen-multiarch-lab.lock} # the lab lock scripts/lab.sh takes (LAB_LOCK)
 PROVIDER=${1:-github}
 shift || true
 
@@ -25,5 +27,8 @@ flock -s -n "$LOCK" true || echo "waiting for the lab lock $LOCK (an engine swit
 case "$PROVIDER" in
   github)
     exec flock -s "$LOCK" node -r "$ROOT/node_modules/ts-node/register/transpile-only" "$ROOT/test/ci-run/github/run.ts" "$@" ;;
-  *) echo "usage: $0 github [EXAMPLE|all] [EVENT|all]" >&2; exit 2 ;;
+  # gitlab-ci-local takes the lab's shared lock around each pipeline itself
+  gitlab)
+    exec bash "$ROOT/test/ci-run/gitlab/run.sh" "$@" ;;
+  *) echo "usage: $0 github|gitlab [EXAMPLE|all] [EVENT|all]" >&2; exit 2 ;;
 esac

@@ -35,7 +35,7 @@ shopt -s inherit_errexit
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=${GL_ROOT:-$(cd "$HERE/../../.." && pwd)}
-LOCK=/var/tmp/projen-multiarch-lab.lock
+LOCK=${LAB_LOCK:-/var/tmp/projen-multiarch-lab.lock} # the lab lock scripts/lab.sh takes (LAB_LOCK)
 GCL=$ROOT/node_modules/.bin/gitlab-ci-local
 # lib/*.js read YAML with the repository's own dependencies
 export NODE_PATH=$ROOT/node_modules
