@@ -172,7 +172,11 @@ if (downloaders.length) {
       const steps = [...byVertex.values()].filter(v => v.service === svc.name).length;
       assert(steps <= 1, `${svc.name} ran go mod download ${steps} times`);
     }
-    assert(byVertex.size === SPEC.goModules, `${byVertex.size} downloads ran, expected one per Go module (${SPEC.goModules})`);
+    // a module whose Dockerfiles have different modules stages (goModuleDownloads, with the reason in
+    // goModuleDownloadsWhy) downloads once per stage; BuildKit may still find one in its cache
+    const most = SPEC.goModuleDownloads ?? SPEC.goModules;
+    assert(byVertex.size >= SPEC.goModules && byVertex.size <= most,
+      `${byVertex.size} downloads ran, expected ${most === SPEC.goModules ? `one per Go module (${SPEC.goModules})` : `${SPEC.goModules} to ${most} (${SPEC.goModuleDownloadsWhy})`}`);
     return `${byVertex.size} download for ${downloaders.map(x => x.name).join(', ')}`;
   });
 }
