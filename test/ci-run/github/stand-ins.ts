@@ -1,6 +1,7 @@
 // THE table: every action the library's GitHub workflows use, the lab stand-in that runs in its
 // place, what the stand-in does (following the real action's documentation and source), and what it
 // does NOT prove. The first rows are not actions but what the runner changes around them.
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Meta, RepositoryData, inputList } from './metadata-action';
@@ -209,7 +210,7 @@ function setupQemu(ctx: StepContext): void {
 }
 
 /** The docker CLI of the machine running the runner (the lab's toolchain), behind the shim. */
-const REAL_DOCKER = capture('bash', ['-c', 'command -v docker']).trim() || '/usr/local/bin/docker';
+const REAL_DOCKER = spawnSync('bash', ['-c', 'command -v docker'], { encoding: 'utf8' }).stdout?.trim() || '/usr/local/bin/docker';
 
 function setupBuildx(ctx: StepContext): void {
   // the real action's default driver is docker-container; the lab can only give the docker driver
