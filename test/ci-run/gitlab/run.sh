@@ -21,11 +21,9 @@
 # Logs: .e2e/ci-run/gitlab/<example>/<run>/ (pipeline.log, jobs' output, shims.log, assertions).
 #
 # Environment:
-#   GL_BUILDX_DRIVER   BUILDX_DRIVER given to the pipeline as a project CI/CD variable, for the
-#                      events that push (main, tag, vulnerable). Default "docker": the lab has no
-#                      docker-container builder, and the Makefile picks its push flags from
-#                      BUILDX_DRIVER (rewrite-timestamp=true, which the docker driver refuses).
-#                      "pipeline" keeps the pipeline's own value. Merge requests keep it always.
+#   GL_BUILDX_DRIVER   BUILDX_DRIVER as a project CI/CD variable for the events that push (main,
+#                      tag, vulnerable, nocreds), e.g. "docker". Default: none, the pipeline's own
+#                      (docker-container), on the stand-in builder (a docker-driver builder of that name).
 #   GL_VULNERABLE      the service the "vulnerable" event's scanner reports (default: the first)
 #   GL_LAB_SH          the lab script whose `env` gives the engine and the client toolchain
 #                      (default: this repository's scripts/lab.sh)
@@ -181,8 +179,7 @@ run_event() {
     vars+=(--variable CI_REGISTRY_USER=gitlab-ci-token --variable CI_REGISTRY_PASSWORD=ci-run-dummy-password)
     [ "$event" = nocreds ] || vars+=(--variable REGISTRY_USER=ci-run --variable REGISTRY_PASSWORD=ci-run-dummy-password)
     vars+=(--variable "COSIGN_KEY=$dir/keys/cosign.key" --variable COSIGN_PASSWORD=ci-run --variable "COSIGN_FLAGS=$COSIGN_FLAGS")
-    local driver=${GL_BUILDX_DRIVER:-docker}
-    [ "$driver" = pipeline ] || vars+=(--variable "BUILDX_DRIVER=$driver")
+    [ -z "${GL_BUILDX_DRIVER:-}" ] || vars+=(--variable "BUILDX_DRIVER=$GL_BUILDX_DRIVER")
   fi
   local vulnerable=''
   [ "$event" != vulnerable ] || vulnerable=${GL_VULNERABLE:-${SERVICES[0]}}
@@ -190,7 +187,7 @@ run_event() {
   print_stand_ins > "$dir/stand-ins.txt"
   printf '%s\n' "${vars[@]}" | paste - - > "$dir/variables.txt"
   echo "commit $sha; registry $registry; variables: $dir/variables.txt${vulnerable:+; the scanner reports $vulnerable}"
-  [ "$event" = mr ] || echo "BUILDX_DRIVER: ${GL_BUILDX_DRIVER:-docker} (GL_BUILDX_DRIVER; the pipeline says $(sed -n 's/^  BUILDX_DRIVER: *//p' "$repo/.gitlab-ci.yml"))"
+  echo "BUILDX_DRIVER project variable: ${GL_BUILDX_DRIVER:-none} (the pipeline says $(sed -n 's/^  BUILDX_DRIVER: *//p' "$repo/.gitlab-ci.yml"))"
 
   # gitlab-ci-local takes the working directory only as a relative --cwd: it runs in the repository
   local gcl=("$GCL" --home "$dir/gcl-home" --force-shell-executor --shell-isolation
