@@ -1,5 +1,6 @@
 // The three events a CI run replays, as GitHub would deliver them: the `github` context and the
 // webhook payload, the secrets the run gets, and what metadata-action's rules should tag.
+import * as fs from 'fs';
 import { Json } from './expressions';
 import { FakeRepo, PR_NUMBER, RELEASE_TAG } from '../common/fake-repo';
 
@@ -52,7 +53,9 @@ export function repositoryPayload(r: Repository): { [key: string]: Json } {
 
 export function githubEvent(kind: EventKind, repo: FakeRepo, r: Repository): GitHubEvent {
   const repository = repositoryPayload(r);
-  const secrets = { GITHUB_TOKEN: 'ghs_ci-run-lab-token', REGISTRY_TOKEN: 'ci-run-lab-registry-token' };
+  // the repository secrets of a team with private Go modules: GO_NETRC holds the lab module proxy's netrc
+  const netrc: Record<string, string> = process.env.LAB_GO_NETRC ? { GO_NETRC: fs.readFileSync(process.env.LAB_GO_NETRC, 'utf8') } : {};
+  const secrets: Record<string, string> = { GITHUB_TOKEN: 'ghs_ci-run-lab-token', REGISTRY_TOKEN: 'ci-run-lab-registry-token', ...netrc };
   const short = repo.mainSha.slice(0, 7);
   const commit = (id: string, timestamp: string, message: string) => ({ id, timestamp, message, author: { name: 'CI Run', email: 'ci-run@example.invalid' } });
   switch (kind) {

@@ -43,7 +43,8 @@ export const STAND_INS: readonly StandIn[] = [
   },
   {
     action: '(secrets, machine)',
-    does: 'Push and tag runs get secrets GITHUB_TOKEN and REGISTRY_TOKEN (dummy values); a pull request from a fork gets none. '
+    does: 'Push and tag runs get secrets GITHUB_TOKEN and REGISTRY_TOKEN (dummy values) and GO_NETRC (the lab module proxy\'s netrc, '
+      + 'as a team with private modules stores it); a pull request from a fork gets none. '
       + 'Every job\'s machine has COSIGN_KEY, COSIGN_PASSWORD and COSIGN_FLAGS (--tlog-upload=false, plus --use-signing-config=false '
       + 'with cosign 3) from a key pair the runner generates, because keyless signing needs Sigstore\'s network.',
     doesNotProve: 'Keyless signing with the job\'s OIDC token (id-token: write, Fulcio, Rekor), that GitHub really withholds '
