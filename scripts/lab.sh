@@ -66,7 +66,8 @@ GOLANG_CGO_PACKAGES=golang-${GO_VERSION}-go,gcc,libc6-dev,ca-certificates
 # arch-test: mmdebstrap needs it for foreign architectures (a Recommends of mmdebstrap, named here
 # because the install below skips Recommends). runc and tini (/usr/bin/tini-static) serve every
 # toolchain: the runc of Debian 13 and unstable needs glibc 2.38, and this machine has 2.36.
-BOOKWORM_PACKAGES=(qemu-user-static binfmt-support docker-registry mmdebstrap arch-test iptables runc tini openssl)
+# rsync: gitlab-ci-local (the GitLab CI run, test/ci-run/gitlab) copies each job's files and artifacts with it.
+BOOKWORM_PACKAGES=(qemu-user-static binfmt-support docker-registry mmdebstrap arch-test iptables runc tini openssl rsync)
 SYSTEM_RUNC=/usr/sbin/runc
 SYSTEM_TINI_STATIC=/usr/bin/tini-static
 
