@@ -38,7 +38,13 @@ const EXAMPLES: Record<string, { repository: Repository; vulnerable: string; ven
 };
 
 type Scenario = EventKind | 'vulnerable';
-const SCENARIOS: Scenario[] = ['pull_request', 'push', 'tag', 'vulnerable'];
+// the pull request last: like a real one, it builds from the registry cache the default branch wrote
+const SCENARIOS: Scenario[] = ['push', 'tag', 'vulnerable', 'pull_request'];
+/**
+ * The registry cache of this invocation's runs, one per example: each run pushes under a repository of
+ * its own, but every event reads and writes one cache, as a repository's runs share `<registry>/cache`.
+ */
+const CACHE_PREFIX = `ci-gh-cache-${Math.floor(Date.now() / 1000) % 1_000_000_000}`;
 
 /** The jobs each scenario must run (and their result); every other job must be skipped. */
 const EXPECTED_JOBS: Record<Scenario, Record<string, 'success' | 'failure'>> = {
@@ -76,13 +82,16 @@ function cosignMachineEnv(lab: Lab, dir: string): { env: Record<string, string>;
   return { env: { COSIGN_KEY: path.join(dir, 'cosign.key'), COSIGN_PASSWORD: password, COSIGN_FLAGS: flags }, publicKey: path.join(dir, 'cosign.pub') };
 }
 
-/** The example's workflow at the commit, with its registry rewritten to the run's place in the lab registry. */
+/**
+ * The example's workflow at the commit, with its registry rewritten to the run's place in the lab
+ * registry, and its registry cache (`<registry>/cache`) to the one all runs of this invocation share.
+ */
 function rewriteWorkflow(text: string, labRegistry: string, runPrefix: string, example: string): { text: string; registry: string } {
   const registry = /^\s*REGISTRY: (\S+)\s*$/m.exec(text)?.[1];
   if (!registry) throw new Error(`${WORKFLOW} names no REGISTRY`);
   const host = registry.split('/')[0];
   const lab = `${labRegistry}/${runPrefix}/${example}`;
-  const out = text.split(registry).join(lab).replace(new RegExp(`^(\\s*registry:\\s*)${host.replace(/\./g, '\\.')}\\s*$`, 'gm'), `$1${labRegistry}`);
+  const out = text.split(`${registry}/cache`).join(`${labRegistry}/${CACHE_PREFIX}/${example}/cache`).split(registry).join(lab).replace(new RegExp(`^(\\s*registry:\\s*)${host.replace(/\./g, '\\.')}\\s*$`, 'gm'), `$1${labRegistry}`);
   return { text: out, registry };
 }
 
@@ -141,7 +150,7 @@ async function runScenario(example: string, scenario: Scenario, lab: Lab, total:
     event,
     dockerHost: lab.dockerHost,
     registry,
-    registryPrefix: `${runPrefix}/`,
+    registryPrefixes: [`${runPrefix}/`, `${CACHE_PREFIX}/${example}/`],
     machineEnv: { ...cosign.env, ...(cold ? { BAKE_FLAGS: '--no-cache' } : {}) },
     vars: {},
   };

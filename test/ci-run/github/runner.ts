@@ -12,7 +12,7 @@ import { asString, Contexts, Expressions, Json, Status, truthy } from './express
 import { appendKeyValue, createStepFiles, parseKeyValueFile, parsePathFile, PROTECTED_ENV, StepFiles } from './workflow-files';
 import { hashFiles } from '../common/glob';
 import { appendLog, capture, run, seconds } from '../common/proc';
-import { Registry, written } from '../common/registry';
+import { Registry, Snapshot, written } from '../common/registry';
 
 export type Result = 'success' | 'failure' | 'cancelled' | 'skipped';
 
@@ -38,8 +38,8 @@ export interface RunSettings {
   /** the lab engine (unix://…) */
   readonly dockerHost: string;
   readonly registry: Registry;
-  /** repositories of this run in the registry start with it, e.g. ci-gh-42/ */
-  readonly registryPrefix: string;
+  /** repositories of this run in the registry start with one of these, e.g. ci-gh-42/ and its registry cache's */
+  readonly registryPrefixes: string[];
   /** variables every job's machine has (e.g. the cosign key pair), stated in the stand-in table */
   readonly machineEnv: Record<string, string>;
   readonly vars: Record<string, string>;
@@ -218,7 +218,7 @@ export class WorkflowRun {
     fs.mkdirSync(path.dirname(log), { recursive: true });
     const leg: LegRecord = { jobId: id, key, name, matrix, runsOn, result: 'success', steps: [], log, ms: 0, pushed: [] };
     const started = Date.now();
-    const before = await this.settings.registry.snapshot(this.settings.registryPrefix);
+    const before = await this.snapshot();
     appendLog(log, `== job ${id} (${name}) on ${runsOn}, matrix ${JSON.stringify(matrix)}`);
     console.log(`  job ${key}: ${name} [${runsOn}]`);
     try {
@@ -236,7 +236,7 @@ export class WorkflowRun {
       appendLog(log, `ci-run: ${leg.error}`);
     }
     leg.ms = Date.now() - started;
-    leg.pushed = written(before, await this.settings.registry.snapshot(this.settings.registryPrefix));
+    leg.pushed = written(before, await this.snapshot());
     appendLog(log, `== ${leg.result} in ${seconds(leg.ms)}; registry tags written: ${leg.pushed.join(' ') || 'none'}`);
     console.log(`    ${leg.result} in ${seconds(leg.ms)}${leg.error ? ` (${leg.error})` : ''}  log: ${path.relative(process.cwd(), log)}`);
     return leg;
@@ -469,6 +469,13 @@ export class WorkflowRun {
     const steps = this.find(this.find(this.rawJobs, jobId), 'steps');
     if (!steps || !(steps instanceof this.engine.tokens.SequenceToken)) return undefined;
     return steps.get(index);
+  }
+
+  /** Every tag under the run's repositories and its registry cache's. */
+  private async snapshot(): Promise<Snapshot> {
+    const all: Snapshot = new Map();
+    for (const prefix of this.settings.registryPrefixes) for (const [k, v] of await this.settings.registry.snapshot(prefix)) all.set(k, v);
+    return all;
   }
 
   private find(token: TemplateToken | undefined, key: string): TemplateToken | undefined {
