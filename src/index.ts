@@ -4,5 +4,5 @@ export * from './dockerfile';
 export * from './bake';
 export * from './make';
 export * from './ci';
-export * from './build';
+export * from './languages';
 export * from './components';

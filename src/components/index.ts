@@ -1,4 +1,2 @@
 export { ServiceOptions } from './service';
 export * from './pipeline';
-export * from './go-service';
-export * from './python-service';

@@ -1,16 +1,16 @@
 import * as path from 'path';
 import { Project } from 'projen';
-import { addDockerfile } from './dockerfile-file';
-import { MultiArchPipeline } from './pipeline';
-import { resolveService, ServiceBase, ServiceOptions, servicesOf, warnMissing } from './service';
-import { BakeTarget } from '../bake';
-import { addUpxTool, DEPS_STAGE, enableSharedUpx, goDockerfile, GoDockerfileSpec, isUpxTool, NETRC_SECRET, UPX_ARG } from '../build/go/dockerfile';
-import { compareGoVersions, GoModuleInfo, readGoModule } from '../build/go/module';
-import { imageLabels } from '../build/runtime';
-import { BAKE, cacheReference, DESCRIPTION_LABEL, TITLE_LABEL } from '../contract/internal';
-import { DockerfileModel } from '../dockerfile';
-import { Platform } from '../platform';
-import { goPackage, imageReference, invalid, noControlCharacters, relativePath, serviceName, shellWord, stringList, version } from '../validation';
+import { addUpxTool, DEPS_STAGE, enableSharedUpx, goDockerfile, GoDockerfileSpec, isUpxTool, NETRC_SECRET, UPX_ARG } from './dockerfile';
+import { compareGoVersions, GoModuleInfo, readGoModule } from './module';
+import { BakeTarget } from '../../bake';
+import { addDockerfile } from '../../components/dockerfile-file';
+import { MultiArchPipeline } from '../../components/pipeline';
+import { resolveService, ServiceBase, ServiceOptions, servicesOf, warnMissing } from '../../components/service';
+import { BAKE, cacheReference, DESCRIPTION_LABEL, TITLE_LABEL } from '../../contract/internal';
+import { DockerfileModel } from '../../dockerfile';
+import { Platform } from '../../platform';
+import { goPackage, imageReference, invalid, noControlCharacters, relativePath, serviceName, shellWord, stringList, version } from '../../validation';
+import { imageLabels } from '../runtime';
 
 /** Options of a Go service. */
 export interface GoServiceOptions extends ServiceOptions {

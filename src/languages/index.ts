@@ -1,3 +1,5 @@
+export * from './go/go-service';
+export * from './python/python-service';
 export { GoRules } from './go/rules';
 export { GoModuleInfo } from './go/module';
 export { PipRules } from './python/rules';

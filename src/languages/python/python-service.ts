@@ -1,15 +1,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Project } from 'projen';
-import { addDockerfile } from './dockerfile-file';
-import { MultiArchPipeline } from './pipeline';
-import { resolveService, ServiceBase, ServiceOptions, warnMissing } from './service';
-import { pythonDockerfile } from '../build/python/dockerfile';
-import { CrossWheelsInstall, PIP_CONF_SECRET, PIP_NETRC_SECRET, TargetInstall } from '../build/python/strategy';
-import { checkWheelPlatforms, wheelLibc } from '../build/python/wheels';
-import { imageLabels } from '../build/runtime';
-import { DockerfileModel } from '../dockerfile';
-import { imageReference, invalid, noControlCharacters, noRepeats, relativePath, shellWord, stringList } from '../validation';
+import { pythonDockerfile } from './dockerfile';
+import { CrossWheelsInstall, PIP_CONF_SECRET, PIP_NETRC_SECRET, TargetInstall } from './strategy';
+import { checkWheelPlatforms, wheelLibc } from './wheels';
+import { addDockerfile } from '../../components/dockerfile-file';
+import { MultiArchPipeline } from '../../components/pipeline';
+import { resolveService, ServiceBase, ServiceOptions, warnMissing } from '../../components/service';
+import { DockerfileModel } from '../../dockerfile';
+import { imageReference, invalid, noControlCharacters, noRepeats, relativePath, shellWord, stringList } from '../../validation';
+import { imageLabels } from '../runtime';
 
 /** How a Python service's dependencies are installed for each target platform. */
 export enum PythonInstallStrategy {
