@@ -1,4 +1,4 @@
-import { GoService, Platform } from '../../src';
+import { EnvInstruction, GoService, Platform } from '../../src';
 import { lintDockerfile, nephoranProject, newProject, parseDockerfile, parseHcl, synth } from '../helpers';
 
 describe('GoService Dockerfile', () => {
@@ -331,7 +331,7 @@ describe('GoService Dockerfile', () => {
     new GoService(project, 'api', {});
     const worker = new GoService(project, 'worker', { sharedDockerfile: true });
     const deps = worker.dockerfile.tryFindStage('deps')!;
-    deps.insertInstruction(deps.findInstruction('RUN'), 'ENV', 'GOFLAGS=-buildvcs=false');
+    deps.insertBefore(deps.tryFindInstruction('RUN')!, new EnvInstruction({ GOFLAGS: '-buildvcs=false' }));
     // AND two services of another module that share theirs
     new GoService(project, 'x1', { moduleRoot: 'other' });
     new GoService(project, 'x2', { moduleRoot: 'other', mainPackage: './cmd/x2x' });

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { Project } from 'projen';
-import { addUpxTool, DEPS_STAGE, enableSharedUpx, goDockerfile, GoDockerfileSpec, isUpxTool, NETRC_SECRET, UPX_ARG } from './dockerfile';
+import { addUpxTool, DEPS_STAGE, dependencyStagesKey, enableSharedUpx, goDockerfile, GoDockerfileSpec, NETRC_SECRET, UPX_ARG } from './dockerfile';
 import { compareGoVersions, GoModuleInfo, readGoModule } from './module';
 import { BakeTarget } from '../../bake';
 import { addDockerfile } from '../../components/dockerfile-file';
@@ -317,12 +317,7 @@ export class GoService extends ServiceBase {
    * without the UPX tool (the group shares one, see shareUpxTool).
    */
   private dependencyStages(): string {
-    const names = ['modules', 'imports', DEPS_STAGE];
-    return JSON.stringify(this.dockerfile.stages.filter(st => st.name !== undefined && names.includes(st.name)).map(st => [
-      st.name, st.platform, st.from,
-      ...st.instructions.filter(i => i.keyword !== '#' && !isUpxTool(i))
-        .flatMap(i => i.keyword === 'ARG' ? i.value.split(/\s+/).map(a => `ARG ${a.split('=')[0]}`) : [`${i.keyword} ${i.value}`]),
-    ]));
+    return dependencyStagesKey(this.dockerfile);
   }
 
   /** What the `modules`, `imports` and `deps` stages depend on, besides the sources. */
