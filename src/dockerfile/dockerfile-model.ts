@@ -1,6 +1,6 @@
 import {
   ArgInstruction, CmdInstruction, CopyInstruction, CopyOptions, DockerfileInstruction, EntrypointInstruction, EnvInstruction,
-  ExposeInstruction, HealthcheckInstruction, HealthcheckOptions, LabelInstruction, RawInstruction, RunInstruction, RunOptions,
+  ExposeInstruction, HealthcheckInstruction, HealthcheckOptions, LabelInstruction, RAW_KEYWORDS, RawInstruction, RunInstruction, RunOptions,
   UserInstruction, WorkdirInstruction,
 } from './instructions';
 import { imageReference, invalid, noControlCharacters, nonRootUser, notASecret, port } from '../validation';
@@ -211,13 +211,16 @@ export class DockerfileStage {
   /** Escape hatch: puts an instruction in the place of one of this stage, after the checks of `add`. */
   public replace(existing: DockerfileInstruction, replacement: DockerfileInstruction): DockerfileStage {
     const at = this.indexOf(existing);
-    if (replacement !== existing) this._instructions.splice(at, 1, this.checked(replacement));
+    if (replacement === existing) return this;
+    this._instructions.splice(at, 1, this.checked(replacement));
+    existing._stage = undefined;
     return this;
   }
 
   /** Escape hatch: removes an instruction of this stage. */
   public remove(existing: DockerfileInstruction): DockerfileStage {
     this._instructions.splice(this.indexOf(existing), 1);
+    existing._stage = undefined;
     return this;
   }
 
@@ -250,11 +253,13 @@ export class DockerfileStage {
     if (!(instruction instanceof DockerfileInstruction)) {
       throw invalid('instruction', instruction, 'must be a DockerfileInstruction (RunInstruction, CopyInstruction, ..., or RawInstruction)');
     }
-    if (this._instructions.includes(instruction)) {
-      throw new Error(`The instruction "${instruction.keyword} ${flatten(instruction.value).slice(0, 60)}" is already in ${stageName(this)}: create a new one to add it again`);
+    if (instruction._stage !== undefined) {
+      const where = instruction._stage === this ? stageName(this) : stageName(instruction._stage as DockerfileStage);
+      throw new Error(`The instruction "${instruction.keyword} ${flatten(instruction.value).slice(0, 60)}" is already in ${where}: create a new one to add it again`);
     }
     checkInstruction(this, instruction);
     for (const rule of this._rules) rule.check(this, instruction);
+    instruction._stage = this;
     return instruction;
   }
 
@@ -460,6 +465,10 @@ function execProgram(instruction: DockerfileInstruction): unknown {
  */
 function checkInstruction(stage: DockerfileStage, instruction: DockerfileInstruction): void {
   const { keyword, value } = instruction;
+  if (!RAW_KEYWORDS.includes(keyword)) {
+    throw invalid('Dockerfile keyword', keyword, `must be one of ${RAW_KEYWORDS.join(', ')} (FROM is added with DockerfileModel.addStage)`);
+  }
+  if (typeof value !== 'string') throw invalid(`${keyword} value`, value, 'must be a string');
   if (value.split(' \\\n').some(line => /[\u0000-\u001f\u007f]/.test(line))) {
     throw invalid(`${keyword} value`, value, 'must not contain newlines except " \\" line continuations, nor other control characters');
   }

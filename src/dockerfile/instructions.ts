@@ -40,6 +40,12 @@ export abstract class DockerfileInstruction {
    * @default - no role
    */
   public readonly role?: string;
+  /**
+   * @internal
+   * The stage the instruction is in: an instruction is in one stage at most, so that finding,
+   * commenting and removing it mean one thing.
+   */
+  public _stage?: object;
   private _comment?: string;
 
   protected constructor(keyword: string, value: string, options: InstructionOptions = {}) {

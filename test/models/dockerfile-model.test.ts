@@ -1,4 +1,4 @@
-import { ArgInstruction, CopyInstruction, DockerfileModel, EnvInstruction, GoRules, Mount, RawInstruction, RunInstruction, UserInstruction } from '../../src';
+import { ArgInstruction, CopyInstruction, DockerfileInstruction, DockerfileModel, EnvInstruction, GoRules, Mount, RawInstruction, RunInstruction, UserInstruction } from '../../src';
 import { lintDockerfile, parseDockerfile } from '../helpers';
 
 function builder(): DockerfileModel {
@@ -242,6 +242,22 @@ describe('DockerfileStage escape hatch: find, insert, replace, remove', () => {
     other.addUser('1000:1000');
     expect(() => s.insertBefore(other.instructions[0], new UserInstruction('1000:1000'))).toThrow(/The instruction "USER 1000:1000" is not in stage builder/);
     expect(() => s.add(s.instructions[0])).toThrow(/is already in stage builder: create a new one/);
+    expect(() => s.add(other.instructions[0])).toThrow(/"USER 1000:1000" is already in stage other: create a new one/);
+    // AND a removed instruction may be added again
+    const user = other.instructions[0];
+    other.remove(user);
+    s.add(user);
+    expect(s.instructions.at(-1)).toBe(user);
+  });
+
+  test('an instruction class of the user\'s own is checked by its keyword and value', () => {
+    // GIVEN a subclass that renders an ONBUILD
+    class OnBuild extends DockerfileInstruction {
+      constructor() { super('ONBUILD', 'RUN go mod tidy'); }
+    }
+    // WHEN it is added, THEN it is refused like a raw ONBUILD
+    const { s } = stage();
+    expect(() => s.add(new OnBuild())).toThrow(/Invalid Dockerfile keyword "ONBUILD"/);
   });
 
   test('roles find instructions without matching their text, and buildKey leaves them out', () => {
