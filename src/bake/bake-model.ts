@@ -367,6 +367,7 @@ export class BakeModel {
   private readonly _variables: BakeVariable[] = [];
   private readonly _groups: Map<string, string[]> = new Map();
   private readonly _targets: BakeTarget[] = [];
+  private readonly _byName: Map<string, BakeTarget> = new Map();
   private readonly _defaults: Map<string, BakeTargetDefaults> = new Map();
   private readonly _emptyTargets: string[] = [];
 
@@ -386,6 +387,7 @@ export class BakeModel {
   public addTarget(target: BakeTarget, defaults?: BakeTargetDefaults): BakeTarget {
     if (this.hasTarget(target.name)) throw new Error(`The bake file already has a target named "${target.name}"`);
     this._targets.push(target);
+    this._byName.set(target.name, target);
     if (defaults) this._defaults.set(target.name, defaults);
     return target;
   }
@@ -415,7 +417,7 @@ export class BakeModel {
 
   /** Finds a target. */
   public tryFindTarget(name: string): BakeTarget | undefined {
-    return this._targets.find(t => t.name === name);
+    return this._byName.get(name);
   }
 
   /** The variables. */
@@ -456,10 +458,14 @@ export class BakeModel {
  */
 export function template(value: string, variables: string[]): string {
   noControlCharacters('bake value', value);
+  // nothing to escape or interpolate: most values
+  if (!/["\\$%]/.test(value)) return `"${value}"`;
   let out = '';
   let i = 0;
+  const interpolation = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/y;
   while (i < value.length) {
-    const m = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}/.exec(value.slice(i));
+    interpolation.lastIndex = i;
+    const m = value[i] === '$' ? interpolation.exec(value) : null;
     if (m && variables.includes(m[1])) {
       out += m[0];
       i += m[0].length;

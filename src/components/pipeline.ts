@@ -1,7 +1,6 @@
 import * as path from 'path';
 import { Component, Project } from 'projen';
-import { GeneratedFile } from './generated-file';
-import { servicesOf } from './members';
+import { GeneratedFile, MarkerCache } from './generated-file';
 import { bakeDefaults, BakeSettings, bakeVariables } from './pipeline-bake';
 import { BAKE_SECRETS, bakeSecretOverrides, EMULATED, makeAssertions, makeDerivedVariables, makeVariables, standardTargets } from './pipeline-make';
 import { BakeModel } from '../bake';
@@ -116,7 +115,8 @@ export interface MultiArchPipelineOptions {
 export class MultiArchPipeline extends Component implements IBuildPipeline {
   /** Returns the project's pipeline, if any. */
   public static of(project: Project): MultiArchPipeline | undefined {
-    return project.components.find((c): c is MultiArchPipeline => c instanceof MultiArchPipeline);
+    const pipeline = project.node.tryFindChild(PIPELINE_ID);
+    return pipeline instanceof MultiArchPipeline ? pipeline : undefined;
   }
 
   /**
@@ -124,14 +124,7 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
    * The project's pipeline, created with the defaults when there is none (the first service calls this).
    */
   public static _ensure(project: Project): MultiArchPipeline {
-    const existing = MultiArchPipeline.of(project);
-    if (existing) return existing;
-    MultiArchPipeline.creatingDefault = true;
-    try {
-      return new MultiArchPipeline(project);
-    } finally {
-      MultiArchPipeline.creatingDefault = false;
-    }
+    return MultiArchPipeline.of(project) ?? new MultiArchPipeline(project);
   }
 
   /**
@@ -141,9 +134,6 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
   public static platformsOf(project: Project): Platform[] {
     return MultiArchPipeline.of(project)?.platforms ?? [...DEFAULT_PLATFORMS];
   }
-
-  /** Set while the first service creates the default pipeline (see _ensure). */
-  private static creatingDefault = false;
 
   /** The registry. */
   public readonly registry: string;
@@ -168,21 +158,38 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
   public readonly bakeFilePath: string;
   private readonly _variables: BuildVariable[];
   private readonly bakeSettings: BakeSettings;
-  /** The standard Make targets as this pipeline last wrote them, to tell them from the user's. */
-  private readonly generatedTargets: Map<string, MakeTarget> = new Map();
+  /**
+   * @internal
+   * The projen marker of the files of this pipeline and its services, read once.
+   */
+  public readonly _marker: MarkerCache = {};
+  /** The `.dockerignore` of each build context, by path. */
+  private readonly ignoreFiles: Map<string, DockerIgnoreFile> = new Map();
+  /** The names of the standard targets that list every service. */
+  private readonly aggregateTargets: Set<string> = new Set();
+  /** The standard targets of the last service that joined, in the order of a file of one service. */
+  private lastServiceTargets: string[] = [];
+  /** The standard targets for a number of services (see standardTarget). */
+  private standardCache?: { readonly count: number; readonly targets: Map<string, MakeTarget> };
   /** The build contexts of the services, each with the services' ignore files in it. */
   private readonly contexts: Map<string, DockerIgnoreFile[]> = new Map();
   private readonly ciProviders: ICiProvider[] = [];
+  private readonly members: IMultiArchService[] = [];
+  private readonly byName: Map<string, IMultiArchService> = new Map();
+  private readonly byImage: Map<string, IMultiArchService> = new Map();
+  /** The first service of each Dockerfile path (the one that writes a shared Dockerfile). */
+  private readonly byDockerfile: Map<string, IMultiArchService> = new Map();
 
   constructor(project: Project, options: MultiArchPipelineOptions = {}) {
-    const first = servicesOf(project)[0];
-    if (first && !MultiArchPipeline.creatingDefault) {
+    const existing = MultiArchPipeline.of(project);
+    const first = existing?.members[0];
+    if (first) {
       throw new Error(`MultiArchPipeline: create it before the first service ("${first.name}"), which created a pipeline with the defaults: move "new MultiArchPipeline(project, ...)" above the services in .projenrc.ts`);
     }
-    if (MultiArchPipeline.of(project)) {
+    if (existing) {
       throw new Error('A project has one MultiArchPipeline; use MultiArchPipeline.of(project) to reach it');
     }
-    super(project, 'MultiArchPipeline');
+    super(project, PIPELINE_ID);
     this.registry = checkRegistry('registry', options.registry ?? 'localhost:5000');
     const platforms = options.platforms ?? DEFAULT_PLATFORMS;
     if (!Array.isArray(platforms) || platforms.length === 0) throw invalid('platforms', platforms, 'give at least one platform, e.g. [Platform.LINUX_AMD64, Platform.LINUX_ARM64]');
@@ -230,14 +237,30 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
     this.syncTargets();
     // what pushes record and what build-sbom writes are outputs, not sources
     this.project.gitignore.exclude(`/${METADATA_DIR}/`, `/${SBOM_DIR}/`);
-    new GeneratedFile(this, this.bakeFilePath, marker => { this.requireServices(); return this.bake.render(marker); });
-    new GeneratedFile(this, this.makefilePath, marker => this.renderMakefile(marker));
+    new GeneratedFile(this, this.bakeFilePath, marker => { this.requireServices(); return this.bake.render(marker); }, this._marker);
+    new GeneratedFile(this, this.makefilePath, marker => this.renderMakefile(marker), this._marker);
     for (const provider of options.ciProviders ?? []) this.addCiProvider(provider);
   }
 
-  /** The services of this project, in creation order (found in the construct tree). */
+  /** The services of this project, in creation order (each joins its project's pipeline). */
   public get services(): IMultiArchService[] {
-    return servicesOf(this.project);
+    return [...this.members];
+  }
+
+  /**
+   * @internal
+   * The `.dockerignore` of a build context of this pipeline's services, if there is one.
+   */
+  public _ignoreFile(ignorePath: string): DockerIgnoreFile | undefined {
+    return this.ignoreFiles.get(ignorePath);
+  }
+
+  /**
+   * @internal
+   * The service of this name or image, if one has joined (see resolveService).
+   */
+  public _findService(name: string, imageName: string, dockerfilePath = ''): { byName?: IMultiArchService; byImage?: IMultiArchService; byDockerfile?: IMultiArchService } {
+    return { byName: this.byName.get(name), byImage: this.byImage.get(imageName), byDockerfile: this.byDockerfile.get(dockerfilePath) };
   }
 
   /**
@@ -264,9 +287,14 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
    * the pipeline.
    */
   public _join(service: IMultiArchService, variables: BuildVariable[], ignore: DockerIgnoreFile): void {
+    this.members.push(service);
+    this.byName.set(service.name, service);
+    this.byImage.set(service.imageName, service);
+    this.ignoreFiles.set(ignore.path, ignore);
+    if (!this.byDockerfile.has(service.dockerfilePath)) this.byDockerfile.set(service.dockerfilePath, service);
     for (const v of variables) this.addVariable(v);
     this.bake.addTarget(service.bakeTarget, bakeDefaults(this.bakeSettings, this._variables, service));
-    this.bake.setGroup(DEFAULT_GROUP, this.services.map(s => s.name));
+    this.bake.setGroup(DEFAULT_GROUP, this.members.map(s => s.name));
     this.syncTargets();
     this.joinContext(service.context, ignore);
     for (const provider of this.ciProviders) provider.update(this);
@@ -295,23 +323,41 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
   }
 
   /**
-   * The standard Make targets for the services so far: one that is not in the Makefile yet is
-   * added, one this pipeline wrote is replaced; one `.projenrc.ts` replaced or removed stays so.
+   * The standard Make targets for the services so far. The targets that list every service
+   * (build-multiarch, build-verify, ci-push, ...) are added once, and read the services when they are
+   * read, so a service that joins costs no rewrite of them; each service's own targets (build-<name>,
+   * run-<name>) are added when it joins, next to the previous service's. A target `.projenrc.ts`
+   * replaced or removed stays so.
    */
   private syncTargets(): void {
-    let previous: string | undefined;
-    for (const target of standardTargets(this.services)) {
-      const current = this.make.tryFindTarget(target.name);
-      const mine = this.generatedTargets.get(target.name);
-      if (!current && !mine) {
-        this.make.addTarget(target, { after: previous });
-        this.generatedTargets.set(target.name, target);
-      } else if (current && current === mine) {
-        this.make.replaceTarget(target);
-        this.generatedTargets.set(target.name, target);
+    const joined = this.members[this.members.length - 1];
+    if (!joined) {
+      let previous: string | undefined;
+      for (const target of standardTargets([])) {
+        this.aggregateTargets.add(target.name);
+        this.make.addTarget(liveTarget(target.name, name => this.standardTarget(name)), { after: previous });
+        previous = target.name;
       }
-      if (this.make.tryFindTarget(target.name)) previous = target.name;
+      return;
     }
+    // the service's own targets, each after the same target of the previous service, or else after
+    // the target it follows in a file of one service
+    const single = standardTargets([joined]);
+    const previousNames = this.lastServiceTargets;
+    single.forEach((target, i) => {
+      if (this.aggregateTargets.has(target.name)) return;
+      const anchor = previousNames[i] !== undefined && this.make.tryFindTarget(previousNames[i]) ? previousNames[i] : single[i - 1]?.name;
+      this.make.addTarget(target, { after: anchor });
+    });
+    this.lastServiceTargets = single.map(t => t.name);
+  }
+
+  /** A standard target for the services so far, computed once per service count. */
+  private standardTarget(name: string): MakeTarget {
+    if (this.standardCache?.count !== this.members.length) {
+      this.standardCache = { count: this.members.length, targets: new Map(standardTargets(this.members).map(t => [t.name, t])) };
+    }
+    return this.standardCache.targets.get(name)!;
   }
 
   /**
@@ -355,13 +401,13 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
     const variables = this.make.variables.map(v => v.name);
     const comment = (name: string) => this.make.derivedVariables.find(d => d.name === name)!.comment;
     this.make.setDerivedVariable(BAKE_SECRETS, bakeSecretOverrides(this.bake.targets, variables), comment(BAKE_SECRETS));
-    const emulated = this.services.filter(s => s.dockerfile.runsOnTargetPlatform).map(s => s.name);
+    const emulated = this.members.filter(s => s.dockerfile.runsOnTargetPlatform).map(s => s.name);
     this.make.setDerivedVariable(EMULATED, emulated.join(' '), comment(EMULATED));
     return this.make.render(marker);
   }
 
   private requireServices(): void {
-    if (this.services.length === 0) {
+    if (this.members.length === 0) {
       throw new Error('MultiArchPipeline has no services: add a service to the project (a GoService, a PythonService, ...)');
     }
   }
@@ -369,6 +415,25 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
 
 /** The pipeline's platforms unless its options say otherwise. */
 const DEFAULT_PLATFORMS = [Platform.LINUX_AMD64, Platform.LINUX_ARM64];
+
+/**
+ * A standard target that lists every service: its attributes are read from the pipeline when they
+ * are read (by the Makefile as it renders, or by `.projenrc.ts`), so they follow every service.
+ */
+function liveTarget(name: string, read: (name: string) => MakeTarget): MakeTarget {
+  return {
+    name,
+    get description() { return read(name).description; },
+    get prerequisites() { return read(name).prerequisites; },
+    get recipe() { return read(name).recipe; },
+    get listed() { return read(name).listed; },
+    get runsAfter() { return read(name).runsAfter; },
+    get variables() { return read(name).variables; },
+  };
+}
+
+/** The pipeline's construct id: one per project. */
+const PIPELINE_ID = 'MultiArchPipeline';
 
 /** The derived variables that call bake with every bake variable. */
 const BAKE_CALLS = ['BAKE', 'BAKE_LOCAL'];

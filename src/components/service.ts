@@ -2,7 +2,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Component, Project } from 'projen';
 import { GeneratedFile } from './generated-file';
-import { markService, servicesOf } from './members';
 import { MultiArchPipeline } from './pipeline';
 import { BakeTarget } from '../bake';
 import { BAKE, buildArgs, DESCRIPTION_LABEL, imageBuildArgs, imageReference, IMultiArchService, RESERVED_SERVICE_NAMES, secretFileVariable } from '../contract/internal';
@@ -123,6 +122,8 @@ export interface ResolvedService {
   readonly context: string;
   readonly dockerfilePath: string;
   readonly ignorePath: string;
+  /** The ignore file of the context, when another service created it. */
+  readonly ignore?: DockerIgnoreFile;
   readonly dockerignore: string[];
 }
 
@@ -138,8 +139,8 @@ export function resolveService(project: Project, name: string, props: ServiceDec
   if (RESERVED_SERVICE_NAMES.includes(name)) {
     throw new Error(`Invalid service name "${name}": it is reserved (its targets would collide with the pipeline's own: build-${name}, bake target or group "${name}"). Reserved: ${RESERVED_SERVICE_NAMES.join(', ')}`);
   }
-  const services = servicesOf(project);
-  if (services.some(s => s.name === name)) {
+  const pipeline = MultiArchPipeline.of(project);
+  if (pipeline?._findService(name, '').byName) {
     throw new Error(`A service named "${name}" already exists in this project; service names must be unique`);
   }
   if (props.platforms !== undefined && !Array.isArray(props.platforms)) {
@@ -151,13 +152,11 @@ export function resolveService(project: Project, name: string, props: ServiceDec
   const context = relativePath('context', props.context);
   const dockerfilePath = relativePath('dockerfilePath', props.dockerfilePath);
   const ignorePath = context === '.' ? '.dockerignore' : `${context}/.dockerignore`;
-  const existingIgnore = project.tryFindFile(ignorePath);
-  if (existingIgnore && !(existingIgnore instanceof DockerIgnoreFile)) {
-    throw new Error(`${ignorePath} already exists and is not managed by projen-multiarch; remove it from the project to let services share it`);
-  }
-  const existingDockerfile = project.tryFindFile(dockerfilePath);
-  if (existingDockerfile && !(props.sharesDockerfile && existingDockerfile instanceof GeneratedFile)) {
-    throw new Error(`Another file already uses ${dockerfilePath}: give ${props.kind} "${name}" another "${props.dockerfileOption ?? 'dockerfilePath'}"`);
+  // a context of another service shares its ignore file; any other file at the path is refused when
+  // the file is created
+  // another service's Dockerfile; any other file at the path is refused when the file is created
+  if (pipeline?._findService('', '', dockerfilePath).byDockerfile && !props.sharesDockerfile) {
+    throw new Error(dockerfileTaken(dockerfilePath, props, name));
   }
   for (const f of props.secretFiles ?? []) {
     variableName('secretFiles variable', f.variable);
@@ -166,7 +165,7 @@ export function resolveService(project: Project, name: string, props: ServiceDec
   }
   if (props.platforms) noRepeats('platforms', props.platforms.map(p => String(p)));
   const image = imageName('imageName', props.imageName ?? name);
-  const sameImage = services.find(s => s.imageName === image);
+  const sameImage = pipeline?._findService('', image).byImage;
   if (sameImage) {
     throw invalid('imageName', image, `is already the image of service "${sameImage.name}": both would push to \${REGISTRY}/${image}. Give one of them another imageName`);
   }
@@ -187,8 +186,14 @@ export function resolveService(project: Project, name: string, props: ServiceDec
     context,
     dockerfilePath,
     ignorePath,
+    ignore: pipeline?._ignoreFile(ignorePath),
     dockerignore: (props.dockerignore ?? []).map(p => noControlCharacters('dockerignore', p)),
   };
+}
+
+/** The error for a Dockerfile path another file already has. */
+function dockerfileTaken(dockerfilePath: string, props: ServiceDeclaration, name: string): string {
+  return `Another file already uses ${dockerfilePath}: give ${props.kind} "${name}" another "${props.dockerfileOption ?? 'dockerfilePath'}"`;
 }
 
 /**
@@ -228,7 +233,6 @@ export abstract class MultiArchService extends Component implements IMultiArchSe
   protected constructor(project: Project, name: string, props: MultiArchServiceProps) {
     const service = resolveService(project, name, props);
     super(project, service.id);
-    markService(this);
     this.name = service.name;
     this.imageName = service.imageName;
     this.platforms = service.platforms;
@@ -238,13 +242,26 @@ export abstract class MultiArchService extends Component implements IMultiArchSe
     this.context = service.context;
     this.dockerfilePath = service.dockerfilePath;
     this.dockerfile = props.dockerfile;
-    const sharedIgnore = project.tryFindFile(service.ignorePath) as DockerIgnoreFile | undefined;
-    this.dockerignore = sharedIgnore ?? new DockerIgnoreFile(project, service.ignorePath);
+    try {
+      this.dockerignore = service.ignore ?? new DockerIgnoreFile(project, service.ignorePath);
+    } catch (e) {
+      project.node.tryRemoveChild(this.node.id);
+      throw /already a file under/.test((e as Error).message)
+        ? new Error(`${service.ignorePath} already exists and is not managed by projen-multiarch; remove it from the project to let services share it`) : e;
+    }
     this.pipeline = MultiArchPipeline._ensure(project);
+    this.dockerignore._markerCache = this.pipeline._marker;
     if (props.writeDockerfile ?? true) {
       if (this.dockerfile.syntax === undefined) this.dockerfile.syntax = this.pipeline.dockerfileSyntax;
       const model = this.dockerfile;
-      new GeneratedFile(project, this.dockerfilePath, marker => model.render(marker));
+      try {
+        new GeneratedFile(project, this.dockerfilePath, marker => model.render(marker), this.pipeline._marker);
+      } catch (e) {
+        // a file of the project that is not a service's has the path: nothing of this service stays
+        if (!service.ignore) project.node.tryRemoveChild(this.dockerignore.node.id);
+        project.node.tryRemoveChild(this.node.id);
+        throw /already a file under/.test((e as Error).message) ? new Error(dockerfileTaken(this.dockerfilePath, props, name)) : e;
+      }
     }
     // Credentials never enter a build context (an image may copy its whole context), nor do the
     // repository's tooling, dependencies, caches and build files, at any depth (the pipeline adds

@@ -17,6 +17,8 @@ export interface IMultiArchService {
   readonly bakeTarget: BakeTarget;
   /** The build context, relative to the project root. */
   readonly context: string;
+  /** The Dockerfile path, relative to the project root. */
+  readonly dockerfilePath: string;
   /** The Dockerfile model (escape hatch). */
   readonly dockerfile: DockerfileModel;
   /** The `.dockerignore` of the build context. */

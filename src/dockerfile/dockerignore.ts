@@ -10,9 +10,24 @@ export class DockerIgnoreFile extends IgnoreFile {
   private readonly required: Map<string, string> = new Map();
   private readonly exclusions: string[] = [];
   private readonly own: Set<string> = new Set();
+  private readonly ownMarker: { value?: string; read?: boolean } = {};
 
   constructor(project: Project, filePath: string) {
     super(project, filePath);
+  }
+
+  /**
+   * @internal
+   * Where the projen marker is read once for many files (projen finds the projenrc file anew on
+   * each read): the pipeline's.
+   */
+  public _markerCache?: { value?: string; read?: boolean };
+
+  /** The projen marker. */
+  public get marker(): string | undefined {
+    const cache = this._markerCache ?? this.ownMarker;
+    if (!cache.read) Object.assign(cache, { value: super.marker, read: true });
+    return cache.value;
   }
 
   /**

@@ -172,6 +172,7 @@ export class MakeModel {
   private readonly _variables: MakeVariable[] = [];
   private readonly _assertions: MakeAssertion[] = [];
   private readonly _targets: MakeTarget[] = [];
+  private readonly _byName: Map<string, MakeTarget> = new Map();
   private readonly _derived: MakeDerivedVariable[] = [];
 
   constructor(options: MakeModelOptions = {}) {
@@ -210,15 +211,17 @@ export class MakeModel {
     checkTargetName(target.name);
     checkDescription(target);
     if (this.tryFindTarget(target.name)) throw new Error(`The Makefile already has a target named "${target.name}"; use replaceTarget to change it`);
-    const after = options.after === undefined ? -1 : this._targets.findIndex(t => t.name === options.after);
+    const after = options.after === undefined ? -1 : this._targets.indexOf(this._byName.get(options.after)!);
     if (after >= 0) this._targets.splice(after + 1, 0, target);
     else this._targets.push(target);
+    this._byName.set(target.name, target);
   }
 
   /** Removes a target; returns whether there was one. */
   public removeTarget(name: string): boolean {
     const i = this._targets.findIndex(t => t.name === name);
     if (i >= 0) this._targets.splice(i, 1);
+    this._byName.delete(name);
     return i >= 0;
   }
 
@@ -228,6 +231,7 @@ export class MakeModel {
     if (i < 0) throw new Error(`The Makefile has no target named "${target.name}"`);
     checkDescription(target);
     this._targets.splice(i, 1, target);
+    this._byName.set(target.name, target);
   }
 
   /**
@@ -264,7 +268,7 @@ export class MakeModel {
 
   /** Finds a target. */
   public tryFindTarget(name: string): MakeTarget | undefined {
-    return this._targets.find(t => t.name === name);
+    return this._byName.get(name);
   }
 
   /** The targets. */

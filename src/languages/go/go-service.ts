@@ -3,7 +3,7 @@ import { Project } from 'projen';
 import { enableSharedUpx, goDockerfile, GoDockerfileSpec, NETRC_SECRET, UPX_ARG } from './dockerfile';
 import { compareGoVersions, GoModuleInfo, readGoModule } from './module';
 import { GoModuleBuild } from './module-build';
-import { servicesOf } from '../../components/members';
+import { MultiArchPipeline } from '../../components/pipeline';
 import { MultiArchService, resolveService, ServiceDeclaration, ServiceOptions, warnMissing } from '../../components/service';
 import { DESCRIPTION_LABEL, TITLE_LABEL } from '../../contract/internal';
 import { DockerfileModel } from '../../dockerfile';
@@ -207,8 +207,8 @@ export class GoService extends MultiArchService {
   /** Warns about the paths the build reads that do not exist yet. */
   public preSynthesize(): void {
     super.preSynthesize();
+    // (a missing go.mod is the module build's warning, once for all of its services)
     warnMissing(this.project, `GoService "${this.name}"`, [
-      ['moduleRoot', this.moduleRoot, path.join(this.moduleRoot, 'go.mod'), 'the build reads it: run "go mod init <module path>" there'],
       ['mainPackage', this.mainPackage, path.join(this.moduleRoot, this.mainPackage), `the build compiles it: put package main there (with the string variable ${this.versionVariable})`],
     ]);
   }
@@ -246,10 +246,10 @@ function goServiceDockerfile(go: ResolvedGo, owner?: GoService): DockerfileModel
   return owner.dockerfile;
 }
 
-/** The first GoService that uses the shared Dockerfile at `dockerfilePath`, found in the construct tree. */
-function sharedOwner(project: Project, dockerfilePath: string, except?: GoService): GoService | undefined {
-  return servicesOf(project).find((s): s is GoService =>
-    s instanceof GoService && s !== except && s.sharedDockerfile && s.dockerfilePath === dockerfilePath);
+/** The GoService that writes the shared Dockerfile at `dockerfilePath`, if one does already. */
+function sharedOwner(project: Project, dockerfilePath: string): GoService | undefined {
+  const owner = MultiArchPipeline.of(project)?._findService('', '', dockerfilePath).byDockerfile;
+  return owner instanceof GoService && owner.sharedDockerfile ? owner : undefined;
 }
 
 /** A GoService's options, resolved. */

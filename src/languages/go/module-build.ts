@@ -1,9 +1,11 @@
+import { createHash } from 'crypto';
+import * as path from 'path';
 import { Component, Project } from 'projen';
 import { addUpxTool, DEPS_STAGE, dependencyStagesKey, GoBuildSettings, NETRC_SECRET } from './dockerfile';
 import { GoModuleInfo } from './module';
 import { BakeTarget } from '../../bake';
-import { servicesOf } from '../../components/members';
 import { MultiArchPipeline } from '../../components/pipeline';
+import { warnMissing } from '../../components/service';
 import { BAKE, cacheReference } from '../../contract/internal';
 import { DockerfileModel } from '../../dockerfile';
 
@@ -50,24 +52,24 @@ export class GoModuleBuild extends Component {
    * @internal
    */
   public static _forKey(project: Project, key: GoModuleBuildKey): GoModuleBuild {
-    const id = keyOf(key);
-    const found = project.components.find((c): c is GoModuleBuild => c instanceof GoModuleBuild && c.key === id);
-    return found ?? new GoModuleBuild(project, key, id);
+    const id = `GoModuleBuild:${createHash('sha256').update(keyOf(key)).digest('hex').slice(0, 16)}`;
+    const found = project.node.tryFindChild(id);
+    return found instanceof GoModuleBuild ? found : new GoModuleBuild(project, key, id);
   }
 
   private readonly settings: GoModuleBuildKey;
-  private readonly key: string;
   /** The bake target that builds the `deps` stage for the members of one set of platforms, from its second member on. */
   private readonly depsTargets: Map<string, BakeTarget> = new Map();
   private readonly _members: GoModuleMember[] = [];
+  /** The members by the platforms they build for. */
+  private readonly byPlatforms: Map<string, GoModuleMember[]> = new Map();
   private readonly packages: Set<string> = new Set();
   private goPackagesCache?: string;
   private upxSource?: { member: string; image?: string };
 
-  private constructor(project: Project, settings: GoModuleBuildKey, key: string) {
-    super(project, `GoModuleBuild:${project.components.filter(c => c instanceof GoModuleBuild).length}`);
+  private constructor(project: Project, settings: GoModuleBuildKey, id: string) {
+    super(project, id);
     this.settings = settings;
-    this.key = key;
   }
 
   /** The member services, in creation order. */
@@ -101,6 +103,10 @@ export class GoModuleBuild extends Component {
    */
   public _join(member: GoModuleMember, upxImage?: string): void {
     this._members.push(member);
+    const key = platformsKey(member);
+    const sameKey = this.byPlatforms.get(key) ?? [];
+    sameKey.push(member);
+    this.byPlatforms.set(key, sameKey);
     if (!this.packages.has(member.mainPackage)) {
       this.packages.add(member.mainPackage);
       this.goPackagesCache = undefined;
@@ -124,7 +130,7 @@ export class GoModuleBuild extends Component {
     }
     const same = this.samePlatforms(member);
     if (same.length === 2) this.addDependencyTarget(same);
-    const target = this.depsTargets.get(platformsKey(member));
+    const target = this.depsTargets.get(key);
     if (target) member.bakeTarget.contexts[DEPS_STAGE] = `target:${target.name}`;
   }
 
@@ -135,8 +141,7 @@ export class GoModuleBuild extends Component {
 
   /** The members that build for the same platforms as `member` (bake builds a linked target for all of its platforms). */
   private samePlatforms(member: GoModuleMember): GoModuleMember[] {
-    const key = platformsKey(member);
-    return this._members.filter(m => platformsKey(m) === key);
+    return this.byPlatforms.get(platformsKey(member)) ?? [];
   }
 
   /**
@@ -144,8 +149,12 @@ export class GoModuleBuild extends Component {
    * since one bake target builds them for all of them.
    */
   public preSynthesize(): void {
+    const root = this.settings.moduleRoot;
+    warnMissing(this.project, `GoService "${this._members.map(m => m.name).join('", "')}"`, [
+      ['moduleRoot', root, path.join(root, 'go.mod'), 'the build reads it: run "go mod init <module path>" there'],
+    ]);
     for (const [key, target] of this.depsTargets) {
-      const [first, ...others] = this._members.filter(m => platformsKey(m) === key);
+      const [first, ...others] = this.byPlatforms.get(key)!;
       const stages = dependencyStagesKey(first.dockerfile);
       const changed = others.find(m => dependencyStagesKey(m.dockerfile) !== stages);
       if (changed) {
@@ -191,7 +200,7 @@ export class GoModuleBuild extends Component {
     // registry can fail a tag write racing another in the same repository (distribution 2.8 does);
     // apart from every image, also of services created after it (so: when the file renders)
     const cache = () => {
-      const images = new Set(servicesOf(this.project).map(s => s.imageName));
+      const images = new Set(pipeline.services.map(s => s.imageName));
       let repository = `${first.imageName}-go-deps`;
       while (images.has(repository)) repository += '-cache';
       return `type=registry,ref=${cacheReference(BAKE, repository)}`;
