@@ -12,7 +12,12 @@ export interface MarkerCache {
  * Makefile): it renders a typed model at synthesis, with the projen marker.
  */
 export class GeneratedFile extends FileBase {
-  constructor(scope: IConstruct, filePath: string, private readonly renderer: (marker?: string) => string, private readonly markerCache?: MarkerCache) {
+  constructor(
+    scope: IConstruct,
+    filePath: string,
+    private readonly renderer: (marker?: string) => string,
+    private readonly markerCache?: MarkerCache,
+  ) {
     super(scope, filePath);
   }
 

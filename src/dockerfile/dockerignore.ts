@@ -7,6 +7,13 @@ import { noControlCharacters } from '../validation';
  * pattern excludes one of them (an ignored `requirements.txt` broke a real build this way).
  */
 export class DockerIgnoreFile extends IgnoreFile {
+  /**
+   * @internal
+   * Where the projen marker is read once for many files (projen finds the projenrc file anew on
+   * each read): the pipeline's.
+   */
+  public _markerCache?: { value?: string; read?: boolean };
+
   private readonly required: Map<string, string> = new Map();
   private readonly exclusions: string[] = [];
   private readonly own: Set<string> = new Set();
@@ -15,13 +22,6 @@ export class DockerIgnoreFile extends IgnoreFile {
   constructor(project: Project, filePath: string) {
     super(project, filePath);
   }
-
-  /**
-   * @internal
-   * Where the projen marker is read once for many files (projen finds the projenrc file anew on
-   * each read): the pipeline's.
-   */
-  public _markerCache?: { value?: string; read?: boolean };
 
   /** The projen marker. */
   public get marker(): string | undefined {
