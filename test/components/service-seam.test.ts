@@ -2,7 +2,7 @@
  * The extension seam's own checks: what a kind of service gives MultiArchService (its kind, its
  * build secret files, its ignore patterns) is validated like a user's options.
  */
-import { Project } from 'projen';
+import { Project, TextFile } from 'projen';
 import { DockerfileModel, MultiArchPipeline, MultiArchService, MultiArchServiceProps } from '../../src';
 import { newProject, synth } from '../helpers';
 
@@ -56,7 +56,7 @@ describe('MultiArchServiceProps', () => {
     // GIVEN a project file where the service's Dockerfile would go
     const project = newProject();
     new MultiArchPipeline(project);
-    new (require('projen').TextFile)(project, 'probe/Dockerfile', { lines: ['FROM scratch'] });
+    new TextFile(project, 'probe/Dockerfile', { lines: ['FROM scratch'] });
     // WHEN the service is created THEN the error names the kind, the service and the path
     expect(() => new Probe(project, 'probe')).toThrow('Another file already uses probe/Dockerfile: give Probe "probe" another "dockerfilePath"');
     // AND nothing of it stays: no construct, no ignore file, no pipeline member
