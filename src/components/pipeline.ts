@@ -173,6 +173,8 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
   private standardCache?: { readonly count: number; readonly targets: Map<string, MakeTarget> };
   /** The build contexts of the services, each with the services' ignore files in it. */
   private readonly contexts: Map<string, DockerIgnoreFile[]> = new Map();
+  /** The build contexts inside each directory, in the order they joined. */
+  private readonly heldContexts: Map<string, string[]> = new Map();
   private readonly ciProviders: ICiProvider[] = [];
   private readonly members: IMultiArchService[] = [];
   private readonly byName: Map<string, IMultiArchService> = new Map();
@@ -371,13 +373,17 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
       return;
     }
     this.contexts.set(context, [ignore]);
-    const owned = [this.makefilePath, this.bakeFilePath, SBOM_DIR, METADATA_DIR];
-    for (const [other, files] of this.contexts) {
-      const nested = inside(other, context);
-      if (nested) files.forEach(f => f.addExclusions(nested));
-      const outer = inside(context, other);
-      if (outer) ignore.addExclusions(outer);
+    // the contexts that hold this one (found by its parent directories, not by a scan) keep it out,
+    // and it keeps out those it holds, which joined before it
+    for (const outer of parentDirectories(context)) {
+      const files = this.contexts.get(outer);
+      if (files) files.forEach(f => f.addExclusions(inside(outer, context)!));
+      const held = this.heldContexts.get(outer) ?? [];
+      held.push(context);
+      this.heldContexts.set(outer, held);
     }
+    ignore.addExclusions(...(this.heldContexts.get(context) ?? []).map(inner => inside(context, inner)!));
+    const owned = [this.makefilePath, this.bakeFilePath, SBOM_DIR, METADATA_DIR];
     ignore.addExclusions(...owned.map(p => inside(context, p)).filter((p): p is string => !!p));
   }
 
@@ -440,6 +446,13 @@ const BAKE_CALLS = ['BAKE', 'BAKE_LOCAL'];
 
 /** Language build variables go right before this one, so the file keeps the contract's order. */
 const LANGUAGE_VARIABLES_BEFORE = 'METADATA_FILES';
+
+/** The directories that hold a project path: `.` then each parent, `a/b/c` → `.`, `a`, `a/b`. */
+function parentDirectories(p: string): string[] {
+  if (p === '.') return [];
+  const parts = p.split('/');
+  return ['.', ...parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'))];
+}
 
 /** `target` relative to the directory `context` when it lies inside it (not equal to it), else undefined. */
 function inside(context: string, target: string): string | undefined {
