@@ -156,6 +156,16 @@ describe('bad options of the third kind give clear errors, and leave nothing beh
     expect(pipeline.bake.hasTarget('greeter')).toBe(false);
   });
 
+  test('a service the base class refuses leaves no pipeline behind in a project that had none', () => {
+    // GIVEN a project without a pipeline
+    const project = newProject();
+    // WHEN the first service has a name the base class refuses
+    expect(() => new ShellScriptService(project, 'multiarch', { script: 'greet.sh' })).toThrow('Invalid service name "multiarch": it is reserved');
+    // THEN the project can still get the pipeline it wants
+    expect(MultiArchPipeline.of(project)).toBeUndefined();
+    expect(new MultiArchPipeline(project, { registry: 'registry.example/team' }).registry).toBe('registry.example/team');
+  });
+
   test('a script that is not a POSIX shell script is refused when it exists', () => {
     // GIVEN
     const project = newProject();

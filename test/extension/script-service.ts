@@ -5,7 +5,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Project } from 'projen';
 import {
-  BuildSecretFile, DockerfileModel, DockerfileStage, Mount, MultiArchPipeline, MultiArchService, ServiceOptions, UserInstruction,
+  ArgInstruction, BuildSecretFile, DockerfileModel, DockerfileStage, LabelInstruction, Mount, MultiArchPipeline, MultiArchService,
+  ServiceOptions, UserInstruction,
 } from '../../src';
 
 /** Options of a shell script service. */
@@ -62,7 +63,7 @@ export class ShellScriptService extends MultiArchService {
       context: s.directory,
       dockerfilePath: s.directory === '.' ? 'Dockerfile' : `${s.directory}/Dockerfile`,
       dockerfileOption: 'directory',
-      dockerfile: scriptDockerfile(project, name, options, s),
+      dockerfile: scriptDockerfile(name, options, s),
       secretFiles: [SCRIPT_TOKEN],
       languageIgnorePatterns: ['**/*.swp', '**/*~'],
     });
@@ -70,6 +71,9 @@ export class ShellScriptService extends MultiArchService {
     this.directory = s.directory;
     this.baseImage = s.baseImage;
     this.dockerignore.requirePath(this.script, this.dockerfilePath);
+    // The labels need the contract, which only the pipeline offers, and the pipeline may be the one
+    // the base class just created: they go in now, when nothing can refuse the service any more.
+    addImageMetadata(this.pipeline, this.dockerfile.finalStage, name, this.description);
   }
 
   /** Warns about a script that does not exist yet (projects are synthesized before their code exists). */
@@ -137,9 +141,9 @@ function isRelativePath(p: unknown): p is string {
 /**
  * The Dockerfile: a prepare stage on the build platform makes the script executable under the
  * rootfs tree (and reads the optional build secret, to show where one goes); the runtime copies the
- * tree, declares the contract's build args that feed labels, and runs the script as the user.
+ * tree and runs the script as the user (its labels are added once the service is whole).
  */
-function scriptDockerfile(project: Project, name: string, options: ShellScriptServiceOptions, s: ResolvedScript): DockerfileModel {
+function scriptDockerfile(name: string, options: ShellScriptServiceOptions, s: ResolvedScript): DockerfileModel {
   const model = new DockerfileModel();
   const bin = `/usr/local/bin/${name}`;
   const prepare = model.addStage({ from: s.baseImage, name: 'prepare', platform: '$BUILDPLATFORM', comment: 'The script, executable, on the build platform: nothing runs under emulation.' });
@@ -154,7 +158,6 @@ function scriptDockerfile(project: Project, name: string, options: ShellScriptSe
     ],
   });
   const runtime = model.addStage({ from: s.baseImage, comment: 'Runtime: the script and the shell it needs.' });
-  addImageMetadata(project, runtime, name, options.description);
   runtime.addEnv({ APP_VERSION: '${VERSION}' });
   runtime.addCopy({ from: 'prepare', sources: [`${ROOTFS}/`], destination: '/' });
   runtime.addUser(s.user);
@@ -166,18 +169,20 @@ function scriptDockerfile(project: Project, name: string, options: ShellScriptSe
 
 /**
  * The contract's build args that feed labels (`ARG VERSION=dev`, `ARG BUILD_DATE VCS_REF`) and the
- * labels, read from the pipeline's public `variables`. The library's own helpers for this
- * (imageLabels, addImageMetadata) and its label names are not exported: the title, description and
- * platform labels are written out here as the built-in kinds write them.
+ * labels, read from the pipeline's public `variables`, at the top of the runtime stage. The library's
+ * own helpers for this (imageLabels, addImageMetadata) and its label names are not exported: the
+ * title, description and platform labels are written out here as the built-in kinds write them.
  */
-function addImageMetadata(project: Project, stage: DockerfileStage, title: string, description?: string): void {
-  const pipeline = MultiArchPipeline.of(project) ?? new MultiArchPipeline(project);
+function addImageMetadata(pipeline: MultiArchPipeline, stage: DockerfileStage, title: string, description?: string): void {
   const args = pipeline.variables.filter(v => v.buildArg && v.label);
-  for (const a of args.filter(x => x.dockerfileDefault !== undefined)) stage.addArg(a.name, a.dockerfileDefault);
-  stage.addArgs([...args.filter(x => x.dockerfileDefault === undefined).map(x => x.name), 'TARGETARCH', 'TARGETPLATFORM']);
   const labels: { [key: string]: string } = { 'org.opencontainers.image.title': title };
   if (description !== undefined) labels['org.opencontainers.image.description'] = description;
   for (const a of args) labels[a.label!] = `\${${a.name}}`;
   Object.assign(labels, { 'build.architecture': '${TARGETARCH}', 'build.platform': '${TARGETPLATFORM}', 'build.multi-arch': 'true' });
-  stage.addLabels(labels);
+  const first = stage.instructions[0];
+  for (const instruction of [
+    ...args.filter(a => a.dockerfileDefault !== undefined).map(a => new ArgInstruction([{ name: a.name, defaultValue: a.dockerfileDefault }])),
+    new ArgInstruction([...args.filter(a => a.dockerfileDefault === undefined), { name: 'TARGETARCH' }, { name: 'TARGETPLATFORM' }].map(a => ({ name: a.name }))),
+    new LabelInstruction(labels),
+  ]) stage.insertBefore(first, instruction);
 }
