@@ -109,6 +109,9 @@ project.addTask('test:ci-run', {
   receiveArgs: true,
 });
 
+// API.md: jsii-docgen's reference, under the intro that says what of it is stable (docs/api-intro.md)
+project.tasks.tryFind('docgen')!.exec('node scripts/api-intro.js');
+
 project.addTask('bench', {
   description: 'Measure the generated Go build per target platform in the lab (medians) and write BENCHMARKS.md',
   exec: 'node scripts/bench.js',

@@ -20,15 +20,17 @@ const SIZES = [50, 200, 1000];
 
 if (process.argv[2] === '--one') {
   // a child: one synthesis, timed, printed as seconds
-  const [n, shared] = [Number(process.argv[3]), process.argv[4] === 'shared'];
+  const [n, kind] = [Number(process.argv[3]), process.argv[4]];
+  const shared = kind !== 'separate';
   const { LogLevel, Project } = require(path.join(ROOT, 'node_modules/projen'));
-  const { GoService, MultiArchPipeline } = require(path.join(ROOT, 'lib'));
+  const { GitHubActions, GitLabCi, GoService, MultiArchPipeline } = require(path.join(ROOT, 'lib'));
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-'));
   const start = process.hrtime.bigint();
   const cpu = process.cpuUsage();
   // no sources: every service would warn that its main package does not exist yet
   const project = new Project({ name: 'fleet', outdir, logging: { level: LogLevel.ERROR } });
-  new MultiArchPipeline(project, { registry: 'ghcr.io/acme' });
+  const ciProviders = kind === 'ci' ? [new GitHubActions(), new GitLabCi()] : [];
+  new MultiArchPipeline(project, { registry: 'ghcr.io/acme', ciProviders });
   for (let i = 0; i < n; i++) {
     new GoService(project, `svc-${i}`, shared ? {} : { moduleRoot: `mod-${i}` });
   }

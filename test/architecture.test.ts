@@ -53,6 +53,28 @@ describe('source architecture', () => {
     expect(registries).toEqual([]);
   });
 
+  test('the models, the contract and the pipeline import no language folder', () => {
+    // GIVEN the generic layers: the models, the contract, the pipeline and what every service shares
+    const generic = files.filter(f => /\/(dockerfile|bake|make|contract)\//.test(f) || /\/components\//.test(f));
+    // WHEN their imports are followed to any depth
+    const reach = (f: string, seen: Set<string> = new Set()): Set<string> => {
+      for (const next of importsOf(f)) if (!seen.has(next)) { seen.add(next); reach(next, seen); }
+      return seen;
+    };
+    const offenders = generic.flatMap(f => [...reach(f)].filter(i => i.includes(`${path.sep}languages${path.sep}`))
+      .map(i => `${path.relative(SRC, f)} -> ${path.relative(SRC, i)}`));
+    // THEN none reaches src/languages
+    expect(generic.length).toBeGreaterThan(10);
+    expect(offenders).toEqual([]);
+  });
+
+  test('the generic layers name no language: its services, build variables and ignore patterns are the language\'s', () => {
+    const generic = files.filter(f => /\/(dockerfile|bake|make|contract|components)\//.test(f));
+    const code = (f: string) => fs.readFileSync(f, 'utf8').split('\n').filter(l => !/^\s*(\*|\/\/|\/\*)/.test(l)).join('\n');
+    const named = generic.filter(f => /GO_NETRC|PIP_CONF|PIP_NETRC|__pycache__|\.venv|GoService|PythonService|go\.mod|requirements\.txt/.test(code(f)));
+    expect(named.map(f => path.relative(SRC, f))).toEqual([]);
+  });
+
   test('the generic Dockerfile, bake and Make models know no Go or pip policy', () => {
     const generic = files.filter(f => /\/(dockerfile|bake|make)\//.test(f));
     const code = (f: string) => fs.readFileSync(f, 'utf8').split('\n').filter(l => !/^\s*(\*|\/\/|\/\*)/.test(l)).join('\n');

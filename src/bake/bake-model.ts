@@ -369,7 +369,6 @@ export class BakeModel {
   private readonly _targets: BakeTarget[] = [];
   private readonly _byName: Map<string, BakeTarget> = new Map();
   private readonly _defaults: Map<string, BakeTargetDefaults> = new Map();
-  private readonly _emptyTargets: string[] = [];
 
   /** Adds (or replaces) a variable. */
   public addVariable(variable: BakeVariable): void {
@@ -397,16 +396,9 @@ export class BakeModel {
     return this._defaults.get(name) ?? {};
   }
 
-  /** Adds a target with no attributes, e.g. `docker-metadata-action`, for others to inherit. */
-  public addEmptyTarget(name: string): void {
-    if (this.hasTarget(name)) throw new Error(`The bake file already has a target named "${name}"`);
-    new BakeTarget(name, { context: '.', dockerfile: 'Dockerfile' });
-    this._emptyTargets.push(name);
-  }
-
-  /** Whether a target (empty or not) exists. */
+  /** Whether a target exists. */
   public hasTarget(name: string): boolean {
-    return this._emptyTargets.includes(name) || this.tryFindTarget(name) !== undefined;
+    return this.tryFindTarget(name) !== undefined;
   }
 
   /** Sets a group's targets. */
@@ -441,9 +433,6 @@ export class BakeModel {
     }
     for (const [name, targets] of this._groups) {
       blocks.push(`group "${name}" {\n  targets = [${targets.map(x => `"${x}"`).join(', ')}]\n}`);
-    }
-    for (const name of this._emptyTargets) {
-      blocks.push(`target "${name}" {}`);
     }
     for (const target of this._targets) {
       blocks.push(target.render(names, this.defaultsOf(target.name)));

@@ -408,7 +408,7 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
 
   private requireServices(): void {
     if (this.members.length === 0) {
-      throw new Error('MultiArchPipeline has no services: add a service to the project (a GoService, a PythonService, ...)');
+      throw new Error('MultiArchPipeline has no services: add a service to the project (a MultiArchService of any kind)');
     }
   }
 }

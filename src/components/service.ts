@@ -124,6 +124,7 @@ export interface ResolvedService {
   readonly ignorePath: string;
   /** The ignore file of the context, when another service created it. */
   readonly ignore?: DockerIgnoreFile;
+  readonly languageIgnorePatterns: string[];
   readonly dockerignore: string[];
 }
 
@@ -187,6 +188,7 @@ export function resolveService(project: Project, name: string, props: ServiceDec
     dockerfilePath,
     ignorePath,
     ignore: pipeline?._ignoreFile(ignorePath),
+    languageIgnorePatterns: (props.languageIgnorePatterns ?? []).map(p => noControlCharacters('languageIgnorePatterns', p)),
     dockerignore: (props.dockerignore ?? []).map(p => noControlCharacters('dockerignore', p)),
   };
 }
@@ -269,7 +271,7 @@ export abstract class MultiArchService extends Component implements IMultiArchSe
     this.dockerignore.addPatterns('**/.env', '**/.env.*', '**/*.pem', '**/*.key', '**/.npmrc', '**/.netrc',
       '**/.git', '.github', '.projen', '**/.idea', '**/.vscode', '**/node_modules', 'coverage', 'test-reports', '**/*.tgz',
       '**/Dockerfile', '**/.dockerignore');
-    this.dockerignore.addPatterns(...(props.languageIgnorePatterns ?? []).map(p => noControlCharacters('languageIgnorePatterns', p)));
+    this.dockerignore.addPatterns(...service.languageIgnorePatterns);
     this.dockerignore.addPatterns(...service.dockerignore);
 
     this.bakeTarget = new BakeTarget(this.name, {

@@ -48,15 +48,6 @@ export class StandardTarget {
     return `build-${serviceName}`;
   }
 
-  /** The ten targets of the seed's build, in the order the Makefile lists them. */
-  public static seed(): string[] {
-    return [
-      StandardTarget.SETUP_BUILDX, StandardTarget.BUILD_MULTIARCH, StandardTarget.BUILD_COMPLETE, StandardTarget.BUILD_VERIFY,
-      StandardTarget.BUILD_VULNERABILITY_SCAN, StandardTarget.CI_SETUP, StandardTarget.CI_BUILD, StandardTarget.CI_PUSH,
-      StandardTarget.CI_SECURITY, StandardTarget.CI_SIGN,
-    ];
-  }
-
   /** The targets that build or push images (besides `build-<service>`): read-only targets wait for them under `make -j`. */
   public static builds(): string[] {
     return [StandardTarget.BUILD_MULTIARCH, StandardTarget.BUILD_COMPLETE, StandardTarget.CI_BUILD, StandardTarget.CI_PUSH,

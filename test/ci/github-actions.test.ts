@@ -265,3 +265,42 @@ describe('options and refusals', () => {
       .toThrow('GitHubActions: the registry registry.acme.internal is not GitHub\'s: give registryUsername and registryPasswordSecret (the secret holding its token)');
   });
 });
+
+describe('whole after every constructor', () => {
+  test('the jobs exist as soon as the services do, and follow each new service', () => {
+    // GIVEN a pipeline with GitHub Actions and one Go service
+    const project = new typescript.TypeScriptProject({ name: 'shop', defaultReleaseBranch: 'main', outdir: newProject().outdir });
+    const gh = new GitHubActions();
+    new MultiArchPipeline(project, { registry: 'ghcr.io/acme', ciProviders: [gh] });
+    new GoService(project, 'api');
+    // WHEN .projenrc.ts reads the workflow before synthesis
+    const push = project.github!.tryFindWorkflow('images')!.getJob('push') as any;
+    // THEN the push job is there, with a tags step for the service
+    expect(gh.workflow).toBe(project.github!.tryFindWorkflow('images'));
+    expect(push.steps.map((s: any) => s.id)).toContain('meta-api');
+    // AND a service added later gets its step in the job
+    new PythonService(project, 'ml', { directory: 'ml' });
+    expect((gh.workflow.getJob('push') as any).steps.map((s: any) => s.id)).toEqual(expect.arrayContaining(['meta-api', 'meta-ml']));
+  });
+
+  test('a job .projenrc.ts replaced stays its own when services are added after it', () => {
+    // GIVEN a push job replaced through the escape hatch
+    const project = new typescript.TypeScriptProject({ name: 'shop', defaultReleaseBranch: 'main', outdir: newProject().outdir });
+    const gh = new GitHubActions();
+    new MultiArchPipeline(project, { registry: 'ghcr.io/acme', ciProviders: [gh] });
+    new GoService(project, 'api');
+    const mine = { ...(gh.workflow.getJob('push') as any), name: 'our own push' };
+    gh.workflow.updateJob('push', mine);
+    // WHEN another service joins
+    new GoService(project, 'worker');
+    // THEN the replaced job is left as it was, and the others follow the new service
+    const doc = YAML.parse(synth(project)[WORKFLOW]);
+    expect(doc.jobs.push.name).toBe('our own push');
+    expect(doc.jobs.push.steps.map((s: any) => s.id)).not.toContain('meta-worker');
+    expect(doc.jobs.publish.steps.map((s: any) => s.id)).toContain('meta-worker');
+  });
+
+  test('the workflow of a provider not added to a pipeline is an error that says so', () => {
+    expect(() => new GitHubActions().workflow).toThrow('GitHubActions: add it to a pipeline first (ciProviders, or MultiArchPipeline.addCiProvider)');
+  });
+});

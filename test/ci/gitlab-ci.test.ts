@@ -158,3 +158,23 @@ describe('GitLab CI, Kubernetes runner', () => {
     expect(() => new GitLabCi(options)).toThrow(error);
   });
 });
+
+describe('GitLab CI, whole after every constructor', () => {
+  test('the jobs exist as soon as the services do; a job .projenrc.ts replaced stays its own', () => {
+    // GIVEN a pipeline with GitLab CI and one Go service
+    const project = newProject();
+    const gl = new GitLabCi();
+    new MultiArchPipeline(project, { registry: 'registry.gitlab.com/acme/shop', ciProviders: [gl] });
+    new GoService(project, 'api');
+    // THEN the jobs are in the configuration before synthesis
+    expect(Object.keys(gl.configuration.jobs)).toEqual(expect.arrayContaining(['build', 'push', 'publish']));
+    // WHEN .projenrc.ts replaces the build job and a Python service joins
+    gl.configuration.jobs.build = { ...gl.configuration.jobs.build, timeout: '3h' };
+    new PythonService(project, 'ml', { directory: 'ml' });
+    const doc = YAML.parse(synth(project)['.gitlab-ci.yml']);
+    // THEN the replaced job stays as it was
+    expect(doc.build.timeout).toBe('3h');
+    // AND the build template follows the new service (its Dockerfile runs commands on the target platform: QEMU)
+    expect(JSON.stringify(doc['.multiarch-build'].before_script)).toContain('binfmt');
+  });
+});

@@ -126,6 +126,9 @@ export class GitHubActions implements ICiProvider {
   private readonly options: GitHubActionsOptions;
   private readonly pins: { [action: string]: GitHubActionPin };
   private _workflow?: github.GithubWorkflow;
+  /** The pipeline whose jobs are still to be written (see flush). */
+  private pending?: IBuildPipeline;
+  private flushing = false;
   /** The jobs as this provider last wrote them, to tell them from the ones `.projenrc.ts` replaced. */
   private readonly written: Map<string, github.workflows.Job | github.workflows.JobCallingReusableWorkflow> = new Map();
 
@@ -199,16 +202,37 @@ export class GitHubActions implements ICiProvider {
     });
     if (workflow.file) annotatePins(workflow.file, this.pins);
     this._workflow = workflow;
+    // the jobs are written when the workflow's jobs are next read (getJob, updateJob, ..., the file):
+    // a service that joins costs nothing until then, so synthesis stays linear in services
+    const jobs = (workflow as any)._jobs;
+    Object.defineProperty(workflow, '_jobs', { configurable: true, get: () => { this.flush(); return jobs; } });
     new BuildSecretsCheck(pipeline, Object.keys(this.options.buildSecrets ?? {}));
   }
 
   /**
-   * The jobs for the pipeline's services so far. A job this provider wrote is replaced; one that is
-   * not in the workflow yet is added; one `.projenrc.ts` replaced (`updateJob`) or removed stays so.
+   * The jobs for the pipeline's services so far, as the workflow's jobs are next read: a job this
+   * provider wrote is replaced; one that is not in the workflow yet is added; one `.projenrc.ts`
+   * replaced (`updateJob`) or removed stays so.
    */
   public update(pipeline: IBuildPipeline): void {
+    this.pending = pipeline;
+  }
+
+  /** Writes the jobs of the last update, if they are not written yet. */
+  private flush(): void {
+    const pipeline = this.pending;
     // the jobs list services: they come with the first one
-    if (pipeline.services.length === 0) return;
+    if (!pipeline || this.flushing || pipeline.services.length === 0) return;
+    this.flushing = true;
+    try {
+      this.writeJobs(pipeline);
+      this.pending = undefined;
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private writeJobs(pipeline: IBuildPipeline): void {
     const workflow = this.workflow;
     for (const [id, job] of Object.entries(this._jobs(pipeline))) {
       const current = workflow.getJob(id);

@@ -98,6 +98,9 @@ export const GITLAB_IMAGES = {
 export class GitLabCi implements ICiProvider {
   private readonly options: GitLabCiOptions;
   private _configuration?: gitlab.GitlabConfiguration;
+  /** The pipeline whose jobs are still to be written (see flush). */
+  private pending?: IBuildPipeline;
+  private flushing = false;
   /** The jobs as this provider last wrote them, to tell them from the ones `.projenrc.ts` replaced. */
   private readonly written: Map<string, gitlab.Job> = new Map();
 
@@ -130,15 +133,36 @@ export class GitLabCi implements ICiProvider {
       variables: this.variables(pipeline),
     });
     this._configuration = config;
+    // the jobs are written when the configuration's jobs are next read (by .projenrc.ts, or the file):
+    // a service that joins costs nothing until then, so synthesis stays linear in services
+    const jobs = config.jobs;
+    Object.defineProperty(config, 'jobs', { configurable: true, get: () => { this.flush(); return jobs; } });
   }
 
   /**
-   * The jobs for the pipeline's services so far. A job this provider wrote is replaced; one that is
-   * not in the configuration yet is added; one `.projenrc.ts` replaced or removed stays so.
+   * The jobs for the pipeline's services so far, as the configuration's jobs are next read: a job
+   * this provider wrote is replaced; one that is not in the configuration yet is added; one
+   * `.projenrc.ts` replaced or removed stays so.
    */
   public update(pipeline: IBuildPipeline): void {
+    this.pending = pipeline;
+  }
+
+  /** Writes the jobs of the last update, if they are not written yet. */
+  private flush(): void {
+    const pipeline = this.pending;
     // the jobs list services: they come with the first one
-    if (pipeline.services.length === 0) return;
+    if (!pipeline || this.flushing || pipeline.services.length === 0) return;
+    this.flushing = true;
+    try {
+      this.writeJobs(pipeline);
+      this.pending = undefined;
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private writeJobs(pipeline: IBuildPipeline): void {
     const config = this.configuration;
     for (const [name, job] of Object.entries(this._jobs(pipeline))) {
       const current = config.jobs[name];

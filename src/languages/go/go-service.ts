@@ -155,8 +155,8 @@ export class GoService extends MultiArchService {
   public readonly goEnv: { [name: string]: string };
   /** The UPX image, if pinned. */
   public readonly upxImage?: string;
-  /** What the module root holds: local modules, a workspace, a vendor tree (read at synthesis). */
-  public readonly module: GoModuleInfo;
+  /** What the module root holds: local modules, a workspace, a vendor tree. */
+  private readonly module: GoModuleInfo;
   /** The build of the module's dependencies this service shares with the Go services of the same module, builder, cgo, Go environment, tags and platforms. */
   public readonly moduleBuild: GoModuleBuild;
 
@@ -240,9 +240,9 @@ function goServiceDockerfile(go: ResolvedGo, owner?: GoService): DockerfileModel
     portArg: go.service.port !== undefined,
   };
   if (!owner) return goDockerfile(settings, spec);
-  // compatibility with the owner was checked by resolveGo; UPX steps join the shared Dockerfile with
-  // the first service that enables UPX
-  if (go.upx) enableSharedUpx(owner.dockerfile, owner, spec);
+  // the owner's settings are this service's (resolveGo checked that they agree); UPX steps join the
+  // shared Dockerfile with the first service that enables UPX
+  if (go.upx) enableSharedUpx(owner.dockerfile, settings, spec);
   return owner.dockerfile;
 }
 
