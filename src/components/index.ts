@@ -1,2 +1,3 @@
 export { BuildSecretFile, ServiceOptions, MultiArchService, MultiArchServiceProps } from './service';
 export * from './pipeline';
+export { ImageMetadata } from './image-metadata';

@@ -1,22 +1,18 @@
-import { dockerfileLabels, ImageArg, imageBuildArgs, PLATFORM_LABEL_ARGS } from '../contract/internal';
+import { ImageMetadata } from '../components/image-metadata';
+import { ImageArg, imageBuildArgs } from '../contract/internal';
 import { DockerfileStage } from '../dockerfile';
 
 /**
  * Declares the contract's build args that feed labels in a runtime stage, and writes the labels:
  * `ARG NAME=default` for those with a default, then one `ARG` line for the others, the platform
- * ARGs the labels read and `extraArgs`.
+ * ARGs the labels read and `extraArgs` (see ImageMetadata.addTo, which other kinds of services use).
  */
 export function addImageMetadata(stage: DockerfileStage, labels: { [key: string]: string }, extraArgs: string[] = []): void {
-  const args = imageBuildArgs().filter(a => a.label);
-  for (const a of args.filter(x => x.dockerfileDefault !== undefined)) stage.addArg(a.name, a.dockerfileDefault);
-  stage.addArgs([...args.filter(x => x.dockerfileDefault === undefined).map(x => x.name), ...PLATFORM_LABEL_ARGS, ...extraArgs]);
-  stage.addLabels(labels);
+  ImageMetadata._write(stage, labels, extraArgs);
 }
 
 /** The labels of a service's image: title, description, the contract's OCI labels, the platform labels. */
-export function imageLabels(title: string, description?: string): { [key: string]: string } {
-  return dockerfileLabels(imageBuildArgs(), title, description);
-}
+export const imageLabels = ImageMetadata.labels;
 
 /** Declares one contract build arg (with its Dockerfile default) in a stage that uses it. */
 export function addContractArg(stage: DockerfileStage, name: string): void {
@@ -25,16 +21,11 @@ export function addContractArg(stage: DockerfileStage, name: string): void {
   stage.addArg(arg.name, arg.dockerfileDefault);
 }
 
-/**
- * The tree a builder stage fills with everything the runtime gets, in one `COPY --from=builder
- * /out/rootfs/ /`. In a directory of its own: for the cache key of a COPY from another stage,
- * BuildKit lists the parent directory of the source path in full, and with the tree at the root that
- * parent is the whole builder (a Go toolchain, a Python venv) on every build.
- */
-export const ROOTFS = '/out/rootfs';
+/** The tree a builder stage fills with everything the runtime gets (see ImageMetadata.ROOTFS). */
+export const ROOTFS = ImageMetadata.ROOTFS;
 
-/** The time every file in a built layer gets: a constant, so a layer depends only on its content. */
-export const FILE_TIME = '@0';
+/** The time every file in a built layer gets (see ImageMetadata.FILE_TIME). */
+export const FILE_TIME = ImageMetadata.FILE_TIME;
 
 /**
  * Sets the time of every file under the tree to a constant, so two builds of one commit write
@@ -52,6 +43,4 @@ export function addNormalizeTimes(stage: DockerfileStage, commands: string[] = [
 }
 
 /** The command of `addNormalizeTimes`, for a step that fills the tree and sets its times at once. */
-export function normalizeTimesCommand(tree: string = ROOTFS): string {
-  return `find ${tree} -exec touch -h -d ${FILE_TIME} {} +`;
-}
+export const normalizeTimesCommand = ImageMetadata.normalizeTimesCommand;

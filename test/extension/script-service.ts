@@ -4,10 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Project } from 'projen';
-import {
-  ArgInstruction, BuildSecretFile, DockerfileModel, DockerfileStage, LabelInstruction, Mount, MultiArchPipeline, MultiArchService,
-  ServiceOptions, UserInstruction,
-} from '../../src';
+import { BuildSecretFile, DockerfileModel, DockerfileStage, ImageMetadata, Mount, MultiArchService, ServiceOptions, UserInstruction } from '../../src';
 
 /** Options of a shell script service. */
 export interface ShellScriptServiceOptions extends ServiceOptions {
@@ -38,7 +35,7 @@ export const SCRIPT_TOKEN: BuildSecretFile = {
 };
 
 /** Where the prepare stage puts what the runtime gets, copied in one `COPY --from=prepare /out/rootfs/ /`. */
-const ROOTFS = '/out/rootfs';
+const ROOTFS = ImageMetadata.ROOTFS;
 /** The kind's name, in the construct id and in its errors. */
 const KIND = 'ShellScriptService';
 
@@ -71,9 +68,6 @@ export class ShellScriptService extends MultiArchService {
     this.directory = s.directory;
     this.baseImage = s.baseImage;
     this.dockerignore.requirePath(this.script, this.dockerfilePath);
-    // The labels need the contract, which only the pipeline offers, and the pipeline may be the one
-    // the base class just created: they go in now, when nothing can refuse the service any more.
-    addImageMetadata(this.pipeline, this.dockerfile.finalStage, name, this.description);
   }
 
   /** Warns about a script that does not exist yet (projects are synthesized before their code exists). */
@@ -141,7 +135,7 @@ function isRelativePath(p: unknown): p is string {
 /**
  * The Dockerfile: a prepare stage on the build platform makes the script executable under the
  * rootfs tree (and reads the optional build secret, to show where one goes); the runtime copies the
- * tree and runs the script as the user (its labels are added once the service is whole).
+ * tree and runs the script as the user, with the labels every service's image has.
  */
 function scriptDockerfile(name: string, options: ShellScriptServiceOptions, s: ResolvedScript): DockerfileModel {
   const model = new DockerfileModel();
@@ -154,10 +148,12 @@ function scriptDockerfile(name: string, options: ShellScriptServiceOptions, s: R
     commands: [
       `if [ -s /run/secrets/${SCRIPT_TOKEN.id} ]; then echo "${SCRIPT_TOKEN.variable} given: $(wc -c < /run/secrets/${SCRIPT_TOKEN.id}) bytes, not stored"; fi`,
       `chmod 0555 ${ROOTFS}${bin}`,
-      `find ${ROOTFS} -exec touch -h -d @0 {} +`,
+      ImageMetadata.normalizeTimesCommand(),
     ],
   });
   const runtime = model.addStage({ from: s.baseImage, comment: 'Runtime: the script and the shell it needs.' });
+  // the contract's build args and labels, as every service's image has them
+  ImageMetadata.addTo(runtime, name, options.description);
   runtime.addEnv({ APP_VERSION: '${VERSION}' });
   runtime.addCopy({ from: 'prepare', sources: [`${ROOTFS}/`], destination: '/' });
   runtime.addUser(s.user);
@@ -165,24 +161,4 @@ function scriptDockerfile(name: string, options: ShellScriptServiceOptions, s: R
   runtime.addEntrypoint([bin]);
   if (s.arguments.length) runtime.addCmd(s.arguments);
   return model;
-}
-
-/**
- * The contract's build args that feed labels (`ARG VERSION=dev`, `ARG BUILD_DATE VCS_REF`) and the
- * labels, read from the pipeline's public `variables`, at the top of the runtime stage. The library's
- * own helpers for this (imageLabels, addImageMetadata) and its label names are not exported: the
- * title, description and platform labels are written out here as the built-in kinds write them.
- */
-function addImageMetadata(pipeline: MultiArchPipeline, stage: DockerfileStage, title: string, description?: string): void {
-  const args = pipeline.variables.filter(v => v.buildArg && v.label);
-  const labels: { [key: string]: string } = { 'org.opencontainers.image.title': title };
-  if (description !== undefined) labels['org.opencontainers.image.description'] = description;
-  for (const a of args) labels[a.label!] = `\${${a.name}}`;
-  Object.assign(labels, { 'build.architecture': '${TARGETARCH}', 'build.platform': '${TARGETPLATFORM}', 'build.multi-arch': 'true' });
-  const first = stage.instructions[0];
-  for (const instruction of [
-    ...args.filter(a => a.dockerfileDefault !== undefined).map(a => new ArgInstruction([{ name: a.name, defaultValue: a.dockerfileDefault }])),
-    new ArgInstruction([...args.filter(a => a.dockerfileDefault === undefined), { name: 'TARGETARCH' }, { name: 'TARGETPLATFORM' }].map(a => ({ name: a.name }))),
-    new LabelInstruction(labels),
-  ]) stage.insertBefore(first, instruction);
 }
