@@ -28,7 +28,13 @@ export class ImageMetadata {
    * @param extraLabels more labels, written with these
    * @param extraArgs more ARGs the labels read
    */
-  public static addTo(stage: DockerfileStage, title: string, description?: string, extraLabels: { [key: string]: string } = {}, extraArgs: string[] = []): void {
+  public static addTo(
+    stage: DockerfileStage,
+    title: string,
+    description?: string,
+    extraLabels: { [key: string]: string } = {},
+    extraArgs: string[] = [],
+  ): void {
     ImageMetadata._write(stage, { ...ImageMetadata.labels(title, description), ...extraLabels }, extraArgs);
   }
 
