@@ -4,6 +4,7 @@ import { IBuildPipeline, IMultiArchService } from '../../contract';
 import { BUILDKIT_IMAGE, ciCacheRegistry, CiArtifact, CiJob, ciPlan, CiTool, CiTrigger, CiValue, refuseLocalRegistry, RegistryAccess, usedSecretFiles } from '../../contract/internal';
 import { Platform } from '../../platform';
 import { flag, invalid, noControlCharacters, registry as checkRegistry, stringList, stringMap, variableName } from '../../validation';
+import { DeferredJobs } from '../deferred-jobs';
 import { ICiProvider } from '../provider';
 
 /** How a GitHub workflow builds the platforms. */
@@ -126,11 +127,7 @@ export class GitHubActions implements ICiProvider {
   private readonly options: GitHubActionsOptions;
   private readonly pins: { [action: string]: GitHubActionPin };
   private _workflow?: github.GithubWorkflow;
-  /** The pipeline whose jobs are still to be written (see flush). */
-  private pending?: IBuildPipeline;
-  private flushing = false;
-  /** The jobs as this provider last wrote them, to tell them from the ones `.projenrc.ts` replaced. */
-  private readonly written: Map<string, github.workflows.Job | github.workflows.JobCallingReusableWorkflow> = new Map();
+  private deferred?: DeferredJobs<github.workflows.Job>;
 
   constructor(options: GitHubActionsOptions = {}) {
     const name = noControlCharacters('workflowName', options.workflowName ?? 'images');
@@ -202,10 +199,13 @@ export class GitHubActions implements ICiProvider {
     });
     if (workflow.file) annotatePins(workflow.file, this.pins);
     this._workflow = workflow;
-    // the jobs are written when the workflow's jobs are next read (getJob, updateJob, ..., the file):
-    // a service that joins costs nothing until then, so synthesis stays linear in services
-    const jobs = (workflow as any)._jobs;
-    Object.defineProperty(workflow, '_jobs', { configurable: true, get: () => { this.flush(); return jobs; } });
+    // the jobs are written when the workflow's jobs are next read (getJob, updateJob, ..., the file)
+    this.deferred = new DeferredJobs<github.workflows.Job>({
+      get: id => workflow.getJob(id) as github.workflows.Job | undefined,
+      add: (id, job) => workflow.addJobs({ [id]: job }),
+      replace: (id, job) => workflow.updateJob(id, job),
+    }, p => this._jobs(p));
+    this.deferred.writeBeforeReading(workflow, '_jobs');
     new BuildSecretsCheck(pipeline, Object.keys(this.options.buildSecrets ?? {}));
   }
 
@@ -215,34 +215,7 @@ export class GitHubActions implements ICiProvider {
    * replaced (`updateJob`) or removed stays so.
    */
   public update(pipeline: IBuildPipeline): void {
-    this.pending = pipeline;
-  }
-
-  /** Writes the jobs of the last update, if they are not written yet. */
-  private flush(): void {
-    const pipeline = this.pending;
-    // the jobs list services: they come with the first one
-    if (!pipeline || this.flushing || pipeline.services.length === 0) return;
-    this.flushing = true;
-    try {
-      this.writeJobs(pipeline);
-      this.pending = undefined;
-    } finally {
-      this.flushing = false;
-    }
-  }
-
-  private writeJobs(pipeline: IBuildPipeline): void {
-    const workflow = this.workflow;
-    for (const [id, job] of Object.entries(this._jobs(pipeline))) {
-      const current = workflow.getJob(id);
-      const mine = this.written.get(id);
-      if (current !== undefined && current !== mine) continue;
-      if (current === undefined && mine !== undefined) continue;
-      if (current === undefined) workflow.addJobs({ [id]: job });
-      else workflow.updateJob(id, job);
-      this.written.set(id, workflow.getJob(id));
-    }
+    this.deferred?.update(pipeline);
   }
 
   /** The workflow this provider writes (escape hatch: `getJob`, `updateJob`, ...), once it is added to a pipeline. */

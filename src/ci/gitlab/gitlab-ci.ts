@@ -2,6 +2,7 @@ import { gitlab } from 'projen';
 import { IBuildPipeline } from '../../contract';
 import { ciCacheRegistry, CiJob, ciPlan, CiTrigger, CiValue, refuseLocalRegistry } from '../../contract/internal';
 import { flag, imageReference, invalid, noControlCharacters, registry as checkRegistry } from '../../validation';
+import { DeferredJobs } from '../deferred-jobs';
 import { ICiProvider } from '../provider';
 
 /** Where GitLab CI's BuildKit runs. */
@@ -98,11 +99,7 @@ export const GITLAB_IMAGES = {
 export class GitLabCi implements ICiProvider {
   private readonly options: GitLabCiOptions;
   private _configuration?: gitlab.GitlabConfiguration;
-  /** The pipeline whose jobs are still to be written (see flush). */
-  private pending?: IBuildPipeline;
-  private flushing = false;
-  /** The jobs as this provider last wrote them, to tell them from the ones `.projenrc.ts` replaced. */
-  private readonly written: Map<string, gitlab.Job> = new Map();
+  private deferred?: DeferredJobs<gitlab.Job>;
 
   constructor(options: GitLabCiOptions = {}) {
     if (options.builder !== undefined && !Object.values(GitLabBuilder).includes(options.builder)) {
@@ -133,10 +130,14 @@ export class GitLabCi implements ICiProvider {
       variables: this.variables(pipeline),
     });
     this._configuration = config;
-    // the jobs are written when the configuration's jobs are next read (by .projenrc.ts, or the file):
-    // a service that joins costs nothing until then, so synthesis stays linear in services
+    // the jobs are written when the configuration's jobs are next read (by .projenrc.ts, or the file)
     const jobs = config.jobs;
-    Object.defineProperty(config, 'jobs', { configurable: true, get: () => { this.flush(); return jobs; } });
+    this.deferred = new DeferredJobs<gitlab.Job>({
+      get: name => jobs[name],
+      add: (name, job) => config.addJobs({ [name]: job }),
+      replace: (name, job) => { jobs[name] = job; },
+    }, p => this._jobs(p));
+    this.deferred.writeBeforeReading(config, 'jobs');
   }
 
   /**
@@ -145,34 +146,7 @@ export class GitLabCi implements ICiProvider {
    * `.projenrc.ts` replaced or removed stays so.
    */
   public update(pipeline: IBuildPipeline): void {
-    this.pending = pipeline;
-  }
-
-  /** Writes the jobs of the last update, if they are not written yet. */
-  private flush(): void {
-    const pipeline = this.pending;
-    // the jobs list services: they come with the first one
-    if (!pipeline || this.flushing || pipeline.services.length === 0) return;
-    this.flushing = true;
-    try {
-      this.writeJobs(pipeline);
-      this.pending = undefined;
-    } finally {
-      this.flushing = false;
-    }
-  }
-
-  private writeJobs(pipeline: IBuildPipeline): void {
-    const config = this.configuration;
-    for (const [name, job] of Object.entries(this._jobs(pipeline))) {
-      const current = config.jobs[name];
-      const mine = this.written.get(name);
-      if (current !== undefined && current !== mine) continue;
-      if (current === undefined && mine !== undefined) continue;
-      if (current === undefined) config.addJobs({ [name]: job });
-      else config.jobs[name] = job;
-      this.written.set(name, config.jobs[name]);
-    }
+    this.deferred?.update(pipeline);
   }
 
   /** The GitLab CI configuration this provider writes (escape hatch: `jobs`, `addJobs`, ...), once it is added to a pipeline. */
