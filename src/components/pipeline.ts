@@ -3,6 +3,7 @@ import { Component, Project } from 'projen';
 import { GeneratedFile } from './generated-file';
 import { bakeDefaults, BakeSettings, bakeVariables } from './pipeline-bake';
 import { BAKE_SECRETS, bakeSecretOverrides, EMULATED, EMULATED_COMMENT, makeAssertions, makeDerivedVariables, makeVariables, standardTargets } from './pipeline-make';
+import { HELPER_SCRIPT, helperScript } from './pipeline-script';
 import { servicesOf } from './service';
 import { BakeModel, BakeVariable } from '../bake';
 import { ICiProvider } from '../ci';
@@ -266,7 +267,7 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
     this.make.setDerivedVariable(EMULATED, emulated.join(' '), EMULATED_COMMENT);
     for (const s of services) {
       const others = services.filter(o => o.context !== s.context).map(o => o.context);
-      const owned = [...others, this.makefilePath, this.bakeFilePath, SBOM_DIR, METADATA_DIR];
+      const owned = [...others, this.makefilePath, this.bakeFilePath, HELPER_SCRIPT, SBOM_DIR, METADATA_DIR];
       const excluded = owned.map(p => inside(s.context, p)).filter((p): p is string => !!p);
       s.dockerignore.addPatterns(...excluded);
     }
@@ -319,6 +320,7 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
     this.project.gitignore.exclude(`/${METADATA_DIR}/`, `/${SBOM_DIR}/`);
     new GeneratedFile(this, this.bakeFilePath, marker => { this.requireServices(); return this.bake.render(marker); });
     new GeneratedFile(this, this.makefilePath, marker => this.renderMakefile(marker));
+    new GeneratedFile(this, HELPER_SCRIPT, helperScript, { executable: true });
   }
 
   /** The Makefile, once the bake file's targets (and their secrets) are final. */
