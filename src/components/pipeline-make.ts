@@ -173,12 +173,12 @@ const localPlatformOf = (s: IMultiArchService) => s.platforms
  * (the engine's store may not hold them). BAKE_LOCAL gives the others LOCAL_PLATFORM; a service with
  * its own platforms gets one of them (a --set per target: buildx adds up several platform --sets).
  */
-const loadLocal = (services: IMultiArchService[], what: string) => [
-  '$(BAKE_LOCAL)',
-  ...services.filter(s => s.platforms).map(s => `'--set=${s.name}.platform=${localPlatformOf(s)}'`),
-  '--provenance=false --sbom=false --load',
-  what,
-].join(' ');
+const loadLocal = (services: IMultiArchService[], what: string) => {
+  const platforms = services.filter(s => s.platforms).map(s => `'--set=${s.name}.platform=${localPlatformOf(s)}'`);
+  const load = `--provenance=false --sbom=false --load ${what}`;
+  // a --set per line: each holds a $(if), and a line of several would be long
+  return platforms.length ? ['$(BAKE_LOCAL)', ...platforms, load].join(' \\\n  ') : `$(BAKE_LOCAL) ${load}`;
+};
 /** setup-buildx checks the builder for the platforms a local build needs, not for PLATFORMS. */
 const localPlatforms = (services: IMultiArchService[]) => ({
   PLATFORMS: [...new Set(services.map(s => s.platforms ? localPlatformOf(s) : MAKE.ref('LOCAL_PLATFORM')))].join(' '),
