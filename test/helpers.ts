@@ -134,6 +134,7 @@ export function makeDryRun(dir: string, makefile: string, target: string, vars: 
  */
 export function acmeProject(): Project {
   const project = newProject();
+  new MultiArchPipeline(project, { registry: 'registry.acme.internal:5000/platform', dockerfileSyntax: '', makefile: 'multiarch.mk' });
   new GoService(project, 'billing', {
     moduleRoot: 'backend',
     mainPackage: './cmd/billing-server',
@@ -160,7 +161,6 @@ export function acmeProject(): Project {
     runtimeImage: 'mirror.acme.internal/distroless/static:nonroot',
   });
   new PythonService(project, 'search-api', { directory: 'services/search', baseImage: 'mirror.acme.internal/python:3.12-slim', command: ['python', '-m', 'search'] });
-  new MultiArchPipeline(project, { registry: 'registry.acme.internal:5000/platform', dockerfileSyntax: '', makefile: 'multiarch.mk' });
   return project;
 }
 

@@ -131,6 +131,24 @@ target "worker" {
   attest      = ["type=provenance,mode=max"]
 }
 
+target "_go-deps" {
+  description = "The Go dependencies of gateway, worker: built once per platform for all of them"
+  context     = "."
+  dockerfile  = "cmd/gateway/Dockerfile"
+  target      = "deps"
+  platforms   = split(",", PLATFORMS)
+  args        = {
+    BUILD_TAGS        = ""
+    GO_PACKAGES       = "./cmd/gateway ./cmd/worker"
+    SOURCE_DATE_EPOCH = "0"
+  }
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/gateway-go-deps:${CACHE_TAG}"]
+  cache-to    = CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/gateway-go-deps:${CACHE_TAG},mode=max"]
+  secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
+  attest      = ["type=provenance,disabled=true"]
+  output      = ["type=cacheonly"]
+}
+
 target "reporter" {
   context     = "legacy"
   dockerfile  = "cmd/reporter/Dockerfile"
@@ -179,22 +197,4 @@ target "scorer" {
   cache-to    = CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/scorer:${CACHE_TAG},mode=max"]
   secret      = concat((PIP_CONF == "" ? [] : ["id=pipconf,src=${PIP_CONF}"]), (PIP_NETRC == "" ? [] : ["id=pipnetrc,src=${PIP_NETRC}"]))
   attest      = ["type=provenance,mode=max"]
-}
-
-target "_go-deps" {
-  description = "The Go dependencies of gateway, worker: built once per platform for all of them"
-  context     = "."
-  dockerfile  = "cmd/gateway/Dockerfile"
-  target      = "deps"
-  platforms   = split(",", PLATFORMS)
-  args        = {
-    BUILD_TAGS        = ""
-    GO_PACKAGES       = "./cmd/gateway ./cmd/worker"
-    SOURCE_DATE_EPOCH = "0"
-  }
-  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/gateway-go-deps:${CACHE_TAG}"]
-  cache-to    = CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/gateway-go-deps:${CACHE_TAG},mode=max"]
-  secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
-  attest      = ["type=provenance,disabled=true"]
-  output      = ["type=cacheonly"]
 }

@@ -136,6 +136,24 @@ target "nephio-bridge" {
   attest      = ["type=provenance,mode=max"]
 }
 
+target "_go-deps" {
+  description = "The Go dependencies of llm-processor, nephio-bridge, oran-adaptor: built once per platform for all of them"
+  context     = "."
+  dockerfile  = "cmd/llm-processor/Dockerfile"
+  target      = "deps"
+  platforms   = split(",", PLATFORMS)
+  args        = {
+    BUILD_TAGS        = ""
+    GO_PACKAGES       = "./cmd/llm-processor ./cmd/nephio-bridge ./cmd/oran-adaptor"
+    SOURCE_DATE_EPOCH = "0"
+  }
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor-go-deps:${CACHE_TAG}"]
+  cache-to    = CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor-go-deps:${CACHE_TAG},mode=max"]
+  secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
+  attest      = ["type=provenance,disabled=true"]
+  output      = ["type=cacheonly"]
+}
+
 target "oran-adaptor" {
   context     = "."
   dockerfile  = "Dockerfile"
@@ -194,22 +212,4 @@ target "rag-api" {
   cache-to    = CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/rag-api:${CACHE_TAG},mode=max"]
   secret      = concat((PIP_CONF == "" ? [] : ["id=pipconf,src=${PIP_CONF}"]), (PIP_NETRC == "" ? [] : ["id=pipnetrc,src=${PIP_NETRC}"]))
   attest      = ["type=provenance,mode=max"]
-}
-
-target "_go-deps" {
-  description = "The Go dependencies of llm-processor, nephio-bridge, oran-adaptor: built once per platform for all of them"
-  context     = "."
-  dockerfile  = "cmd/llm-processor/Dockerfile"
-  target      = "deps"
-  platforms   = split(",", PLATFORMS)
-  args        = {
-    BUILD_TAGS        = ""
-    GO_PACKAGES       = "./cmd/llm-processor ./cmd/nephio-bridge ./cmd/oran-adaptor"
-    SOURCE_DATE_EPOCH = "0"
-  }
-  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor-go-deps:${CACHE_TAG}"]
-  cache-to    = CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor-go-deps:${CACHE_TAG},mode=max"]
-  secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
-  attest      = ["type=provenance,disabled=true"]
-  output      = ["type=cacheonly"]
 }

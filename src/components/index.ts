@@ -1,2 +1,2 @@
-export { ServiceOptions } from './service';
+export { BuildSecretFile, ServiceOptions, MultiArchService, MultiArchServiceProps } from './service';
 export * from './pipeline';

@@ -1,14 +1,15 @@
 import * as path from 'path';
 import { Component, Project } from 'projen';
 import { GeneratedFile } from './generated-file';
+import { servicesOf } from './members';
 import { bakeDefaults, BakeSettings, bakeVariables } from './pipeline-bake';
-import { BAKE_SECRETS, bakeSecretOverrides, EMULATED, EMULATED_COMMENT, makeAssertions, makeDerivedVariables, makeVariables, standardTargets } from './pipeline-make';
+import { BAKE_SECRETS, bakeSecretOverrides, EMULATED, makeAssertions, makeDerivedVariables, makeVariables, standardTargets } from './pipeline-make';
 import { HELPER_SCRIPT, helperScript } from './pipeline-script';
-import { servicesOf } from './service';
-import { BakeModel, BakeVariable } from '../bake';
+import { BakeModel } from '../bake';
 import { ICiProvider } from '../ci';
 import { BuildVariable, buildVariables, DEFAULT_GROUP, IBuildPipeline, IMultiArchService, METADATA_DIR, SBOM_DIR } from '../contract/internal';
-import { MakeModel, MakeTarget, MakeVariable } from '../make';
+import { DockerIgnoreFile } from '../dockerfile';
+import { MakeModel, MakeTarget } from '../make';
 import { Platform } from '../platform';
 import { imageReference, invalid, noRepeats, plainText, registry as checkRegistry, relativePath } from '../validation';
 
@@ -108,37 +109,53 @@ export interface MultiArchPipelineOptions {
 
 /**
  * The project's multi-arch pipeline: the bake file, the Makefile, their settings and the CI
- * providers. One per project, whole after its constructor: the standard Make targets and every
- * service's bake target exist at once, so `.projenrc.ts` can find, change or replace them. Services
- * created before or after it join it; a project whose services never create one gets a default one
- * (the first service creates it, and a `MultiArchPipeline` created later takes its place).
+ * providers. One per project, created before its services (the first service of a project without
+ * one creates it with the defaults). Whole after every constructor: the standard Make targets, every
+ * service's bake target, the build contexts' ignore patterns and the CI jobs follow each service and
+ * provider as it is added, so `.projenrc.ts` can find, change or replace them.
  */
 export class MultiArchPipeline extends Component implements IBuildPipeline {
-  /** Returns the project's pipeline (the default one, if its services created it), if any. */
+  /** Returns the project's pipeline, if any. */
   public static of(project: Project): MultiArchPipeline | undefined {
     return project.components.find((c): c is MultiArchPipeline => c instanceof MultiArchPipeline);
   }
 
   /**
    * @internal
-   * The project's pipeline, created with the defaults when there is none (a service calls this).
+   * The project's pipeline, created with the defaults when there is none (the first service calls this).
    */
   public static _ensure(project: Project): MultiArchPipeline {
-    return MultiArchPipeline.of(project) ?? new DefaultPipeline(project);
+    const existing = MultiArchPipeline.of(project);
+    if (existing) return existing;
+    MultiArchPipeline.creatingDefault = true;
+    try {
+      return new MultiArchPipeline(project);
+    } finally {
+      MultiArchPipeline.creatingDefault = false;
+    }
   }
+
+  /**
+   * The platforms services build for by default: the project's pipeline's, or those of the pipeline
+   * the first service creates when there is none.
+   */
+  public static platformsOf(project: Project): Platform[] {
+    return MultiArchPipeline.of(project)?.platforms ?? [...DEFAULT_PLATFORMS];
+  }
+
+  /** Set while the first service creates the default pipeline (see _ensure). */
+  private static creatingDefault = false;
 
   /** The registry. */
   public readonly registry: string;
   /** The default platforms. */
   public readonly platforms: Platform[];
-  /** The `# syntax=` directive ('' for none). */
+  /** The `# syntax=` directive of every generated Dockerfile ('' for none). */
   public readonly dockerfileSyntax: string;
   /** The default build cache registry ('' for none). */
   public readonly cacheRegistry: string;
   /** The default buildx driver. */
   public readonly buildxDriver: BuildxDriver;
-  /** The build contract: every variable, with its Make and bake defaults, build arg, label and CI value. */
-  public readonly variables: BuildVariable[];
   /** The bake model (escape hatch): every service's target is in it from the service's construction. */
   public readonly bake: BakeModel;
   /**
@@ -150,20 +167,25 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
   public readonly makefilePath: string;
   /** The bake file path. */
   public readonly bakeFilePath: string;
+  private readonly _variables: BuildVariable[];
   private readonly bakeSettings: BakeSettings;
-  private readonly generated: Generated = { variables: new Set(), targets: new Map(), bakeVariables: new Set() };
-  private readonly joined: Set<IMultiArchService> = new Set();
+  /** The standard Make targets as this pipeline last wrote them, to tell them from the user's. */
+  private readonly generatedTargets: Map<string, MakeTarget> = new Map();
+  /** The build contexts of the services, each with the services' ignore files in it. */
+  private readonly contexts: Map<string, DockerIgnoreFile[]> = new Map();
   private readonly ciProviders: ICiProvider[] = [];
-  private filesCreated = false;
 
   constructor(project: Project, options: MultiArchPipelineOptions = {}) {
-    const existing = MultiArchPipeline.of(project);
-    if (existing && !(existing instanceof DefaultPipeline)) {
+    const first = servicesOf(project)[0];
+    if (first && !MultiArchPipeline.creatingDefault) {
+      throw new Error(`MultiArchPipeline: create it before the first service ("${first.name}"), which created a pipeline with the defaults: move "new MultiArchPipeline(project, ...)" above the services in .projenrc.ts`);
+    }
+    if (MultiArchPipeline.of(project)) {
       throw new Error('A project has one MultiArchPipeline; use MultiArchPipeline.of(project) to reach it');
     }
-    super(project, existing ? 'MultiArchPipelineExplicit' : 'MultiArchPipeline');
+    super(project, 'MultiArchPipeline');
     this.registry = checkRegistry('registry', options.registry ?? 'localhost:5000');
-    const platforms = options.platforms ?? [Platform.LINUX_AMD64, Platform.LINUX_ARM64];
+    const platforms = options.platforms ?? DEFAULT_PLATFORMS;
     if (!Array.isArray(platforms) || platforms.length === 0) throw invalid('platforms', platforms, 'give at least one platform, e.g. [Platform.LINUX_AMD64, Platform.LINUX_ARM64]');
     this.platforms = platforms.map(p => Platform.of(String(p)));
     noRepeats('platforms', this.platforms.map(p => p.value));
@@ -194,7 +216,7 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
       tagLatest: options.tagLatest ?? false,
       labels: { ...options.labels },
     };
-    this.variables = buildVariables({
+    this._variables = buildVariables({
       registry: this.registry,
       platforms: this.platforms,
       cacheRegistry: this.cacheRegistry,
@@ -206,9 +228,12 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
     this.bake = new BakeModel();
     this.make = new MakeModel({ standalone: this.makefilePath === 'Makefile' });
     this.addContract();
-    this._sync();
-    if (existing) this.takeOver(existing);
-    if (!(this instanceof DefaultPipeline)) this.addFiles();
+    this.syncTargets();
+    // what pushes record and what build-sbom writes are outputs, not sources
+    this.project.gitignore.exclude(`/${METADATA_DIR}/`, `/${SBOM_DIR}/`);
+    new GeneratedFile(this, this.bakeFilePath, marker => { this.requireServices(); return this.bake.render(marker); });
+    new GeneratedFile(this, this.makefilePath, marker => this.renderMakefile(marker));
+    new GeneratedFile(this, HELPER_SCRIPT, helperScript, { executable: true });
     for (const provider of options.ciProviders ?? []) this.addCiProvider(provider);
   }
 
@@ -217,127 +242,141 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
     return servicesOf(this.project);
   }
 
+  /**
+   * The build contract: every variable, with its Make and bake defaults, build arg, label and CI
+   * value; the services' languages add theirs (a Go service adds GO_NETRC) when they join.
+   */
+  public get variables(): BuildVariable[] {
+    return [...this._variables];
+  }
+
   /** Adds a CI system to write workflows for; it renders from this pipeline and its contract. */
   public addCiProvider(provider: ICiProvider): void {
     if (this.ciProviders.includes(provider)) return;
     this.ciProviders.push(provider);
     provider.bind(this);
+    provider.update(this);
   }
 
   /**
    * @internal
-   * Adds the bake targets of services that are not in the bake file yet, and brings the standard
-   * Make targets that list services up to date (every service calls this when it is created).
+   * A service joins the pipeline, at the end of its constructor: its bake target and its language's
+   * build variables join the models, the standard Make targets that list services and the CI jobs
+   * are brought up to date, and each build context keeps out what belongs to other services and to
+   * the pipeline.
    */
-  public _sync(): void {
-    const services = this.services;
-    for (const s of services.filter(x => !this.joined.has(x))) {
-      this.bake.addTarget(s.bakeTarget, bakeDefaults(this.bakeSettings, this.variables, s));
-      this.joined.add(s);
+  public _join(service: IMultiArchService, variables: BuildVariable[], ignore: DockerIgnoreFile): void {
+    for (const v of variables) this.addVariable(v);
+    this.bake.addTarget(service.bakeTarget, bakeDefaults(this.bakeSettings, this._variables, service));
+    this.bake.setGroup(DEFAULT_GROUP, this.services.map(s => s.name));
+    this.syncTargets();
+    this.joinContext(service.context, ignore);
+    for (const provider of this.ciProviders) provider.update(this);
+  }
+
+  /**
+   * At synthesis: a pipeline left without services stops the synthesis before projen deletes the
+   * files of removed services, with the tree as it was.
+   */
+  public preSynthesize(): void {
+    this.requireServices();
+  }
+
+  /** A build variable a language adds (e.g. a secret file): once, before METADATA_FILES in the Makefile. */
+  private addVariable(variable: BuildVariable): void {
+    if (this._variables.some(v => v.name === variable.name)) return;
+    const before = this._variables.findIndex(v => v.name === LANGUAGE_VARIABLES_BEFORE);
+    this._variables.splice(before < 0 ? this._variables.length : before, 0, variable);
+    const [make] = makeVariables([variable]);
+    this.make.addVariable(make, { before: LANGUAGE_VARIABLES_BEFORE });
+    for (const b of bakeVariables([variable])) this.bake.addVariable(b);
+    // the one bake invocation passes every bake variable
+    for (const d of makeDerivedVariables({ bakeFilePath: this.bakeFilePath }, this._variables).filter(x => BAKE_CALLS.includes(x.name))) {
+      this.make.setDerivedVariable(d.name, d.body, d.comment);
     }
-    this.bake.setGroup(DEFAULT_GROUP, services.map(s => s.name));
+  }
+
+  /**
+   * The standard Make targets for the services so far: one that is not in the Makefile yet is
+   * added, one this pipeline wrote is replaced; one `.projenrc.ts` replaced or removed stays so.
+   */
+  private syncTargets(): void {
     let previous: string | undefined;
-    for (const target of standardTargets(services)) {
+    for (const target of standardTargets(this.services)) {
       const current = this.make.tryFindTarget(target.name);
-      const mine = this.generated.targets.get(target.name);
+      const mine = this.generatedTargets.get(target.name);
       if (!current && !mine) {
         this.make.addTarget(target, { after: previous });
-        this.generated.targets.set(target.name, target);
+        this.generatedTargets.set(target.name, target);
       } else if (current && current === mine) {
         this.make.replaceTarget(target);
-        this.generated.targets.set(target.name, target);
+        this.generatedTargets.set(target.name, target);
       }
-      // otherwise the target is the user's (replaced, added first, or removed): it stays as it is
       if (this.make.tryFindTarget(target.name)) previous = target.name;
     }
   }
 
   /**
-   * At synthesis, once every service and escape-hatch change is known: writes the default pipeline's
-   * files, lists the services that need emulation (setup-buildx checks the builder for them), and
-   * keeps out of every build context what belongs to other services or to the pipeline.
+   * Keeps out of a build context what belongs to the pipeline (the Makefile, the bake file, what
+   * pushes and build-sbom write) and to services whose contexts lie inside it, in both directions.
    */
-  public preSynthesize(): void {
-    // before projen deletes the files of removed services: a pipeline left without services stops
-    // the synthesis with the tree as it was
-    this.requireServices();
-    if (!this.filesCreated) this.addFiles();
-    const services = this.services;
-    const emulated = services.filter(s => s.dockerfile.runsOnTargetPlatform).map(s => s.name);
-    this.make.setDerivedVariable(EMULATED, emulated.join(' '), EMULATED_COMMENT);
-    for (const s of services) {
-      const others = services.filter(o => o.context !== s.context).map(o => o.context);
-      const owned = [...others, this.makefilePath, this.bakeFilePath, HELPER_SCRIPT, SBOM_DIR, METADATA_DIR];
-      const excluded = owned.map(p => inside(s.context, p)).filter((p): p is string => !!p);
-      s.dockerignore.addPatterns(...excluded);
+  private joinContext(context: string, ignore: DockerIgnoreFile): void {
+    const known = this.contexts.get(context);
+    if (known) {
+      if (!known.includes(ignore)) known.push(ignore);
+      return;
     }
+    this.contexts.set(context, [ignore]);
+    const owned = [this.makefilePath, this.bakeFilePath, HELPER_SCRIPT, SBOM_DIR, METADATA_DIR];
+    for (const [other, files] of this.contexts) {
+      const nested = inside(other, context);
+      if (nested) files.forEach(f => f.addExclusions(nested));
+      const outer = inside(context, other);
+      if (outer) ignore.addExclusions(outer);
+    }
+    ignore.addExclusions(...owned.map(p => inside(context, p)).filter((p): p is string => !!p));
   }
 
   /** Everything the contract puts in the Makefile and the bake file before any service. */
   private addContract(): void {
-    for (const v of makeVariables(this.variables)) {
-      this.make.addVariable(v);
-      this.generated.variables.add(v);
-    }
+    for (const v of makeVariables(this._variables)) this.make.addVariable(v);
     for (const a of makeAssertions()) this.make.addAssertion(a.expression, a.comment);
-    for (const d of makeDerivedVariables({ bakeFilePath: this.bakeFilePath }, this.variables)) {
+    for (const d of makeDerivedVariables({ bakeFilePath: this.bakeFilePath }, this._variables)) {
       this.make.addDerivedVariable(d.name, d.body, d.comment);
     }
-    for (const v of bakeVariables(this.variables)) {
-      this.bake.addVariable(v);
-      this.generated.bakeVariables.add(v);
-    }
+    for (const v of bakeVariables(this._variables)) this.bake.addVariable(v);
   }
 
   /**
-   * Takes the place of the default pipeline the services created, keeping what `.projenrc.ts` added
-   * to or changed in its models.
+   * The Makefile. Two derived variables are computed as it renders, from the models as the escape
+   * hatches left them: the build secrets of the bake targets, and the services whose Dockerfiles
+   * run commands on the target platform.
    */
-  private takeOver(previous: MultiArchPipeline): void {
-    if (previous.ciProviders.length > 0) {
-      throw new Error('MultiArchPipeline: the default pipeline already has CI providers; create the MultiArchPipeline before adding CI providers to MultiArchPipeline.of(project)');
-    }
-    this.project.node.tryRemoveChild(previous.node.id);
-    const mine = previous.generated;
-    previous.make.variables.filter(v => !mine.variables.has(v)).forEach(v => this.make.addVariable(v));
-    const known = (name: string) => this.make.derivedVariables.some(d => d.name === name);
-    previous.make.derivedVariables.filter(d => !known(d.name)).forEach(d => this.make.addDerivedVariable(d.name, d.body, d.comment));
-    const asserted = this.make.assertions.map(a => a.expression);
-    previous.make.assertions.filter(a => !asserted.includes(a.expression)).forEach(a => this.make.addAssertion(a.expression, a.comment));
-    for (const [name, target] of mine.targets) {
-      const now = previous.make.tryFindTarget(name);
-      if (now === undefined) this.make.removeTarget(name);
-      else if (now !== target) this.make.replaceTarget(now);
-    }
-    previous.make.targets.filter(t => !mine.targets.has(t.name)).forEach(t => this.make.addTarget(t));
-    previous.bake.variables.filter(v => !mine.bakeVariables.has(v)).forEach(v => this.bake.addVariable(v));
-    previous.bake.targets.filter(t => !this.bake.hasTarget(t.name)).forEach(t => this.bake.addTarget(t, previous.bake.defaultsOf(t.name)));
-  }
-
-  private addFiles(): void {
-    this.filesCreated = true;
-    // what pushes record and what build-sbom writes are outputs, not sources
-    this.project.gitignore.exclude(`/${METADATA_DIR}/`, `/${SBOM_DIR}/`);
-    new GeneratedFile(this, this.bakeFilePath, marker => { this.requireServices(); return this.bake.render(marker); });
-    new GeneratedFile(this, this.makefilePath, marker => this.renderMakefile(marker));
-    new GeneratedFile(this, HELPER_SCRIPT, helperScript, { executable: true });
-  }
-
-  /** The Makefile, once the bake file's targets (and their secrets) are final. */
   private renderMakefile(marker?: string): string {
     this.requireServices();
     const variables = this.make.variables.map(v => v.name);
-    const comment = this.make.derivedVariables.find(d => d.name === BAKE_SECRETS)!.comment;
-    this.make.setDerivedVariable(BAKE_SECRETS, bakeSecretOverrides(this.bake.targets, variables), comment);
+    const comment = (name: string) => this.make.derivedVariables.find(d => d.name === name)!.comment;
+    this.make.setDerivedVariable(BAKE_SECRETS, bakeSecretOverrides(this.bake.targets, variables), comment(BAKE_SECRETS));
+    const emulated = this.services.filter(s => s.dockerfile.runsOnTargetPlatform).map(s => s.name);
+    this.make.setDerivedVariable(EMULATED, emulated.join(' '), comment(EMULATED));
     return this.make.render(marker);
   }
 
   private requireServices(): void {
     if (this.services.length === 0) {
-      throw new Error('MultiArchPipeline has no services: add a GoService or PythonService to the project');
+      throw new Error('MultiArchPipeline has no services: add a service to the project (a GoService, a PythonService, ...)');
     }
   }
 }
+
+/** The pipeline's platforms unless its options say otherwise. */
+const DEFAULT_PLATFORMS = [Platform.LINUX_AMD64, Platform.LINUX_ARM64];
+
+/** The derived variables that call bake with every bake variable. */
+const BAKE_CALLS = ['BAKE', 'BAKE_LOCAL'];
+
+/** Language build variables go right before this one, so the file keeps the contract's order. */
+const LANGUAGE_VARIABLES_BEFORE = 'METADATA_FILES';
 
 /** `target` relative to the directory `context` when it lies inside it (not equal to it), else undefined. */
 function inside(context: string, target: string): string | undefined {
@@ -347,17 +386,3 @@ function inside(context: string, target: string): string | undefined {
 
 /** The lowest severities a scan can fail at. */
 const SCAN_SEVERITIES = ['negligible', 'low', 'medium', 'high', 'critical'];
-
-/** What a pipeline generated itself, to tell it apart from what `.projenrc.ts` added or replaced. */
-interface Generated {
-  readonly variables: Set<MakeVariable>;
-  readonly targets: Map<string, MakeTarget>;
-  readonly bakeVariables: Set<BakeVariable>;
-}
-
-/** The pipeline a project's first service creates when the project has none yet. */
-class DefaultPipeline extends MultiArchPipeline {
-  constructor(project: Project) {
-    super(project);
-  }
-}

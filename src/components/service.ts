@@ -2,11 +2,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Component, Project } from 'projen';
 import { GeneratedFile } from './generated-file';
+import { markService, servicesOf } from './members';
+import { MultiArchPipeline } from './pipeline';
 import { BakeTarget } from '../bake';
-import { BAKE, buildArgs, DESCRIPTION_LABEL, imageBuildArgs, imageReference, IMultiArchService, RESERVED_SERVICE_NAMES } from '../contract/internal';
+import { BAKE, buildArgs, DESCRIPTION_LABEL, imageBuildArgs, imageReference, IMultiArchService, RESERVED_SERVICE_NAMES, secretFileVariable } from '../contract/internal';
 import { DockerfileModel, DockerIgnoreFile } from '../dockerfile';
 import { Platform } from '../platform';
-import { imageName, invalid, noControlCharacters, noRepeats, nonRootUser, plainText, port, relativePath, serviceName } from '../validation';
+import { imageName, invalid, noControlCharacters, noRepeats, nonRootUser, plainText, port, relativePath, serviceName, variableName } from '../validation';
 
 /** Options every service accepts. */
 export interface ServiceOptions {
@@ -42,6 +44,73 @@ export interface ServiceOptions {
   readonly dockerignore?: string[];
 }
 
+/**
+ * What a kind of service tells `MultiArchService` about itself: the extension seam for services of
+ * other languages. The common options (`ServiceOptions`) are the user's; the rest is the kind's.
+ */
+export interface MultiArchServiceProps extends ServiceOptions {
+  /** The kind of service, e.g. "RustService": the construct id is `<kind>:<name>`. */
+  readonly kind: string;
+  /** The build context, relative to the project root. */
+  readonly context: string;
+  /** Where the Dockerfile is written, relative to the project root. */
+  readonly dockerfilePath: string;
+  /**
+   * The service's Dockerfile model, built by the kind of service before it calls the constructor:
+   * the pipeline reads it as the service joins (does a stage run on the target platform?).
+   */
+  readonly dockerfile: DockerfileModel;
+  /**
+   * Write the model at `dockerfilePath`, with the pipeline's `# syntax=` directive unless the model
+   * sets its own. False for a service that joins a Dockerfile another service already writes.
+   * @default true
+   */
+  readonly writeDockerfile?: boolean;
+  /**
+   * The option of this kind of service that moves its Dockerfile, named in the error when another
+   * file already has the path.
+   * @default "dockerfilePath"
+   */
+  readonly dockerfileOption?: string;
+  /**
+   * The Dockerfile may be one this library already generates for another service (a Dockerfile
+   * shared by several services, which the first of them writes).
+   * @default false
+   */
+  readonly sharesDockerfile?: boolean;
+  /**
+   * Build secret files this kind of service reads (a netrc, a pip.conf): each is a Make and bake
+   * variable holding the file's path (empty by default, e.g. `make build-multiarch GO_NETRC=~/.netrc`),
+   * passed to the build as a build secret only when set, and written by CI from a repository secret.
+   * @default []
+   */
+  readonly secretFiles?: BuildSecretFile[];
+  /**
+   * `.dockerignore` patterns of this language's tools and caches (e.g. ".venv"), added to
+   * the build context's ignore file after the patterns every context gets.
+   * @default []
+   */
+  readonly languageIgnorePatterns?: string[];
+}
+
+/** A build secret file a kind of service reads (see `MultiArchServiceProps.secretFiles`). */
+export interface BuildSecretFile {
+  /** The Make and bake variable holding the file's path, e.g. `GO_NETRC`. */
+  readonly variable: string;
+  /** The build secret's id, as the Dockerfile mounts it (`RUN --mount=type=secret,id=<id>`). */
+  readonly id: string;
+  /** One line for `make help`: what the file holds. */
+  readonly description: string;
+  /**
+   * The comment of the bake variable.
+   * @default - the description, and the secret's id
+   */
+  readonly bakeDescription?: string;
+}
+
+/** What resolveService validates: the props without the Dockerfile model, which a kind builds after validating its own options. */
+export type ServiceDeclaration = Omit<MultiArchServiceProps, 'dockerfile' | 'writeDockerfile'>;
+
 /** The common options of a service, validated and normalized (see resolveService). */
 export interface ResolvedService {
   readonly id: string;
@@ -60,77 +129,77 @@ export interface ResolvedService {
 /**
  * Validates and normalizes the options every service has, before anything is created: a service
  * whose options are refused leaves no construct, file, bake target or registration behind.
- * `sharesDockerfile` says the Dockerfile path may already be one of this library's shared files.
  */
-export function resolveService(
-  project: Project,
-  name: string,
-  kind: string,
-  options: ServiceOptions & { context: string; dockerfilePath: string },
-  sharesDockerfile = false,
-): ResolvedService {
+export function resolveService(project: Project, name: string, props: ServiceDeclaration): ResolvedService {
   serviceName(name);
+  if (!/^[A-Z][A-Za-z0-9]*$/.test(props.kind ?? '')) {
+    throw invalid('kind', props.kind, 'must name the kind of service in PascalCase, e.g. "RustService"');
+  }
   if (RESERVED_SERVICE_NAMES.includes(name)) {
     throw new Error(`Invalid service name "${name}": it is reserved (its targets would collide with the pipeline's own: build-${name}, bake target or group "${name}"). Reserved: ${RESERVED_SERVICE_NAMES.join(', ')}`);
   }
-  if (servicesOf(project).some(s => s.name === name)) {
+  const services = servicesOf(project);
+  if (services.some(s => s.name === name)) {
     throw new Error(`A service named "${name}" already exists in this project; service names must be unique`);
   }
-  if (options.platforms !== undefined && !Array.isArray(options.platforms)) {
-    throw invalid('platforms', options.platforms, 'must be a list, e.g. [Platform.LINUX_AMD64]');
+  if (props.platforms !== undefined && !Array.isArray(props.platforms)) {
+    throw invalid('platforms', props.platforms, 'must be a list, e.g. [Platform.LINUX_AMD64]');
   }
-  if (options.platforms !== undefined && options.platforms.length === 0) {
+  if (props.platforms !== undefined && props.platforms.length === 0) {
     throw new Error(`Invalid platforms for service "${name}": give at least one platform, or omit the option to use the pipeline's`);
   }
-  const context = relativePath('context', options.context);
-  const dockerfilePath = relativePath('dockerfilePath', options.dockerfilePath);
+  const context = relativePath('context', props.context);
+  const dockerfilePath = relativePath('dockerfilePath', props.dockerfilePath);
   const ignorePath = context === '.' ? '.dockerignore' : `${context}/.dockerignore`;
   const existingIgnore = project.tryFindFile(ignorePath);
   if (existingIgnore && !(existingIgnore instanceof DockerIgnoreFile)) {
     throw new Error(`${ignorePath} already exists and is not managed by projen-multiarch; remove it from the project to let services share it`);
   }
   const existingDockerfile = project.tryFindFile(dockerfilePath);
-  if (existingDockerfile && !(sharesDockerfile && existingDockerfile instanceof GeneratedFile)) {
-    throw new Error(`Another file already uses ${dockerfilePath}: give this service another "dockerfilePath" (GoService) or "directory" (PythonService)`);
+  if (existingDockerfile && !(props.sharesDockerfile && existingDockerfile instanceof GeneratedFile)) {
+    throw new Error(`Another file already uses ${dockerfilePath}: give ${props.kind} "${name}" another "${props.dockerfileOption ?? 'dockerfilePath'}"`);
   }
-  if (options.platforms) noRepeats('platforms', options.platforms.map(p => String(p)));
-  const image = imageName('imageName', options.imageName ?? name);
-  const sameImage = servicesOf(project).find(s => s.imageName === image);
+  for (const f of props.secretFiles ?? []) {
+    variableName('secretFiles variable', f.variable);
+    if (!/^[a-z][a-z0-9_-]*$/.test(f.id)) throw invalid('secretFiles id', f.id, 'must be a build secret id of lowercase letters, digits, "_" and "-", e.g. "netrc"');
+    plainText('secretFiles description', f.description);
+  }
+  if (props.platforms) noRepeats('platforms', props.platforms.map(p => String(p)));
+  const image = imageName('imageName', props.imageName ?? name);
+  const sameImage = services.find(s => s.imageName === image);
   if (sameImage) {
     throw invalid('imageName', image, `is already the image of service "${sameImage.name}": both would push to \${REGISTRY}/${image}. Give one of them another imageName`);
   }
   return {
-    id: `${kind}:${name}`,
+    id: `${props.kind}:${name}`,
     name,
     imageName: image,
-    platforms: options.platforms?.map(p => {
+    platforms: props.platforms?.map(p => {
       try {
         return Platform.of(String(p));
       } catch (e) {
         throw invalid('platforms', String(p), `is not a platform this library knows: use Platform.LINUX_AMD64, Platform.LINUX_ARM64, ... (${(e as Error).message})`);
       }
     }),
-    port: options.port === undefined ? undefined : port('port', options.port),
-    user: nonRootUser('user', options.user ?? '65532:65532'),
-    description: options.description === undefined ? undefined : plainText('description', options.description),
+    port: props.port === undefined ? undefined : port('port', props.port),
+    user: nonRootUser('user', props.user ?? '65532:65532'),
+    description: props.description === undefined ? undefined : plainText('description', props.description),
     context,
     dockerfilePath,
     ignorePath,
-    dockerignore: (options.dockerignore ?? []).map(p => noControlCharacters('dockerignore', p)),
+    dockerignore: (props.dockerignore ?? []).map(p => noControlCharacters('dockerignore', p)),
   };
 }
 
-/** The services of a project, in creation order: the construct tree is the only registry. */
-export function servicesOf(project: Project): ServiceBase[] {
-  return project.components.filter((c): c is ServiceBase => c instanceof ServiceBase);
-}
-
 /**
- * @internal
- * What GoService and PythonService share: validation of the common options, the `.dockerignore` of
- * the build context and the bake target. The pipeline finds services in the construct tree.
+ * A service built into a multi-architecture image: the base of GoService and PythonService, and the
+ * extension seam for other kinds of services. A kind of service resolves its options and builds its
+ * Dockerfile model, then calls this constructor, which validates the common options, writes the
+ * Dockerfile, creates the build context's `.dockerignore` and the service's bake target, and joins the
+ * project's pipeline (creating it with the defaults when there is none): the service is whole, and in
+ * every generated file, when its constructor returns.
  */
-export abstract class ServiceBase extends Component implements IMultiArchService {
+export abstract class MultiArchService extends Component implements IMultiArchService {
   /** The service name. */
   public readonly name: string;
   /** Image repository under the registry. */
@@ -151,12 +220,15 @@ export abstract class ServiceBase extends Component implements IMultiArchService
   public readonly dockerignore: DockerIgnoreFile;
   /** The description, if any. */
   public readonly description?: string;
-  /** The Dockerfile model (escape hatch). */
-  public abstract readonly dockerfile: DockerfileModel;
+  /** The pipeline this service belongs to. */
+  public readonly pipeline: MultiArchPipeline;
+  /** The Dockerfile model (escape hatch; shared with other services when they share the file). */
+  public readonly dockerfile: DockerfileModel;
 
-  /** `service` comes from resolveService, so nothing here can refuse the options half-way. */
-  protected constructor(project: Project, service: ResolvedService) {
+  protected constructor(project: Project, name: string, props: MultiArchServiceProps) {
+    const service = resolveService(project, name, props);
     super(project, service.id);
+    markService(this);
     this.name = service.name;
     this.imageName = service.imageName;
     this.platforms = service.platforms;
@@ -165,15 +237,22 @@ export abstract class ServiceBase extends Component implements IMultiArchService
     this.description = service.description;
     this.context = service.context;
     this.dockerfilePath = service.dockerfilePath;
+    this.dockerfile = props.dockerfile;
     const sharedIgnore = project.tryFindFile(service.ignorePath) as DockerIgnoreFile | undefined;
     this.dockerignore = sharedIgnore ?? new DockerIgnoreFile(project, service.ignorePath);
-    // Credentials never enter a build context (a Python image copies its whole context), nor do
-    // the repository's tooling, dependencies, caches and build files, at any depth (the pipeline adds
-    // other services' directories, the Makefile and the bake file at synthesis).
+    this.pipeline = MultiArchPipeline._ensure(project);
+    if (props.writeDockerfile ?? true) {
+      if (this.dockerfile.syntax === undefined) this.dockerfile.syntax = this.pipeline.dockerfileSyntax;
+      const model = this.dockerfile;
+      new GeneratedFile(project, this.dockerfilePath, marker => model.render(marker));
+    }
+    // Credentials never enter a build context (an image may copy its whole context), nor do the
+    // repository's tooling, dependencies, caches and build files, at any depth (the pipeline adds
+    // other services' directories, the Makefile and the bake file).
     this.dockerignore.addPatterns('**/.env', '**/.env.*', '**/*.pem', '**/*.key', '**/.npmrc', '**/.netrc',
       '**/.git', '.github', '.projen', '**/.idea', '**/.vscode', '**/node_modules', 'coverage', 'test-reports', '**/*.tgz',
-      '**/Dockerfile', '**/.dockerignore', '**/.venv', '**/__pycache__', '**/*.py[cod]', '**/.pytest_cache',
-      '**/.mypy_cache', '**/.ruff_cache', '**/.tox');
+      '**/Dockerfile', '**/.dockerignore');
+    this.dockerignore.addPatterns(...(props.languageIgnorePatterns ?? []).map(p => noControlCharacters('languageIgnorePatterns', p)));
     this.dockerignore.addPatterns(...service.dockerignore);
 
     this.bakeTarget = new BakeTarget(this.name, {
@@ -187,6 +266,12 @@ export abstract class ServiceBase extends Component implements IMultiArchService
     });
     // a label of the target, so the index annotation comes from it as from every other label, once
     if (this.description) this.bakeTarget.labels[DESCRIPTION_LABEL] = this.description;
+    // each secret file is passed only when its variable is set
+    const secretFiles = props.secretFiles ?? [];
+    for (const f of secretFiles) this.bakeTarget.addSecret({ id: f.id, source: `\${${f.variable}}`, whenSet: f.variable });
+    const variables = secretFiles.map(f => secretFileVariable(f.variable, f.description,
+      f.bakeDescription ?? `${f.description}: the build secret "${f.id}"; empty passes none`));
+    this.pipeline._join(this, variables, this.dockerignore);
   }
 }
 

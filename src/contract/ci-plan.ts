@@ -184,8 +184,7 @@ function job(id: string, target: string, description: string, rest: Partial<CiJo
 
 /** The secret-file variables the pipeline's bake targets read (a secret passed only when its variable is set). */
 export function usedSecretFiles(pipeline: IBuildPipeline): string[] {
-  const used = new Set(pipeline.bake.targets.flatMap(t => t.secrets.map(s => s.whenSet)));
-  return pipeline.variables.filter(v => v.secretFile && used.has(v.name)).map(v => v.name);
+  return pipeline.variables.filter(v => v.secretFile).map(v => v.name);
 }
 
 /** The registry cache CI uses: the provider's option, else the pipeline's, else `<registry>/cache`. */

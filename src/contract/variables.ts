@@ -258,33 +258,6 @@ const CATALOGUE: Spec[] = [
     bakeDescription: 'true gives each image index the OCI labels (title, description, source, version, ...) as annotations; false for a single-platform build without attestations, which exports no index',
   },
   {
-    name: 'GO_NETRC',
-    grammar: PATH,
-    secretFile: true,
-    description: 'netrc with credentials for private Go modules, passed as a build secret (never an ARG)',
-    make: () => '',
-    bake: () => '',
-    bakeDescription: 'A netrc file for private Go modules, passed to the module download as the build secret "netrc"; empty passes none',
-  },
-  {
-    name: 'PIP_CONF',
-    grammar: PATH,
-    secretFile: true,
-    description: 'pip.conf for private Python indexes (index-url with credentials), passed as a build secret (never an ARG)',
-    make: () => '',
-    bake: () => '',
-    bakeDescription: 'A pip.conf file for private Python indexes, passed to pip install as the build secret "pipconf" (/etc/pip.conf); empty passes none',
-  },
-  {
-    name: 'PIP_NETRC',
-    grammar: PATH,
-    secretFile: true,
-    description: 'netrc with credentials for private Python indexes, passed as a build secret (never an ARG)',
-    make: () => '',
-    bake: () => '',
-    bakeDescription: 'A netrc file for private Python indexes, passed to pip install as the build secret "pipnetrc"; empty passes none',
-  },
-  {
     name: 'METADATA_FILES',
     grammar: grammar('_.-/~+@: ', ', spaces, "_", ".", "-", "/", "~", "+", "@" and ":"'),
     description: 'bake files of docker/metadata-action (bake-target: the service name), read after the bake file: their tags and labels win',
@@ -324,6 +297,18 @@ export function buildVariables(s: ContractSettings): BuildVariable[] {
     if (!g) throw new Error(`build variable ${rest.name} has no grammar`);
     return { ...rest, grammar: g, makeDefault: make(s), ...(bake ? { bakeDefault: bake(s) } : {}) };
   });
+}
+
+/**
+ * A build variable whose value is the path of a file a build reads as a build secret (a netrc, a
+ * pip.conf), for a kind of service to add to the contract (see `MultiArchServiceProps.buildVariables`):
+ * empty by default, set per run (`make build-multiarch GO_NETRC=~/.netrc`), written by CI from a secret.
+ * @param name the variable, e.g. `GO_NETRC`
+ * @param description one line for `make help`
+ * @param bakeDescription the comment of the bake variable: the secret's id and who reads it
+ */
+export function secretFileVariable(name: string, description: string, bakeDescription: string): BuildVariable {
+  return { name, description, bakeDescription, grammar: PATH, secretFile: true, makeDefault: '', bakeDefault: '' };
 }
 
 /** What an image build sees of a build-arg variable. */

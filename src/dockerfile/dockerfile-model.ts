@@ -1,5 +1,9 @@
-import { Mount } from './mount';
-import { imageReference, invalid, noControlCharacters, nonRootUser, notASecret, port, variableName } from '../validation';
+import {
+  ArgInstruction, CmdInstruction, CopyInstruction, CopyOptions, DockerfileInstruction, EntrypointInstruction, EnvInstruction,
+  ExposeInstruction, HealthcheckInstruction, HealthcheckOptions, LabelInstruction, RAW_KEYWORDS, RawInstruction, RunInstruction, RunOptions,
+  UserInstruction, WorkdirInstruction,
+} from './instructions';
+import { imageReference, invalid, noControlCharacters, nonRootUser, notASecret, port } from '../validation';
 
 /** The platform ARGs BuildKit sets itself; a default on them can override the real value. */
 export const AUTOMATIC_PLATFORM_ARGS = [
@@ -14,12 +18,13 @@ export const AUTOMATIC_PLATFORM_ARGS = [
 export interface IDockerfileRule {
   /**
    * Checks an instruction before it is added to a stage, and throws an Error that says what to
-   * change when it is refused.
+   * change when it is refused. Typed instructions are subclasses (`RunInstruction`,
+   * `EnvInstruction`, ...); the raw escape hatch gives a `RawInstruction`, whose `keyword` and
+   * `value` are all there is.
    * @param stage the stage the instruction is added to
-   * @param keyword the instruction keyword, upper case (`RUN`, `ENV`, ...)
-   * @param value the instruction's value, with line continuations joined into one line
+   * @param instruction the instruction
    */
-  check(stage: DockerfileStage, keyword: string, value: string): void;
+  check(stage: DockerfileStage, instruction: DockerfileInstruction): void;
 }
 
 /** Options of a build stage. */
@@ -48,90 +53,6 @@ export interface DockerfileStageOptions {
    */
   readonly comment?: string;
 }
-
-/** Options of a `RUN` instruction. */
-export interface RunOptions {
-  /**
-   * Shell commands, joined with `&&`. Each is one line (no newlines).
-   */
-  readonly commands: string[];
-  /**
-   * Mounts for this step (cache, bind, secret).
-   * @default []
-   */
-  readonly mounts?: Mount[];
-  /**
-   * A comment written above the instruction.
-   * @default - no comment
-   */
-  readonly comment?: string;
-}
-
-/** Options of a `COPY` instruction. */
-export interface CopyOptions {
-  /** Source paths (in the build context, or in the `from` stage). */
-  readonly sources: string[];
-  /** Destination path in the image. */
-  readonly destination: string;
-  /**
-   * A stage or image to copy from.
-   * @default - the build context
-   */
-  readonly from?: string;
-  /**
-   * Owner of the copied files, numeric `uid:gid`.
-   * @default - root-owned (read-only for a non-root user, which is usually what you want)
-   */
-  readonly chown?: string;
-  /**
-   * Use `COPY --link` (an independent layer that survives base image changes).
-   * @default false
-   */
-  readonly link?: boolean;
-  /**
-   * A comment written above the instruction.
-   * @default - no comment
-   */
-  readonly comment?: string;
-}
-
-/** Options of a `HEALTHCHECK` instruction. */
-export interface HealthcheckOptions {
-  /** The probe, exec form: the binary and its arguments. Distroless images have no shell. */
-  readonly command: string[];
-  /**
-   * Seconds between probes.
-   * @default 30
-   */
-  readonly intervalSeconds?: number;
-  /**
-   * Seconds before a probe times out.
-   * @default 5
-   */
-  readonly timeoutSeconds?: number;
-  /**
-   * Consecutive failures before the container is unhealthy.
-   * @default 3
-   */
-  readonly retries?: number;
-}
-
-/** One instruction of a stage, as rendered (escape hatch: read, remove, or add raw ones). */
-export interface DockerfileInstruction {
-  /** The keyword, e.g. `RUN`. */
-  readonly keyword: string;
-  /** Everything after the keyword, possibly spanning lines joined with ` \` continuations. */
-  readonly value: string;
-  /**
-   * A comment written above the instruction.
-   * @default - no comment
-   */
-  readonly comment?: string;
-}
-
-// ONBUILD is left out: its instruction runs in someone else's build, where no check here applies.
-const KEYWORDS = ['ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'HEALTHCHECK', 'LABEL', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR'];
-const CONTINUATION = ' \\\n    ';
 
 /**
  * One stage of a Dockerfile: `FROM` and its instructions. Every add method validates its input,
@@ -177,182 +98,169 @@ export class DockerfileStage {
     this._rules = rules;
   }
 
-  /** The instructions of this stage, in order. */
+  /** The instructions of this stage, in order (comments are attributes of them, never entries). */
   public get instructions(): DockerfileInstruction[] {
     return [...this._instructions];
   }
 
   /** `ARG name[=default]`. Defaults on BuildKit's automatic platform ARGs are refused. */
   public addArg(name: string, defaultValue?: string): DockerfileStage {
-    variableName('ARG name', name);
-    const value = defaultValue === undefined ? name : `${name}=${quoteIfNeeded('ARG default', defaultValue)}`;
-    return this.addInstruction('ARG', value);
+    return this.add(new ArgInstruction([{ name, defaultValue }]));
   }
 
   /** `ARG a b c`, several ARGs without defaults on one line. */
   public addArgs(names: string[]): DockerfileStage {
-    return this.addInstruction('ARG', names.map(n => variableName('ARG name', n)).join(' '));
+    return this.add(new ArgInstruction(names.map(name => ({ name }))));
   }
 
   /** `ENV name="value" ...` (values may reference `${ARG}`s). */
   public addEnv(variables: { [name: string]: string }, comment?: string): DockerfileStage {
-    const entries = Object.entries(variables).map(([k, v]) => `${variableName('ENV name', k)}=${quote('ENV value', v)}`);
-    return this.addInstruction('ENV', entries.join(CONTINUATION), comment);
+    return this.add(new EnvInstruction(variables, { comment }));
   }
 
-  /** `LABEL key="value" ...` (values may reference `${ARG}`s). */
+  /** `LABEL key="value" ...` (values may reference `${ARG}`s); nothing when `labels` is empty. */
   public addLabels(labels: { [key: string]: string }, comment?: string): DockerfileStage {
-    const entries = Object.entries(labels).map(([k, v]) => {
-      if (!/^[a-z0-9][a-z0-9._-]*$/.test(k)) {
-        throw invalid('label key', k, 'must be lowercase letters, digits, ".", "_" and "-", e.g. "org.opencontainers.image.version"');
-      }
-      return `${k}=${quote('label value', v)}`;
-    });
-    if (entries.length === 0) return this;
-    return this.addInstruction('LABEL', entries.join(CONTINUATION), comment);
+    if (Object.keys(labels).length === 0) return this;
+    return this.add(new LabelInstruction(labels, { comment }));
   }
 
   /** `RUN [--mount ...] cmd && cmd`. Shell form; refused in a stage without a shell. */
   public addRun(options: RunOptions): DockerfileStage {
-    return this.addInstruction('RUN', runValue(options), options.comment);
-  }
-
-  /** Escape hatch: `RUN` at a position (see `findInstruction`), with the checks of `addRun`. */
-  public insertRun(position: number, options: RunOptions): DockerfileStage {
-    return this.insertInstruction(position, 'RUN', runValue(options), options.comment);
-  }
-
-  /** Escape hatch: replaces the instruction at a position (see `findInstruction`) with a `RUN`, with the checks of `addRun`. */
-  public replaceRun(position: number, options: RunOptions): DockerfileStage {
-    return this.replaceInstruction(position, 'RUN', runValue(options), options.comment);
+    return this.add(new RunInstruction(options));
   }
 
   /** `COPY [--from] [--chown] [--link] src... dest`. */
   public addCopy(options: CopyOptions): DockerfileStage {
-    if (options.sources.length === 0) {
-      throw new Error('COPY needs at least one entry in "sources"');
-    }
-    const flags: string[] = [];
-    if (options.from) flags.push(`--from=${noControlCharacters('COPY from', options.from)}`);
-    if (options.chown) flags.push(`--chown=${nonRootUser('COPY chown', options.chown)}`);
-    if (options.link) flags.push('--link');
-    const paths = [...options.sources, options.destination].map(p => {
-      noControlCharacters('COPY path', p);
-      if (/[\s"'\\]/.test(p)) throw invalid('COPY path', p, 'must not contain spaces, quotes or backslashes');
-      return p;
-    });
-    return this.addInstruction('COPY', [...flags, ...paths].join(' '), options.comment);
+    return this.add(new CopyInstruction(options));
   }
 
   /** `WORKDIR path`. */
   public addWorkdir(path: string): DockerfileStage {
-    if (!path.startsWith('/') || /[\s"'\\]/.test(path)) {
-      throw invalid('WORKDIR', path, 'must be an absolute path without spaces or quotes');
-    }
-    return this.addInstruction('WORKDIR', path);
+    return this.add(new WorkdirInstruction(path));
   }
 
   /** `USER uid:gid` — numeric and non-root only. */
   public addUser(user: string): DockerfileStage {
-    return this.addInstruction('USER', nonRootUser('USER', user));
+    return this.add(new UserInstruction(user));
   }
 
   /** `EXPOSE port`. */
   public addExpose(portNumber: number): DockerfileStage {
-    return this.addInstruction('EXPOSE', String(port('EXPOSE port', portNumber)));
+    return this.add(new ExposeInstruction(String(port('EXPOSE port', portNumber))));
   }
 
   /** `ENTRYPOINT ["..."]`, exec form. */
   public addEntrypoint(argv: string[]): DockerfileStage {
-    return this.addInstruction('ENTRYPOINT', execForm('ENTRYPOINT', argv));
+    return this.add(new EntrypointInstruction(argv));
   }
 
   /** `CMD ["..."]`, exec form. */
   public addCmd(argv: string[]): DockerfileStage {
-    return this.addInstruction('CMD', execForm('CMD', argv));
+    return this.add(new CmdInstruction(argv));
   }
 
   /** `HEALTHCHECK ... CMD ["..."]`, exec form (a shell-form probe needs a shell the runtime may not have). */
   public addHealthcheck(options: HealthcheckOptions): DockerfileStage {
-    const flags = [
-      `--interval=${positive('intervalSeconds', options.intervalSeconds ?? 30)}s`,
-      `--timeout=${positive('timeoutSeconds', options.timeoutSeconds ?? 5)}s`,
-      `--retries=${positive('retries', options.retries ?? 3)}`,
-    ];
-    return this.addInstruction('HEALTHCHECK', `${flags.join(' ')} CMD ${execForm('HEALTHCHECK', options.command)}`);
-  }
-
-  /** A comment line of its own, above the next instruction. */
-  public addComment(text: string): DockerfileStage {
-    this._instructions.push({ keyword: '#', value: noControlCharacters('comment', text) });
-    return this;
+    return this.add(new HealthcheckInstruction(options));
   }
 
   /**
-   * Escape hatch: adds any instruction. It goes through the same checks as the typed methods: shell
-   * form without a shell, defaults on automatic platform ARGs, credentials in ARG/ENV, HEALTHCHECK not
-   * in exec form, and the rules of the model (a GoService's model refuses `go mod tidy`, `go get` and
-   * single-file `go build`; a PythonService's refuses `--no-cache-dir` under a pip cache mount).
-   * Multi-line values must use ` \` + newline continuations.
+   * Escape hatch: adds any instruction as text (a `RawInstruction`). It goes through the same
+   * checks as the typed methods: shell form without a shell, defaults on automatic platform ARGs,
+   * credentials in ARG/ENV, HEALTHCHECK not in exec form, and the rules of the model (a GoService's
+   * model refuses `go mod tidy`, `go get` and single-file `go build`; a PythonService's refuses
+   * `--no-cache-dir` under a pip cache mount). Multi-line values must use ` \` + newline continuations.
    */
   public addInstruction(keyword: string, value: string, comment?: string): DockerfileStage {
-    this._instructions.push(this.checked(keyword, value, comment));
+    return this.add(new RawInstruction(keyword, value, { comment }));
+  }
+
+  /** Adds an instruction at the end, after the checks and the model's rules. */
+  public add(instruction: DockerfileInstruction): DockerfileStage {
+    this._instructions.push(this.checked(instruction));
     return this;
   }
 
   /**
-   * Escape hatch: the position of the first instruction with this keyword whose value contains
-   * `match` (every one of the keyword when `match` is omitted), or -1. Comments count as positions.
+   * Escape hatch: the first instruction with this keyword whose value (its continuations joined
+   * into one line) contains `contains`.
+   * @param keyword the keyword, e.g. `RUN` (any case)
+   * @param contains text the value must contain
+   * @default - contains: any instruction with the keyword
+   * @returns the instruction, or `undefined` when the stage has none that matches
    */
-  public findInstruction(keyword: string, match?: string): number {
-    return this._instructions.findIndex(ins => ins.keyword === keyword.toUpperCase() && (match === undefined || ins.value.includes(match)));
+  public tryFindInstruction(keyword: string, contains?: string): DockerfileInstruction | undefined {
+    const kw = keyword.toUpperCase();
+    return this._instructions.find(i => i.keyword === kw && (contains === undefined || flatten(i.value).includes(contains)));
+  }
+
+  /** Escape hatch: inserts an instruction right before one of this stage, after the checks of `add`. */
+  public insertBefore(existing: DockerfileInstruction, instruction: DockerfileInstruction): DockerfileStage {
+    const at = this.indexOf(existing);
+    this._instructions.splice(at, 0, this.checked(instruction));
+    return this;
+  }
+
+  /** Escape hatch: inserts an instruction right after one of this stage, after the checks of `add`. */
+  public insertAfter(existing: DockerfileInstruction, instruction: DockerfileInstruction): DockerfileStage {
+    const at = this.indexOf(existing);
+    this._instructions.splice(at + 1, 0, this.checked(instruction));
+    return this;
+  }
+
+  /** Escape hatch: puts an instruction in the place of one of this stage, after the checks of `add`. */
+  public replace(existing: DockerfileInstruction, replacement: DockerfileInstruction): DockerfileStage {
+    const at = this.indexOf(existing);
+    if (replacement === existing) return this;
+    this._instructions.splice(at, 1, this.checked(replacement));
+    existing._stage = undefined;
+    return this;
+  }
+
+  /** Escape hatch: removes an instruction of this stage. */
+  public remove(existing: DockerfileInstruction): DockerfileStage {
+    this._instructions.splice(this.indexOf(existing), 1);
+    existing._stage = undefined;
+    return this;
   }
 
   /**
-   * Escape hatch: inserts an instruction at a position (0 is right after `FROM`; see
-   * `findInstruction`). It goes through the same checks as `addInstruction`.
+   * A key of what the stage builds when the build gives every ARG a value: its `FROM` and its
+   * instructions, without comments and without ARG defaults. Two stages with the same key build
+   * the same step from the same sources, so one build of it can serve both.
+   * @param ignoredRoles instructions with one of these roles are left out
+   * @default - ignoredRoles: none
    */
-  public insertInstruction(position: number, keyword: string, value: string, comment?: string): DockerfileStage {
-    if (!Number.isInteger(position) || position < 0 || position > this._instructions.length) {
-      throw invalid('instruction position', position, `must be an integer from 0 to ${this._instructions.length} (the stage has ${this._instructions.length} instructions)`);
-    }
-    const instruction = this.checked(keyword, value, comment);
-    this._instructions.splice(position, 0, instruction);
-    return this;
+  public buildKey(ignoredRoles?: string[]): string {
+    const ignored = ignoredRoles ?? [];
+    return JSON.stringify([
+      this.name, this.platform, this.from,
+      ...this._instructions.filter(i => i.role === undefined || !ignored.includes(i.role))
+        .flatMap(i => i.keyword === 'ARG' ? argNames(i).map(n => `ARG ${n}`) : [`${i.keyword} ${i.value}`]),
+    ]);
   }
 
-  /** Escape hatch: replaces the instruction at a position (see `findInstruction`), with the same checks as `addInstruction`. */
-  public replaceInstruction(position: number, keyword: string, value: string, comment?: string): DockerfileStage {
-    if (!Number.isInteger(position) || position < 0 || position >= this._instructions.length) {
-      throw invalid('instruction position', position, `must be an integer from 0 to ${this._instructions.length - 1} (the stage has ${this._instructions.length} instructions)`);
+  private indexOf(existing: DockerfileInstruction): number {
+    const at = this._instructions.indexOf(existing);
+    if (at < 0) {
+      throw new Error(`The instruction "${existing.keyword} ${flatten(existing.value).slice(0, 60)}" is not in ${stageName(this)}: find it with tryFindInstruction on the stage that has it`);
     }
-    const instruction = this.checked(keyword, value, comment);
-    this._instructions.splice(position, 1, instruction);
-    return this;
-  }
-
-  /** Escape hatch: removes every instruction with this keyword whose value contains `match`; returns how many. */
-  public removeInstructions(keyword: string, match?: string): number {
-    const before = this._instructions.length;
-    for (let i = this._instructions.length - 1; i >= 0; i--) {
-      const ins = this._instructions[i];
-      if (ins.keyword === keyword.toUpperCase() && (match === undefined || ins.value.includes(match))) {
-        this._instructions.splice(i, 1);
-      }
-    }
-    return before - this._instructions.length;
+    return at;
   }
 
   /** An instruction that passed the generic checks and the model's rules. */
-  private checked(keyword: string, value: string, comment?: string): DockerfileInstruction {
-    const kw = keyword.toUpperCase();
-    if (!KEYWORDS.includes(kw)) {
-      throw invalid('Dockerfile keyword', keyword, `must be one of ${KEYWORDS.join(', ')} (FROM is added with DockerfileModel.addStage)`);
+  private checked(instruction: DockerfileInstruction): DockerfileInstruction {
+    if (!(instruction instanceof DockerfileInstruction)) {
+      throw invalid('instruction', instruction, 'must be a DockerfileInstruction (RunInstruction, CopyInstruction, ..., or RawInstruction)');
     }
-    checkInstruction(this, kw, value);
-    const flat = flatten(value);
-    for (const rule of this._rules) rule.check(this, kw, flat);
-    return { keyword: kw, value, comment: comment === undefined ? undefined : noControlCharacters('comment', comment) };
+    if (instruction._stage !== undefined) {
+      const where = instruction._stage === this ? stageName(this) : stageName(instruction._stage as DockerfileStage);
+      throw new Error(`The instruction "${instruction.keyword} ${flatten(instruction.value).slice(0, 60)}" is already in ${where}: create a new one to add it again`);
+    }
+    checkInstruction(this, instruction);
+    for (const rule of this._rules) rule.check(this, instruction);
+    instruction._stage = this;
+    return instruction;
   }
 
   /** Renders the stage. */
@@ -361,14 +269,7 @@ export class DockerfileStage {
     if (this.comment) lines.push(`# ${this.comment}`);
     const platform = this.platform ? `--platform=${this.platform} ` : '';
     lines.push(`FROM ${platform}${this.from}${this.name ? ` AS ${this.name}` : ''}`);
-    for (const ins of this._instructions) {
-      if (ins.keyword === '#') {
-        lines.push(`# ${ins.value}`);
-        continue;
-      }
-      if (ins.comment) lines.push(`# ${ins.comment}`);
-      lines.push(`${ins.keyword} ${ins.value}`);
-    }
+    for (const ins of this._instructions) lines.push(ins.render());
     return lines.join('\n');
   }
 }
@@ -418,9 +319,7 @@ export class DockerfileModel {
    */
   public addRule(rule: IDockerfileRule): void {
     for (const stage of this._stages) {
-      for (const ins of stage.instructions) {
-        if (ins.keyword !== '#') rule.check(stage, ins.keyword, flatten(ins.value));
-      }
+      for (const ins of stage.instructions) rule.check(stage, ins);
     }
     this._rules.push(rule);
   }
@@ -466,15 +365,6 @@ export class DockerfileModel {
   }
 }
 
-/** The value of a RUN instruction: its mounts, then its commands joined with `&&`. */
-function runValue(options: RunOptions): string {
-  if (options.commands.length === 0) {
-    throw new Error('RUN needs at least one command in "commands"');
-  }
-  options.commands.forEach(c => noControlCharacters('RUN command', c));
-  return [...(options.mounts ?? []).map(m => m.render()), options.commands.join(` &&${CONTINUATION}`)].join(CONTINUATION);
-}
-
 function imageReferenceOrStage(from: string): string {
   return /^[a-z][a-z0-9_.-]*$/.test(from) ? from : imageReference('FROM image', from);
 }
@@ -494,29 +384,6 @@ function needsNoShellTool(stage: DockerfileStage, keyword: string, where: string
 /** Images known to ship without a shell. */
 export function isShellless(image: string): boolean {
   return image === 'scratch' || /distroless/.test(image) || /chainguard\/static|cgr\.dev\/chainguard\/static/.test(image);
-}
-
-function quote(option: string, value: string): string {
-  noControlCharacters(option, value);
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-}
-
-function quoteIfNeeded(option: string, value: string): string {
-  noControlCharacters(option, value);
-  return /^[A-Za-z0-9._/:@+-]*$/.test(value) && value !== '' ? value : quote(option, value);
-}
-
-function execForm(what: string, argv: string[]): string {
-  if (!Array.isArray(argv) || argv.length === 0) {
-    throw invalid(`${what} command`, argv, 'must be a non-empty list: the executable followed by its arguments (exec form)');
-  }
-  argv.forEach(a => noControlCharacters(`${what} argument`, a));
-  return `[${argv.map(a => JSON.stringify(a)).join(', ')}]`;
-}
-
-function positive(option: string, n: number): number {
-  if (!Number.isInteger(n) || n < 1) throw invalid(option, n, 'must be a positive integer');
-  return n;
 }
 
 /** An instruction value with its ` \` line continuations joined into one line. */
@@ -546,10 +413,62 @@ function argDeclarations(flat: string, where: string): Array<[string, string, bo
   return out;
 }
 
+
+/** The names an ARG instruction declares, typed or raw. */
+function argNames(instruction: DockerfileInstruction): string[] {
+  if (instruction instanceof ArgInstruction) return instruction.names;
+  return argDeclarations(flatten(instruction.value), 'an ARG').map(([, name]) => name);
+}
+
 /**
- * The single place where instructions that built broken images in the field are refused.
+ * The shell commands of a RUN: a `RunInstruction`'s commands, or the text of a raw one (its
+ * `--mount` flags left out, continuations joined), for rules that must also see the escape hatch.
+ * Empty for any other instruction.
  */
-function checkInstruction(stage: DockerfileStage, keyword: string, value: string): void {
+export function shellCommands(instruction: DockerfileInstruction): string[] {
+  if (instruction instanceof RunInstruction) return instruction.commands;
+  if (instruction.keyword !== 'RUN') return [];
+  return [flatten(instruction.value).replace(/--mount=\S+\s*/g, '').trim()];
+}
+
+/** The `type=cache` mount targets of a RUN, typed or raw. */
+export function cacheMountTargets(instruction: DockerfileInstruction): string[] {
+  if (instruction instanceof RunInstruction) return instruction.mounts.filter(m => m.type === 'cache').map(m => m.target);
+  if (instruction.keyword !== 'RUN') return [];
+  return [...flatten(instruction.value).matchAll(/--mount=(\S+)/g)]
+    .map(m => Object.fromEntries(m[1].split(',').map(kv => [kv.split('=')[0], kv.split('=').slice(1).join('=')])))
+    .filter(o => o.type === 'cache' && o.target).map(o => o.target);
+}
+
+/** The names an ENV instruction sets, typed or raw. */
+function envNames(instruction: DockerfileInstruction): string[] {
+  if (instruction instanceof EnvInstruction) return Object.keys(instruction.variables);
+  return [...flatten(instruction.value).matchAll(/(?:^|\s)([A-Za-z_][A-Za-z0-9_]*)=/g)].map(m => m[1]);
+}
+
+/** The program of an exec-form instruction (typed, or raw in JSON form), if known. */
+function execProgram(instruction: DockerfileInstruction): unknown {
+  if (instruction instanceof EntrypointInstruction || instruction instanceof CmdInstruction) return instruction.argv[0];
+  if (instruction instanceof HealthcheckInstruction) return instruction.command[0];
+  const flat = flatten(instruction.value);
+  const json = instruction.keyword === 'HEALTHCHECK' ? flat.slice(flat.indexOf('[')) : flat;
+  try {
+    return JSON.parse(json)[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The single place where instructions that built broken images in the field are refused. Typed
+ * instructions are checked by their fields; raw ones by their text.
+ */
+function checkInstruction(stage: DockerfileStage, instruction: DockerfileInstruction): void {
+  const { keyword, value } = instruction;
+  if (!RAW_KEYWORDS.includes(keyword)) {
+    throw invalid('Dockerfile keyword', keyword, `must be one of ${RAW_KEYWORDS.join(', ')} (FROM is added with DockerfileModel.addStage)`);
+  }
+  if (typeof value !== 'string') throw invalid(`${keyword} value`, value, 'must be a string');
   if (value.split(' \\\n').some(line => /[\u0000-\u001f\u007f]/.test(line))) {
     throw invalid(`${keyword} value`, value, 'must not contain newlines except " \\" line continuations, nor other control characters');
   }
@@ -558,62 +477,64 @@ function checkInstruction(stage: DockerfileStage, keyword: string, value: string
   }
   const where = stageName(stage);
   const flat = flatten(value);
+  const raw = instruction instanceof RawInstruction;
   switch (keyword) {
-    case 'RUN': {
-      const command = flat.replace(/--mount=\S+\s*/g, '').trim();
-      if (!stage.hasShell && !command.startsWith('[')) {
+    case 'RUN':
+      // a typed RUN is shell form; a raw one may be exec form
+      if (!stage.hasShell && (!raw || !shellCommands(instruction)[0].startsWith('['))) {
         throw new Error(`Shell-form RUN in ${where}, whose base image "${stage.from}" has no shell: use a builder stage, or exec form (["/bin/tool", "arg"])`);
       }
       break;
-    }
-    case 'ARG':
-      for (const [, name, hasDefault] of argDeclarations(flat, where)) {
+    case 'ARG': {
+      const declarations: Array<[string, boolean]> = instruction instanceof ArgInstruction
+        ? instruction.declarations.map(d => [d.name, d.defaultValue !== undefined])
+        : argDeclarations(flat, where).map(([, name, hasDefault]) => [name, hasDefault]);
+      for (const [name, hasDefault] of declarations) {
         if (hasDefault && AUTOMATIC_PLATFORM_ARGS.includes(name)) {
           throw new Error(`ARG ${name} must not have a default (${where}): BuildKit sets it for each platform, and a default can override it and put one architecture's binary in every image`);
         }
         notASecret('ARG name', name);
       }
       break;
+    }
     case 'ENV':
-      for (const m of flat.matchAll(/(?:^|\s)([A-Za-z_][A-Za-z0-9_]*)=/g)) {
-        notASecret('ENV name', m[1]);
-        if (AUTOMATIC_PLATFORM_ARGS.includes(m[1])) {
-          throw new Error(`ENV ${m[1]} in ${where} pins a platform for every build: BuildKit sets it for each platform; declare "ARG ${m[1]}" without a default instead`);
+      for (const name of envNames(instruction)) {
+        notASecret('ENV name', name);
+        if (AUTOMATIC_PLATFORM_ARGS.includes(name)) {
+          throw new Error(`ENV ${name} in ${where} pins a platform for every build: BuildKit sets it for each platform; declare "ARG ${name}" without a default instead`);
         }
       }
       break;
     case 'HEALTHCHECK':
-      if (!/^NONE$/.test(flat) && !/^(--[a-z-]+=\S+\s+)*CMD\s+\[.*\]$/.test(flat)) {
-        throw invalid('HEALTHCHECK', flat, 'must be "NONE" or "[--option=value ...] CMD [\\"binary\\", \\"arg\\"]" in exec form (a shell-form probe needs a shell)');
-      }
-      if (/CMD\s+\[/.test(flat)) {
-        const json = flat.slice(flat.indexOf('['));
-        try {
-          const parsed = JSON.parse(json);
-          if (!Array.isArray(parsed) || parsed.some((x: unknown) => typeof x !== 'string')) throw new Error();
-        } catch {
-          throw invalid('HEALTHCHECK', flat, 'its CMD must be a JSON array of strings and nothing after it (e.g. no "|| exit 1")');
-        }
-        needsNoShellTool(stage, keyword, where, JSON.parse(json)[0]);
-      }
+      if (raw) checkRawHealthcheck(flat);
+      if (/CMD\s+\[/.test(flat)) needsNoShellTool(stage, keyword, where, execProgram(instruction));
       break;
     case 'CMD':
     case 'ENTRYPOINT':
       if (!stage.hasShell && !flat.startsWith('[')) {
         throw new Error(`Shell-form ${keyword} in ${where}, whose base image "${stage.from}" has no shell: use exec form (a JSON array)`);
       }
-      if (flat.startsWith('[')) {
-        try {
-          needsNoShellTool(stage, keyword, where, JSON.parse(flat)[0]);
-        } catch (e) {
-          if (!(e instanceof SyntaxError)) throw e;
-        }
-      }
+      if (flat.startsWith('[')) needsNoShellTool(stage, keyword, where, execProgram(instruction));
       break;
     case 'USER':
-      nonRootUser('USER', flat);
+      if (raw) nonRootUser('USER', flat);
       break;
     default:
       break;
+  }
+}
+
+/** A raw HEALTHCHECK: `NONE`, or options then an exec-form CMD and nothing after it. */
+function checkRawHealthcheck(flat: string): void {
+  if (!/^NONE$/.test(flat) && !/^(--[a-z-]+=\S+\s+)*CMD\s+\[.*\]$/.test(flat)) {
+    throw invalid('HEALTHCHECK', flat, 'must be "NONE" or "[--option=value ...] CMD [\\"binary\\", \\"arg\\"]" in exec form (a shell-form probe needs a shell)');
+  }
+  if (/CMD\s+\[/.test(flat)) {
+    try {
+      const parsed = JSON.parse(flat.slice(flat.indexOf('[')));
+      if (!Array.isArray(parsed) || parsed.some((x: unknown) => typeof x !== 'string')) throw new Error();
+    } catch {
+      throw invalid('HEALTHCHECK', flat, 'its CMD must be a JSON array of strings and nothing after it (e.g. no "|| exit 1")');
+    }
   }
 }

@@ -8,6 +8,8 @@ import { noControlCharacters } from '../validation';
  */
 export class DockerIgnoreFile extends IgnoreFile {
   private readonly required: Map<string, string> = new Map();
+  private readonly exclusions: string[] = [];
+  private readonly own: Set<string> = new Set();
 
   constructor(project: Project, filePath: string) {
     super(project, filePath);
@@ -20,8 +22,29 @@ export class DockerIgnoreFile extends IgnoreFile {
   public addPatterns(...patterns: string[]): void {
     for (const p of patterns) {
       noControlCharacters('dockerignore pattern', p);
-      if (p.trim() === '' || p.startsWith('#') || this.allPatterns.includes(p)) continue;
+      if (p.trim() === '' || p.startsWith('#') || this.own.has(p)) continue;
+      // a pattern replaces its opposite (projen's IgnoreFile removes it)
+      this.own.delete(p.startsWith('!') ? p.slice(1) : `!${p}`);
+      this.own.add(p);
       super.addPatterns(p);
+    }
+  }
+
+  /** Removes patterns added with addPatterns. */
+  public removePatterns(...patterns: string[]): void {
+    patterns.forEach(p => this.own.delete(p));
+    super.removePatterns(...patterns);
+  }
+
+  /**
+   * Excludes paths that belong to others: other services' build contexts inside this one, the
+   * pipeline's files and outputs. They are listed after every service's own patterns, in the order
+   * they are added.
+   */
+  public addExclusions(...paths: string[]): void {
+    for (const p of paths) {
+      noControlCharacters('dockerignore pattern', p);
+      if (!this.exclusions.includes(p)) this.exclusions.push(p);
     }
   }
 
@@ -32,19 +55,27 @@ export class DockerIgnoreFile extends IgnoreFile {
 
   /** The current patterns, in file order. */
   public get allPatterns(): string[] {
-    // IgnoreFile keeps its patterns to itself: they are the lines it renders after the marker
-    const lines = super.synthesizeContent({ resolve: (x: any) => x }) ?? '';
-    return lines.split('\n').filter(l => l !== '' && !l.startsWith('#'));
+    return [...this.ownPatterns(), ...this.exclusions.filter(p => !this.own.has(p))];
   }
 
   protected synthesizeContent(resolver: IResolver): string | undefined {
+    const patterns = this.allPatterns;
     for (const [path, by] of this.required) {
-      const pattern = excludingPattern(this.allPatterns, path);
+      const pattern = excludingPattern(patterns, path);
       if (pattern) {
         throw new Error(`${this.path} pattern "${pattern}" excludes "${path}", which ${by} copies: remove the pattern or add "!${path}"`);
       }
     }
-    return super.synthesizeContent(resolver);
+    const text = super.synthesizeContent(resolver);
+    const extra = this.exclusions.filter(p => !this.own.has(p));
+    return text === undefined || extra.length === 0 ? text : `${text.replace(/\n$/, '')}\n${extra.join('\n')}\n`;
+  }
+
+  /** The patterns added with addPatterns, in file order. */
+  private ownPatterns(): string[] {
+    // IgnoreFile keeps its patterns to itself: they are the lines it renders after the marker
+    const lines = super.synthesizeContent({ resolve: (x: any) => x }) ?? '';
+    return lines.split('\n').filter(l => l !== '' && !l.startsWith('#'));
   }
 }
 

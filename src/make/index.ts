@@ -1,1 +1,1 @@
-export { MakeVariable, MakeTarget, MakeAssertion, MakeDerivedVariable, AddMakeTargetOptions, MakeModelOptions, MakeModel } from './make-model';
+export { MakeVariable, MakeTarget, MakeAssertion, MakeDerivedVariable, AddMakeTargetOptions, AddMakeVariableOptions, MakeModelOptions, MakeModel } from './make-model';

@@ -150,6 +150,16 @@ export interface MakeDerivedVariable {
   readonly comment: string;
 }
 
+/** Where `MakeModel.addVariable` places a new variable. */
+export interface AddMakeVariableOptions {
+  /**
+   * Place the variable right before this one (in the file and in `help`); appended when that
+   * variable does not exist. A variable that exists already keeps its place.
+   * @default - appended
+   */
+  readonly before?: string;
+}
+
 /** Where `MakeModel.addTarget` places a target. */
 export interface AddMakeTargetOptions {
   /**
@@ -200,12 +210,14 @@ export class MakeModel {
   }
 
   /** Adds or replaces a variable. */
-  public addVariable(variable: MakeVariable): void {
+  public addVariable(variable: MakeVariable, options: AddMakeVariableOptions = {}): void {
     variableName('Make variable', variable.name);
     noComment(`Make variable ${variable.name}`, variable.default);
     noControlCharacters(`Make variable ${variable.name} description`, variable.description);
     const i = this._variables.findIndex(v => v.name === variable.name);
+    const before = options.before === undefined ? -1 : this._variables.findIndex(v => v.name === options.before);
     if (i >= 0) this._variables.splice(i, 1, variable);
+    else if (before >= 0) this._variables.splice(before, 0, variable);
     else this._variables.push(variable);
   }
 

@@ -161,10 +161,26 @@ describe('build secrets (private dependencies)', () => {
   });
 
   test.each([
-    [{ buildSecrets: { NPM_TOKEN: 'X' } }, /Invalid buildSecrets "NPM_TOKEN": is not a build secret file of the contract: use one of GO_NETRC, PIP_CONF, PIP_NETRC/],
+    [{ buildSecrets: { 'GO-NETRC': 'X' } }, /Invalid buildSecrets "GO-NETRC": must be a variable name/],
     [{ buildSecrets: { GO_NETRC: 'github_netrc' } }, /Invalid buildSecrets\["GO_NETRC"\] "github_netrc": must be the name of a secret/],
-  ])('rejects %j', (options, error) => {
+  ])('rejects %j at construction', (options, error) => {
     expect(() => new GitHubActions(options)).toThrow(error);
+  });
+
+  test('a build secret that no service of the pipeline reads is refused at synthesis, naming the ones they read', () => {
+    // GIVEN a Go and a Python service, and buildSecrets naming a variable neither language declares
+    const project = newUserProject({ buildSecrets: { NPM_TOKEN: 'X' } });
+    // WHEN it is synthesized THEN the error lists the secret files the services declare
+    expect(() => synth(project)).toThrow(/Invalid buildSecrets "NPM_TOKEN": is not a build secret file of this pipeline's services: use one of GO_NETRC, PIP_CONF, PIP_NETRC/);
+  });
+
+  test('a Go-only pipeline declares only the Go secret file: PIP_CONF is refused there', () => {
+    // GIVEN a pipeline with one Go service and buildSecrets naming PIP_CONF
+    const project = new typescript.TypeScriptProject({ name: 'shop', defaultReleaseBranch: 'main', outdir: newProject().outdir });
+    new MultiArchPipeline(project, { registry: 'ghcr.io/acme', ciProviders: [new GitHubActions({ buildSecrets: { PIP_CONF: 'PIP' } })] });
+    new GoService(project, 'api');
+    // WHEN it is synthesized THEN only GO_NETRC is offered
+    expect(() => synth(project)).toThrow(/Invalid buildSecrets "PIP_CONF": .* use one of GO_NETRC$/);
   });
 });
 

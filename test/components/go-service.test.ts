@@ -1,4 +1,4 @@
-import { GoService, Platform } from '../../src';
+import { EnvInstruction, GoService, Platform } from '../../src';
 import { lintDockerfile, nephoranProject, newProject, parseDockerfile, parseHcl, synth } from '../helpers';
 
 describe('GoService Dockerfile', () => {
@@ -170,7 +170,7 @@ describe('GoService Dockerfile', () => {
     const project = newProject();
     new GoService(project, 'a', { upx: true });
     expect(() => new GoService(project, 'b', { upx: true, upxImage: 'mirror.local/upx:4' }))
-      .toThrow('GoService "b" takes UPX from upxImage "mirror.local/upx:4", but "a", whose dependency stages it shares (same module root, builder image, cgo, Go environment, build tags and platforms), takes it from apt (no upxImage): the stages hold one UPX, so give both the same upxImage');
+      .toThrow('GoService "b" takes UPX from upxImage "mirror.local/upx:4", but "a", whose dependency stages it shares (same module root, builder image, cgo, Go environment and build tags), takes it from apt (no upxImage): the stages hold one UPX, so give both the same upxImage, or set shareDependencies: false on one of them');
     // refused before anything is created: no file, bake or Make target, construct or ignore entry of it
     const left = synth(project);
     expect(Object.keys(left).filter(f => f.startsWith('cmd/b/'))).toEqual([]);
@@ -179,10 +179,13 @@ describe('GoService Dockerfile', () => {
     expect(project.node.tryFindChild('b')).toBeUndefined();
     // other dependency stages (here: build tags), other tools
     expect(() => new GoService(project, 'c', { upx: true, upxImage: 'mirror.local/upx:4', buildTags: ['netgo'] })).not.toThrow();
-    // other platforms: no shared dependency target (see sharedGroup), so a tool of its own
+    // other platforms: the same module build (GO_PACKAGES spans platforms), so the same tool
     const platforms = newProject();
     new GoService(platforms, 'a', { upx: true });
-    expect(() => new GoService(platforms, 'd', { upx: true, upxImage: 'mirror.local/upx:4', platforms: [Platform.LINUX_AMD64] })).not.toThrow();
+    expect(() => new GoService(platforms, 'd', { upx: true, upxImage: 'mirror.local/upx:4', platforms: [Platform.LINUX_AMD64] }))
+      .toThrow(/GoService "d" takes UPX from upxImage "mirror.local\/upx:4", but "a".*or set shareDependencies: false on one of them/);
+    // a service that does not share its dependencies takes UPX from where it likes
+    expect(() => new GoService(platforms, 'd', { upx: true, upxImage: 'mirror.local/upx:4', platforms: [Platform.LINUX_AMD64], shareDependencies: false })).not.toThrow();
     const own = synth(platforms);
     expect(own['cmd/d/Dockerfile']).toContain('COPY --from=mirror.local/upx:4 /usr/local/bin/upx /usr/local/bin/upx');
     expect(own['cmd/a/Dockerfile']).not.toContain('mirror.local/upx');
@@ -325,24 +328,49 @@ describe('GoService Dockerfile', () => {
     expect(hcl.group.default[0].targets).toEqual(['api', 'worker', 'cron', 'tagged']);
   });
 
-  test('services whose dependency stages an escape hatch made different keep their own', async () => {
+  test('an escape hatch that makes one member\'s dependency stages differ is refused at synthesis, naming the way out', async () => {
     // GIVEN two services of one module, one of whose Dockerfiles gets an extra step before the compile of its dependencies
     const project = newProject();
     new GoService(project, 'api', {});
     const worker = new GoService(project, 'worker', { sharedDockerfile: true });
     const deps = worker.dockerfile.tryFindStage('deps')!;
-    deps.insertInstruction(deps.findInstruction('RUN'), 'ENV', 'GOFLAGS=-buildvcs=false');
+    deps.insertBefore(deps.tryFindInstruction('RUN')!, new EnvInstruction({ GOFLAGS: '-buildvcs=false' }));
+    // WHEN synthesized THEN the error names both services, the shared target and shareDependencies
+    expect(() => synth(project)).toThrow('GoService "worker": its modules, imports or deps stage differs from "api"\'s (an escape hatch changed one of their Dockerfiles), but bake builds those stages once for both (bake target _go-deps): make the same change to both Dockerfiles, or set shareDependencies: false on the service whose stages should differ');
+
+    // GIVEN the same change on a service that does not share its dependencies
+    const own = newProject();
+    new GoService(own, 'api', {});
+    const alone = new GoService(own, 'worker', { sharedDockerfile: true, shareDependencies: false });
+    const stage = alone.dockerfile.tryFindStage('deps')!;
+    stage.insertBefore(stage.tryFindInstruction('RUN')!, new EnvInstruction({ GOFLAGS: '-buildvcs=false' }));
     // AND two services of another module that share theirs
-    new GoService(project, 'x1', { moduleRoot: 'other' });
-    new GoService(project, 'x2', { moduleRoot: 'other', mainPackage: './cmd/x2x' });
+    new GoService(own, 'x1', { moduleRoot: 'other' });
+    new GoService(own, 'x2', { moduleRoot: 'other', mainPackage: './cmd/x2x' });
     // WHEN synthesized
-    const hcl = await parseHcl(synth(project)['docker-bake.hcl']);
-    // THEN neither takes the other's stage: no target for them, no named context
+    const hcl = await parseHcl(synth(own)['docker-bake.hcl']);
+    // THEN neither takes the other's stage: no target for them, no named context, each its own GO_PACKAGES
     expect(hcl.target.api[0].contexts).toBeUndefined();
     expect(hcl.target.worker[0].contexts).toBeUndefined();
+    expect(hcl.target.worker[0].args.GO_PACKAGES).toBe('./cmd/worker');
     // AND the other module's target is the only one, so it has the plain name
     expect(Object.keys(hcl.target).sort()).toEqual(['_go-deps', 'api', 'worker', 'x1', 'x2']);
     expect(hcl.target.x2[0].contexts).toEqual({ deps: 'target:_go-deps' });
+  });
+
+  test('GO_PACKAGES set on one member\'s bake target is that member\'s; the build keeps the others\'', async () => {
+    // GIVEN two services of one module, and an escape hatch on one member's GO_PACKAGES
+    const project = newProject();
+    const api = new GoService(project, 'api');
+    new GoService(project, 'worker');
+    api.bakeTarget.args.GO_PACKAGES = './cmd/api ./internal/tools';
+    // WHEN a third member joins later
+    new GoService(project, 'cron');
+    const hcl = await parseHcl(synth(project)['docker-bake.hcl']);
+    // THEN the user's value stays, and the build's follows every member
+    expect(hcl.target.api[0].args.GO_PACKAGES).toBe('./cmd/api ./internal/tools');
+    expect(hcl.target.worker[0].args.GO_PACKAGES).toBe('./cmd/api ./cmd/cron ./cmd/worker');
+    expect(hcl.target['_go-deps'][0].args.GO_PACKAGES).toBe('./cmd/api ./cmd/cron ./cmd/worker');
   });
 
   test('each group of services with shared dependencies gets a target named after its first service; a lone service or other platforms get none', async () => {
@@ -360,13 +388,14 @@ describe('GoService Dockerfile', () => {
     // WHEN synthesized
     const hcl = await parseHcl(synth(project)['docker-bake.hcl']);
     // THEN
-    expect(Object.keys(hcl.target).filter(n => n.startsWith('_')).sort()).toEqual(['_go-deps-a1', '_go-deps-b1']);
-    expect(hcl.target.a2[0].contexts).toEqual({ deps: 'target:_go-deps-a1' });
+    // (the first group's target keeps the plain name it had before the second group came)
+    expect(Object.keys(hcl.target).filter(n => n.startsWith('_')).sort()).toEqual(['_go-deps', '_go-deps-b1']);
+    expect(hcl.target.a2[0].contexts).toEqual({ deps: 'target:_go-deps' });
     expect(hcl.target.b2[0].contexts).toEqual({ deps: 'target:_go-deps-b1' });
     expect(hcl.target['_go-deps-b1'][0].args).toMatchObject({ BUILD_TAGS: 'netgo', GO_PACKAGES: './cmd/b1 ./cmd/b2x' });
     for (const name of ['alone', 'c1', 'c2']) expect(hcl.target[name][0].contexts).toBeUndefined();
     // AND each group's registry cache is a repository of its own, apart from every image's
-    expect(hcl.target['_go-deps-a1'][0]['cache-to']).toContain('type=registry,ref=${CACHE_REGISTRY}/a1-go-deps-cache:${CACHE_TAG},mode=max');
+    expect(hcl.target['_go-deps'][0]['cache-to']).toContain('type=registry,ref=${CACHE_REGISTRY}/a1-go-deps-cache:${CACHE_TAG},mode=max');
     expect(hcl.target['_go-deps-b1'][0]['cache-to']).toContain('type=registry,ref=${CACHE_REGISTRY}/b1-go-deps:${CACHE_TAG},mode=max');
   });
 });

@@ -52,7 +52,7 @@ describe('life cycle of generated files', () => {
 
   test('removing the last service stops the synthesis before anything is deleted', () => {
     const before = synthIn(dir, p => { new GoService(p, 'api'); });
-    expect(() => synthIn(dir, p => { new MultiArchPipeline(p); })).toThrow('MultiArchPipeline has no services: add a GoService or PythonService to the project');
+    expect(() => synthIn(dir, p => { new MultiArchPipeline(p); })).toThrow('MultiArchPipeline has no services: add a service to the project (a GoService, a PythonService, ...)');
     for (const f of ['Makefile', 'docker-bake.hcl', 'cmd/api/Dockerfile', '.dockerignore']) {
       expect([f, fs.readFileSync(path.join(dir, f), 'utf8')]).toEqual([f, before[f]]);
     }

@@ -247,19 +247,15 @@ describe('MultiArchPipeline Makefile', () => {
 });
 
 describe('MultiArchPipeline lifecycle', () => {
-  test('the order of creating services and the pipeline does not matter', () => {
-    const before = newProject();
-    new MultiArchPipeline(before, { registry: 'ghcr.io/o', dockerfileSyntax: '' });
-    new GoService(before, 'svc');
-    const after = newProject();
-    new GoService(after, 'svc');
-    new MultiArchPipeline(after, { registry: 'ghcr.io/o', dockerfileSyntax: '' });
-    const a = synth(before);
-    const b = synth(after);
-    for (const f of ['cmd/svc/Dockerfile', 'docker-bake.hcl', 'Makefile', '.dockerignore']) {
-      expect(b[f]).toEqual(a[f]);
-    }
-    expect(a['cmd/svc/Dockerfile']).not.toContain('# syntax=');
+  test('a pipeline created after a service is refused, saying to create it first', () => {
+    // GIVEN a service, which created the default pipeline
+    const project = newProject();
+    new GoService(project, 'svc');
+    // WHEN a pipeline with options is created after it THEN the error names the service and the fix
+    expect(() => new MultiArchPipeline(project, { registry: 'ghcr.io/o' }))
+      .toThrow('MultiArchPipeline: create it before the first service ("svc"), which created a pipeline with the defaults: move "new MultiArchPipeline(project, ...)" above the services in .projenrc.ts');
+    // AND the project keeps the one pipeline the service joined
+    expect(project.components.filter(c => c instanceof MultiArchPipeline)).toHaveLength(1);
   });
 
   test('a service alone gets a default pipeline with the syntax directive', () => {
@@ -280,7 +276,7 @@ describe('MultiArchPipeline lifecycle', () => {
   test('a pipeline without services says what to add', () => {
     const project = newProject();
     new MultiArchPipeline(project);
-    expect(() => synth(project)).toThrow(/has no services: add a GoService or PythonService/);
+    expect(() => synth(project)).toThrow(/has no services: add a service to the project \(a GoService, a PythonService, \.\.\.\)/);
   });
 
   test('synthesizing twice gives identical bytes', () => {
@@ -391,21 +387,20 @@ describe('MultiArchPipeline is whole after its constructor', () => {
     expect(pipeline.registry).toBe('localhost:5000');
   });
 
-  test('a pipeline created after the services takes the default one\'s place and keeps what .projenrc.ts changed in it', () => {
-    // GIVEN services, and a change made through the default pipeline
+  test('the default pipeline a service created is the one every later service joins, with what .projenrc.ts changed in it', () => {
+    // GIVEN a service, and changes made through the default pipeline it created
     const project = newProject();
     new GoService(project, 'svc');
     MultiArchPipeline.of(project)!.make.replaceTarget({ name: 'ci-sign', description: 'Sign with our own tool', recipe: ['./sign.sh'] });
     MultiArchPipeline.of(project)!.make.addTarget({ name: 'deploy', description: 'Deploy', recipe: ['./deploy.sh'] });
-    // WHEN the pipeline is created with options
-    const pipeline = new MultiArchPipeline(project, { registry: 'ghcr.io/o' });
+    // WHEN another service joins
+    new GoService(project, 'other');
     const makefile = synth(project).Makefile;
-    // THEN there is one pipeline, with the options, the services and the changes
-    expect(project.components.filter(c => c instanceof MultiArchPipeline)).toEqual([pipeline]);
-    expect(makefile).toMatch(/^REGISTRY +\?= ghcr\.io\/o$/m);
+    // THEN the changes stay, and the standard targets list both services
     expect(recipe(makefile, 'ci-sign')).toBe('\t./sign.sh');
     expect(recipe(makefile, 'deploy')).toBe('\t./deploy.sh');
     expect(makefile).toContain('build-svc:');
+    expect(makefile).toContain('build-other:');
   });
 
   test('a service of a subproject joins its own project\'s pipeline, not the parent\'s', () => {
@@ -458,9 +453,13 @@ describe('CI providers', () => {
   /** A provider that lists, at synthesis, what a CI system would run. */
   class ListingProvider implements ICiProvider {
     public bound?: IBuildPipeline;
+    public updates: string[][] = [];
     public bind(pipeline: IBuildPipeline): void {
       this.bound = pipeline;
       new SampleLister(pipeline);
+    }
+    public update(pipeline: IBuildPipeline): void {
+      this.updates.push(pipeline.services.map(s => s.name));
     }
   }
   class SampleLister extends Component {
@@ -490,5 +489,7 @@ describe('CI providers', () => {
     expect(plan).toContain('make -f Makefile build-first\nmake -f Makefile build-second\n');
     expect(plan).toContain('VERSION <- image-version');
     expect(plan).toContain('VCS_REF <- commit-sha');
+    // AND it was brought up to date when it was bound and after each service joined
+    expect(provider.updates).toEqual([[], ['first'], ['first', 'second']]);
   });
 });

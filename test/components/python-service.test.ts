@@ -87,7 +87,7 @@ describe('PythonService and other files', () => {
   test('a Dockerfile path that another service uses is refused with the options to change', () => {
     const project = newProject();
     new GoService(project, 'a', { sharedDockerfile: true });
-    expect(() => new PythonService(project, 'api')).toThrow('Another file already uses Dockerfile: give this service another "dockerfilePath" (GoService) or "directory" (PythonService)');
+    expect(() => new PythonService(project, 'api')).toThrow('Another file already uses Dockerfile: give PythonService "api" another "directory"');
   });
 });
 

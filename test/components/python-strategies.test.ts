@@ -78,11 +78,11 @@ describe('PythonService CROSS_WHEELS', () => {
     expect(install).toContain('amd64) wheel=manylinux_2_28_x86_64 ;;');
     expect(() => new PythonService(newProject(), 'x', { installStrategy: CROSS, platforms: [Platform.LINUX_ARM64, Platform.LINUX_ARM_V6] }))
       .toThrow(/Invalid installStrategy "PythonInstallStrategy.CROSS_WHEELS": has no wheel platform tag for linux\/arm\/v6 .*use PythonInstallStrategy.TARGET/);
-    // the pipeline's platforms are checked at synthesis
+    // the pipeline's platforms too, at construction: the pipeline exists before its services
     const viaPipeline = newProject();
     new MultiArchPipeline(viaPipeline, { platforms: [Platform.LINUX_AMD64, Platform.LINUX_ARM_V6] });
-    new PythonService(viaPipeline, 'scorer', { installStrategy: CROSS });
-    expect(() => synth(viaPipeline)).toThrow(/built for the pipeline's platforms.*no wheel platform tag for linux\/arm\/v6/);
+    expect(() => new PythonService(viaPipeline, 'scorer', { installStrategy: CROSS })).toThrow(/built for the pipeline's platforms.*no wheel platform tag for linux\/arm\/v6/);
+    expect(MultiArchPipeline.of(viaPipeline)!.services).toEqual([]);
   });
 
   test('Alpine bases get musllinux wheels', () => {

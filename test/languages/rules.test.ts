@@ -1,4 +1,4 @@
-import { DockerfileModel, GoRules, Mount, PipRules } from '../../src';
+import { DockerfileInstruction, DockerfileModel, DockerfileStage, GoRules, IDockerfileRule, Mount, PipRules, RunInstruction } from '../../src';
 
 function goModel(): DockerfileModel {
   const model = new DockerfileModel();
@@ -50,6 +50,45 @@ describe('PipRules', () => {
     expect(() => stage.addRun({ mounts: [Mount.cache({ target: '/root/.cache/pip' })], commands: ['pip install --no-cache-dir -r r.txt'] }))
       .toThrow(/--no-cache-dir.*defeats the cache/);
     stage.addRun({ commands: ['pip install --no-cache-dir -r r.txt'] });
+    expect(stage.instructions).toHaveLength(1);
+  });
+});
+
+describe('IDockerfileRule, the public seam', () => {
+  /** A user's rule: no curl piped into a shell, read from a typed RUN's commands. */
+  class NoCurlPipe implements IDockerfileRule {
+    public readonly seen: string[] = [];
+    public check(stage: DockerfileStage, instruction: DockerfileInstruction): void {
+      this.seen.push(instruction.keyword);
+      if (instruction instanceof RunInstruction && instruction.commands.some(c => /curl[^|]*\|\s*sh/.test(c))) {
+        throw new Error(`curl | sh in stage ${stage.name}: download, verify the checksum, then run`);
+      }
+    }
+  }
+
+  test('a rule refuses a typed RUN by its commands, not by the rendered text', () => {
+    // GIVEN a model with the rule
+    const model = new DockerfileModel();
+    const rule = new NoCurlPipe();
+    model.addRule(rule);
+    const stage = model.addStage({ from: 'debian:bookworm-slim', name: 'tools' });
+    // WHEN a typed RUN pipes curl into a shell, THEN it is refused and not added
+    expect(() => stage.addRun({ mounts: [Mount.cache({ target: '/root/.cache' })], commands: ['curl -fsSL https://x.test/i.sh | sh'] }))
+      .toThrow('curl | sh in stage tools: download, verify the checksum, then run');
+    expect(stage.instructions).toEqual([]);
+    // AND every other instruction reaches the rule with its keyword
+    stage.addWorkdir('/w');
+    stage.addRun({ commands: ['curl -fsSLO https://x.test/i.sh'] });
+    expect(rule.seen).toEqual(['RUN', 'WORKDIR', 'RUN']);
+  });
+
+  test('PipRules reads the cache mounts of a raw RUN too, wherever target= is in the mount', () => {
+    const model = new DockerfileModel();
+    model.addRule(new PipRules());
+    const stage = model.addStage({ from: 'python:3.12-slim' });
+    expect(() => stage.addInstruction('RUN', '--mount=type=cache,id=pip,target=/root/.cache/pip pip install --no-cache-dir -r r.txt'))
+      .toThrow(/--no-cache-dir.*defeats the cache/);
+    stage.addInstruction('RUN', '--mount=type=secret,id=pipconf,target=/etc/pip.conf pip install --no-cache-dir -r r.txt');
     expect(stage.instructions).toHaveLength(1);
   });
 });

@@ -1,4 +1,4 @@
-import { DockerfileModel, GoRules, Mount } from '../../src';
+import { ArgInstruction, CopyInstruction, DockerfileInstruction, DockerfileModel, EnvInstruction, GoRules, Mount, RawInstruction, RunInstruction, UserInstruction } from '../../src';
 import { lintDockerfile, parseDockerfile } from '../helpers';
 
 function builder(): DockerfileModel {
@@ -138,16 +138,19 @@ describe('DockerfileModel refuses what broke real builds', () => {
     expect(() => stage.addArg('NPM_TOKEN')).toThrow(/looks like a credential/);
   });
 
-  test('escape hatch removes instructions', () => {
+  test('escape hatch removes an instruction it found', () => {
+    // GIVEN two RUNs
     const stage = builder().tryFindStage('builder')!;
     stage.addRun({ commands: ['echo one'] });
     stage.addRun({ commands: ['echo two'] });
-    expect(stage.removeInstructions('RUN', 'one')).toBe(1);
+    // WHEN the first is found and removed
+    stage.remove(stage.tryFindInstruction('run', 'one')!);
+    // THEN only the second is left
     expect(stage.instructions.map(i => i.value)).toEqual(['echo two']);
   });
 });
 
-describe('DockerfileStage escape hatch: find, insert, replace', () => {
+describe('DockerfileStage escape hatch: find, insert, replace, remove', () => {
   function stage() {
     const model = new DockerfileModel();
     const s = model.addStage({ from: 'golang:1.24-bookworm', name: 'builder' });
@@ -157,53 +160,121 @@ describe('DockerfileStage escape hatch: find, insert, replace', () => {
     return { model, s };
   }
 
+  test('tryFindInstruction returns a typed instruction, or undefined when none matches', () => {
+    const { s } = stage();
+    const download = s.tryFindInstruction('RUN', 'go mod download');
+    expect(download).toBeInstanceOf(RunInstruction);
+    expect((download as RunInstruction).commands).toEqual(['go mod download']);
+    expect(s.tryFindInstruction('USER')).toBeUndefined();
+    expect(s.tryFindInstruction('RUN', 'go mod verify')).toBeUndefined();
+  });
+
   test('an instruction inserted before the download goes exactly there', () => {
     // GIVEN a builder with a download step
     const { s } = stage();
     // WHEN a secret-mounted git config is inserted right before it
-    const at = s.findInstruction('RUN', 'go mod download');
-    s.insertInstruction(at, 'RUN', '--mount=type=secret,id=gitconfig,target=/root/.gitconfig true');
+    const download = s.tryFindInstruction('RUN', 'go mod download')!;
+    s.insertBefore(download, new RunInstruction({ mounts: [Mount.secret({ id: 'gitconfig', target: '/root/.gitconfig' })], commands: ['true'] }));
     // THEN the order is WORKDIR, COPY, the new RUN, the download
-    expect(s.instructions.map(i => i.value)).toEqual(['/src', 'go.mod ./', '--mount=type=secret,id=gitconfig,target=/root/.gitconfig true', 'go mod download']);
+    expect(s.instructions.map(i => i.value)).toEqual(['/src', 'go.mod ./', '--mount=type=secret,id=gitconfig,target=/root/.gitconfig \\\n    true', 'go mod download']);
   });
 
-  test('a replaced instruction keeps its place', () => {
+  test('an escape hatch by object survives comments added before it', () => {
+    // GIVEN the download step, found before any comment exists
     const { s } = stage();
-    s.replaceInstruction(s.findInstruction('COPY'), 'COPY', 'go.mod go.sum ./');
+    const download = s.tryFindInstruction('RUN', 'go mod download')!;
+    // WHEN comments are put on the instructions before it, and on the download itself
+    s.tryFindInstruction('WORKDIR')!.comment = 'sources';
+    s.tryFindInstruction('COPY')!.comment = 'only what the download reads';
+    download.comment = 'modules';
+    // AND a step is inserted after the download it found earlier
+    s.insertAfter(download, new RunInstruction({ commands: ['go mod verify'] }));
+    // THEN the step lands right after the download, and each comment stays on its instruction
+    expect(s.render().split('\n').slice(1)).toEqual([
+      '# sources', 'WORKDIR /src',
+      '# only what the download reads', 'COPY go.mod ./',
+      '# modules', 'RUN go mod download',
+      'RUN go mod verify',
+    ]);
+  });
+
+  test('a replaced instruction keeps its place and the replacement renders as its kind', () => {
+    const { s } = stage();
+    s.replace(s.tryFindInstruction('COPY')!, new CopyInstruction({ sources: ['go.mod', 'go.sum'], destination: './' }));
     expect(s.instructions.map(i => i.value)).toEqual(['/src', 'go.mod go.sum ./', 'go mod download']);
   });
 
-  test('replaceRun puts a RUN with its mounts in the place of another instruction, with the checks of addRun', () => {
-    // GIVEN a builder with a download step
+  test('a RUN replaced with mounts and a comment keeps its place, with the checks of addRun', () => {
+    // GIVEN a builder with a download step, under the Go rules
     const { model, s } = stage();
     model.addRule(new GoRules());
+    const download = s.tryFindInstruction('RUN', 'go mod download')!;
     // WHEN the download is replaced by one that mounts a secret
-    s.replaceRun(s.findInstruction('RUN', 'go mod download'), {
+    const replacement = new RunInstruction({
       mounts: [Mount.secret({ id: 'netrc', target: '/root/.netrc' })],
       commands: ['go mod download', 'go mod verify'],
       comment: 'private modules',
     });
+    s.replace(download, replacement);
     // THEN it is in the same place, rendered as addRun renders it
     expect(s.instructions.map(i => i.value)).toEqual(['/src', 'go.mod ./', '--mount=type=secret,id=netrc,target=/root/.netrc \\\n    go mod download && \\\n    go mod verify']);
     expect(s.instructions[2].comment).toBe('private modules');
-    expect(() => s.replaceRun(2, { commands: [] })).toThrow('RUN needs at least one command in "commands"');
-    expect(() => s.replaceRun(2, { commands: ['go mod tidy'] })).toThrow(/"go mod tidy" and "go get" must not run/);
-    expect(() => s.replaceRun(3, { commands: ['true'] })).toThrow('Invalid instruction position 3: must be an integer from 0 to 2 (the stage has 3 instructions)');
+    expect(() => new RunInstruction({ commands: [] })).toThrow('RUN needs at least one command in "commands"');
+    expect(() => s.replace(replacement, new RunInstruction({ commands: ['go mod tidy'] }))).toThrow(/"go mod tidy" and "go get" must not run/);
+    // AND the replaced instruction is no longer in the stage
+    expect(() => s.replace(download, new RunInstruction({ commands: ['true'] }))).toThrow(/The instruction "RUN go mod download" is not in stage builder/);
   });
 
   test('inserted and replaced instructions pass the same checks and rules as added ones', () => {
     const { model, s } = stage();
     model.addRule(new GoRules());
-    expect(() => s.insertInstruction(0, 'RUN', 'go mod tidy')).toThrow(/"go mod tidy" and "go get" must not run/);
-    expect(() => s.replaceInstruction(2, 'ARG', 'TARGETARCH=amd64')).toThrow(/ARG TARGETARCH must not have a default/);
-    expect(() => s.insertInstruction(0, 'ENV', 'GITHUB_TOKEN=x')).toThrow(/looks like a credential/);
+    const first = s.instructions[0];
+    expect(() => s.insertBefore(first, new RawInstruction('RUN', 'go mod tidy'))).toThrow(/"go mod tidy" and "go get" must not run/);
+    expect(() => s.replace(first, new ArgInstruction([{ name: 'TARGETARCH', defaultValue: 'amd64' }]))).toThrow(/ARG TARGETARCH must not have a default/);
+    expect(() => s.insertAfter(first, new EnvInstruction({ GITHUB_TOKEN: 'x' }))).toThrow(/looks like a credential/);
+    expect(() => s.insertAfter(first, new RawInstruction('ENV', 'GOARCH=amd64'))).toThrow(/ENV GOARCH in stage builder pins a platform/);
     expect(s.instructions).toHaveLength(3);
   });
 
-  test('positions outside the stage are refused, and a missing instruction is -1', () => {
+  test('an instruction of another stage, or one already in the stage, is refused', () => {
+    const { model, s } = stage();
+    const other = model.addStage({ from: 'debian:bookworm-slim', name: 'other' });
+    other.addUser('1000:1000');
+    expect(() => s.insertBefore(other.instructions[0], new UserInstruction('1000:1000'))).toThrow(/The instruction "USER 1000:1000" is not in stage builder/);
+    expect(() => s.add(s.instructions[0])).toThrow(/is already in stage builder: create a new one/);
+    expect(() => s.add(other.instructions[0])).toThrow(/"USER 1000:1000" is already in stage other: create a new one/);
+    // AND a removed instruction may be added again
+    const user = other.instructions[0];
+    other.remove(user);
+    s.add(user);
+    expect(s.instructions.at(-1)).toBe(user);
+  });
+
+  test('an instruction class of the user\'s own is checked by its keyword and value', () => {
+    // GIVEN a subclass that renders an ONBUILD
+    class OnBuild extends DockerfileInstruction {
+      constructor() { super('ONBUILD', 'RUN go mod tidy'); }
+    }
+    // WHEN it is added, THEN it is refused like a raw ONBUILD
     const { s } = stage();
-    expect(s.findInstruction('USER')).toBe(-1);
-    expect(() => s.insertInstruction(4, 'USER', '1000:1000')).toThrow('Invalid instruction position 4: must be an integer from 0 to 3 (the stage has 3 instructions)');
-    expect(() => s.replaceInstruction(-1, 'USER', '1000:1000')).toThrow('Invalid instruction position -1: must be an integer from 0 to 2 (the stage has 3 instructions)');
+    expect(() => s.add(new OnBuild())).toThrow(/Invalid Dockerfile keyword "ONBUILD"/);
+  });
+
+  test('roles find instructions without matching their text, and buildKey leaves them out', () => {
+    // GIVEN two stages that differ by a tool step with a role, by comments and by ARG defaults
+    const model = new DockerfileModel();
+    const a = model.addStage({ from: 'golang:1.24', name: 'a' });
+    const b = model.addStage({ from: 'golang:1.24', name: 'a2' });
+    a.add(new RunInstruction({ commands: ['apt-get install -y upx-ucl'], role: 'tool' }));
+    a.addArg('GO_PACKAGES', './cmd/a');
+    b.addArgs(['GO_PACKAGES']);
+    b.addRun({ commands: ['true'] });
+    a.addRun({ commands: ['true'], comment: 'the same step' });
+    // THEN the role finds the step
+    expect(a.instructions.find(i => i.role === 'tool')!.value).toContain('upx-ucl');
+    // AND the keys, names aside, are equal once the role is ignored, and differ when it is not
+    const key = (st: typeof a, roles?: string[]) => JSON.parse(st.buildKey(roles)).slice(1);
+    expect(key(a, ['tool'])).toEqual(key(b, ['tool']));
+    expect(key(a)).not.toEqual(key(b));
   });
 });

@@ -2,8 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Platform } from '../../src';
-import { buildVariables } from '../../src/contract/variables';
+import { MultiArchPipeline } from '../../src';
 import { nephoranProject, synthToDisk } from '../helpers';
 
 /**
@@ -30,7 +29,11 @@ function make(target: string, name: string, value: string, via: 'command line' |
   return { status: r.status, stderr: r.stderr, ran: fs.existsSync(calls) ? fs.readFileSync(calls, 'utf8') : '' };
 }
 
-const variables = buildVariables({ registry: 'ghcr.io/x', platforms: [Platform.LINUX_AMD64], cacheRegistry: '', buildxDriver: 'docker', builderName: 'b', scanSeverity: 'high', attestations: true });
+// every variable of the Makefile: the contract's and the ones the Go and Python services add
+const variables = MultiArchPipeline.of(project)!.variables;
+test('the Go and Python services added their secret files to the contract', () => {
+  expect(variables.filter(v => v.secretFile).map(v => v.name)).toEqual(['GO_NETRC', 'PIP_CONF', 'PIP_NETRC']);
+});
 const HOSTILE = [
   `x;touch ${pwned}`,
   `$(shell touch ${pwned})`,

@@ -1,9 +1,9 @@
 import { Component, github, IResolver } from 'projen';
 import { DEFAULT_ACTION_PINS, GitHubActionPin } from './pins';
 import { IBuildPipeline, IMultiArchService } from '../../contract';
-import { BUILDKIT_IMAGE, buildVariables, ciCacheRegistry, CiArtifact, CiJob, ciPlan, CiTool, CiTrigger, CiValue, refuseLocalRegistry, RegistryAccess, usedSecretFiles } from '../../contract/internal';
+import { BUILDKIT_IMAGE, ciCacheRegistry, CiArtifact, CiJob, ciPlan, CiTool, CiTrigger, CiValue, refuseLocalRegistry, RegistryAccess, usedSecretFiles } from '../../contract/internal';
 import { Platform } from '../../platform';
-import { flag, invalid, noControlCharacters, registry as checkRegistry, stringList, stringMap } from '../../validation';
+import { flag, invalid, noControlCharacters, registry as checkRegistry, stringList, stringMap, variableName } from '../../validation';
 import { ICiProvider } from '../provider';
 
 /** How a GitHub workflow builds the platforms. */
@@ -125,6 +125,9 @@ const WRITE = github.workflows.JobPermission.WRITE;
 export class GitHubActions implements ICiProvider {
   private readonly options: GitHubActionsOptions;
   private readonly pins: { [action: string]: GitHubActionPin };
+  private _workflow?: github.GithubWorkflow;
+  /** The jobs as this provider last wrote them, to tell them from the ones `.projenrc.ts` replaced. */
+  private readonly written: Map<string, github.workflows.Job | github.workflows.JobCallingReusableWorkflow> = new Map();
 
   constructor(options: GitHubActionsOptions = {}) {
     const name = noControlCharacters('workflowName', options.workflowName ?? 'images');
@@ -160,7 +163,7 @@ export class GitHubActions implements ICiProvider {
       if (rule.includes('${{')) throw invalid('metadataTags', rule, 'must not hold a GitHub expression ("${{ }}"): give docker/metadata-action rules such as "type=ref,event=branch" or "type=semver,pattern={{version}}"');
     }
     for (const [variable, secret] of Object.entries(stringMap('buildSecrets', options.buildSecrets ?? {}, '{ GO_NETRC: "GO_MODULES_NETRC" }'))) {
-      if (!SECRET_FILES.includes(variable)) throw invalid('buildSecrets', variable, `is not a build secret file of the contract: use one of ${SECRET_FILES.join(', ')}`);
+      variableName('buildSecrets', variable);
       secretName(`buildSecrets["${variable}"]`, secret as string);
     }
     for (const [action, pin] of Object.entries(stringMap('actionPins', options.actionPins ?? {}, '{ "actions/checkout": { sha: "<40 hex>", version: "v5.0.0" } }'))) {
@@ -195,10 +198,36 @@ export class GitHubActions implements ICiProvider {
       push: { branches: this.options.branches ?? ['main'], tags: this.options.tags ?? ['v*'] },
     });
     if (workflow.file) annotatePins(workflow.file, this.pins);
-    new WorkflowJobs(pipeline, workflow, this);
+    this._workflow = workflow;
+    new BuildSecretsCheck(pipeline, Object.keys(this.options.buildSecrets ?? {}));
   }
 
-  /** @internal The jobs, for the services known at synthesis: the contract's CI plan, as GitHub runs it. */
+  /**
+   * The jobs for the pipeline's services so far. A job this provider wrote is replaced; one that is
+   * not in the workflow yet is added; one `.projenrc.ts` replaced (`updateJob`) or removed stays so.
+   */
+  public update(pipeline: IBuildPipeline): void {
+    // the jobs list services: they come with the first one
+    if (pipeline.services.length === 0) return;
+    const workflow = this.workflow;
+    for (const [id, job] of Object.entries(this._jobs(pipeline))) {
+      const current = workflow.getJob(id);
+      const mine = this.written.get(id);
+      if (current !== undefined && current !== mine) continue;
+      if (current === undefined && mine !== undefined) continue;
+      if (current === undefined) workflow.addJobs({ [id]: job });
+      else workflow.updateJob(id, job);
+      this.written.set(id, workflow.getJob(id));
+    }
+  }
+
+  /** The workflow this provider writes (escape hatch: `getJob`, `updateJob`, ...), once it is added to a pipeline. */
+  public get workflow(): github.GithubWorkflow {
+    if (!this._workflow) throw new Error('GitHubActions: add it to a pipeline first (ciProviders, or MultiArchPipeline.addCiProvider)');
+    return this._workflow;
+  }
+
+  /** @internal The jobs, for the pipeline's services: the contract's CI plan, as GitHub runs it. */
   public _jobs(pipeline: IBuildPipeline): { [id: string]: github.workflows.Job } {
     const perPlatform = (this.options.platformStrategy ?? GitHubPlatformStrategy.NATIVE_RUNNERS) === GitHubPlatformStrategy.NATIVE_RUNNERS;
     const secretFiles = usedSecretFiles(pipeline);
@@ -389,14 +418,21 @@ function TOOLS_ON_PATH(tools: CiTool[]): github.workflows.JobStep {
   };
 }
 
-/** Adds the jobs at synthesis, when every service is known. */
-class WorkflowJobs extends Component {
-  constructor(private readonly pipeline: IBuildPipeline, private readonly workflow: github.GithubWorkflow, private readonly provider: GitHubActions) {
+/**
+ * buildSecrets may name only the secret files of the pipeline's services (GO_NETRC comes with a Go
+ * service, PIP_CONF with a Python one), known once every service is: checked at synthesis.
+ */
+class BuildSecretsCheck extends Component {
+  constructor(private readonly pipeline: IBuildPipeline, private readonly named: string[]) {
     super(pipeline.project);
   }
 
   public preSynthesize(): void {
-    this.workflow.addJobs(this.provider._jobs(this.pipeline));
+    const files = usedSecretFiles(this.pipeline);
+    const unknown = this.named.find(v => !files.includes(v));
+    if (unknown) {
+      throw invalid('buildSecrets', unknown, `is not a build secret file of this pipeline's services: use one of ${files.join(', ') || '(none: no service reads a secret file)'}`);
+    }
   }
 }
 
@@ -418,10 +454,6 @@ function annotatePins(file: github.GithubWorkflow['file'] & object, pins: { [act
     }).join('\n');
   };
 }
-
-/** The contract's build secret files (GO_NETRC, ...): the only variables buildSecrets may name. */
-const SECRET_FILES = buildVariables({ registry: 'x', platforms: [], cacheRegistry: '', buildxDriver: '', builderName: '', scanSeverity: '', attestations: false })
-  .filter(v => v.secretFile).map(v => v.name);
 
 /** A GitHub secret's name: upper-case letters, digits and "_", not starting with GITHUB_. */
 function secretName(option: string, value: string): string {

@@ -1,4 +1,4 @@
-import { Component, gitlab } from 'projen';
+import { gitlab } from 'projen';
 import { IBuildPipeline } from '../../contract';
 import { ciCacheRegistry, CiJob, ciPlan, CiTrigger, CiValue, refuseLocalRegistry } from '../../contract/internal';
 import { flag, imageReference, invalid, noControlCharacters, registry as checkRegistry } from '../../validation';
@@ -97,6 +97,9 @@ export const GITLAB_IMAGES = {
  */
 export class GitLabCi implements ICiProvider {
   private readonly options: GitLabCiOptions;
+  private _configuration?: gitlab.GitlabConfiguration;
+  /** The jobs as this provider last wrote them, to tell them from the ones `.projenrc.ts` replaced. */
+  private readonly written: Map<string, gitlab.Job> = new Map();
 
   constructor(options: GitLabCiOptions = {}) {
     if (options.builder !== undefined && !Object.values(GitLabBuilder).includes(options.builder)) {
@@ -126,10 +129,35 @@ export class GitLabCi implements ICiProvider {
       stages: ['build', 'push', 'security', 'sign', 'publish'],
       variables: this.variables(pipeline),
     });
-    new GitLabJobs(pipeline, config, this);
+    this._configuration = config;
   }
 
-  /** @internal The jobs, for the services known at synthesis: the contract's CI plan, as GitLab runs it. */
+  /**
+   * The jobs for the pipeline's services so far. A job this provider wrote is replaced; one that is
+   * not in the configuration yet is added; one `.projenrc.ts` replaced or removed stays so.
+   */
+  public update(pipeline: IBuildPipeline): void {
+    // the jobs list services: they come with the first one
+    if (pipeline.services.length === 0) return;
+    const config = this.configuration;
+    for (const [name, job] of Object.entries(this._jobs(pipeline))) {
+      const current = config.jobs[name];
+      const mine = this.written.get(name);
+      if (current !== undefined && current !== mine) continue;
+      if (current === undefined && mine !== undefined) continue;
+      if (current === undefined) config.addJobs({ [name]: job });
+      else config.jobs[name] = job;
+      this.written.set(name, config.jobs[name]);
+    }
+  }
+
+  /** The GitLab CI configuration this provider writes (escape hatch: `jobs`, `addJobs`, ...), once it is added to a pipeline. */
+  public get configuration(): gitlab.GitlabConfiguration {
+    if (!this._configuration) throw new Error('GitLabCi: add it to a pipeline first (ciProviders, or MultiArchPipeline.addCiProvider)');
+    return this._configuration;
+  }
+
+  /** @internal The jobs, for the pipeline's services: the contract's CI plan, as GitLab runs it. */
   public _jobs(pipeline: IBuildPipeline): { [name: string]: gitlab.Job } {
     // build secret files (GO_NETRC, ...) are GitLab "File" CI/CD variables: the job gets their path already
     const options = { perPlatform: false, scan: this.options.scan ?? true, sign: this.options.sign ?? true, secretFiles: [] };
@@ -228,14 +256,3 @@ const LOGIN = [
   'if [ -z "${REGISTRY_PASSWORD:-}" ]; then echo "GitLab CI: $REGISTRY_HOST is not this GitLab\'s registry (${CI_REGISTRY:-none}): set REGISTRY_USER and REGISTRY_PASSWORD as masked CI/CD variables" >&2; exit 1; fi',
   'printf \'%s\' "$REGISTRY_PASSWORD" | docker login --username "$REGISTRY_USER" --password-stdin "$REGISTRY_HOST"',
 ];
-
-/** Adds the jobs at synthesis, when every service is known. */
-class GitLabJobs extends Component {
-  constructor(private readonly pipeline: IBuildPipeline, private readonly config: gitlab.GitlabConfiguration, private readonly provider: GitLabCi) {
-    super(pipeline.project);
-  }
-
-  public preSynthesize(): void {
-    this.config.addJobs(this.provider._jobs(this.pipeline));
-  }
-}

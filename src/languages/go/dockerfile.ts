@@ -1,6 +1,9 @@
 import { GoModuleInfo } from './module';
 import { GoRules } from './rules';
-import { CacheSharing, DockerfileModel, DockerfileStage, Mount, RunOptions } from '../../dockerfile';
+import {
+  ArgInstruction, CacheSharing, CopyInstruction, DockerfileInstruction, DockerfileModel, DockerfileStage, ExposeInstruction,
+  LabelInstruction, Mount, RunInstruction, RunOptions, WorkdirInstruction,
+} from '../../dockerfile';
 import { addContractArg, addImageMetadata, normalizeTimesCommand, ROOTFS } from '../runtime';
 
 /** What the Go Dockerfile is built from: the service's resolved settings. */
@@ -222,6 +225,11 @@ function addBuilder(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerf
   builder.addRun(compileRun(go, spec));
 }
 
+/** The role of the builder's compile step (see compileRun). */
+const COMPILE_ROLE = 'go-compile';
+/** The role of the UPX tool's instruction in the `modules` stage (see addUpxTool). */
+export const UPX_TOOL_ROLE = 'go-upx-tool';
+
 /**
  * The compile, then UPX (amd64 only) and constant file times, in one RUN: one layer per service and
  * platform, with the binary once. The build cache is the deps stage's layer (not a mount: BuildKit
@@ -233,6 +241,7 @@ function compileRun(go: GoBuildSettings, spec: GoDockerfileSpec): RunOptions {
   const ldflags = `-w -s -X ${go.versionVariable}=\${VERSION}${spec.ldflags ? ` ${spec.ldflags}` : ''}`;
   const binary = `${ROOTFS}${BIN_DIR}/${spec.binary}`;
   return {
+    role: COMPILE_ROLE,
     comment: spec.upx
       ? `The compile, then UPX on linux/amd64 only (it is known to produce arm64 binaries that crash; it hides the Go build info from scanners, so \`go version -m\` is kept in ${BUILDINFO_DIR}), then every file time set to a constant (reproducible layers).`
       : 'The compile, then every file time set to a constant (reproducible layers).',
@@ -269,17 +278,23 @@ const UPX_COMMAND = 'upx --best --lzma';
  */
 export function enableSharedUpx(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerfileSpec): void {
   const builder = model.tryFindStage('builder')!;
-  if (builder.findInstruction('RUN', UPX_COMMAND) >= 0) return;
+  if (findArg(builder, UPX_ARG)) return;
   const upxSpec = { ...spec, upx: true };
   addUpxTool(model, go);
-  builder.insertInstruction(builder.findInstruction('ARG', 'VERSION'), 'ARG', `${UPX_ARG}=false`);
-  builder.replaceRun(builder.findInstruction('RUN', 'go build -trimpath'), compileRun(go, upxSpec));
+  builder.insertBefore(findArg(builder, 'VERSION')!, new ArgInstruction([{ name: UPX_ARG, defaultValue: 'false' }]));
+  builder.replace(builder.instructions.find(i => i.role === COMPILE_ROLE)!, new RunInstruction(compileRun(go, upxSpec)));
   const runtime = model.finalStage;
-  const argsAt = runtime.findInstruction('ARG', 'SERVICE');
-  runtime.replaceInstruction(argsAt, 'ARG', runtime.instructions[argsAt].value.replace('SERVICE DESCRIPTION', `SERVICE DESCRIPTION ${UPX_ARG}`));
-  const labelsAt = runtime.findInstruction('LABEL');
-  const extra = Object.entries(upxLabels(upxSpec)).map(([k, v]) => `${k}="${v}"`).join(' \\\n    ');
-  runtime.replaceInstruction(labelsAt, 'LABEL', `${runtime.instructions[labelsAt].value} \\\n    ${extra}`, runtime.instructions[labelsAt].comment);
+  const args = findArg(runtime, 'SERVICE')!;
+  const names = args.names;
+  names.splice(names.indexOf('DESCRIPTION') + 1, 0, UPX_ARG);
+  runtime.replace(args, new ArgInstruction(names.map(name => ({ name }))));
+  const labels = runtime.instructions.find((i): i is LabelInstruction => i instanceof LabelInstruction)!;
+  runtime.replace(labels, new LabelInstruction({ ...labels.labels, ...upxLabels(upxSpec) }, { comment: labels.comment }));
+}
+
+/** The ARG instruction of a stage that declares `name`, if any. */
+function findArg(stage: DockerfileStage, name: string): ArgInstruction | undefined {
+  return stage.instructions.find((i): i is ArgInstruction => i instanceof ArgInstruction && i.names.includes(name));
 }
 
 /** The labels that say UPX ran and where the build info is kept. */
@@ -302,24 +317,36 @@ const UPX_BINARY = `${BIN_DIR}/upx`;
 export function addUpxTool(model: DockerfileModel, go: GoBuildSettings): void {
   const modules = model.tryFindStage('modules');
   if (!modules || modules.instructions.some(isUpxTool)) return;
-  const position = modules.findInstruction('WORKDIR') + 1;
   const where = go.cgo ? 'once per platform' : 'once per build, on the build platform';
   const comment = `UPX for the compile step (linux/amd64), in the stages the module's Go services share: installed ${where}, and neither a code change nor a new go.mod re-runs it`;
-  if (go.upxImage) {
-    modules.insertInstruction(position, 'COPY', `--from=${go.upxImage} ${UPX_BINARY} ${UPX_BINARY}`, `${comment} (pinned: upxImage).`);
-    return;
-  }
-  modules.insertRun(position, {
-    comment: `${comment} (pin it with upxImage).`,
-    mounts: [Mount.cache({ target: '/var/cache/apt', sharing: CacheSharing.LOCKED }), Mount.cache({ target: '/var/lib/apt/lists', sharing: CacheSharing.LOCKED })],
-    commands: [`command -v upx >/dev/null || (apt-get update && apt-get install -y --no-install-recommends upx-ucl && { command -v upx >/dev/null || ln -s "$(command -v upx-ucl)" ${UPX_BINARY}; })`],
-  });
+  const tool = go.upxImage
+    ? new CopyInstruction({ from: go.upxImage, sources: [UPX_BINARY], destination: UPX_BINARY, comment: `${comment} (pinned: upxImage).`, role: UPX_TOOL_ROLE })
+    : new RunInstruction({
+      comment: `${comment} (pin it with upxImage).`,
+      role: UPX_TOOL_ROLE,
+      mounts: [Mount.cache({ target: '/var/cache/apt', sharing: CacheSharing.LOCKED }), Mount.cache({ target: '/var/lib/apt/lists', sharing: CacheSharing.LOCKED })],
+      commands: [`command -v upx >/dev/null || (apt-get update && apt-get install -y --no-install-recommends upx-ucl && { command -v upx >/dev/null || ln -s "$(command -v upx-ucl)" ${UPX_BINARY}; })`],
+    });
+  const workdir = modules.instructions.find(i => i instanceof WorkdirInstruction);
+  if (workdir) modules.insertAfter(workdir, tool);
+  else if (modules.instructions.length) modules.insertBefore(modules.instructions[0], tool);
+  else modules.add(tool);
 }
 
 /** Whether an instruction is the UPX tool of addUpxTool (its COPY from upxImage, or its apt step). */
-export function isUpxTool(instruction: { keyword: string; value: string }): boolean {
-  const { keyword, value } = instruction;
-  return value.includes(UPX_BINARY) && (keyword === 'COPY' || (keyword === 'RUN' && value.includes('upx-ucl')));
+export function isUpxTool(instruction: DockerfileInstruction): boolean {
+  return instruction.role === UPX_TOOL_ROLE;
+}
+
+/**
+ * A key of the `modules`, `imports` and `deps` stages as BuildKit sees them with bake's args:
+ * without comments and ARG defaults (bake sets GO_PACKAGES and BUILD_TAGS), and without the UPX
+ * tool (the services of a module share one). Services whose keys are equal can share one build of
+ * those stages.
+ */
+export function dependencyStagesKey(model: DockerfileModel): string {
+  const names = ['modules', 'imports', DEPS_STAGE];
+  return JSON.stringify(model.stages.filter(st => st.name !== undefined && names.includes(st.name)).map(st => st.buildKey([UPX_TOOL_ROLE])));
 }
 
 function addRuntime(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerfileSpec): void {
@@ -335,6 +362,6 @@ function addRuntime(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerf
   runtime.addCopy({ from: 'builder', sources: [`${ROOTFS}/`], destination: '/' });
   runtime.addUser(go.user);
   if (spec.port !== undefined) runtime.addExpose(spec.port);
-  if (spec.portArg) runtime.addInstruction('EXPOSE', '${PORT}');
+  if (spec.portArg) runtime.add(new ExposeInstruction('${PORT}'));
   runtime.addEntrypoint([`${BIN_DIR}/${spec.binary}`]);
 }

@@ -1,15 +1,13 @@
 import * as path from 'path';
 import { Project } from 'projen';
-import { addUpxTool, DEPS_STAGE, enableSharedUpx, goDockerfile, GoDockerfileSpec, isUpxTool, NETRC_SECRET, UPX_ARG } from './dockerfile';
+import { enableSharedUpx, goDockerfile, GoDockerfileSpec, NETRC_SECRET, UPX_ARG } from './dockerfile';
 import { compareGoVersions, GoModuleInfo, readGoModule } from './module';
-import { BakeTarget } from '../../bake';
-import { addDockerfile } from '../../components/dockerfile-file';
-import { MultiArchPipeline } from '../../components/pipeline';
-import { resolveService, ServiceBase, ServiceOptions, servicesOf, warnMissing } from '../../components/service';
-import { BAKE, cacheReference, DESCRIPTION_LABEL, TITLE_LABEL } from '../../contract/internal';
+import { GoModuleBuild } from './module-build';
+import { servicesOf } from '../../components/members';
+import { MultiArchService, resolveService, ServiceDeclaration, ServiceOptions, warnMissing } from '../../components/service';
+import { DESCRIPTION_LABEL, TITLE_LABEL } from '../../contract/internal';
 import { DockerfileModel } from '../../dockerfile';
-import { Platform } from '../../platform';
-import { goPackage, imageReference, invalid, noControlCharacters, relativePath, serviceName, shellWord, stringList, version } from '../../validation';
+import { flag, goPackage, imageReference, invalid, noControlCharacters, relativePath, serviceName, shellWord, stringList, version } from '../../validation';
 import { imageLabels } from '../runtime';
 
 /** Options of a Go service. */
@@ -103,6 +101,15 @@ export interface GoServiceOptions extends ServiceOptions {
    */
   readonly upxImage?: string;
   /**
+   * Share the module's dependency stages (`modules`, `imports`, `deps`: the downloaded modules and the
+   * compiled standard library and dependencies) with the other Go services of the same module root,
+   * builder image, cgo, Go environment, build tags and platforms: one bake target builds them once per
+   * platform for all of them, and one registry cache carries them. False gives this service stages of
+   * its own, e.g. to change them with an escape hatch.
+   * @default true
+   */
+  readonly shareDependencies?: boolean;
+  /**
    * Extra `-ldflags` entries, e.g. `["-X", "main.commit=abc"]`. `-w -s` and the version are always set.
    * @default []
    */
@@ -123,24 +130,7 @@ export interface GoServiceOptions extends ServiceOptions {
  * A Go service built into a multi-architecture image: cross-compiled on the build platform
  * (no emulation), `CGO_ENABLED=0`, reproducible flags, a distroless non-root runtime.
  */
-export class GoService extends ServiceBase {
-  /**
-   * The services whose dependency stages match, on the same platforms, share one UPX tool in them
-   * (see sharedGroup, shareUpxTool), so those that pack must take it from the same place. Checked
-   * before the service is created.
-   */
-  private static checkUpxSource(project: Project, name: string, go: UpxSettings): void {
-    if (!go.upx) return;
-    const source = (s: { upxImage?: string }) => (s.upxImage ? `upxImage "${s.upxImage}"` : 'apt (no upxImage)');
-    const group = upxGroup(dependencyKey(go), go.service.platforms);
-    const other = goServicesOf(project).find(s => s.upx && s.upxImage !== go.upxImage && upxGroup(s.dependencyKey(), s.platforms) === group);
-    if (other) {
-      throw new Error(`GoService "${name}" takes UPX from ${source(go)}, but "${other.name}", whose dependency stages it shares (same module root, builder image, cgo, Go environment, build tags and platforms), takes it from ${source(other)}: the stages hold one UPX, so give both the same upxImage`);
-    }
-  }
-
-  /** The Dockerfile model (escape hatch; shared with other services when `sharedDockerfile`). */
-  public readonly dockerfile: DockerfileModel;
+export class GoService extends MultiArchService {
   /** The Go module root (build context). */
   public readonly moduleRoot: string;
   /** The main package. */
@@ -167,13 +157,19 @@ export class GoService extends ServiceBase {
   public readonly upxImage?: string;
   /** What the module root holds: local modules, a workspace, a vendor tree (read at synthesis). */
   public readonly module: GoModuleInfo;
-  private readonly ldflags: string[];
-  private readonly buildTags: string[];
+  /** The build of the module's dependencies this service shares with the Go services of the same module, builder, cgo, Go environment, tags and platforms. */
+  public readonly moduleBuild: GoModuleBuild;
 
   constructor(project: Project, name: string, options: GoServiceOptions = {}) {
     const go = resolveGo(project, name, options);
-    GoService.checkUpxSource(project, name, go);
-    super(project, go.service);
+    const build = GoModuleBuild._forKey(project, {
+      ...go,
+      user: go.service.user,
+      alone: go.shareDependencies ? undefined : name,
+    });
+    build._checkUpx(name, go.upx, go.upxImage);
+    const owner = go.shared ? sharedOwner(project, go.service.dockerfilePath) : undefined;
+    super(project, name, { ...go.props, dockerfile: goServiceDockerfile(go, owner), writeDockerfile: !owner });
     this.moduleRoot = go.moduleRoot;
     this.sharedDockerfile = go.shared;
     this.mainPackage = go.mainPackage;
@@ -187,8 +183,7 @@ export class GoService extends ServiceBase {
     this.goEnv = go.goEnv;
     this.upxImage = go.upxImage;
     this.module = go.module;
-    this.ldflags = go.ldflags;
-    this.buildTags = go.buildTags;
+    this.moduleBuild = build;
 
     this.dockerignore.requirePath('go.mod', this.dockerfilePath);
     for (const dir of this.module.localModules) this.dockerignore.requirePath(`${dir}/go.mod`, `${this.dockerfilePath} (a local module)`);
@@ -196,205 +191,59 @@ export class GoService extends ServiceBase {
     this.dockerignore.requirePath(this.mainPackage.replace(/^\.\//, ''), `${this.dockerfilePath} (main package of ${name})`);
 
     if (this.sharedDockerfile) {
-      this.dockerfile = this.joinShared(project);
       Object.assign(this.bakeTarget.args, {
         SERVICE: name,
         MAIN_PACKAGE: this.mainPackage,
         ...(this.upx ? { [UPX_ARG]: 'true' } : {}),
-        EXTRA_LDFLAGS: this.ldflags.join(' '),
+        EXTRA_LDFLAGS: go.ldflags.join(' '),
         DESCRIPTION: this.description ?? '',
         ...(this.port !== undefined ? { PORT: String(this.port) } : {}),
       });
-    } else {
-      this.dockerfile = goDockerfile(this, {
-        binary: name,
-        mainPackage: this.mainPackage,
-        ldflags: this.ldflags.join(' '),
-        tags: this.buildTags.join(','),
-        shared: false,
-        upx: this.upx,
-        labels: imageLabels(this.name, this.description),
-        port: this.port,
-      });
-      addDockerfile(project, this.dockerfilePath, this.dockerfile);
     }
-    // the module's dependency stages: every Go Dockerfile takes the same args (see preSynthesize)
-    Object.assign(this.bakeTarget.args, { GO_PACKAGES: this.mainPackage, BUILD_TAGS: this.buildTags.join(',') });
-    // credentials for private modules: a netrc build secret, only when GO_NETRC is set
-    this.bakeTarget.addSecret({ id: NETRC_SECRET, source: '${GO_NETRC}', whenSet: 'GO_NETRC' });
-    MultiArchPipeline._ensure(project)._sync();
+    // the module build owns GO_PACKAGES, BUILD_TAGS, the UPX tool and the shared deps target
+    build._join(this, go.upxImage);
   }
 
-  /**
-   * GO_PACKAGES: the main packages of every Go service whose dependency stages match this one's
-   * (same module, builder, cgo, tags, module settings), so their `imports` and `deps` stages are one
-   * step per platform that BuildKit runs once and a registry cache carries once, and, with the same
-   * platforms and the same dependency stages in their Dockerfiles (an escape hatch may change one),
-   * one bake target (see shareDependencies).
-   */
+  /** Warns about the paths the build reads that do not exist yet. */
   public preSynthesize(): void {
     super.preSynthesize();
     warnMissing(this.project, `GoService "${this.name}"`, [
       ['moduleRoot', this.moduleRoot, path.join(this.moduleRoot, 'go.mod'), 'the build reads it: run "go mod init <module path>" there'],
       ['mainPackage', this.mainPackage, path.join(this.moduleRoot, this.mainPackage), `the build compiles it: put package main there (with the string variable ${this.versionVariable})`],
     ]);
-    const key = this.dependencyKey();
-    const group = goServicesOf(this.project).filter(s => s.dependencyKey() === key);
-    this.bakeTarget.args.GO_PACKAGES = [...new Set(group.map(s => s.mainPackage))].sort().join(' ');
-    const shared = this.sharedGroup();
-    if (shared) this.shareDependencies(shared);
-  }
-
-  /**
-   * Gives every Dockerfile of a group the UPX tool of the group's services that pack (see
-   * addUpxTool), so that their dependency stages stay the same: the one bake target that builds
-   * them then carries the tool, in its registry cache, for all of them.
-   */
-  private shareUpxTool(group: GoService[]): void {
-    const packer = group.find(s => s.upx);
-    if (!packer) return;
-    for (const s of group) addUpxTool(s.dockerfile, packer);
-  }
-
-  /** The services that get their `deps` stage from one bake target with this one, if any. */
-  private sharedGroup(): GoService[] | undefined {
-    const key = this.dependencyKey();
-    const group = goServicesOf(this.project).filter(s => s.dependencyKey() === key);
-    // the UPX tool is left out: shareDependencies gives it to every Dockerfile of the group
-    const stages = this.dependencyStages();
-    const shareable = group.every(s => samePlatforms(s.bakeTarget, this.bakeTarget) && s.dependencyStages() === stages);
-    return group.length > 1 && shareable ? group : undefined;
-  }
-
-  /**
-   * Gives the services of a group their `deps` stage from one bake target of its own (a named context
-   * `deps = "target:_go-deps"`), which bake builds once per platform for all of them. Without it, each
-   * service's target has its own copy of the stages, which BuildKit merges only once their cache
-   * keys match; before buildx 0.17 (a build context per target), the merged step then looks its key
-   * up in one target's registry cache only, and a fresh runner can compile the dependencies again.
-   * Only for services with the same platforms: bake builds a linked target for all of its platforms.
-   */
-  private shareDependencies(group: GoService[]): void {
-    const pipeline = MultiArchPipeline._ensure(this.project);
-    const groups = new Set(goServicesOf(this.project).map(s => s.sharedGroup()?.[0]).filter(s => s !== undefined));
-    // the leading "_" keeps it apart from every service (a service name starts with a letter or digit)
-    const name = groups.size > 1 ? `_go-deps-${group[0].name}` : '_go-deps';
-    const first = group[0];
-    if (!pipeline.bake.hasTarget(name)) {
-      // a repository of its own, next to the services' caches: the two exports run at once, and a
-      // registry can fail a tag write racing another in the same repository (distribution 2.8 does)
-      const images = new Set(servicesOf(this.project).map(s => s.imageName));
-      let repository = `${first.imageName}-go-deps`;
-      while (images.has(repository)) repository += '-cache';
-      const cache = `type=registry,ref=${cacheReference(BAKE, repository)}`;
-      const target = new BakeTarget(name, {
-        description: `The Go dependencies of ${group.map(s => s.name).join(', ')}: built once per platform for all of them`,
-        context: first.bakeTarget.context,
-        dockerfile: first.bakeTarget.dockerfile,
-        target: 'deps',
-        platforms: first.bakeTarget.platforms,
-        platformsVariable: first.bakeTarget.platformsVariable,
-        // a constant date: the stage has no image, and a dated one is a new untagged image in the
-        // engine on every build with the docker driver (which ignores the cacheonly output)
-        args: { GO_PACKAGES: this.bakeTarget.args.GO_PACKAGES, BUILD_TAGS: this.buildTags.join(','), SOURCE_DATE_EPOCH: '0' },
-        cacheFrom: [cache],
-        cacheTo: [`${cache},mode=max`],
-        cacheEnabledVariable: 'CACHE_REGISTRY',
-        cacheWriteVariable: 'CACHE_WRITE',
-        attest: ['type=provenance,disabled=true'],
-      });
-      target.addOverride('output', ['type=cacheonly']);
-      target.addSecret({ id: NETRC_SECRET, source: '${GO_NETRC}', whenSet: 'GO_NETRC' });
-      pipeline.bake.addTarget(target);
-    }
-    this.shareUpxTool(group);
-    this.bakeTarget.contexts[DEPS_STAGE] = `target:${name}`;
-  }
-
-  /**
-   * The `modules`, `imports` and `deps` stages of the service's Dockerfile as BuildKit sees them with
-   * bake's args: without comments and ARG defaults (bake sets GO_PACKAGES and BUILD_TAGS), and
-   * without the UPX tool (the group shares one, see shareUpxTool).
-   */
-  private dependencyStages(): string {
-    const names = ['modules', 'imports', DEPS_STAGE];
-    return JSON.stringify(this.dockerfile.stages.filter(st => st.name !== undefined && names.includes(st.name)).map(st => [
-      st.name, st.platform, st.from,
-      ...st.instructions.filter(i => i.keyword !== '#' && !isUpxTool(i))
-        .flatMap(i => i.keyword === 'ARG' ? i.value.split(/\s+/).map(a => `ARG ${a.split('=')[0]}`) : [`${i.keyword} ${i.value}`]),
-    ]));
-  }
-
-  /** What the `modules`, `imports` and `deps` stages depend on, besides the sources. */
-  private dependencyKey(): string {
-    const { moduleRoot, builderImage, cgo, goEnv, module, buildTags } = this;
-    return dependencyKey({ moduleRoot, builderImage, cgo, goEnv, module, buildTags });
-  }
-
-  /** The shared Dockerfile's model: the first service at the path creates it, the others use it. */
-  private joinShared(project: Project): DockerfileModel {
-    // compatibility with the owner was checked by resolveGo
-    const owner = sharedOwner(project, this.dockerfilePath, this);
-    const spec: GoDockerfileSpec = {
-      binary: 'service',
-      mainPackage: '${MAIN_PACKAGE}',
-      ldflags: '${EXTRA_LDFLAGS}',
-      tags: '${BUILD_TAGS}',
-      shared: true,
-      upx: this.upx,
-      labels: { ...imageLabels(this.name, this.description), [TITLE_LABEL]: '${SERVICE}', [DESCRIPTION_LABEL]: '${DESCRIPTION}' },
-      portArg: this.port !== undefined,
-    };
-    if (owner) {
-      // UPX steps join the shared Dockerfile with the first service that enables UPX
-      if (this.upx) enableSharedUpx(owner.dockerfile, owner, spec);
-      return owner.dockerfile;
-    }
-    const model = goDockerfile(this, spec);
-    addDockerfile(project, this.dockerfilePath, model);
-    return model;
   }
 }
 
-/** The GoServices of the project, in creation order. */
-function goServicesOf(project: Project): GoService[] {
-  return servicesOf(project).filter((s): s is GoService => s instanceof GoService);
-}
-
-/** The settings a Go service's `modules`, `imports` and `deps` stages depend on, besides the sources. */
-interface DependencySettings {
-  readonly moduleRoot: string;
-  readonly builderImage: string;
-  readonly cgo: boolean;
-  readonly goEnv: { [name: string]: string };
-  readonly module: GoModuleInfo;
-  readonly buildTags: string[];
-}
-
-/** A key that is the same for Go services whose dependency stages are the same. */
-function dependencyKey(go: DependencySettings): string {
-  return JSON.stringify([go.moduleRoot, go.builderImage, go.cgo, go.goEnv, go.module, go.buildTags.join(',')]);
-}
-
-/** What checkUpxSource reads of a service being created. */
-interface UpxSettings extends DependencySettings {
-  readonly upx: boolean;
-  readonly upxImage?: string;
-  readonly service: { readonly platforms?: Platform[] };
-}
-
-/**
- * A key that is the same for Go services that can share their dependency stages, and so one UPX
- * tool: the same stages (`dependencies`, a dependencyKey) on the same platforms (as samePlatforms
- * compares them).
- */
-function upxGroup(dependencies: string, platforms?: Platform[]): string {
-  return JSON.stringify([dependencies, platforms?.map(p => p.value) ?? null]);
-}
-
-/** Whether two targets build for the same platforms. */
-function samePlatforms(a: BakeTarget, b: BakeTarget): boolean {
-  return JSON.stringify(a.platforms ?? a.platformsVariable) === JSON.stringify(b.platforms ?? b.platformsVariable);
+/** The Dockerfile of a Go service: its own, the shared one it creates, or the shared one it joins (`owner`'s). */
+function goServiceDockerfile(go: ResolvedGo, owner?: GoService): DockerfileModel {
+  const settings = { ...go, user: go.service.user };
+  if (!go.shared) {
+    return goDockerfile(settings, {
+      binary: go.service.name,
+      mainPackage: go.mainPackage,
+      ldflags: go.ldflags.join(' '),
+      tags: go.buildTags.join(','),
+      shared: false,
+      upx: go.upx,
+      labels: imageLabels(go.service.name, go.service.description),
+      port: go.service.port,
+    });
+  }
+  const spec: GoDockerfileSpec = {
+    binary: 'service',
+    mainPackage: '${MAIN_PACKAGE}',
+    ldflags: '${EXTRA_LDFLAGS}',
+    tags: '${BUILD_TAGS}',
+    shared: true,
+    upx: go.upx,
+    labels: { ...imageLabels(go.service.name, go.service.description), [TITLE_LABEL]: '${SERVICE}', [DESCRIPTION_LABEL]: '${DESCRIPTION}' },
+    portArg: go.service.port !== undefined,
+  };
+  if (!owner) return goDockerfile(settings, spec);
+  // compatibility with the owner was checked by resolveGo; UPX steps join the shared Dockerfile with
+  // the first service that enables UPX
+  if (go.upx) enableSharedUpx(owner.dockerfile, owner, spec);
+  return owner.dockerfile;
 }
 
 /** The first GoService that uses the shared Dockerfile at `dockerfilePath`, found in the construct tree. */
@@ -402,6 +251,9 @@ function sharedOwner(project: Project, dockerfilePath: string, except?: GoServic
   return servicesOf(project).find((s): s is GoService =>
     s instanceof GoService && s !== except && s.sharedDockerfile && s.dockerfilePath === dockerfilePath);
 }
+
+/** A GoService's options, resolved. */
+type ResolvedGo = ReturnType<typeof resolveGo>;
 
 /** Every GoService option, validated before anything is created (see resolveService). */
 function resolveGo(project: Project, name: string, options: GoServiceOptions) {
@@ -411,7 +263,21 @@ function resolveGo(project: Project, name: string, options: GoServiceOptions) {
   const mainPackage = goPackage('mainPackage', options.mainPackage ?? `./cmd/${serviceName(name)}`);
   // next to the main package: cmd/<name>/Dockerfile by default
   const dockerfilePath = options.dockerfilePath ?? under(shared || mainPackage === '.' ? 'Dockerfile' : `${mainPackage.slice(2)}/Dockerfile`);
-  const service = resolveService(project, name, 'GoService', { ...options, context: moduleRoot, dockerfilePath }, shared);
+  const props: ServiceDeclaration = {
+    ...options,
+    kind: 'GoService',
+    context: moduleRoot,
+    dockerfilePath,
+    sharesDockerfile: shared,
+    // credentials for private modules: a netrc build secret, only when GO_NETRC is set
+    secretFiles: [{
+      variable: 'GO_NETRC',
+      id: NETRC_SECRET,
+      description: 'netrc with credentials for private Go modules, passed as a build secret (never an ARG)',
+      bakeDescription: `A netrc file for private Go modules, passed to the module download as the build secret "${NETRC_SECRET}"; empty passes none`,
+    }],
+  };
+  const service = resolveService(project, name, props);
   const module = readGoModule(project.outdir, moduleRoot);
   const goVersion = version('goVersion', options.goVersion ?? module.toolchain ?? module.go ?? '1.24');
   // "1.24" is the golang:1.24 image, the newest 1.24.x: compare at the precision the option gives
@@ -436,6 +302,7 @@ function resolveGo(project: Project, name: string, options: GoServiceOptions) {
   if (options.goNoSumDb !== undefined) goEnv.GONOSUMDB = modulePatterns('goNoSumDb', options.goNoSumDb);
   const go = {
     service,
+    props,
     moduleRoot,
     module,
     goVersion,
@@ -448,6 +315,7 @@ function resolveGo(project: Project, name: string, options: GoServiceOptions) {
     runtimeImage,
     versionVariable,
     upx: options.upx ?? false,
+    shareDependencies: flag('shareDependencies', options.shareDependencies) ?? true,
     runtimeHasShell: options.runtimeHasShell ?? false,
     user: service.user,
     ldflags: stringList('ldflags', options.ldflags ?? []).map(f => shellWord('ldflags', f)),

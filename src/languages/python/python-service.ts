@@ -4,10 +4,8 @@ import { Project } from 'projen';
 import { pythonDockerfile } from './dockerfile';
 import { CrossWheelsInstall, PIP_CONF_SECRET, PIP_NETRC_SECRET, TargetInstall } from './strategy';
 import { checkWheelPlatforms, wheelLibc } from './wheels';
-import { addDockerfile } from '../../components/dockerfile-file';
 import { MultiArchPipeline } from '../../components/pipeline';
-import { resolveService, ServiceBase, ServiceOptions, warnMissing } from '../../components/service';
-import { DockerfileModel } from '../../dockerfile';
+import { MultiArchService, resolveService, ServiceDeclaration, ServiceOptions, warnMissing } from '../../components/service';
 import { imageReference, invalid, noControlCharacters, noRepeats, relativePath, shellWord, stringList } from '../../validation';
 import { imageLabels } from '../runtime';
 
@@ -115,9 +113,7 @@ export interface PythonServiceOptions extends ServiceOptions {
  * target platform (so arm64 images get arm64 wheels and native extensions), then copied at the
  * same path into a runtime of the same base image, running as a numeric non-root user.
  */
-export class PythonService extends ServiceBase {
-  /** The Dockerfile model (escape hatch). */
-  public readonly dockerfile: DockerfileModel;
+export class PythonService extends MultiArchService {
   /** The service directory (build context). */
   public readonly directory: string;
   /** The base image. */
@@ -133,7 +129,19 @@ export class PythonService extends ServiceBase {
 
   constructor(project: Project, name: string, options: PythonServiceOptions = {}) {
     const py = resolvePython(project, name, options);
-    super(project, py.service);
+    if (py.installStrategy === PythonInstallStrategy.CROSS_WHEELS && !py.service.platforms) {
+      checkWheelPlatforms(`installStrategy of PythonService "${name}" (built for the pipeline's platforms)`, MultiArchPipeline.platformsOf(project));
+    }
+    const requirements = readRequirements(project.outdir, py.directory, py.requirementsFile);
+    const dockerfile = pythonDockerfile({
+      ...py,
+      requireHashes: requirements !== undefined && pinsHashes(requirements),
+      wheelLibc: py.glibcVersion ? `manylinux_${py.glibcVersion.replace('.', '_')}` : wheelLibc(py.baseImage),
+      user: py.service.user,
+      port: py.service.port,
+      labels: imageLabels(name, py.service.description),
+    }, py.installStrategy === PythonInstallStrategy.CROSS_WHEELS ? new CrossWheelsInstall() : new TargetInstall());
+    super(project, name, { ...py.props, dockerfile });
     this.directory = py.directory;
     this.baseImage = py.baseImage;
     this.requirementsFile = py.requirementsFile;
@@ -146,26 +154,12 @@ export class PythonService extends ServiceBase {
     this.dockerignore.requirePath(this.requirementsFile, this.dockerfilePath);
     localPackages.forEach(p => this.dockerignore.requirePath(p, this.dockerfilePath));
 
-    const requirements = readRequirements(project.outdir, py.directory, py.requirementsFile);
     if (requirements === undefined && fs.existsSync(path.join(project.outdir, py.directory, 'uv.lock'))) {
       project.logger.warn(`PythonService "${name}": ${py.directory}/uv.lock found but no ${py.requirementsFile}; installs read a requirements file: run "uv export --frozen --no-dev --format requirements-txt -o ${py.requirementsFile}" (hashes included, so pip runs with --require-hashes)`);
     }
-    this.dockerfile = pythonDockerfile({
-      ...py,
-      requireHashes: requirements !== undefined && pinsHashes(requirements),
-      wheelLibc: py.glibcVersion ? `manylinux_${py.glibcVersion.replace('.', '_')}` : wheelLibc(py.baseImage),
-      user: this.user,
-      port: this.port,
-      labels: imageLabels(this.name, this.description),
-    }, py.installStrategy === PythonInstallStrategy.CROSS_WHEELS ? new CrossWheelsInstall() : new TargetInstall());
-    addDockerfile(project, this.dockerfilePath, this.dockerfile);
-    // credentials for private indexes: a pip.conf and a netrc as build secrets, only when set
-    this.bakeTarget.addSecret({ id: PIP_CONF_SECRET, source: '${PIP_CONF}', whenSet: 'PIP_CONF' });
-    this.bakeTarget.addSecret({ id: PIP_NETRC_SECRET, source: '${PIP_NETRC}', whenSet: 'PIP_NETRC' });
-    MultiArchPipeline._ensure(project)._sync();
   }
 
-  /** CROSS_WHEELS needs a wheel tag for every platform, the pipeline's too. */
+  /** Warns about the paths the build reads that do not exist yet. */
   public preSynthesize(): void {
     super.preSynthesize();
     const under = (p: string) => path.join(this.directory, p);
@@ -174,9 +168,6 @@ export class PythonService extends ServiceBase {
       ['requirementsFile', this.requirementsFile, under(this.requirementsFile), 'pip installs it (an empty file is fine)'],
       ...this.localPackages.map(p => ['localPackages', p, under(p), 'the Dockerfile copies it'] as [string, string, string, string]),
     ]);
-    if (this.installStrategy === PythonInstallStrategy.CROSS_WHEELS && !this.platforms) {
-      checkWheelPlatforms(`installStrategy of PythonService "${this.name}" (built for the pipeline's platforms)`, MultiArchPipeline._ensure(this.project).platforms);
-    }
   }
 }
 
@@ -194,11 +185,31 @@ function readRequirements(outdir: string, directory: string, file: string): stri
 /** Every PythonService option, validated before anything is created (see resolveService). */
 function resolvePython(project: Project, name: string, options: PythonServiceOptions) {
   const directory = relativePath('directory', options.directory ?? '.');
-  const service = resolveService(project, name, 'PythonService', {
+  const props: ServiceDeclaration = {
     ...options,
+    kind: 'PythonService',
     context: directory,
     dockerfilePath: directory === '.' ? 'Dockerfile' : `${directory}/Dockerfile`,
-  });
+    dockerfileOption: 'directory',
+    // credentials for private indexes: a pip.conf and a netrc as build secrets, only when set
+    secretFiles: [
+      {
+        variable: 'PIP_CONF',
+        id: PIP_CONF_SECRET,
+        description: 'pip.conf for private Python indexes (index-url with credentials), passed as a build secret (never an ARG)',
+        bakeDescription: `A pip.conf file for private Python indexes, passed to pip install as the build secret "${PIP_CONF_SECRET}" (/etc/pip.conf); empty passes none`,
+      },
+      {
+        variable: 'PIP_NETRC',
+        id: PIP_NETRC_SECRET,
+        description: 'netrc with credentials for private Python indexes, passed as a build secret (never an ARG)',
+        bakeDescription: `A netrc file for private Python indexes, passed to pip install as the build secret "${PIP_NETRC_SECRET}"; empty passes none`,
+      },
+    ],
+    // Python's virtualenvs, bytecode and tool caches, at any depth
+    languageIgnorePatterns: ['**/.venv', '**/__pycache__', '**/*.py[cod]', '**/.pytest_cache', '**/.mypy_cache', '**/.ruff_cache', '**/.tox'],
+  };
+  const service = resolveService(project, name, props);
   const pythonVersion = resolvePythonVersion(options.pythonVersion, options.baseImage, options.installStrategy);
   const pipArgs = (options.pipInstallArgs ?? []).map(a => shellWord('pipInstallArgs', a));
   const withCredentials = pipArgs.find(a => /:\/\/[^/@]+@/.test(a));
@@ -243,6 +254,7 @@ function resolvePython(project: Project, name: string, options: PythonServiceOpt
   if (extraIndexUrls.length) pipEnv.PIP_EXTRA_INDEX_URL = extraIndexUrls.join(' ');
   return {
     service,
+    props,
     directory,
     pythonVersion,
     installStrategy,
