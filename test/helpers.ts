@@ -174,3 +174,11 @@ export function actionlint(text: string): Array<{ message: string; line: number;
   if (r.status !== 0) throw new Error(`actionlint did not run: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
+
+/**
+ * The Makefile as make reads it: a line make reads, continued with ` \` on the next (indented with
+ * spaces), joined back into one line. Recipe continuations (a tab) are kept as written.
+ */
+export function unwrapMakefile(text: string): string {
+  return text.replace(/ \\\n {2}/g, ' ');
+}

@@ -5,7 +5,8 @@ multiarch_default_goal := $(.DEFAULT_GOAL)
 
 # Variables: override on the command line or in the environment, e.g. `make build-multiarch VERSION=1.2.3 PUSH=true`.
 REGISTRY           ?= registry.storefront.internal/shop
-VERSION            ?= $(shell (git describe --tags --always --dirty 2>/dev/null || echo dev) | sed 's/[^A-Za-z0-9_.-]/-/g')
+VERSION            ?= $(shell (git describe --tags --always --dirty 2>/dev/null || echo dev) | sed \
+  's/[^A-Za-z0-9_.-]/-/g')
 PLATFORMS          ?= linux/amd64,linux/arm64
 PLATFORM           ?= 
 PUSH               ?= false
@@ -18,14 +19,16 @@ CACHE_REGISTRY     ?=
 CACHE_TAG          ?= $(if $(PLATFORM),cache-$(subst /,-,$(PLATFORM)),cache)
 CACHE_WRITE        ?= true
 SOURCE_DATE_EPOCH  ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
-BUILD_DATE         ?= $(shell date -u -d @$(SOURCE_DATE_EPOCH) +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || date -u -r $(SOURCE_DATE_EPOCH) +%Y-%m-%dT%H:%M:%SZ)
+BUILD_DATE         ?= $(shell date -u -d @$(SOURCE_DATE_EPOCH) +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || date -u -r \
+  $(SOURCE_DATE_EPOCH) +%Y-%m-%dT%H:%M:%SZ)
 VCS_REF            ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 INDEX_ANNOTATIONS  ?= true
 GO_NETRC           ?= 
 PIP_CONF           ?= 
 PIP_NETRC          ?= 
 METADATA_FILES     ?= 
-LOCAL_PLATFORM     ?= $(or $(strip $(shell docker version -f '{{.Server.Os}}/{{.Server.Arch}}' 2>/dev/null | grep -x '[a-z0-9]*/[a-z0-9]*')),linux/amd64)
+LOCAL_PLATFORM     ?= $(or $(strip $(shell docker version -f '{{.Server.Os}}/{{.Server.Arch}}' 2>/dev/null | grep -x \
+  '[a-z0-9]*/[a-z0-9]*')),linux/amd64)
 RUN_FLAGS          ?= 
 BAKE_FLAGS         ?= 
 SCAN_SEVERITY      ?= high
@@ -36,42 +39,57 @@ PUBLISH_TAGS       ?=
 METADATA_DIR       ?= .multiarch
 SBOM_DIR           ?= sbom
 
-# Values from the command line or the environment are data, never code: each must match its grammar before any recipe runs.
-# $(value X) reads a value without expanding it; input_strip_N removes the characters input_allowed_N lists, leaving any other.
+# Values from the command line or the environment are data, never code: each must match its grammar before any recipe
+# runs.
+# $(value X) reads a value without expanding it; input_strip_N removes the characters input_allowed_N lists, leaving any
+# other.
 input_from_user = $(filter command line environment environment override override,$(origin $(1)))
 input_empty :=
 input_space := $(input_empty) $(input_empty)
 input_comma := ,
+# $(call input_strip,<text>,<characters, one per word>): the text without those characters
+input_strip = $(if $(2),$(call input_strip,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
+input_lowercase = a b c d e f g h i j k l m n o p q r s t u v w x y z
+input_uppercase = A B C D E F G H I J K L M N O P Q R S T U V W X Y Z
+input_digits = 0 1 2 3 4 5 6 7 8 9
 # $(call input_check,<variable>,<N>,<required: non-empty>,<flags: may start with "-">)
-input_check = $(if $(call input_from_user,$(1)),$(if $(call input_strip_$(2),$(value $(1))),$(error $(1) may only hold $(input_allowed_$(2)); not "$(value $(1))"))$(if $(3),$(if $(value $(1)),,$(error $(1) must not be empty)))$(if $(4),,$(if $(filter -%,$(value $(1))),$(error $(1) must not start with "-", which would read as an option: "$(value $(1))"))))
+input_check = $(if $(call input_from_user,$(1)),$(if $(call input_strip_$(2),$(value $(1))),$(error $(1) may only hold \
+  $(input_allowed_$(2)); not "$(value $(1))"))$(if $(3),$(if $(value $(1)),,$(error $(1) must not be \
+  empty)))$(if $(4),,$(if $(filter -%,$(value $(1))),$(error $(1) must not start with "-", which would read as an \
+  option: "$(value $(1))"))))
 input_allowed_1 = letters, digits, "_", ".", "-", "/" and ":"
-input_strip_1 = $(subst :,,$(subst /,,$(subst -,,$(subst .,,$(subst _,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
+input_strip_1 = $(call input_strip,$(1),$(input_lowercase) $(input_uppercase) $(input_digits) _ . - / :)
 input_allowed_2 = letters, digits, "_", "." and "-"
-input_strip_2 = $(subst -,,$(subst .,,$(subst _,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
+input_strip_2 = $(call input_strip,$(1),$(input_lowercase) $(input_uppercase) $(input_digits) _ . -)
 input_allowed_3 = letters, digits, "/", "," and "_"
-input_strip_3 = $(subst _,,$(subst $(input_comma),,$(subst /,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
+input_strip_3 = $(call input_strip,$(1),$(input_lowercase) $(input_uppercase) $(input_digits) / $(input_comma) _)
 input_allowed_4 = letters, digits, "/" and "_"
-input_strip_4 = $(subst _,,$(subst /,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
+input_strip_4 = $(call input_strip,$(1),$(input_lowercase) $(input_uppercase) $(input_digits) / _)
 input_allowed_5 = lowercase letters and "-"
-input_strip_5 = $(subst -,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1))))))))))))))))))))))))))))
+input_strip_5 = $(call input_strip,$(1),$(input_lowercase) -)
 input_allowed_6 = letters, digits, "_", ".", "-", "/", ":", "=" and ","
-input_strip_6 = $(subst $(input_comma),,$(subst =,,$(subst :,,$(subst /,,$(subst -,,$(subst .,,$(subst _,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
+input_strip_6 = $(call input_strip,$(1),$(input_lowercase) $(input_uppercase) $(input_digits) _ . - / : = \
+  $(input_comma))
 input_allowed_7 = letters, digits, "_", ".", "-", "/", ":" and "@"
-input_strip_7 = $(subst @,,$(subst :,,$(subst /,,$(subst -,,$(subst .,,$(subst _,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
+input_strip_7 = $(call input_strip,$(1),$(input_lowercase) $(input_uppercase) $(input_digits) _ . - / : @)
 input_allowed_8 = digits
-input_strip_8 = $(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(1)))))))))))
+input_strip_8 = $(call input_strip,$(1),$(input_digits))
 input_allowed_9 = letters, digits, ":", "+", "." and "-"
-input_strip_9 = $(subst -,,$(subst .,,$(subst +,,$(subst :,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
+input_strip_9 = $(call input_strip,$(1),$(input_lowercase) $(input_uppercase) $(input_digits) : + . -)
 input_allowed_10 = letters, digits, "_", ".", "-", "/", "~", "+", "@" and ":"
-input_strip_10 = $(subst :,,$(subst @,,$(subst +,,$(subst ~,,$(subst /,,$(subst -,,$(subst .,,$(subst _,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
+input_strip_10 = $(call input_strip,$(1),$(input_lowercase) $(input_uppercase) $(input_digits) _ . - / ~ + @ :)
 input_allowed_11 = letters, digits, spaces, "_", ".", "-", "/", "~", "+", "@" and ":"
-input_strip_11 = $(subst $(input_space),,$(subst :,,$(subst @,,$(subst +,,$(subst ~,,$(subst /,,$(subst -,,$(subst .,,$(subst _,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
+input_strip_11 = $(call input_strip,$(subst $(input_space),,$(1)),$(input_lowercase) $(input_uppercase) $(input_digits) \
+  _ . - / ~ + @ :)
 input_allowed_12 = letters, digits, spaces, "_", ".", "-", "/", "~", "+", "@", ":", "=" and ","
-input_strip_12 = $(subst $(input_space),,$(subst $(input_comma),,$(subst =,,$(subst :,,$(subst @,,$(subst +,,$(subst ~,,$(subst /,,$(subst -,,$(subst .,,$(subst _,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
+input_strip_12 = $(call input_strip,$(subst $(input_space),,$(1)),$(input_lowercase) $(input_uppercase) $(input_digits) \
+  _ . - / ~ + @ : = $(input_comma))
 input_allowed_13 = letters, digits, spaces, "_", ".", "-", "/", "~", "+", "@", ":", "=", "," and "*"
-input_strip_13 = $(subst $(input_space),,$(subst *,,$(subst $(input_comma),,$(subst =,,$(subst :,,$(subst @,,$(subst +,,$(subst ~,,$(subst /,,$(subst -,,$(subst .,,$(subst _,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
+input_strip_13 = $(call input_strip,$(subst $(input_space),,$(1)),$(input_lowercase) $(input_uppercase) $(input_digits) \
+  _ . - / ~ + @ : = $(input_comma) *)
 input_allowed_14 = letters, digits, spaces, "_", "." and "-"
-input_strip_14 = $(subst $(input_space),,$(subst -,,$(subst .,,$(subst _,,$(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst 2,,$(subst 1,,$(subst 0,,$(subst Z,,$(subst Y,,$(subst X,,$(subst W,,$(subst V,,$(subst U,,$(subst T,,$(subst S,,$(subst R,,$(subst Q,,$(subst P,,$(subst O,,$(subst N,,$(subst M,,$(subst L,,$(subst K,,$(subst J,,$(subst I,,$(subst H,,$(subst G,,$(subst F,,$(subst E,,$(subst D,,$(subst C,,$(subst B,,$(subst A,,$(subst z,,$(subst y,,$(subst x,,$(subst w,,$(subst v,,$(subst u,,$(subst t,,$(subst s,,$(subst r,,$(subst q,,$(subst p,,$(subst o,,$(subst n,,$(subst m,,$(subst l,,$(subst k,,$(subst j,,$(subst i,,$(subst h,,$(subst g,,$(subst f,,$(subst e,,$(subst d,,$(subst c,,$(subst b,,$(subst a,,$(1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
+input_strip_14 = $(call input_strip,$(subst $(input_space),,$(1)),$(input_lowercase) $(input_uppercase) $(input_digits) \
+  _ . -)
 $(call input_check,REGISTRY,1,required,)
 $(call input_check,VERSION,2,required,)
 $(call input_check,PLATFORMS,3,required,)
@@ -114,240 +132,303 @@ VCS_REF := $(VCS_REF)
 $(if $(filter-out true false,$(PUSH))$(word 2,$(PUSH)),$(error PUSH must be true or false, not "$(PUSH)"))
 
 # The bake file compares it with "true"; anything else would silently drop the annotations
-$(if $(filter-out true false,$(INDEX_ANNOTATIONS))$(word 2,$(INDEX_ANNOTATIONS)),$(error INDEX_ANNOTATIONS must be true or false, not "$(INDEX_ANNOTATIONS)"))
+$(if $(filter-out true false,$(INDEX_ANNOTATIONS))$(word 2,$(INDEX_ANNOTATIONS)),$(error INDEX_ANNOTATIONS must be true \
+  or false, not "$(INDEX_ANNOTATIONS)"))
 
 # The bake file compares it with "true"; anything else would silently stop exporting the cache
-$(if $(filter-out true false,$(CACHE_WRITE))$(word 2,$(CACHE_WRITE)),$(error CACHE_WRITE must be true or false, not "$(CACHE_WRITE)"))
+$(if $(filter-out true false,$(CACHE_WRITE))$(word 2,$(CACHE_WRITE)),$(error CACHE_WRITE must be true or false, not \
+  "$(CACHE_WRITE)"))
 
 # The buildx drivers setup-buildx knows
-$(if $(filter-out docker docker-container kubernetes remote,$(BUILDX_DRIVER))$(word 2,$(BUILDX_DRIVER)),$(error BUILDX_DRIVER must be docker, docker-container, kubernetes or remote, not "$(BUILDX_DRIVER)"))
+$(if $(filter-out docker docker-container kubernetes \
+  remote,$(BUILDX_DRIVER))$(word 2,$(BUILDX_DRIVER)),$(error BUILDX_DRIVER must be docker, docker-container, kubernetes \
+  or remote, not "$(BUILDX_DRIVER)"))
 
 # The severities grype can fail on
-$(if $(filter-out negligible low medium high critical,$(SCAN_SEVERITY))$(word 2,$(SCAN_SEVERITY)),$(error SCAN_SEVERITY must be negligible, low, medium, high or critical, not "$(SCAN_SEVERITY)"))
+$(if $(filter-out negligible low medium high critical,$(SCAN_SEVERITY))$(word 2,$(SCAN_SEVERITY)),$(error SCAN_SEVERITY \
+  must be negligible, low, medium, high or critical, not "$(SCAN_SEVERITY)"))
 
-# The docker driver is the engine's own builder, named after the current docker context (default, desktop-linux, colima, ...); the other drivers use the builder named BUILDER
-BUILDER_NAME = $(if $(filter docker,$(BUILDX_DRIVER)),$(shell docker context show 2>/dev/null || echo default),$(BUILDER))
+# The docker driver is the engine's own builder, named after the current docker context (default, desktop-linux, colima,
+# ...); the other drivers use the builder named BUILDER
+BUILDER_NAME = $(if $(filter docker,$(BUILDX_DRIVER)),$(shell docker context show 2>/dev/null || echo \
+  default),$(BUILDER))
 
-# The driver of the builder bake runs on, as buildx reports it (read when a recipe runs, after setup-buildx): how a build pushes depends on it, whatever BUILDX_DRIVER says (BUILDER may name a builder of another driver)
-BUILDER_DRIVER = $(if $(filter docker,$(BUILDX_DRIVER)),docker,$(or $(shell docker buildx inspect $(BUILDER_NAME) 2>/dev/null | sed -n 's/^Driver: *//p' | head -n 1),$(BUILDX_DRIVER)))
+# The driver of the builder bake runs on, as buildx reports it (read when a recipe runs, after setup-buildx): how a
+# build pushes depends on it, whatever BUILDX_DRIVER says (BUILDER may name a builder of another driver)
+BUILDER_DRIVER = $(if $(filter docker,$(BUILDX_DRIVER)),docker,$(or $(shell docker buildx inspect $(BUILDER_NAME) \
+  2>/dev/null | sed -n 's/^Driver: *//p' | head -n 1),$(BUILDX_DRIVER)))
 
-# Services whose Dockerfile runs a command on the target platform: building them for another architecture needs QEMU or a native node
+# Services whose Dockerfile runs a command on the target platform: building them for another architecture needs QEMU or
+# a native node
 EMULATED_SERVICES = search
 
-# $(call secret_file,<path>): the absolute path of a secret file; a leading ~/ is the home directory (zsh passes VAR=~/x to make as written)
+# $(call secret_file,<path>): the absolute path of a secret file; a leading ~/ is the home directory (zsh passes VAR=~/x
+# to make as written)
 secret_file = $(abspath $(patsubst ~/%,$(HOME)/%,$(1)))
 
-# The build secrets of the bake file's targets, given again with --set: buildx 0.20 and later ask for an entitlement (fs.read) for a secret file outside this directory unless it comes from the command line
-BAKE_SECRETS = $(if $(GO_NETRC),'--set=catalog.secrets=id=netrc$(comma)src=$(call secret_file,$(GO_NETRC))') $(if $(GO_NETRC),'--set=orders.secrets=id=netrc$(comma)src=$(call secret_file,$(GO_NETRC))') $(if $(GO_NETRC),'--set=payments.secrets=id=netrc$(comma)src=$(call secret_file,$(GO_NETRC))') $(if $(PIP_CONF),'--set=search.secrets=id=pipconf$(comma)src=$(call secret_file,$(PIP_CONF))') $(if $(PIP_NETRC),'--set=search.secrets=id=pipnetrc$(comma)src=$(call secret_file,$(PIP_NETRC))')
+# The build secrets of the bake file's targets, given again with --set: buildx 0.20 and later ask for an entitlement
+# (fs.read) for a secret file outside this directory unless it comes from the command line
+BAKE_SECRETS = $(if $(GO_NETRC),'--set=catalog.secrets=id=netrc$(comma)src=$(call secret_file,$(GO_NETRC))') \
+  $(if $(GO_NETRC),'--set=orders.secrets=id=netrc$(comma)src=$(call secret_file,$(GO_NETRC))') \
+  $(if $(GO_NETRC),'--set=payments.secrets=id=netrc$(comma)src=$(call secret_file,$(GO_NETRC))') \
+  $(if $(PIP_CONF),'--set=search.secrets=id=pipconf$(comma)src=$(call secret_file,$(PIP_CONF))') \
+  $(if $(PIP_NETRC),'--set=search.secrets=id=pipnetrc$(comma)src=$(call secret_file,$(PIP_NETRC))')
 
-# The bake file reads its variables from the environment. Always -f: without it bake also merges any compose file it finds. METADATA_FILES come after it, so their tags and labels win
-BAKE = set -f; REGISTRY="$(REGISTRY)" VERSION="$(VERSION)" PLATFORMS="$(PLATFORMS)" CACHE_REGISTRY="$(CACHE_REGISTRY)" CACHE_TAG="$(CACHE_TAG)" CACHE_WRITE="$(CACHE_WRITE)" SOURCE_DATE_EPOCH="$(SOURCE_DATE_EPOCH)" BUILD_DATE="$(BUILD_DATE)" VCS_REF="$(VCS_REF)" INDEX_ANNOTATIONS="$(INDEX_ANNOTATIONS)" GO_NETRC="$(GO_NETRC)" PIP_CONF="$(PIP_CONF)" PIP_NETRC="$(PIP_NETRC)" docker buildx bake --builder $(BUILDER_NAME) -f docker-bake.hcl $(addprefix -f ,$(METADATA_FILES)) $(BAKE_SECRETS) $(BAKE_FLAGS)
+# The bake file reads its variables from the environment. Always -f: without it bake also merges any compose file it
+# finds. METADATA_FILES come after it, so their tags and labels win
+BAKE = set -f; REGISTRY="$(REGISTRY)" VERSION="$(VERSION)" PLATFORMS="$(PLATFORMS)" CACHE_REGISTRY="$(CACHE_REGISTRY)" \
+  CACHE_TAG="$(CACHE_TAG)" CACHE_WRITE="$(CACHE_WRITE)" SOURCE_DATE_EPOCH="$(SOURCE_DATE_EPOCH)" \
+  BUILD_DATE="$(BUILD_DATE)" VCS_REF="$(VCS_REF)" INDEX_ANNOTATIONS="$(INDEX_ANNOTATIONS)" GO_NETRC="$(GO_NETRC)" \
+  PIP_CONF="$(PIP_CONF)" PIP_NETRC="$(PIP_NETRC)" docker buildx bake --builder $(BUILDER_NAME) -f docker-bake.hcl \
+  $(addprefix -f ,$(METADATA_FILES)) $(BAKE_SECRETS) $(BAKE_FLAGS)
 
-# BAKE for this machine (build-local, run-<service>): LOCAL_PLATFORM, no index annotations (one platform without attestations exports a manifest, not an index), the cache read but not written
-BAKE_LOCAL = set -f; REGISTRY="$(REGISTRY)" VERSION="$(VERSION)" PLATFORMS="$(LOCAL_PLATFORM)" CACHE_REGISTRY="$(CACHE_REGISTRY)" CACHE_TAG="$(CACHE_TAG)" CACHE_WRITE="false" SOURCE_DATE_EPOCH="$(SOURCE_DATE_EPOCH)" BUILD_DATE="$(BUILD_DATE)" VCS_REF="$(VCS_REF)" INDEX_ANNOTATIONS="false" GO_NETRC="$(GO_NETRC)" PIP_CONF="$(PIP_CONF)" PIP_NETRC="$(PIP_NETRC)" docker buildx bake --builder $(BUILDER_NAME) -f docker-bake.hcl $(addprefix -f ,$(METADATA_FILES)) $(BAKE_SECRETS) $(BAKE_FLAGS)
+# BAKE for this machine (build-local, run-<service>): LOCAL_PLATFORM, no index annotations (one platform without
+# attestations exports a manifest, not an index), the cache read but not written
+BAKE_LOCAL = set -f; REGISTRY="$(REGISTRY)" VERSION="$(VERSION)" PLATFORMS="$(LOCAL_PLATFORM)" \
+  CACHE_REGISTRY="$(CACHE_REGISTRY)" CACHE_TAG="$(CACHE_TAG)" CACHE_WRITE="false" \
+  SOURCE_DATE_EPOCH="$(SOURCE_DATE_EPOCH)" BUILD_DATE="$(BUILD_DATE)" VCS_REF="$(VCS_REF)" INDEX_ANNOTATIONS="false" \
+  GO_NETRC="$(GO_NETRC)" PIP_CONF="$(PIP_CONF)" PIP_NETRC="$(PIP_NETRC)" docker buildx bake --builder $(BUILDER_NAME) -f \
+  docker-bake.hcl $(addprefix -f ,$(METADATA_FILES)) $(BAKE_SECRETS) $(BAKE_FLAGS)
 
 # A literal comma, for commas inside $(if …) arguments
 comma = ,
 
-# How bake pushes. Builders other than the engine's own also clamp file times in new layers to SOURCE_DATE_EPOCH (rewrite-timestamp); the docker driver refuses that option, and the Dockerfiles set file times themselves
-PUSH_OUTPUT = $(if $(filter docker,$(BUILDER_DRIVER)),--push,'--set=*.output=type=registry$(comma)rewrite-timestamp=true')
+# How bake pushes. Builders other than the engine's own also clamp file times in new layers to SOURCE_DATE_EPOCH
+# (rewrite-timestamp); the docker driver refuses that option, and the Dockerfiles set file times themselves
+PUSH_OUTPUT = \
+  $(if $(filter docker,$(BUILDER_DRIVER)),--push,'--set=*.output=type=registry$(comma)rewrite-timestamp=true')
 
-# Where a pushing build records what it pushed: build-sign, build-sbom and build-vulnerability-scan use those digests, never a tag
+# Where a pushing build records what it pushed: build-sign, build-sbom and build-vulnerability-scan use those digests,
+# never a tag
 PUSHED = --metadata-file "$(METADATA_DIR)/build.json"
 
 # PLATFORM as a file and tag suffix: linux/arm/v7 -> linux-arm-v7
 PLATFORM_PAIR = $(subst /,-,$(PLATFORM))
 
-# $(call verify_image,<image ref>,<platforms>): fail unless the pushed index lists every platform (attestation entries are ignored)
-verify_image = set -eu -o pipefail; got=$$(docker buildx imagetools inspect "$(1)" --format '{{range .Manifest.Manifests}}{{.Platform.OS}}/{{.Platform.Architecture}}{{if .Platform.Variant}}/{{.Platform.Variant}}{{end}} {{end}}' 2>/dev/null || docker buildx imagetools inspect "$(1)" --format '{{.Image.OS}}/{{.Image.Architecture}}{{if .Image.Variant}}/{{.Image.Variant}}{{end}}') || { echo "build-verify: cannot inspect $(1); was it pushed (PUSH=true)?" >&2; exit 1; }; for p in $$(echo "$(2)" | tr , ' '); do case " $$got " in *" $$p "*) ;; *) echo "build-verify: $(1) lacks $$p (index has: $$got)" >&2; exit 1 ;; esac; done; echo "build-verify: $(1) has $(2)"
+# The helper script for what needs more than Make (jq reads the JSON bake and buildx write): $(MULTIARCH) <command>
+# <arguments>; bash multiarch.sh alone lists the commands
+MULTIARCH = METADATA_DIR="$(METADATA_DIR)" SBOM_DIR="$(SBOM_DIR)" STAGING_TAG="$(STAGING_TAG)" \
+  PUBLISH_TAGS="$(PUBLISH_TAGS)" SCAN_SEVERITY="$(SCAN_SEVERITY)" COSIGN_KEY="$(COSIGN_KEY)" \
+  COSIGN_FLAGS="$(COSIGN_FLAGS)" bash multiarch.sh
 
-# $(call pushed_digest,<bake target>,<metadata file>): print the digest bake pushed for a target (from --metadata-file)
-pushed_digest = awk -v t='  "$(1)": {' '$$0 == t { inside = 1; next } inside && /^  [^ ]/ { inside = 0 } inside && /"containerimage.digest"/ { sub(/.*"containerimage.digest": *"/, ""); sub(/".*/, ""); print; exit }' "$(2)"
+.PHONY: setup-buildx build-multiarch build-catalog build-orders build-payments build-search build-verify build-local \
+  run-catalog run-orders run-payments run-search build-complete build-sbom build-vulnerability-scan build-sign ci-setup \
+  ci-build ci-push ci-push-platform ci-merge ci-security ci-sign ci-publish multiarch-help
+setup-buildx build-multiarch build-catalog build-orders build-payments build-search build-verify build-local run-catalog \
+  run-orders run-payments run-search build-complete build-sbom build-vulnerability-scan build-sign ci-setup ci-build \
+  ci-push ci-push-platform ci-merge ci-security ci-sign ci-publish multiarch-help: SHELL := /bin/bash
 
-# $(call keep_digest,<service>,<repository>,<metadata file>): record <repository>@<digest> of what bake pushed, in METADATA_DIR/digests/<service>
-keep_digest = set -eu -o pipefail; d=$$($(call pushed_digest,$(1),$(3))); test -n "$$d" || { echo "$(1): bake recorded no pushed digest in $(3)" >&2; exit 1; }; mkdir -p "$(METADATA_DIR)/digests"; echo "$(2)@$$d" > "$(METADATA_DIR)/digests/$(1)"; echo "pushed $(2)@$$d"
+# Create or select the buildx builder for BUILDX_DRIVER
+setup-buildx:
+	@BUILDX_DRIVER="$(BUILDX_DRIVER)" BUILDX_DRIVER_OPTS="$(BUILDX_DRIVER_OPTS)" BUILDX_ENDPOINT="$(BUILDX_ENDPOINT)" \
+	  BUILDKIT_IMAGE="$(BUILDKIT_IMAGE)" BUILDER_NAME="$(BUILDER_NAME)" REGISTRY="$(REGISTRY)" \
+	  PLATFORMS="$(PLATFORMS)" EMULATED_SERVICES="$(EMULATED_SERVICES)" \
+	  $(MULTIARCH) setup-buildx
 
-# $(call pushed_ref,<service>): the <repository>@<digest> this checkout last pushed for a service
-pushed_ref = $$(cat "$(METADATA_DIR)/digests/$(1)" 2>/dev/null || { echo "no pushed digest of $(1) in $(METADATA_DIR)/digests: push it first (make build-multiarch PUSH=true, ci-push or ci-merge)" >&2; exit 1; })
-
-# $(call bake_tags,<bake target>): the tags of a target in `bake --print` (so METADATA_FILES tags count)
-bake_tags = awk -v t='    "$(1)": {' '$$0 == t { inside = 1; next } inside && /^    [^ ]/ { inside = 0 } inside && /^      "tags": \[/ { tags = 1; next } tags && /^      \]/ { tags = 0 } inside && tags { gsub(/[ ",]/, ""); print }'
-
-# $(call bake_annotations,<bake target>): the index annotations of a target in `bake --print`, one per line
-bake_annotations = awk -v t='    "$(1)": {' '$$0 == t { inside = 1; next } inside && /^    [^ ]/ { inside = 0 } inside && /^      "annotations": \[/ { list = 1; next } list && /^      \]/ { list = 0 } inside && list { sub(/^ *"/, ""); sub(/",?$$/, ""); gsub(/\\u0026/, "\&"); gsub(/\\u003c/, "<"); gsub(/\\u003e/, ">"); if (index($$0, "index:") == 1) print }'
-
-# $(call merge_image,<service>,<repository>): join the platforms ci-push-platform pushed into one index under STAGING_TAG, and record its digest
-merge_image = set -eu -o pipefail; refs=; for f in "$(METADATA_DIR)"/platform-*.json; do [ -e "$$f" ] || continue; d=$$($(call pushed_digest,$(1),$$f)); [ -z "$$d" ] || refs="$$refs $(2)@$$d"; done; test -n "$$refs" || { echo "ci-merge: no digest of $(1) in $(METADATA_DIR)/platform-*.json: run make ci-push-platform PLATFORM=<platform> for each platform first" >&2; exit 1; }; set --; while IFS= read -r a; do [ -z "$$a" ] || set -- "$$@" --annotation "$$a"; done <<< "$$($(BAKE) --print $(1) 2>/dev/null | $(call bake_annotations,$(1)))"; index=$$(docker buildx imagetools create --dry-run "$$@" $$refs); d=sha256:$$(printf '%s' "$$index" | { sha256sum 2>/dev/null || shasum -a 256; } | cut -d ' ' -f 1); docker buildx imagetools create "$$@" -t "$(2):$(STAGING_TAG)" $$refs; mkdir -p "$(METADATA_DIR)/digests"; echo "$(2)@$$d" > "$(METADATA_DIR)/digests/$(1)"; echo "ci-merge: $(1): $(2)@$$d (staging tag $(STAGING_TAG); ci-publish tags it)"
-
-# $(call publish_image,<service>,<repository>): give the recorded digest its tags (bake file, METADATA_FILES, PUBLISH_TAGS), and check each tag is that digest
-publish_image = set -eu -o pipefail; ref=$(call pushed_ref,$(1)); d=$$(echo "$$ref" | cut -d @ -f 2); tags=$$($(BAKE) --print $(1) 2>/dev/null | $(call bake_tags,$(1))); for t in $(PUBLISH_TAGS); do tags="$$tags $(2):$$t"; done; test -n "$$tags" || { echo "ci-publish: bake --print gave no tags for $(1)" >&2; exit 1; }; docker buildx imagetools create $$(for t in $$tags; do printf -- '-t %s ' "$$t"; done) "$$ref"; for t in $$tags; do got=sha256:$$(docker buildx imagetools inspect "$$t" --raw | { sha256sum 2>/dev/null || shasum -a 256; } | cut -d ' ' -f 1); test "$$got" = "$$d" || { echo "ci-publish: $$t is $$got, not the scanned and signed $$d" >&2; exit 1; }; done; echo "ci-publish: $(1): $$ref tagged $$(echo $$tags)"
-
-# $(call attest_sboms,<service>,<platforms>): attach the SBOM of each platform (SBOM_DIR/<service>/<os>-<arch>.spdx.json) to that platform's manifest ($$ref is the pushed index)
-attest_sboms = if [ -d "$(SBOM_DIR)/$(1)" ]; then for p in $$(echo "$(2)" | tr , ' '); do pair=$$(echo "$$p" | tr / -); f="$(SBOM_DIR)/$(1)/$$pair.spdx.json"; test -e "$$f" || { echo "build-sign: no SBOM $$f of $(1) for $$p: run build-sbom first" >&2; exit 1; }; m=$$(docker buildx imagetools inspect "$$ref" --format '{{range .Manifest.Manifests}}{{.Platform.OS}}-{{.Platform.Architecture}}{{if .Platform.Variant}}-{{.Platform.Variant}}{{end}}={{.Digest}} {{end}}' 2>/dev/null | tr ' ' '\n' | sed -n "s/^$$pair=//p"); if [ -z "$$m" ] && [ "$$(docker buildx imagetools inspect "$$ref" --format '{{.Image.OS}}-{{.Image.Architecture}}{{if .Image.Variant}}-{{.Image.Variant}}{{end}}' 2>/dev/null)" = "$$pair" ]; then m=$$(echo "$$ref" | cut -d @ -f 2); fi; test -n "$$m" || { echo "build-sign: $$ref has no $$p manifest to attest $$f to" >&2; exit 1; }; cosign attest --yes --type spdxjson --predicate "$$f" $(COSIGN_FLAGS) $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$${ref%@*}@$$m"; done; fi
-
-.PHONY: setup-buildx build-multiarch build-catalog build-orders build-payments build-search build-verify build-local run-catalog run-orders run-payments run-search build-complete build-sbom build-vulnerability-scan build-sign ci-setup ci-build ci-push ci-push-platform ci-merge ci-security ci-sign ci-publish multiarch-help
-setup-buildx build-multiarch build-catalog build-orders build-payments build-search build-verify build-local run-catalog run-orders run-payments run-search build-complete build-sbom build-vulnerability-scan build-sign ci-setup ci-build ci-push ci-push-platform ci-merge ci-security ci-sign ci-publish multiarch-help: SHELL := /bin/bash
-
-setup-buildx: ## Create or select the buildx builder for BUILDX_DRIVER
-	@set -eu -o pipefail; case "$(BUILDX_DRIVER)" in docker|docker-container|kubernetes|remote) ;; *) echo "setup-buildx: BUILDX_DRIVER must be docker, docker-container, kubernetes or remote, not \"$(BUILDX_DRIVER)\"" >&2; exit 2 ;; esac; \
-	builder="$(BUILDER_NAME)"; \
-	if [ "$(BUILDX_DRIVER)" = docker ]; then echo "setup-buildx: using the engine's own builder $$builder (docker driver; multi-platform needs the containerd image store)"; \
-	elif docker buildx inspect "$$builder" >/dev/null 2>&1; then echo "setup-buildx: using builder $$builder"; \
-	else case "$(BUILDX_DRIVER)" in \
-	  docker-container) case "$(REGISTRY)" in localhost[:/]*|127.*) net=--driver-opt=network=host ;; *) net= ;; esac; docker buildx create --name "$$builder" --driver docker-container $$net --driver-opt "image=$(BUILDKIT_IMAGE)" $(if $(BUILDX_DRIVER_OPTS),--driver-opt "$(BUILDX_DRIVER_OPTS)",) --bootstrap ;; \
-	  remote) test -n "$(BUILDX_ENDPOINT)" || { echo "setup-buildx: set BUILDX_ENDPOINT for the remote driver (e.g. tcp://buildkitd:1234)" >&2; exit 2; }; docker buildx create --name "$$builder" --driver remote $(if $(BUILDX_DRIVER_OPTS),--driver-opt "$(BUILDX_DRIVER_OPTS)",) "$(BUILDX_ENDPOINT)" --bootstrap ;; \
-	  kubernetes) append=; for p in $$(echo "$(PLATFORMS)" | tr , ' '); do node=$${p#*/}; node=$${node//\//-}; arch=$${node%%-*}; docker buildx create --name "$$builder" $$append --driver kubernetes --node "$$builder-$$node" --platform "$$p" --driver-opt "nodeselector=kubernetes.io/arch=$$arch" --driver-opt "image=$(BUILDKIT_IMAGE)" $(if $(BUILDX_DRIVER_OPTS),--driver-opt "$(BUILDX_DRIVER_OPTS)",); append=--append; done ;; \
-	esac; fi; \
-	have=$$(docker buildx inspect --bootstrap "$$builder" | sed -n 's/^Platforms: *//p' | tr -d ' *' | tr ',\n' '  '); \
-	missing=; for p in $$(echo "$(PLATFORMS)" | tr , ' '); do case " $$have " in *" $$p "*) ;; *) missing="$$missing $$p" ;; esac; done; \
-	if [ -z "$$missing" ]; then echo "setup-buildx: builder $$builder can build $(PLATFORMS)"; \
-	elif [ -n "$(EMULATED_SERVICES)" ]; then echo "setup-buildx: builder $$builder cannot run$$missing, and $(EMULATED_SERVICES) run commands on the target platform. Register QEMU once (docker run --privileged --rm tonistiigi/binfmt --install all), or build on native nodes (BUILDX_DRIVER=kubernetes, one node per platform; or a remote builder per architecture)" >&2; exit 1; \
-	else echo "setup-buildx: builder $$builder has no$$missing emulation; not needed: every service cross-compiles and runs nothing on the target platform"; fi
-
-build-multiarch: setup-buildx ## Build every image for PLATFORMS; push when PUSH=true
+# Build every image for PLATFORMS; push when PUSH=true
+build-multiarch: setup-buildx
 	@mkdir -p "$(METADATA_DIR)"
 	$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT) $(PUSHED),) default
-	$(if $(filter true,$(PUSH)),@$(call keep_digest,catalog,$(REGISTRY)/catalog,$(METADATA_DIR)/build.json),)
-	$(if $(filter true,$(PUSH)),@$(call keep_digest,orders,$(REGISTRY)/orders,$(METADATA_DIR)/build.json),)
-	$(if $(filter true,$(PUSH)),@$(call keep_digest,payments,$(REGISTRY)/payments,$(METADATA_DIR)/build.json),)
-	$(if $(filter true,$(PUSH)),@$(call keep_digest,search,$(REGISTRY)/search,$(METADATA_DIR)/build.json),)
+	$(if $(filter true,$(PUSH)),@$(MULTIARCH) keep-digest catalog "$(REGISTRY)/catalog" "$(METADATA_DIR)/build.json",)
+	$(if $(filter true,$(PUSH)),@$(MULTIARCH) keep-digest orders "$(REGISTRY)/orders" "$(METADATA_DIR)/build.json",)
+	$(if $(filter true,$(PUSH)),@$(MULTIARCH) keep-digest payments "$(REGISTRY)/payments" "$(METADATA_DIR)/build.json",)
+	$(if $(filter true,$(PUSH)),@$(MULTIARCH) keep-digest search "$(REGISTRY)/search" "$(METADATA_DIR)/build.json",)
 
-build-catalog: setup-buildx ## Build catalog for PLATFORMS; push when PUSH=true
+# Build catalog for PLATFORMS; push when PUSH=true
+build-catalog: setup-buildx
 	@mkdir -p "$(METADATA_DIR)"
 	$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT) $(PUSHED),) catalog
-	$(if $(filter true,$(PUSH)),@$(call keep_digest,catalog,$(REGISTRY)/catalog,$(METADATA_DIR)/build.json),)
+	$(if $(filter true,$(PUSH)),@$(MULTIARCH) keep-digest catalog "$(REGISTRY)/catalog" "$(METADATA_DIR)/build.json",)
 
-build-orders: setup-buildx ## Build orders for linux/amd64; push when PUSH=true
+# Build orders for linux/amd64; push when PUSH=true
+build-orders: setup-buildx
 	@mkdir -p "$(METADATA_DIR)"
 	$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT) $(PUSHED),) orders
-	$(if $(filter true,$(PUSH)),@$(call keep_digest,orders,$(REGISTRY)/orders,$(METADATA_DIR)/build.json),)
+	$(if $(filter true,$(PUSH)),@$(MULTIARCH) keep-digest orders "$(REGISTRY)/orders" "$(METADATA_DIR)/build.json",)
 
-build-payments: setup-buildx ## Build payments for PLATFORMS; push when PUSH=true
+# Build payments for PLATFORMS; push when PUSH=true
+build-payments: setup-buildx
 	@mkdir -p "$(METADATA_DIR)"
 	$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT) $(PUSHED),) payments
-	$(if $(filter true,$(PUSH)),@$(call keep_digest,payments,$(REGISTRY)/payments,$(METADATA_DIR)/build.json),)
+	$(if $(filter true,$(PUSH)),@$(MULTIARCH) keep-digest payments "$(REGISTRY)/payments" "$(METADATA_DIR)/build.json",)
 
-build-search: setup-buildx ## Build search for PLATFORMS; push when PUSH=true
+# Build search for PLATFORMS; push when PUSH=true
+build-search: setup-buildx
 	@mkdir -p "$(METADATA_DIR)"
 	$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT) $(PUSHED),) search
-	$(if $(filter true,$(PUSH)),@$(call keep_digest,search,$(REGISTRY)/search,$(METADATA_DIR)/build.json),)
+	$(if $(filter true,$(PUSH)),@$(MULTIARCH) keep-digest search "$(REGISTRY)/search" "$(METADATA_DIR)/build.json",)
 
-build-verify: | $(filter build-multiarch build-complete ci-build ci-push ci-push-platform ci-merge build-catalog build-orders build-payments build-search,$(MAKECMDGOALS)) ## Check every pushed image index has every platform (no rebuild)
-	@$(call verify_image,$(REGISTRY)/catalog:$(VERSION),$(PLATFORMS))
-	@$(call verify_image,$(REGISTRY)/orders:$(VERSION),linux/amd64)
-	@$(call verify_image,$(REGISTRY)/payments:$(VERSION),$(PLATFORMS))
-	@$(call verify_image,$(REGISTRY)/search:$(VERSION),$(PLATFORMS))
+# Check every pushed image index has every platform (no rebuild)
+build-verify: | $(filter build-multiarch build-complete ci-build ci-push ci-push-platform ci-merge build-catalog \
+  build-orders build-payments build-search,$(MAKECMDGOALS))
+	@$(MULTIARCH) verify "$(REGISTRY)/catalog:$(VERSION)" "$(PLATFORMS)"
+	@$(MULTIARCH) verify "$(REGISTRY)/orders:$(VERSION)" "linux/amd64"
+	@$(MULTIARCH) verify "$(REGISTRY)/payments:$(VERSION)" "$(PLATFORMS)"
+	@$(MULTIARCH) verify "$(REGISTRY)/search:$(VERSION)" "$(PLATFORMS)"
 
+# Build every image for LOCAL_PLATFORM (this machine) and load it into the local engine, as REGISTRY/<image>:VERSION
 build-local: PLATFORMS = $(LOCAL_PLATFORM) $(if $(filter $(LOCAL_PLATFORM),linux/amd64),$(LOCAL_PLATFORM),linux/amd64)
-build-local: setup-buildx ## Build every image for LOCAL_PLATFORM (this machine) and load it into the local engine, as REGISTRY/<image>:VERSION
-	$(BAKE_LOCAL) '--set=orders.platform=$(if $(filter $(LOCAL_PLATFORM),linux/amd64),$(LOCAL_PLATFORM),linux/amd64)' --provenance=false --sbom=false --load default
+build-local: setup-buildx
+	$(BAKE_LOCAL) \
+	  '--set=orders.platform=$(if $(filter $(LOCAL_PLATFORM),linux/amd64),$(LOCAL_PLATFORM),linux/amd64)' \
+	  --provenance=false --sbom=false --load default
 
+# Build catalog for LOCAL_PLATFORM, load it and run it on port 9000 (RUN_FLAGS adds docker run flags)
 run-catalog: PLATFORMS = $(LOCAL_PLATFORM)
-run-catalog: setup-buildx ## Build catalog for LOCAL_PLATFORM, load it and run it on port 9000 (RUN_FLAGS adds docker run flags)
+run-catalog: setup-buildx
 	$(BAKE_LOCAL) --provenance=false --sbom=false --load catalog
 	docker run --rm -p 127.0.0.1:9000:9000 $(RUN_FLAGS) "$(REGISTRY)/catalog:$(VERSION)"
 
+# Build orders for LOCAL_PLATFORM, load it and run it (RUN_FLAGS adds docker run flags)
 run-orders: PLATFORMS = $(if $(filter $(LOCAL_PLATFORM),linux/amd64),$(LOCAL_PLATFORM),linux/amd64)
-run-orders: setup-buildx ## Build orders for LOCAL_PLATFORM, load it and run it (RUN_FLAGS adds docker run flags)
-	$(BAKE_LOCAL) '--set=orders.platform=$(if $(filter $(LOCAL_PLATFORM),linux/amd64),$(LOCAL_PLATFORM),linux/amd64)' --provenance=false --sbom=false --load orders
+run-orders: setup-buildx
+	$(BAKE_LOCAL) \
+	  '--set=orders.platform=$(if $(filter $(LOCAL_PLATFORM),linux/amd64),$(LOCAL_PLATFORM),linux/amd64)' \
+	  --provenance=false --sbom=false --load orders
 	docker run --rm $(RUN_FLAGS) "$(REGISTRY)/orders:$(VERSION)"
 
+# Build payments for LOCAL_PLATFORM, load it and run it (RUN_FLAGS adds docker run flags)
 run-payments: PLATFORMS = $(LOCAL_PLATFORM)
-run-payments: setup-buildx ## Build payments for LOCAL_PLATFORM, load it and run it (RUN_FLAGS adds docker run flags)
+run-payments: setup-buildx
 	$(BAKE_LOCAL) --provenance=false --sbom=false --load payments
 	docker run --rm $(RUN_FLAGS) "$(REGISTRY)/payments:$(VERSION)"
 
+# Build search for LOCAL_PLATFORM, load it and run it (RUN_FLAGS adds docker run flags)
 run-search: PLATFORMS = $(LOCAL_PLATFORM)
-run-search: setup-buildx ## Build search for LOCAL_PLATFORM, load it and run it (RUN_FLAGS adds docker run flags)
+run-search: setup-buildx
 	$(BAKE_LOCAL) --provenance=false --sbom=false --load search
 	docker run --rm $(RUN_FLAGS) "$(REGISTRY)/search:$(VERSION)"
 
-build-complete: setup-buildx ## Build and push every image once, then verify it
+# Build and push every image once, then verify it
+build-complete: setup-buildx
 	@mkdir -p "$(METADATA_DIR)"
 	$(BAKE) $(PUSH_OUTPUT) $(PUSHED) default
-	@$(call keep_digest,catalog,$(REGISTRY)/catalog,$(METADATA_DIR)/build.json)
-	@$(call keep_digest,orders,$(REGISTRY)/orders,$(METADATA_DIR)/build.json)
-	@$(call keep_digest,payments,$(REGISTRY)/payments,$(METADATA_DIR)/build.json)
-	@$(call keep_digest,search,$(REGISTRY)/search,$(METADATA_DIR)/build.json)
-	@$(call verify_image,$(REGISTRY)/catalog:$(VERSION),$(PLATFORMS))
-	@$(call verify_image,$(REGISTRY)/orders:$(VERSION),linux/amd64)
-	@$(call verify_image,$(REGISTRY)/payments:$(VERSION),$(PLATFORMS))
-	@$(call verify_image,$(REGISTRY)/search:$(VERSION),$(PLATFORMS))
+	@$(MULTIARCH) keep-digest catalog "$(REGISTRY)/catalog" "$(METADATA_DIR)/build.json"
+	@$(MULTIARCH) keep-digest orders "$(REGISTRY)/orders" "$(METADATA_DIR)/build.json"
+	@$(MULTIARCH) keep-digest payments "$(REGISTRY)/payments" "$(METADATA_DIR)/build.json"
+	@$(MULTIARCH) keep-digest search "$(REGISTRY)/search" "$(METADATA_DIR)/build.json"
+	@$(MULTIARCH) verify "$(REGISTRY)/catalog:$(VERSION)" "$(PLATFORMS)"
+	@$(MULTIARCH) verify "$(REGISTRY)/orders:$(VERSION)" "linux/amd64"
+	@$(MULTIARCH) verify "$(REGISTRY)/payments:$(VERSION)" "$(PLATFORMS)"
+	@$(MULTIARCH) verify "$(REGISTRY)/search:$(VERSION)" "$(PLATFORMS)"
 
-build-sbom: | $(filter build-multiarch build-complete ci-build ci-push ci-push-platform ci-merge build-catalog build-orders build-payments build-search,$(MAKECMDGOALS)) ## Write an SPDX SBOM per pushed image and platform, by digest (syft; no rebuild)
-	@set -eu -o pipefail; command -v syft >/dev/null 2>&1 || { echo "build-sbom: syft is not installed; see https://github.com/anchore/syft#installation" >&2; exit 127; }
-	@mkdir -p "$(SBOM_DIR)/catalog"
-	@mkdir -p "$(SBOM_DIR)/orders"
-	@mkdir -p "$(SBOM_DIR)/payments"
-	@mkdir -p "$(SBOM_DIR)/search"
-	@set -eu -o pipefail; ref=$(call pushed_ref,catalog); for p in $$(echo "$(PLATFORMS)" | tr , ' '); do syft scan --platform "$$p" "registry:$$ref" -o "spdx-json=$(SBOM_DIR)/catalog/$$(echo "$$p" | tr / -).spdx.json"; done
-	@set -eu -o pipefail; ref=$(call pushed_ref,orders); for p in $$(echo "linux/amd64" | tr , ' '); do syft scan --platform "$$p" "registry:$$ref" -o "spdx-json=$(SBOM_DIR)/orders/$$(echo "$$p" | tr / -).spdx.json"; done
-	@set -eu -o pipefail; ref=$(call pushed_ref,payments); for p in $$(echo "$(PLATFORMS)" | tr , ' '); do syft scan --platform "$$p" "registry:$$ref" -o "spdx-json=$(SBOM_DIR)/payments/$$(echo "$$p" | tr / -).spdx.json"; done
-	@set -eu -o pipefail; ref=$(call pushed_ref,search); for p in $$(echo "$(PLATFORMS)" | tr , ' '); do syft scan --platform "$$p" "registry:$$ref" -o "spdx-json=$(SBOM_DIR)/search/$$(echo "$$p" | tr / -).spdx.json"; done
+# Write an SPDX SBOM per pushed image and platform, by digest (syft; no rebuild)
+build-sbom: | $(filter build-multiarch build-complete ci-build ci-push ci-push-platform ci-merge build-catalog \
+  build-orders build-payments build-search,$(MAKECMDGOALS))
+	@$(MULTIARCH) sbom catalog "$(PLATFORMS)"
+	@$(MULTIARCH) sbom orders "linux/amd64"
+	@$(MULTIARCH) sbom payments "$(PLATFORMS)"
+	@$(MULTIARCH) sbom search "$(PLATFORMS)"
 
-build-vulnerability-scan: | $(filter build-multiarch build-complete ci-build ci-push ci-push-platform ci-merge build-catalog build-orders build-payments build-search,$(MAKECMDGOALS)) ## Scan every pushed image and platform, by digest; fail at SCAN_SEVERITY (grype; no rebuild)
-	@set -eu -o pipefail; command -v grype >/dev/null 2>&1 || { echo "build-vulnerability-scan: grype is not installed; see https://github.com/anchore/grype#installation" >&2; exit 127; }
-	@set -eu -o pipefail; ref=$(call pushed_ref,catalog); for p in $$(echo "$(PLATFORMS)" | tr , ' '); do grype --platform "$$p" --fail-on "$(SCAN_SEVERITY)" "registry:$$ref"; done
-	@set -eu -o pipefail; ref=$(call pushed_ref,orders); for p in $$(echo "linux/amd64" | tr , ' '); do grype --platform "$$p" --fail-on "$(SCAN_SEVERITY)" "registry:$$ref"; done
-	@set -eu -o pipefail; ref=$(call pushed_ref,payments); for p in $$(echo "$(PLATFORMS)" | tr , ' '); do grype --platform "$$p" --fail-on "$(SCAN_SEVERITY)" "registry:$$ref"; done
-	@set -eu -o pipefail; ref=$(call pushed_ref,search); for p in $$(echo "$(PLATFORMS)" | tr , ' '); do grype --platform "$$p" --fail-on "$(SCAN_SEVERITY)" "registry:$$ref"; done
+# Scan every pushed image and platform, by digest; fail at SCAN_SEVERITY (grype; no rebuild)
+build-vulnerability-scan: | $(filter build-multiarch build-complete ci-build ci-push ci-push-platform ci-merge \
+  build-catalog build-orders build-payments build-search,$(MAKECMDGOALS))
+	@$(MULTIARCH) scan catalog "$(PLATFORMS)"
+	@$(MULTIARCH) scan orders "linux/amd64"
+	@$(MULTIARCH) scan payments "$(PLATFORMS)"
+	@$(MULTIARCH) scan search "$(PLATFORMS)"
 
-build-sign: | $(filter build-multiarch build-complete ci-build ci-push ci-push-platform ci-merge build-catalog build-orders build-payments build-search build-sbom,$(MAKECMDGOALS)) ## Sign what was pushed, by digest and recursively, and attach the SBOMs (cosign; keyless unless COSIGN_KEY)
-	@set -eu -o pipefail; command -v cosign >/dev/null 2>&1 || { echo "build-sign: cosign is not installed; see https://docs.sigstore.dev/cosign/system_config/installation/" >&2; exit 127; }
-	@set -eu -o pipefail; ref=$(call pushed_ref,catalog); cosign sign --yes --recursive $(COSIGN_FLAGS) $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$$ref"; $(call attest_sboms,catalog,$(PLATFORMS))
-	@set -eu -o pipefail; ref=$(call pushed_ref,orders); cosign sign --yes --recursive $(COSIGN_FLAGS) $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$$ref"; $(call attest_sboms,orders,linux/amd64)
-	@set -eu -o pipefail; ref=$(call pushed_ref,payments); cosign sign --yes --recursive $(COSIGN_FLAGS) $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$$ref"; $(call attest_sboms,payments,$(PLATFORMS))
-	@set -eu -o pipefail; ref=$(call pushed_ref,search); cosign sign --yes --recursive $(COSIGN_FLAGS) $(if $(COSIGN_KEY),--key "$(COSIGN_KEY)",) "$$ref"; $(call attest_sboms,search,$(PLATFORMS))
+# Sign what was pushed, by digest and recursively, and attach the SBOMs (cosign; keyless unless COSIGN_KEY)
+build-sign: | $(filter build-multiarch build-complete ci-build ci-push ci-push-platform ci-merge build-catalog \
+  build-orders build-payments build-search build-sbom,$(MAKECMDGOALS))
+	@$(MULTIARCH) sign catalog "$(PLATFORMS)"
+	@$(MULTIARCH) sign orders "linux/amd64"
+	@$(MULTIARCH) sign payments "$(PLATFORMS)"
+	@$(MULTIARCH) sign search "$(PLATFORMS)"
 
-ci-setup: setup-buildx ## CI: prepare the builder and print tool versions
+# CI: prepare the builder and print tool versions
+ci-setup: setup-buildx
 	docker version
 	docker buildx version
 	docker buildx inspect --bootstrap $(BUILDER_NAME)
 
+# CI: build every image for every platform, or with PLATFORM the services that have it for that one; no push, and the
+# cache is only read (pull requests)
 ci-build: CACHE_WRITE = false
-ci-build: ci-setup ## CI: build every image for every platform, or with PLATFORM the services that have it for that one; no push, and the cache is only read (pull requests)
-	@set -eu -o pipefail; $(if $(PLATFORM),test -n "$(strip $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),catalog) $(if $(filter $(PLATFORM),linux/amd64),orders) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),payments) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),search))" || { echo "ci-build: no service builds $(PLATFORM) (PLATFORMS=$(PLATFORMS))" >&2; exit 2; },true)
-	$(BAKE) $(if $(PLATFORM),'--set=*.platform=$(PLATFORM)' $(strip $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),catalog) $(if $(filter $(PLATFORM),linux/amd64),orders) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),payments) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),search)),default)
+ci-build: PLATFORM_SERVICES = $(strip $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),catalog) \
+  $(if $(filter $(PLATFORM),linux/amd64),orders) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),payments) \
+  $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),search))
+ci-build: ci-setup
+	@$(if $(PLATFORM),test -n "$(PLATFORM_SERVICES)" || { echo "ci-build: no service builds $(PLATFORM) (PLATFORMS=$(PLATFORMS))" >&2; exit 2; },true)
+	$(BAKE) $(if $(PLATFORM),'--set=*.platform=$(PLATFORM)' $(PLATFORM_SERVICES),default)
 
-ci-push: ci-setup ## CI: build and push every image once, by digest (no public tag), then verify it; ci-publish tags it
+# CI: build and push every image once, by digest (no public tag), then verify it; ci-publish tags it
+ci-push: STAGED = '--set=catalog.tags=$(REGISTRY)/catalog:$(STAGING_TAG)' \
+  '--set=orders.tags=$(REGISTRY)/orders:$(STAGING_TAG)' '--set=payments.tags=$(REGISTRY)/payments:$(STAGING_TAG)' \
+  '--set=search.tags=$(REGISTRY)/search:$(STAGING_TAG)'
+ci-push: BY_DIGEST = \
+  '--set=catalog.output=type=image,name=$(REGISTRY)/catalog,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' \
+  '--set=catalog.tags=' \
+  '--set=orders.output=type=image,name=$(REGISTRY)/orders,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' \
+  '--set=orders.tags=' \
+  '--set=payments.output=type=image,name=$(REGISTRY)/payments,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' \
+  '--set=payments.tags=' \
+  '--set=search.output=type=image,name=$(REGISTRY)/search,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' \
+  '--set=search.tags='
+ci-push: UNPUBLISHED = $(if $(filter docker,$(BUILDER_DRIVER)),--push $(STAGED),$(BY_DIGEST))
+ci-push: ci-setup
 	@mkdir -p "$(METADATA_DIR)"
-	$(BAKE) $(if $(filter docker,$(BUILDER_DRIVER)),--push '--set=catalog.tags=$(REGISTRY)/catalog:$(STAGING_TAG)' '--set=orders.tags=$(REGISTRY)/orders:$(STAGING_TAG)' '--set=payments.tags=$(REGISTRY)/payments:$(STAGING_TAG)' '--set=search.tags=$(REGISTRY)/search:$(STAGING_TAG)','--set=catalog.output=type=image,name=$(REGISTRY)/catalog,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=catalog.tags=' '--set=orders.output=type=image,name=$(REGISTRY)/orders,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=orders.tags=' '--set=payments.output=type=image,name=$(REGISTRY)/payments,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=payments.tags=' '--set=search.output=type=image,name=$(REGISTRY)/search,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=search.tags=') $(PUSHED) default
-	@$(call keep_digest,catalog,$(REGISTRY)/catalog,$(METADATA_DIR)/build.json)
-	@$(call keep_digest,orders,$(REGISTRY)/orders,$(METADATA_DIR)/build.json)
-	@$(call keep_digest,payments,$(REGISTRY)/payments,$(METADATA_DIR)/build.json)
-	@$(call keep_digest,search,$(REGISTRY)/search,$(METADATA_DIR)/build.json)
-	@set -eu -o pipefail; ref=$(call pushed_ref,catalog); $(call verify_image,$$ref,$(PLATFORMS))
-	@set -eu -o pipefail; ref=$(call pushed_ref,orders); $(call verify_image,$$ref,linux/amd64)
-	@set -eu -o pipefail; ref=$(call pushed_ref,payments); $(call verify_image,$$ref,$(PLATFORMS))
-	@set -eu -o pipefail; ref=$(call pushed_ref,search); $(call verify_image,$$ref,$(PLATFORMS))
+	$(BAKE) $(UNPUBLISHED) $(PUSHED) default
+	@$(MULTIARCH) keep-digest catalog "$(REGISTRY)/catalog" "$(METADATA_DIR)/build.json"
+	@$(MULTIARCH) keep-digest orders "$(REGISTRY)/orders" "$(METADATA_DIR)/build.json"
+	@$(MULTIARCH) keep-digest payments "$(REGISTRY)/payments" "$(METADATA_DIR)/build.json"
+	@$(MULTIARCH) keep-digest search "$(REGISTRY)/search" "$(METADATA_DIR)/build.json"
+	@$(MULTIARCH) verify-pushed catalog "$(PLATFORMS)"
+	@$(MULTIARCH) verify-pushed orders "linux/amd64"
+	@$(MULTIARCH) verify-pushed payments "$(PLATFORMS)"
+	@$(MULTIARCH) verify-pushed search "$(PLATFORMS)"
 
-ci-push-platform: ci-setup ## CI: build and push one PLATFORM of every service by digest (one job per native runner); ci-merge joins them
-	@set -eu -o pipefail; test -n "$(PLATFORM)" || { echo "ci-push-platform: set PLATFORM to one platform, e.g. PLATFORM=linux/arm64" >&2; exit 2; }
-	@set -eu -o pipefail; test -n "$(strip $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),catalog) $(if $(filter $(PLATFORM),linux/amd64),orders) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),payments) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),search))" || { echo "ci-push-platform: no service builds $(PLATFORM) (PLATFORMS=$(PLATFORMS))" >&2; exit 2; }
+# CI: build and push one PLATFORM of every service by digest (one job per native runner); ci-merge joins them
+ci-push-platform: PLATFORM_SERVICES = $(strip $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),catalog) \
+  $(if $(filter $(PLATFORM),linux/amd64),orders) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),payments) \
+  $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),search))
+ci-push-platform: STAGED = '--set=catalog.tags=$(REGISTRY)/catalog:$(STAGING_TAG)-$(PLATFORM_PAIR)' \
+  '--set=orders.tags=$(REGISTRY)/orders:$(STAGING_TAG)-$(PLATFORM_PAIR)' \
+  '--set=payments.tags=$(REGISTRY)/payments:$(STAGING_TAG)-$(PLATFORM_PAIR)' \
+  '--set=search.tags=$(REGISTRY)/search:$(STAGING_TAG)-$(PLATFORM_PAIR)'
+ci-push-platform: BY_DIGEST = \
+  '--set=catalog.output=type=image,name=$(REGISTRY)/catalog,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' \
+  '--set=catalog.tags=' \
+  '--set=orders.output=type=image,name=$(REGISTRY)/orders,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' \
+  '--set=orders.tags=' \
+  '--set=payments.output=type=image,name=$(REGISTRY)/payments,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' \
+  '--set=payments.tags=' \
+  '--set=search.output=type=image,name=$(REGISTRY)/search,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' \
+  '--set=search.tags='
+ci-push-platform: UNPUBLISHED = $(if $(filter docker,$(BUILDER_DRIVER)),--push $(STAGED),$(BY_DIGEST))
+ci-push-platform: ci-setup
+	@test -n "$(PLATFORM)" || { echo "ci-push-platform: set PLATFORM to one platform, e.g. PLATFORM=linux/arm64" >&2; exit 2; }
+	@test -n "$(PLATFORM_SERVICES)" || { echo "ci-push-platform: no service builds $(PLATFORM) (PLATFORMS=$(PLATFORMS))" >&2; exit 2; }
 	@mkdir -p "$(METADATA_DIR)"
-	$(BAKE) '--set=*.platform=$(PLATFORM)' $(if $(filter docker,$(BUILDER_DRIVER)),--push '--set=catalog.tags=$(REGISTRY)/catalog:$(STAGING_TAG)-$(PLATFORM_PAIR)' '--set=orders.tags=$(REGISTRY)/orders:$(STAGING_TAG)-$(PLATFORM_PAIR)' '--set=payments.tags=$(REGISTRY)/payments:$(STAGING_TAG)-$(PLATFORM_PAIR)' '--set=search.tags=$(REGISTRY)/search:$(STAGING_TAG)-$(PLATFORM_PAIR)','--set=catalog.output=type=image,name=$(REGISTRY)/catalog,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=catalog.tags=' '--set=orders.output=type=image,name=$(REGISTRY)/orders,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=orders.tags=' '--set=payments.output=type=image,name=$(REGISTRY)/payments,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=payments.tags=' '--set=search.output=type=image,name=$(REGISTRY)/search,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' '--set=search.tags=') --metadata-file "$(METADATA_DIR)/platform-$(PLATFORM_PAIR).json" $(strip $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),catalog) $(if $(filter $(PLATFORM),linux/amd64),orders) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),payments) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),search))
+	$(BAKE) '--set=*.platform=$(PLATFORM)' $(UNPUBLISHED) --metadata-file "$(METADATA_DIR)/platform-$(PLATFORM_PAIR).json" $(PLATFORM_SERVICES)
 
-ci-merge: | $(filter ci-push-platform,$(MAKECMDGOALS)) ## CI: join the platforms ci-push-platform pushed into one index per service (no public tag), verify it
-	@$(call merge_image,catalog,$(REGISTRY)/catalog)
-	@$(call merge_image,orders,$(REGISTRY)/orders)
-	@$(call merge_image,payments,$(REGISTRY)/payments)
-	@$(call merge_image,search,$(REGISTRY)/search)
-	@set -eu -o pipefail; ref=$(call pushed_ref,catalog); $(call verify_image,$$ref,$(PLATFORMS))
-	@set -eu -o pipefail; ref=$(call pushed_ref,orders); $(call verify_image,$$ref,linux/amd64)
-	@set -eu -o pipefail; ref=$(call pushed_ref,payments); $(call verify_image,$$ref,$(PLATFORMS))
-	@set -eu -o pipefail; ref=$(call pushed_ref,search); $(call verify_image,$$ref,$(PLATFORMS))
+# CI: join the platforms ci-push-platform pushed into one index per service (no public tag), verify it
+ci-merge: | $(filter ci-push-platform,$(MAKECMDGOALS))
+	@$(BAKE) --print catalog 2>/dev/null | $(MULTIARCH) merge catalog "$(REGISTRY)/catalog"
+	@$(BAKE) --print orders 2>/dev/null | $(MULTIARCH) merge orders "$(REGISTRY)/orders"
+	@$(BAKE) --print payments 2>/dev/null | $(MULTIARCH) merge payments "$(REGISTRY)/payments"
+	@$(BAKE) --print search 2>/dev/null | $(MULTIARCH) merge search "$(REGISTRY)/search"
+	@$(MULTIARCH) verify-pushed catalog "$(PLATFORMS)"
+	@$(MULTIARCH) verify-pushed orders "linux/amd64"
+	@$(MULTIARCH) verify-pushed payments "$(PLATFORMS)"
+	@$(MULTIARCH) verify-pushed search "$(PLATFORMS)"
 
-ci-security: build-sbom build-vulnerability-scan ## CI: SBOM and vulnerability scan of the pushed images (no rebuild)
+# CI: SBOM and vulnerability scan of the pushed images (no rebuild)
+ci-security: build-sbom build-vulnerability-scan
 
-ci-sign: build-sign ## CI: sign the pushed images and attach their SBOMs (no rebuild)
+# CI: sign the pushed images and attach their SBOMs (no rebuild)
+ci-sign: build-sign
 
-ci-publish: | $(filter ci-push ci-merge ci-security ci-sign,$(MAKECMDGOALS)) ## CI: give the pushed digests their tags (bake file, METADATA_FILES, PUBLISH_TAGS), after ci-security and ci-sign; the digests stay the signed ones
-	@$(call publish_image,catalog,$(REGISTRY)/catalog)
-	@$(call publish_image,orders,$(REGISTRY)/orders)
-	@$(call publish_image,payments,$(REGISTRY)/payments)
-	@$(call publish_image,search,$(REGISTRY)/search)
+# CI: give the pushed digests their tags (bake file, METADATA_FILES, PUBLISH_TAGS), after ci-security and ci-sign; the
+# digests stay the signed ones
+ci-publish: | $(filter ci-push ci-merge ci-security ci-sign,$(MAKECMDGOALS))
+	@$(BAKE) --print catalog 2>/dev/null | $(MULTIARCH) publish catalog "$(REGISTRY)/catalog"
+	@$(BAKE) --print orders 2>/dev/null | $(MULTIARCH) publish orders "$(REGISTRY)/orders"
+	@$(BAKE) --print payments 2>/dev/null | $(MULTIARCH) publish payments "$(REGISTRY)/payments"
+	@$(BAKE) --print search 2>/dev/null | $(MULTIARCH) publish search "$(REGISTRY)/search"
 
-multiarch-help: ## List the targets and variables
+# List the targets and variables
+multiarch-help:
 	@echo 'Targets:'
 	@echo '  setup-buildx              Create or select the buildx builder for BUILDX_DRIVER'
 	@echo '  build-multiarch           Build every image for PLATFORMS; push when PUSH=true'
@@ -356,23 +437,31 @@ multiarch-help: ## List the targets and variables
 	@echo '  build-payments            Build payments for PLATFORMS; push when PUSH=true'
 	@echo '  build-search              Build search for PLATFORMS; push when PUSH=true'
 	@echo '  build-verify              Check every pushed image index has every platform (no rebuild)'
-	@echo '  build-local               Build every image for LOCAL_PLATFORM (this machine) and load it into the local engine, as REGISTRY/<image>:VERSION'
-	@echo '  run-catalog               Build catalog for LOCAL_PLATFORM, load it and run it on port 9000 (RUN_FLAGS adds docker run flags)'
+	@echo '  build-local               Build every image for LOCAL_PLATFORM (this machine) and load it into the local engine, as'
+	@echo '                            REGISTRY/<image>:VERSION'
+	@echo '  run-catalog               Build catalog for LOCAL_PLATFORM, load it and run it on port 9000 (RUN_FLAGS adds docker run'
+	@echo '                            flags)'
 	@echo '  run-orders                Build orders for LOCAL_PLATFORM, load it and run it (RUN_FLAGS adds docker run flags)'
 	@echo '  run-payments              Build payments for LOCAL_PLATFORM, load it and run it (RUN_FLAGS adds docker run flags)'
 	@echo '  run-search                Build search for LOCAL_PLATFORM, load it and run it (RUN_FLAGS adds docker run flags)'
 	@echo '  build-complete            Build and push every image once, then verify it'
 	@echo '  build-sbom                Write an SPDX SBOM per pushed image and platform, by digest (syft; no rebuild)'
 	@echo '  build-vulnerability-scan  Scan every pushed image and platform, by digest; fail at SCAN_SEVERITY (grype; no rebuild)'
-	@echo '  build-sign                Sign what was pushed, by digest and recursively, and attach the SBOMs (cosign; keyless unless COSIGN_KEY)'
+	@echo '  build-sign                Sign what was pushed, by digest and recursively, and attach the SBOMs (cosign; keyless'
+	@echo '                            unless COSIGN_KEY)'
 	@echo '  ci-setup                  CI: prepare the builder and print tool versions'
-	@echo '  ci-build                  CI: build every image for every platform, or with PLATFORM the services that have it for that one; no push, and the cache is only read (pull requests)'
-	@echo '  ci-push                   CI: build and push every image once, by digest (no public tag), then verify it; ci-publish tags it'
-	@echo '  ci-push-platform          CI: build and push one PLATFORM of every service by digest (one job per native runner); ci-merge joins them'
-	@echo '  ci-merge                  CI: join the platforms ci-push-platform pushed into one index per service (no public tag), verify it'
+	@echo '  ci-build                  CI: build every image for every platform, or with PLATFORM the services that have it for'
+	@echo '                            that one; no push, and the cache is only read (pull requests)'
+	@echo '  ci-push                   CI: build and push every image once, by digest (no public tag), then verify it; ci-publish'
+	@echo '                            tags it'
+	@echo '  ci-push-platform          CI: build and push one PLATFORM of every service by digest (one job per native runner);'
+	@echo '                            ci-merge joins them'
+	@echo '  ci-merge                  CI: join the platforms ci-push-platform pushed into one index per service (no public tag),'
+	@echo '                            verify it'
 	@echo '  ci-security               CI: SBOM and vulnerability scan of the pushed images (no rebuild)'
 	@echo '  ci-sign                   CI: sign the pushed images and attach their SBOMs (no rebuild)'
-	@echo '  ci-publish                CI: give the pushed digests their tags (bake file, METADATA_FILES, PUBLISH_TAGS), after ci-security and ci-sign; the digests stay the signed ones'
+	@echo '  ci-publish                CI: give the pushed digests their tags (bake file, METADATA_FILES, PUBLISH_TAGS), after'
+	@echo '                            ci-security and ci-sign; the digests stay the signed ones'
 	@echo ''
 	@echo 'Variables (current value in brackets):'
 	@echo '  REGISTRY            registry/namespace to push to'" [$(REGISTRY)]"
@@ -383,27 +472,34 @@ multiarch-help: ## List the targets and variables
 	@echo '  BUILDER             buildx builder name (not used by the docker driver)'" [$(BUILDER)]"
 	@echo '  BUILDX_DRIVER       docker | docker-container | kubernetes | remote'" [$(BUILDX_DRIVER)]"
 	@echo '  BUILDX_DRIVER_OPTS  extra --driver-opt values, comma-separated (e.g. namespace=buildkit)'" [$(BUILDX_DRIVER_OPTS)]"
-	@echo '  BUILDKIT_IMAGE      the BuildKit image of the builders setup-buildx creates (docker-container, kubernetes), pinned by digest'" [$(BUILDKIT_IMAGE)]"
+	@echo '  BUILDKIT_IMAGE      the BuildKit image of the builders setup-buildx creates (docker-container, kubernetes), pinned by'
+	@echo '                      digest'" [$(BUILDKIT_IMAGE)]"
 	@echo '  BUILDX_ENDPOINT     BuildKit address for the remote driver (e.g. tcp://buildkitd:1234)'" [$(BUILDX_ENDPOINT)]"
 	@echo '  CACHE_REGISTRY      registry for the build cache; empty disables it'" [$(CACHE_REGISTRY)]"
-	@echo '  CACHE_TAG           tag of the registry cache refs; a job that builds one PLATFORM gets a ref of its own (cache-linux-arm64)'" [$(CACHE_TAG)]"
+	@echo '  CACHE_TAG           tag of the registry cache refs; a job that builds one PLATFORM gets a ref of its own'
+	@echo '                      (cache-linux-arm64)'" [$(CACHE_TAG)]"
 	@echo '  CACHE_WRITE         true exports the registry cache; false only reads it (pull requests, local builds)'" [$(CACHE_WRITE)]"
 	@echo '  SOURCE_DATE_EPOCH   commit time in seconds since 1970: the date of the image config and history'" [$(SOURCE_DATE_EPOCH)]"
 	@echo '  BUILD_DATE          RFC 3339 date of SOURCE_DATE_EPOCH (created label), never the wall clock'" [$(BUILD_DATE)]"
 	@echo '  VCS_REF             source revision label'" [$(VCS_REF)]"
-	@echo '  INDEX_ANNOTATIONS   true gives each image index the OCI labels as annotations; a single-platform build without attestations has no index and needs false'" [$(INDEX_ANNOTATIONS)]"
+	@echo '  INDEX_ANNOTATIONS   true gives each image index the OCI labels as annotations; a single-platform build without'
+	@echo '                      attestations has no index and needs false'" [$(INDEX_ANNOTATIONS)]"
 	@echo '  GO_NETRC            netrc with credentials for private Go modules, passed as a build secret (never an ARG)'" [$(GO_NETRC)]"
-	@echo '  PIP_CONF            pip.conf for private Python indexes (index-url with credentials), passed as a build secret (never an ARG)'" [$(PIP_CONF)]"
+	@echo '  PIP_CONF            pip.conf for private Python indexes (index-url with credentials), passed as a build secret (never'
+	@echo '                      an ARG)'" [$(PIP_CONF)]"
 	@echo '  PIP_NETRC           netrc with credentials for private Python indexes, passed as a build secret (never an ARG)'" [$(PIP_NETRC)]"
-	@echo '  METADATA_FILES      bake files of docker/metadata-action (bake-target: the service name), read after the bake file: their tags and labels win'" [$(METADATA_FILES)]"
+	@echo '  METADATA_FILES      bake files of docker/metadata-action (bake-target: the service name), read after the bake file:'
+	@echo '                      their tags and labels win'" [$(METADATA_FILES)]"
 	@echo '  LOCAL_PLATFORM      the platform build-local and run-<service> build for: this machine'\''s engine'" [$(LOCAL_PLATFORM)]"
 	@echo '  RUN_FLAGS           extra docker run flags for run-<service>, e.g. -e LOG_LEVEL=debug'" [$(RUN_FLAGS)]"
 	@echo '  BAKE_FLAGS          extra docker buildx bake flags, e.g. --no-cache or --set=*.platform=linux/arm64'" [$(BAKE_FLAGS)]"
 	@echo '  SCAN_SEVERITY       lowest severity that fails the vulnerability scan'" [$(SCAN_SEVERITY)]"
 	@echo '  COSIGN_KEY          cosign key reference; empty signs keyless (OIDC)'" [$(COSIGN_KEY)]"
 	@echo '  COSIGN_FLAGS        extra cosign flags for sign and attest, e.g. --tlog-upload=false offline'" [$(COSIGN_FLAGS)]"
-	@echo '  STAGING_TAG         the tag CI pushes to where it cannot push by digest (a merged index; the docker driver), until ci-publish: never one users pull'" [$(STAGING_TAG)]"
-	@echo '  PUBLISH_TAGS        extra tags ci-publish gives every image, space-separated (e.g. "1.2 latest"), besides the bake file'\''s and METADATA_FILES'\'' tags'" [$(PUBLISH_TAGS)]"
+	@echo '  STAGING_TAG         the tag CI pushes to where it cannot push by digest (a merged index; the docker driver), until'
+	@echo '                      ci-publish: never one users pull'" [$(STAGING_TAG)]"
+	@echo '  PUBLISH_TAGS        extra tags ci-publish gives every image, space-separated (e.g. "1.2 latest"), besides the bake'
+	@echo '                      file'\''s and METADATA_FILES'\'' tags'" [$(PUBLISH_TAGS)]"
 	@echo '  METADATA_DIR        where pushes record their digests (build-sign, build-sbom and the scan read them)'" [$(METADATA_DIR)]"
 	@echo '  SBOM_DIR            where build-sbom writes SPDX files'" [$(SBOM_DIR)]"
 

@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { FileBase, IResolver } from 'projen';
+import { FileBase, FileBaseOptions, IResolver } from 'projen';
 
 /** The projen marker, read once for many files (projen finds the projenrc file anew for each). */
 export interface MarkerCache {
@@ -9,7 +9,7 @@ export interface MarkerCache {
 
 /**
  * The one projen file class of this library for rendered text (Dockerfiles, the bake file, the
- * Makefile): it renders a typed model at synthesis, with the projen marker.
+ * Makefile, its helper script): it renders a typed model at synthesis, with the projen marker.
  */
 export class GeneratedFile extends FileBase {
   constructor(
@@ -17,8 +17,9 @@ export class GeneratedFile extends FileBase {
     filePath: string,
     private readonly renderer: (marker?: string) => string,
     private readonly markerCache?: MarkerCache,
+    options: FileBaseOptions = {},
   ) {
-    super(scope, filePath);
+    super(scope, filePath, options);
   }
 
   public get marker(): string | undefined {

@@ -3,6 +3,7 @@ import { Component, Project } from 'projen';
 import { GeneratedFile, MarkerCache } from './generated-file';
 import { bakeDefaults, BakeSettings, bakeVariables } from './pipeline-bake';
 import { BAKE_SECRETS, bakeSecretOverrides, EMULATED, makeAssertions, makeDerivedVariables, makeVariables, standardTargets } from './pipeline-make';
+import { HELPER_SCRIPT, helperScript } from './pipeline-script';
 import { BakeModel } from '../bake';
 import { ICiProvider } from '../ci';
 import { BuildVariable, buildVariables, DEFAULT_GROUP, IBuildPipeline, IMultiArchService, METADATA_DIR, SBOM_DIR } from '../contract/internal';
@@ -241,6 +242,7 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
     this.project.gitignore.exclude(`/${METADATA_DIR}/`, `/${SBOM_DIR}/`);
     new GeneratedFile(this, this.bakeFilePath, marker => { this.requireServices(); return this.bake.render(marker); }, this._marker);
     new GeneratedFile(this, this.makefilePath, marker => this.renderMakefile(marker), this._marker);
+    new GeneratedFile(this, HELPER_SCRIPT, helperScript, this._marker, { executable: true });
     for (const provider of options.ciProviders ?? []) this.addCiProvider(provider);
   }
 
@@ -383,7 +385,7 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
       this.heldContexts.set(outer, held);
     }
     ignore.addExclusions(...(this.heldContexts.get(context) ?? []).map(inner => inside(context, inner)!));
-    const owned = [this.makefilePath, this.bakeFilePath, SBOM_DIR, METADATA_DIR];
+    const owned = [this.makefilePath, this.bakeFilePath, HELPER_SCRIPT, SBOM_DIR, METADATA_DIR];
     ignore.addExclusions(...owned.map(p => inside(context, p)).filter((p): p is string => !!p));
   }
 

@@ -46,8 +46,8 @@ const NEVER_ALLOWED = /[$#()'"`\\;|&<>\u0000-\u001f\u007f]/;
  * The input checks: every variable with allowedCharacters, when its value comes from the command
  * line or the environment (the origins a user or CI controls), is checked with `$(value …)`, which
  * does not expand it, so `VERSION='$(shell …)'` stops make instead of running. Pure Make (GNU make
- * 3.81): each character set is a chain of `$(subst)` that removes the allowed characters; what is
- * left is what is not allowed.
+ * 3.81): `input_strip` removes the allowed characters, listed one per word, one `$(subst)` at a
+ * time; what is left is what is not allowed.
  */
 function renderInputChecks(variables: MakeVariable[]): string[] {
   const checked = variables.filter(v => v.allowedCharacters !== undefined);
@@ -61,6 +61,9 @@ function renderInputChecks(variables: MakeVariable[]): string[] {
     'input_empty :=',
     'input_space := $(input_empty) $(input_empty)',
     'input_comma := ,',
+    '# $(call input_strip,<text>,<characters, one per word>): the text without those characters',
+    'input_strip = $(if $(2),$(call input_strip,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))',
+    ...Object.entries(CHARACTER_RUNS).map(([name, run]) => `input_${name} = ${[...run].join(' ')}`),
     '# $(call input_check,<variable>,<N>,<required: non-empty>,<flags: may start with "-">)',
     'input_check = $(if $(call input_from_user,$(1)),$(if $(call input_strip_$(2),$(value $(1))),$(error $(1) may only hold $(input_allowed_$(2)); not "$(value $(1))"))' +
       '$(if $(3),$(if $(value $(1)),,$(error $(1) must not be empty)))$(if $(4),,$(if $(filter -%,$(value $(1))),$(error $(1) must not start with "-", which would read as an option: "$(value $(1))"))))',
@@ -70,15 +73,26 @@ function renderInputChecks(variables: MakeVariable[]): string[] {
     const allowed = checked.find(v => v.allowedCharacters === chars)!.allowedDescription ?? `the characters ${chars}`;
     noControlCharacters('allowedDescription', allowed);
     if (/[$#()]/.test(allowed)) throw new Error(`allowedDescription must not hold "$", "#" or parentheses: ${JSON.stringify(allowed)}`);
-    let body = '$(1)';
-    for (const c of [...new Set([...chars])]) body = `$(subst ${c === ' ' ? '$(input_space)' : c === ',' ? '$(input_comma)' : c},,${body})`;
-    out.push(`input_allowed_${i + 1} = ${allowed}`, `input_strip_${i + 1} = ${body}`);
+    const unique = [...new Set([...chars])];
+    const runs = Object.entries(CHARACTER_RUNS).filter(([, run]) => [...run].every(c => unique.includes(c)));
+    const others = unique.filter(c => c !== ' ' && !runs.some(([, run]) => run.includes(c)));
+    // a space cannot be a word of the list: it is removed first, where it is allowed
+    const text = unique.includes(' ') ? '$(subst $(input_space),,$(1))' : '$(1)';
+    const list = [...runs.map(([name]) => `$(input_${name})`), ...others.map(c => c === ',' ? '$(input_comma)' : c)].join(' ');
+    out.push(`input_allowed_${i + 1} = ${allowed}`, `input_strip_${i + 1} = $(call input_strip,${text},${list})`);
   });
   for (const v of checked) {
     out.push(`$(call input_check,${v.name},${sets.indexOf(v.allowedCharacters!) + 1},${v.required ? 'required' : ''},${v.allowLeadingDash ? 'flags' : ''})`);
   }
   return out;
 }
+
+/** Runs of characters the input checks name, so the lists stay short. */
+const CHARACTER_RUNS: { [name: string]: string } = {
+  lowercase: 'abcdefghijklmnopqrstuvwxyz',
+  uppercase: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',
+  digits: '0123456789',
+};
 
 /** A Make target. */
 export interface MakeTarget {
@@ -92,7 +106,9 @@ export interface MakeTarget {
    */
   readonly prerequisites?: string[];
   /**
-   * Recipe lines, each run by the shell. A line may span lines with ` \` continuations.
+   * Recipe lines, each run by bash as written (`bash -c`, no strict flags: a line of several
+   * commands goes on after a failure unless it says `set -e`). A line may span lines with ` \`
+   * continuations.
    * @default []
    */
   readonly recipe?: string[];
@@ -281,57 +297,79 @@ export class MakeModel {
     return [...this._variables];
   }
 
-  /** Renders the Makefile. */
+  /**
+   * Renders the Makefile. Comments and the lines make reads (variables, rules) are wrapped at
+   * WIDTH: make joins a line continued with `\` to the next with one space, where the line had one,
+   * so a wrapped value is the same value. Recipe lines are written as given.
+   */
   public render(marker?: string): string {
     const out: string[] = [];
+    const comment = (text: string) => out.push(...wrapComment(text));
+    const line = (text: string) => out.push(wrapLine(text));
     if (marker) out.push(`# ${marker}`, '');
     if (!this.standalone) {
-      out.push('# Included by another Makefile: its default goal is kept (restored at the end of this file), wherever the include is.', 'multiarch_default_goal := $(.DEFAULT_GOAL)', '');
+      comment('Included by another Makefile: its default goal is kept (restored at the end of this file), wherever the include is.');
+      out.push('multiarch_default_goal := $(.DEFAULT_GOAL)', '');
     }
-    out.push('# Variables: override on the command line or in the environment, e.g. `make build-multiarch VERSION=1.2.3 PUSH=true`.');
+    comment('Variables: override on the command line or in the environment, e.g. `make build-multiarch VERSION=1.2.3 PUSH=true`.');
     const width = Math.max(...this._variables.map(v => v.name.length));
     for (const v of this._variables) {
-      out.push(`${v.name.padEnd(width)} ?= ${v.default}`);
+      line(`${v.name.padEnd(width)} ?= ${v.default}`);
     }
-    out.push(...renderInputChecks(this._variables));
+    for (const text of renderInputChecks(this._variables)) {
+      if (text.startsWith('# ')) comment(text.slice(2));
+      else line(text);
+    }
     const once = this._variables.filter(v => v.evaluateOnce);
     if (once.length) {
-      out.push('', '# Evaluated once per run, so every recipe sees the same value.');
+      out.push('');
+      comment('Evaluated once per run, so every recipe sees the same value.');
       for (const v of once) out.push(`${v.name} := $(${v.name})`);
     }
     for (const a of this._assertions) {
-      out.push('', `# ${a.comment}`, a.expression);
+      out.push('');
+      comment(a.comment);
+      line(a.expression);
     }
     for (const d of this._derived) {
-      out.push('', `# ${d.comment}`, `${d.name} = ${d.body}`);
+      out.push('');
+      comment(d.comment);
+      line(`${d.name} = ${d.body}`);
     }
     const all = [...this._targets, this.helpTarget()];
     const names = all.map(t => t.name).join(' ');
-    out.push('', `.PHONY: ${names}`);
-    // Only these targets use bash: an including Makefile keeps its own SHELL. Strict flags are set
-    // by the recipe lines that need them (GNU make 3.81, as on macOS, ignores .SHELLFLAGS).
-    out.push(`${names}: SHELL := /bin/bash`);
+    out.push('');
+    line(`.PHONY: ${names}`);
+    // Only these targets use bash: an including Makefile keeps its own SHELL. Recipe lines run as
+    // written (GNU make 3.81, as on macOS, ignores .SHELLFLAGS): what needs several commands belongs
+    // in a script that sets its own strict flags.
+    line(`${names}: SHELL := /bin/bash`);
     if (this.standalone) out.push(`.DEFAULT_GOAL := ${this.helpTargetName}`);
     for (const t of all) {
       out.push('');
       const prereqs = (t.prerequisites ?? []).map(p => { checkTargetName(p); return p; });
       const after = (t.runsAfter ?? []).map(p => { checkTargetName(p); return p; });
       const orderOnly = after.length ? ` | $(filter ${after.join(' ')},$(MAKECMDGOALS))` : '';
+      comment(t.description);
       for (const [name, value] of Object.entries(t.variables ?? {})) {
         variableName(`variable of ${t.name}`, name);
         noControlCharacters(`variable ${name} of ${t.name}`, value);
-        out.push(`${t.name}: ${name} = ${value}`);
+        line(`${t.name}: ${name} = ${value}`);
       }
-      out.push(`${t.name}:${prereqs.length ? ' ' + prereqs.join(' ') : ''}${orderOnly} ## ${t.description}`);
-      for (const line of t.recipe ?? []) {
-        line.split(' \\\n').forEach(part => {
+      line(`${t.name}:${prereqs.length ? ' ' + prereqs.join(' ') : ''}${orderOnly}`);
+      for (const recipe of t.recipe ?? []) {
+        recipe.split(' \\\n').forEach(part => {
           noControlCharacters(`recipe of ${t.name}`, part);
           if (part.endsWith('\\')) throw new Error(`A recipe line of ${t.name} ends with a backslash, which would join it to the next line: ${JSON.stringify(part)}`);
         });
-        out.push('\t' + strict(line).replace(/ \\\n/g, ' \\\n\t'));
+        out.push('\t' + recipe.replace(/ \\\n/g, ' \\\n\t'));
       }
     }
-    if (!this.standalone) out.push('', '# The includer\'s default goal (empty before its first target: make then takes the next target it reads)', '.DEFAULT_GOAL := $(multiarch_default_goal)');
+    if (!this.standalone) {
+      out.push('');
+      comment('The includer\'s default goal (empty before its first target: make then takes the next target it reads)');
+      out.push('.DEFAULT_GOAL := $(multiarch_default_goal)');
+    }
     return out.join('\n') + '\n';
   }
 
@@ -340,18 +378,83 @@ export class MakeModel {
     const tw = Math.max(...listed.map(t => t.name.length), 4);
     const vw = Math.max(...this._variables.map(v => v.name.length));
     const line = (s: string) => `@echo ${shellQuote(s)}`;
+    /** `  name  description`, the description wrapped under itself; `last` is appended to the last line. */
+    const entry = (name: string, w: number, description: string, last = '') => {
+      const lines = wrapWords(description, WIDTH - w - 4);
+      return lines.map((text, i) => `@echo ${shellQuote(`  ${(i ? '' : name).padEnd(w)}  ${text}`)}${i === lines.length - 1 ? last : ''}`);
+    };
     return {
       name: this.helpTargetName,
       description: 'List the targets and variables',
       recipe: [
         line('Targets:'),
-        ...listed.map(t => line(`  ${t.name.padEnd(tw)}  ${t.description}`)),
+        ...listed.flatMap(t => entry(t.name, tw, t.description)),
         line(''),
         line('Variables (current value in brackets):'),
-        ...this._variables.map(v => `@echo ${shellQuote(`  ${v.name.padEnd(vw)}  ${v.description}`)}" [$(${v.name})]"`),
+        ...this._variables.flatMap(v => entry(v.name, vw, v.description, `" [$(${v.name})]"`)),
       ],
     };
   }
+}
+
+/** The width the renderer wraps comments, help text and the lines make reads at. */
+const WIDTH = 120;
+
+/** Words joined by spaces into lines of at most `width` characters (a longer word stays whole). */
+function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(' ')) {
+    if (current && current.length + 1 + word.length > width) {
+      lines.push(current);
+      current = word;
+    } else {
+      current = current ? `${current} ${word}` : word;
+    }
+  }
+  return [...lines, current];
+}
+
+/** A comment, wrapped at WIDTH. */
+function wrapComment(text: string): string[] {
+  return wrapWords(text, WIDTH - 2).map(l => `# ${l}`);
+}
+
+/**
+ * A line make reads (a variable, a rule), continued with ` \` at spaces once it is longer than
+ * WIDTH. Only a space between two other characters is a break (make turns the continuation back
+ * into exactly that one space), never the one after a function's name. Of the breaks that fill a
+ * line at least half, the one least deep in parentheses comes first, so a continuation starts a
+ * whole argument where it can.
+ */
+function wrapLine(text: string): string {
+  const breaks: { at: number; depth: number }[] = [];
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '(') depth++;
+    if (text[i] === ')') depth--;
+    if (isBreak(text, i)) breaks.push({ at: i, depth });
+  }
+  const indent = '  ';
+  const parts: string[] = [];
+  let start = 0;
+  const room = () => WIDTH - (parts.length ? indent.length : 0);
+  while (text.length - start > room()) {
+    const fitting = breaks.filter(b => b.at > start && b.at - start <= room());
+    const full = fitting.filter(b => b.at - start >= room() / 2);
+    const chosen = (full.length ? full : fitting).reduce<{ at: number; depth: number } | undefined>(
+      (best, b) => (!best || b.depth <= best.depth ? b : best), undefined) ?? breaks.find(b => b.at > start);
+    if (!chosen) break;
+    parts.push(text.slice(start, chosen.at));
+    start = chosen.at + 1;
+  }
+  parts.push(text.slice(start));
+  return parts.join(` \\\n${indent}`);
+}
+
+/** A space between two other characters, not the one after a function's name (`$(if `). */
+function isBreak(text: string, i: number): boolean {
+  return text[i] === ' ' && /\S/.test(text[i - 1] ?? ' ') && /\S/.test(text[i + 1] ?? ' ') && !/\$\([a-z-]+$/.test(text.slice(Math.max(0, i - 20), i));
 }
 
 /** A variable value: one line, and no unescaped "#", which would start a comment and cut the value. */
@@ -361,23 +464,6 @@ function noComment(option: string, value: string): string {
     throw invalid(option, value, 'must not contain "#" (it starts a Make comment and cuts the value); write it as "\\#"');
   }
   return value;
-}
-
-/** The flags a recipe line runs under when it runs more than one command (`;`, a pipe, `$$(…)`). */
-export const STRICT_SHELL = 'set -eu -o pipefail;';
-
-/**
- * Prefixes a recipe line that runs several commands with `set -eu -o pipefail;` (after its `@`, `-`
- * or `+`), so a failing command fails the target on every make and bash, and a line that runs one
- * command is left as written.
- */
-function strict(line: string): string {
-  const m = /^([@+-]*)([\s\S]*)$/.exec(line)!;
-  const body = m[2];
-  const unquoted = body.replace(/'[^']*'|"(?:[^"\\]|\\.)*"/g, '""');
-  const several = /;|(^|[^|])\|([^|]|$)/.test(unquoted) || body.includes('$$(');
-  if (body.startsWith(STRICT_SHELL) || !several) return line;
-  return `${m[1]}${STRICT_SHELL} ${body}`;
 }
 
 function checkDescription(target: MakeTarget): void {

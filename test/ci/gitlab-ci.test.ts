@@ -144,7 +144,7 @@ describe('GitLab CI, Kubernetes runner', () => {
     expect(doc.variables).toMatchObject({ BUILDX_DRIVER: 'kubernetes', BUILDX_DRIVER_OPTS: 'namespace=ci-buildkit' });
     expect(doc.variables.DOCKER_HOST).toBeUndefined();
     expect(doc['.multiarch-build'].services).toBeUndefined();
-    expect(doc['.multiarch-build'].before_script).toEqual(['apk add --no-cache make bash git']);
+    expect(doc['.multiarch-build'].before_script).toEqual(['apk add --no-cache make bash git jq']);
     expect(doc['.multiarch-build'].variables).toBeUndefined();
   });
 

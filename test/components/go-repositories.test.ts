@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Project } from 'projen';
 import { GoService, MultiArchPipeline, PythonService } from '../../src';
-import { lintDockerfile, newProject, parseDockerfile, parseHcl, synth } from '../helpers';
+import { lintDockerfile, newProject, parseDockerfile, parseHcl, synth, unwrapMakefile } from '../helpers';
 
 /** A project whose directory already holds these files (the repository's code). */
 function repo(files: { [path: string]: string }): Project {
@@ -111,7 +111,7 @@ describe('private modules', () => {
     expect(out['docker-bake.hcl']).toMatch(/variable "GO_NETRC" \{\n {2}default = ""\n\}/);
     // AND the Makefile passes GO_NETRC to bake (make build-multiarch GO_NETRC=~/.netrc)
     expect(out.Makefile).toMatch(/^GO_NETRC +\?= $/m);
-    expect(out.Makefile).toMatch(/^BAKE = .* GO_NETRC="\$\(GO_NETRC\)" .*docker buildx bake /m);
+    expect(unwrapMakefile(out.Makefile)).toMatch(/^BAKE = .* GO_NETRC="\$\(GO_NETRC\)" .*docker buildx bake /m);
   });
 
   test.each([

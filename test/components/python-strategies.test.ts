@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { MultiArchPipeline, Platform, PythonInstallStrategy, PythonService } from '../../src';
-import { lintDockerfile, newProject, parseDockerfile, synth } from '../helpers';
+import { lintDockerfile, newProject, parseDockerfile, synth, unwrapMakefile } from '../helpers';
 
 const CROSS = PythonInstallStrategy.CROSS_WHEELS;
 
@@ -246,7 +246,7 @@ describe('PythonService versions, indexes and secrets', () => {
     expect(out.Dockerfile).not.toMatch(/ARG PIP_|ENV PIP_CONF|ENV PIP_NETRC/);
     expect(svc.bakeTarget.secrets.map(s => s.id)).toEqual(['pipconf', 'pipnetrc']);
     expect(out['docker-bake.hcl']).toContain('PIP_NETRC == "" ? [] : ["id=pipnetrc,src=${PIP_NETRC}"]');
-    expect(out.Makefile).toMatch(/^BAKE = .*PIP_CONF="\$\(PIP_CONF\)" PIP_NETRC="\$\(PIP_NETRC\)" docker buildx bake/m);
+    expect(unwrapMakefile(out.Makefile)).toMatch(/^BAKE = .*PIP_CONF="\$\(PIP_CONF\)" PIP_NETRC="\$\(PIP_NETRC\)" docker buildx bake/m);
   });
 
   test('requirements with hashes install with --require-hashes', () => {

@@ -72,9 +72,9 @@ describe('a third kind of service, defined outside src/ through MultiArchService
     expect(makefile).toMatch(/^build-greeter: /m);
     expect(makefile).toMatch(/^run-greeter: /m);
     const recipe = (target: string) => makefile.split(`\n${target}:`)[1].split('\n\n')[0];
-    expect(recipe('build-multiarch')).toContain('keep_digest,greeter,$(REGISTRY)/greeter');
-    expect(recipe('build-verify')).toContain('verify_image,$(REGISTRY)/greeter:$(VERSION),$(PLATFORMS)');
-    expect(recipe('build-sign')).toContain('pushed_ref,greeter');
+    expect(recipe('build-multiarch')).toContain('$(MULTIARCH) keep-digest greeter "$(REGISTRY)/greeter"');
+    expect(recipe('build-verify')).toContain('$(MULTIARCH) verify "$(REGISTRY)/greeter:$(VERSION)" "$(PLATFORMS)"');
+    expect(recipe('build-sign')).toContain('$(MULTIARCH) sign greeter "$(PLATFORMS)"');
     // nothing of this service runs under emulation
     expect(makefile).toMatch(/^EMULATED_SERVICES\s*=\s*$/m);
     const dry = makeDryRun(project.outdir, 'Makefile', 'build-greeter', ['PUSH=true']);

@@ -37,23 +37,12 @@ describe('MakeModel targets', () => {
   });
 });
 
-describe('MakeModel strict recipe lines', () => {
-  test('a line that runs several commands gets set -eu -o pipefail, after its @; a single command does not', () => {
+describe('MakeModel recipe lines', () => {
+  test('a recipe line is written as given: no flags added, continuations indented with a tab', () => {
     const m = new MakeModel();
-    m.addTarget({
-      name: 'check',
-      description: 'Check',
-      recipe: ['@a | b', '@for p in x y; do echo $$p; done', 'docker buildx bake', "@echo 'a; b | c'", '@x=$$(date)', 'a || b'],
-    });
-    const recipe = m.render().split('\n').filter(l => l.startsWith('\t'));
-    expect(recipe.slice(0, 6)).toEqual([
-      '\t@set -eu -o pipefail; a | b',
-      '\t@set -eu -o pipefail; for p in x y; do echo $$p; done',
-      '\tdocker buildx bake',
-      "\t@echo 'a; b | c'",
-      '\t@set -eu -o pipefail; x=$$(date)',
-      '\ta || b',
-    ]);
+    m.addTarget({ name: 'check', description: 'Check', recipe: ['@a | b', 'x=$$(date); echo $$x', 'run \\\n  --flag'] });
+    const text = m.render();
+    expect(text).toContain('check:\n\t@a | b\n\tx=$$(date); echo $$x\n\trun \\\n\t  --flag\n');
   });
 
   test('the file sets bash for its own targets only, and no .SHELLFLAGS (GNU make 3.81 ignores it)', () => {
@@ -61,12 +50,55 @@ describe('MakeModel strict recipe lines', () => {
     expect(text).toContain('build verify help: SHELL := /bin/bash');
     expect(text).not.toContain('.SHELLFLAGS');
   });
+});
 
-  test('a failure in the middle of a line fails the target', () => {
+describe('MakeModel line width', () => {
+  /** What make reads: the value of each variable, printed by a target. */
+  function values(text: string, names: string[]): string {
+    const show = ['', 'show:', ...names.map(n => `\t@printf '%s\\n' '$(${n})'`)].join('\n');
+    const r = spawnSync('make', ['-f', '-', 'show'], { input: text + show + '\n', encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    return r.stdout;
+  }
+
+  test('a long variable is wrapped at spaces, and make reads the same value', () => {
+    // GIVEN a derived variable of 300 characters: nested functions, a quoted string with spaces
+    const words = Array.from({ length: 30 }, (_, i) => `word${i}`);
+    const body = `$(strip $(if $(X),${words.slice(0, 15).join(' ')},none)) "quoted ${words.slice(15).join(' ')}"`;
     const m = new MakeModel();
-    m.addTarget({ name: 'fail', description: 'Fail', recipe: ['@false; echo after'] });
-    const r = spawnSync('make', ['-f', '-', 'fail'], { input: m.render(), encoding: 'utf8' });
-    expect(r.status).not.toBe(0);
-    expect(r.stdout).not.toContain('after');
+    m.addVariable({ name: 'X', default: 'set', description: 'x' });
+    m.addDerivedVariable('LONG', body, 'A long one');
+    // WHEN it is rendered
+    const text = m.render();
+    // THEN no line is longer than 120 characters, the variable spans several lines
+    expect(Math.max(...text.split('\n').map(l => l.length))).toBeLessThanOrEqual(120);
+    expect(text).toMatch(/^LONG = .* \\\n {2}\S/m);
+    // AND make reads exactly the value given
+    expect(values(text, ['LONG'])).toBe(`${words.slice(0, 15).join(' ')} "quoted ${words.slice(15).join(' ')}"\n`);
+  });
+
+  test('two spaces in a row are never a break (make would join them into one)', () => {
+    const m = new MakeModel();
+    const body = Array.from({ length: 40 }, (_, i) => `w${i}`).join('  ');
+    m.addDerivedVariable('SPACED', body, 'Double spaces');
+    expect(values(m.render(), ['SPACED'])).toBe(`${body}\n`);
+  });
+
+  test('comments, target descriptions and help text are wrapped; a description is a comment above its rule', () => {
+    const m = new MakeModel();
+    const long = Array.from({ length: 40 }, (_, i) => `part${i}`).join(' ');
+    m.addVariable({ name: 'REGISTRY', default: 'localhost:5000', description: long });
+    m.addTarget({ name: 'build', description: long, recipe: ['docker buildx bake'] });
+    const text = m.render();
+    expect(Math.max(...text.split('\n').map(l => l.length))).toBeLessThanOrEqual(160);
+    expect(text).toMatch(/^# part0 [^]*part39\nbuild:\n\tdocker buildx bake$/m);
+    expect(text.split('\n').filter(l => l.startsWith('# part'))).toHaveLength(3);
+    // help prints the description on several lines, under its first
+    const r = spawnSync('make', ['-f', '-', 'help'], { input: text, encoding: 'utf8' });
+    const lines = r.stdout.split('\n');
+    const first = lines.findIndex(l => l.startsWith('  build  part0 '));
+    expect(first).toBeGreaterThan(0);
+    expect(lines[first + 1]).toMatch(/^ {9}part\d+/);
+    expect(r.stdout.replace(/\n {9}/g, ' ')).toContain(`  build  ${long}\n`);
   });
 });

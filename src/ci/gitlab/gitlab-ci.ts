@@ -28,7 +28,7 @@ export interface GitLabCiOptions {
    */
   readonly builder?: GitLabBuilder;
   /**
-   * The image of the build jobs: a docker CLI with buildx (make, bash and git are added with apk).
+   * The image of the build jobs: a docker CLI with buildx (make, bash, git and jq are added with apk).
    * @default - docker:28.5.2-cli, pinned by digest (GITLAB_IMAGES)
    */
   readonly dockerImage?: string;
@@ -174,7 +174,7 @@ export class GitLabCi implements ICiProvider {
       ...(job.builds ? { extends: ['.multiarch-build'] } : {
         image: { name: this.options.toolsImage ?? GITLAB_IMAGES.tools },
         timeout: this.timeout,
-        beforeScript: [`apk add --no-cache make bash git docker-cli docker-cli-buildx${packages ? ` ${packages}` : ''}`],
+        beforeScript: [`apk add --no-cache make bash git jq docker-cli docker-cli-buildx${packages ? ` ${packages}` : ''}`],
       }),
       stage,
       rules: release ? [{ if: PROTECTED }] : [{ if: '$CI_PIPELINE_SOURCE == "merge_request_event"', variables: { VERSION: 'mr-$CI_MERGE_REQUEST_IID' } }],
@@ -215,7 +215,7 @@ export class GitLabCi implements ICiProvider {
       }),
       timeout: this.timeout,
       beforeScript: [
-        'apk add --no-cache make bash git',
+        'apk add --no-cache make bash git jq',
         // services that run commands on the target platform need emulation without native nodes
         ...(!k8s && emulate ? [`docker run --privileged --rm ${this.options.binfmtImage ?? GITLAB_IMAGES.binfmt} --install all`] : []),
       ],

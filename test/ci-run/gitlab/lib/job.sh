@@ -15,8 +15,11 @@ glr_job_dir() {
 
 # The job's image, from `gitlab-ci-local --preview` (extends and defaults applied), via jobs.json.
 glr_job_image() {
-  jq -r --arg j "${CI_JOB_NAME:-}" '.[$j].image // ""' "$GLR_STATE/jobs.json"
+  "$GLR_JQ" -r --arg j "${CI_JOB_NAME:-}" '.[$j].image // ""' "$GLR_STATE/jobs.json"
 }
+
+# The host's jq, for the stand-ins themselves (bin/jq, first on a job's PATH, is gated like make).
+GLR_JQ=/usr/bin/jq
 
 # What an image ships, as Alpine package names (what `apk add` would otherwise have to install):
 # the docker:<version>-cli images (docker-library/docker) hold the CLI with the buildx and compose

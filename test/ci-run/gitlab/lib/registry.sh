@@ -35,10 +35,10 @@ reg_digest() {
 reg_platform_digest() {
   local ref=$1 platform=$2 json media
   json=$(reg_manifest "$ref") || return 1
-  media=$(jq -r '.mediaType // ""' <<<"$json")
+  media=$("${GLR_JQ:-jq}" -r '.mediaType // ""' <<<"$json")
   case "$media" in
     *index* | *manifest.list*)
-      jq -r --arg p "$platform" '[.manifests[] | select(((.platform.os // "") + "/" + (.platform.architecture // "") + (if .platform.variant then "/" + .platform.variant else "" end)) == $p)][0].digest // empty' <<<"$json" | grep . ;;
+      "${GLR_JQ:-jq}" -r --arg p "$platform" '[.manifests[] | select(((.platform.os // "") + "/" + (.platform.architecture // "") + (if .platform.variant then "/" + .platform.variant else "" end)) == $p)][0].digest // empty' <<<"$json" | grep . ;;
     *) reg_digest "$ref" ;;
   esac
 }
