@@ -162,7 +162,7 @@ const verifyOf = (services: IMultiArchService[]) => services.map(s => `@${helper
 const buildsOf = (services: IMultiArchService[]) => [...T.builds(), ...services.map(s => T.buildService(s.name))];
 const mkdirMetadata = '@mkdir -p "$(METADATA_DIR)"';
 /** `bake --print` of one target, for the helper's standard input (its tags and annotations, METADATA_FILES included). */
-const printOf = (s: IMultiArchService) => `${BAKE_CALL} --print ${s.name} 2>/dev/null |`;
+const printOf = (s: IMultiArchService) => `${BAKE_CALL} --print ${s.name} |`;
 
 /** The platform a service builds for on this machine: LOCAL_PLATFORM, unless the service lists platforms without it (then its first). */
 const localPlatformOf = (s: IMultiArchService) => s.platforms

@@ -134,6 +134,13 @@ export interface ContractSettings {
  */
 export const BUILDKIT_IMAGE = 'moby/buildkit:v0.29.0@sha256:0039c1d47e8748b5afea56f4e85f14febaf34452bd99d9552d2daa82262b5cc5';
 
+/**
+ * The image that registers QEMU's binfmt handlers (run privileged, in CI only where a service runs
+ * commands on a platform without a native runner), pinned by digest: the actions' default is a
+ * moving `latest`.
+ */
+export const BINFMT_IMAGE = 'tonistiigi/binfmt:qemu-v10.2.3-68@sha256:400a4873b838d1b89194d982c45e5fb3cda4593fbfd7e08a02e76b03b21166f0';
+
 /** Where pushes record what they pushed (bake metadata files, digests): kept out of git and build contexts. */
 export const METADATA_DIR = '.multiarch';
 /** Where build-sbom writes. */

@@ -358,6 +358,16 @@ describe('GoService Dockerfile', () => {
     expect(hcl.target.x2[0].contexts).toEqual({ deps: 'target:_go-deps' });
   });
 
+  test('a member whose bake target an escape hatch gave other platforms is refused at synthesis: its deps target builds for the others', () => {
+    // GIVEN two services sharing their dependencies, and one's platforms changed on its bake target
+    const project = newProject();
+    new GoService(project, 'a');
+    const b = new GoService(project, 'b', { sharedDockerfile: true });
+    b.bakeTarget.platforms = ['linux/amd64', 'linux/arm/v7'];
+    // WHEN synthesized THEN the error says which option to use
+    expect(() => synth(project)).toThrow('GoService "b": its bake target builds for ["linux/amd64","linux/arm/v7"] but takes its deps stage from bake target _go-deps, built for "PLATFORMS" (the platforms it had when it was created): give the service its platforms with the "platforms" option, not through bakeTarget.platforms');
+  });
+
   test('GO_PACKAGES set on one member\'s bake target is that member\'s; the build keeps the others\'', async () => {
     // GIVEN two services of one module, and an escape hatch on one member's GO_PACKAGES
     const project = newProject();

@@ -106,6 +106,26 @@ describe('the JSON readers', () => {
     expect(r.stderr).toBe('multiarch.sh: jq is not installed; install it: apt-get install jq (Debian, Ubuntu), brew install jq (macOS), apk add jq (Alpine)\n');
   });
 
+  test.each(['merge', 'publish'])('%s stops when bake --print gave nothing or something else (a failed bake), before pushing anything', command => {
+    // GIVEN a docker that records every call, and a recorded push
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-docker-'));
+    const calls = path.join(bin, 'calls');
+    fs.writeFileSync(path.join(bin, 'docker'), `#!/bin/sh\necho "docker $*" >> "${calls}"\n`, { mode: 0o755 });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'md-'));
+    fs.mkdirSync(path.join(dir, 'digests'));
+    fs.writeFileSync(path.join(dir, 'digests', 'api'), 'r/api@sha256:4728f3c7229b7b91a993fb96d2fb0f2a0c3e0d71ed73ec326b01982b0c2c91b4\n');
+    fs.copyFileSync(metadata, path.join(dir, 'platform-linux-amd64.json'));
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, METADATA_DIR: dir, PUBLISH_TAGS: '1.2 latest', STAGING_TAG: 'unpublished-x' };
+    for (const input of ['', 'WARN: not JSON', '{"target": {"web": {}}}']) {
+      // WHEN the helper reads what a failed (or another target's) bake --print gave
+      const r = run([command, 'api', 'r/api'], { input, env });
+      // THEN it fails, says where to look, and called no docker command
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`ci-${command}: bake --print gave no target api on standard input: see bake's error above`);
+      expect(fs.existsSync(calls)).toBe(false);
+    }
+  });
+
   test('an unknown command or a wrong number of arguments prints the usage', () => {
     for (const args of [[], ['nope'], ['pushed-digest', 'api']]) {
       const r = run(args);

@@ -1,9 +1,9 @@
 import { Component, github, IResolver } from 'projen';
 import { DEFAULT_ACTION_PINS, GitHubActionPin } from './pins';
 import { IBuildPipeline, IMultiArchService } from '../../contract';
-import { BUILDKIT_IMAGE, ciCacheRegistry, CiArtifact, CiJob, ciPlan, CiTool, CiTrigger, CiValue, refuseLocalRegistry, RegistryAccess, usedSecretFiles } from '../../contract/internal';
+import { BINFMT_IMAGE, BUILDKIT_IMAGE, ciCacheRegistry, CiArtifact, CiJob, ciPlan, CiTool, CiTrigger, CiValue, refuseLocalRegistry, RegistryAccess, usedSecretFiles } from '../../contract/internal';
 import { Platform } from '../../platform';
-import { flag, invalid, noControlCharacters, registry as checkRegistry, stringList, stringMap, variableName } from '../../validation';
+import { flag, imageReference, invalid, noControlCharacters, registry as checkRegistry, stringList, stringMap, variableName } from '../../validation';
 import { DeferredJobs } from '../deferred-jobs';
 import { ICiProvider } from '../provider';
 
@@ -97,6 +97,12 @@ export interface GitHubActionsOptions {
    */
   readonly buildSecrets?: { [variable: string]: string };
   /**
+   * The image docker/setup-qemu-action runs (privileged) to register QEMU, for platforms without a
+   * native runner.
+   * @default - tonistiigi/binfmt:qemu-v10.2.3-68, pinned by digest (the action's default is `latest`)
+   */
+  readonly binfmtImage?: string;
+  /**
    * The `timeout-minutes` of every job: a hung build or push stops there instead of after GitHub's six hours.
    * @default 60
    */
@@ -142,6 +148,7 @@ export class GitHubActions implements ICiProvider {
       if (runner !== '') runnerLabel(`runners["${platform}"]`, runner as string);
     }
     if (options.defaultRunner !== undefined) runnerLabel('defaultRunner', options.defaultRunner);
+    if (options.binfmtImage !== undefined) imageReference('binfmtImage', options.binfmtImage);
     for (const b of stringList('branches', options.branches ?? [])) refPattern('branches', b);
     for (const t of stringList('tags', options.tags ?? [])) refPattern('tags', t);
     flag('scan', options.scan);
@@ -281,6 +288,11 @@ export class GitHubActions implements ICiProvider {
     }));
   }
 
+  /** The binfmt image setup-qemu-action runs privileged: pinned, not the action's moving `latest`. */
+  private get binfmtImage(): string {
+    return this.options.binfmtImage ?? BINFMT_IMAGE;
+  }
+
   private get defaultRunner(): string {
     return this.options.defaultRunner ?? 'ubuntu-24.04';
   }
@@ -297,11 +309,17 @@ export class GitHubActions implements ICiProvider {
 
   private qemu(matrix: MatrixEntry[]): github.workflows.JobStep {
     const others = matrix.map(m => m.platform).filter(p => p !== 'linux/amd64');
-    return { id: 'qemu', name: 'Set up QEMU', uses: this.uses('docker/setup-qemu-action'), with: { platforms: others.join(',') || 'linux/arm64' } };
+    return { id: 'qemu', name: 'Set up QEMU', uses: this.uses('docker/setup-qemu-action'), with: { platforms: others.join(',') || 'linux/arm64', image: this.binfmtImage } };
   }
 
   private qemuIfNeeded(): github.workflows.JobStep {
-    return { id: 'qemu', name: 'Set up QEMU (platforms without a native runner)', if: 'matrix.qemu', uses: this.uses('docker/setup-qemu-action'), with: { platforms: '${{ matrix.platform }}' } };
+    return {
+      id: 'qemu',
+      name: 'Set up QEMU (platforms without a native runner)',
+      if: 'matrix.qemu',
+      uses: this.uses('docker/setup-qemu-action'),
+      with: { platforms: '${{ matrix.platform }}', image: this.binfmtImage },
+    };
   }
 
   private buildx(): github.workflows.JobStep {

@@ -1,6 +1,6 @@
 import { gitlab } from 'projen';
 import { IBuildPipeline } from '../../contract';
-import { ciCacheRegistry, CiJob, ciPlan, CiTrigger, CiValue, refuseLocalRegistry } from '../../contract/internal';
+import { BINFMT_IMAGE, ciCacheRegistry, CiJob, ciPlan, CiTrigger, CiValue, refuseLocalRegistry } from '../../contract/internal';
 import { flag, imageReference, invalid, noControlCharacters, registry as checkRegistry } from '../../validation';
 import { DeferredJobs } from '../deferred-jobs';
 import { ICiProvider } from '../provider';
@@ -88,7 +88,7 @@ export const GITLAB_IMAGES = {
   docker: 'docker:28.5.2-cli@sha256:625d9431a9f54c5a2bc90f24f0e1c3d55b1349fd857dd85035f98c2c9acbdd4d',
   dind: 'docker:28.5.2-dind@sha256:2a232a42256f70d78e3cc5d2b5d6b3276710a0de0596c145f627ecfae90282ac',
   tools: 'alpine:3.22.2@sha256:4b7ce07002c69e8f3d704a9c5d6fd3053be500b7f1c69fc0d80990c2ad8dd412',
-  binfmt: 'tonistiigi/binfmt:qemu-v10.2.3-68@sha256:400a4873b838d1b89194d982c45e5fb3cda4593fbfd7e08a02e76b03b21166f0',
+  binfmt: BINFMT_IMAGE,
 };
 
 /**

@@ -154,7 +154,14 @@ export class GoModuleBuild extends Component {
       ['moduleRoot', root, path.join(root, 'go.mod'), 'the build reads it: run "go mod init <module path>" there'],
     ]);
     for (const [key, target] of this.depsTargets) {
-      const [first, ...others] = this.byPlatforms.get(key)!;
+      const members = this.byPlatforms.get(key)!;
+      // bake builds a linked target for all of its platforms: a member whose target an escape hatch
+      // gave other platforms cannot take its deps stage from it
+      const moved = members.find(m => platformsKey(m) !== key);
+      if (moved) {
+        throw new Error(`GoService "${moved.name}": its bake target builds for ${platformsKey(moved)} but takes its deps stage from bake target ${target.name}, built for ${key} (the platforms it had when it was created): give the service its platforms with the "platforms" option, not through bakeTarget.platforms`);
+      }
+      const [first, ...others] = members;
       const stages = dependencyStagesKey(first.dockerfile);
       const changed = others.find(m => dependencyStagesKey(m.dockerfile) !== stages);
       if (changed) {

@@ -206,8 +206,10 @@ function resolvePython(project: Project, name: string, options: PythonServiceOpt
         bakeDescription: `A netrc file for private Python indexes, passed to pip install as the build secret "${PIP_NETRC_SECRET}"; empty passes none`,
       },
     ],
-    // Python's virtualenvs, bytecode and tool caches, at any depth
-    languageIgnorePatterns: ['**/.venv', '**/__pycache__', '**/*.py[cod]', '**/.pytest_cache', '**/.mypy_cache', '**/.ruff_cache', '**/.tox'],
+    // Python's virtualenvs, bytecode and tool caches, and its credential files (a pip.conf with an
+    // index URL's password: PIP_CONF passes one as a build secret), at any depth
+    languageIgnorePatterns: ['**/.venv', '**/__pycache__', '**/*.py[cod]', '**/.pytest_cache', '**/.mypy_cache', '**/.ruff_cache', '**/.tox',
+      '**/pip.conf', '**/pip.ini', '**/.pypirc'],
   };
   const service = resolveService(project, name, props);
   const pythonVersion = resolvePythonVersion(options.pythonVersion, options.baseImage, options.installStrategy);
