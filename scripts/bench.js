@@ -14,6 +14,7 @@
  * Needs the lab (scripts/lab.sh up) and a synthesized example (npm run example).
  *
  *   node scripts/bench.js [--rounds 3] [--cgo-rounds 1] [--only cross,rebuild,python,repro,peers]
+ *                         [--peers-minutes N] [--peers-results FILE]
  */
 'use strict';
 const { execFileSync, spawnSync } = require('child_process');
@@ -204,7 +205,9 @@ function depsCompiled(output) {
  */
 function rebuildReport() {
   const ROUNDS_REBUILD = 3;
+  // the quickest first, so that a run cut short by --peers-minutes has the most repositories
   const repos = [
+    { name: 'python', edit: ['pkg/rag/app/__main__.py', 'platform.machine()', n => `platform.machine()${' '.repeat(n)}`], variants: peerPythonVariants() },
     { name: 'nephoran', dir: nephoranGoConsumer(), file: 'internal/service/service.go', line: ['version=%s platform', n => `version=%s${' '.repeat(n)} platform`] },
     { name: 'fleet', dir: fleetConsumer(), file: 'internal/version/version.go', line: ['version=%s platform', n => `version=%s${' '.repeat(n)} platform`] },
   ];
@@ -527,7 +530,8 @@ function stepSeconds(log, pattern) {
  * the same as a pull-request build (cache read-only, no push); image sizes; and cold single-platform
  * builds for the arm64/amd64 ratio. Then the generated CI's split: one job per platform, each a fresh
  * runner with its own registry cache, and the merge, against the one job that builds both platforms.
- * Rounds: --rounds if given, else 1 (a round takes about half an hour on 2 cores).
+ * Rounds: --rounds if given, else 1 (a round takes about an hour on 2 cores shared with other builds);
+ * --peers-minutes N starts no repository after N minutes.
  */
 function peersReport() {
   // --peers-results FILE: write the section from the measurements a previous run saved (no builds)
@@ -539,11 +543,20 @@ function peersReport() {
   }
   const rounds = roundsArg > 0 ? ROUNDS : 1;
   const run = `${Date.now().toString(36)}`;
+  // --peers-minutes: no repository starts after that (default: no limit)
+  const budgetArg = process.argv.indexOf('--peers-minutes');
+  const budget = budgetArg > 0 ? Number(process.argv[budgetArg + 1]) : Infinity;
+  const started = Date.now();
   const stand = peerStandins();
   const repos = peerRepos(stand);
   for (let round = 1; round <= rounds; round++) {
     const marks = peerRoundImages(stand, `${run}-r${round}`);
     for (const repo of repos) {
+      if ((Date.now() - started) / 60000 > budget) {
+        console.log(`peers ${repo.name}: skipped, the run's time budget (--peers-minutes ${budget}) is spent`);
+        repo.skipped = budget;
+        continue;
+      }
       peerRound(repo, marks);
       if (!repo.variants[0].error) {
         try {
@@ -696,13 +709,14 @@ function peerRepos(stand) {
   const nephoran = nephoranGoConsumer(images);
   const fleet = fleetConsumer(images);
   fs.writeFileSync(path.join(fleet, 'go.sum'), stand.goSum);
+  // the quickest first, so that a run cut short by --peers-minutes has the most repositories
   const repos = [
+    { name: 'python', edit: ['pkg/rag/app/__main__.py', 'platform.machine()', n => `platform.machine()${' '.repeat(n)}`], variants: peerPythonVariants() },
     { name: 'nephoran', edit: ['internal/service/service.go', 'version=%s platform', n => `version=%s${' '.repeat(n)} platform`],
       variants: goVariants(nephoran, [['llm-processor', 8080], ['nephio-bridge', 8081], ['oran-adaptor', 8082]]) },
     { name: 'fleet', edit: ['internal/version/version.go', 'version=%s platform', n => `version=%s${' '.repeat(n)} platform`],
       // the shared guide Dockerfile runs the per-service one's steps; measured on nephoran only, to keep the run short
       variants: goVariants(fleet, [['api', 8080], ['vet', 8081], ['tools', 8082]], false) },
-    { name: 'python', edit: ['pkg/rag/app/__main__.py', 'platform.machine()', n => `platform.machine()${' '.repeat(n)}`], variants: peerPythonVariants() },
   ];
   for (const repo of repos) {
     repo.split = [];
@@ -785,6 +799,7 @@ function peerBuild(repo, variant, label, opts) {
     throw new Error(`${label} failed: ${why.slice(0, 400)}`);
   }
   console.log(`peers ${repo.name} ${variant.name} ${label}: ${seconds.toFixed(1)}s`);
+  variant.lastLog = r.stdout + r.stderr;
   return seconds;
 }
 
@@ -865,6 +880,7 @@ function peerRound(repo, marks) {
     edit(v, 0);
     peerFreshRunner(marks);
     timed(v, s, 'cold', 'cold', { registry: reg(v, 'cold'), push: true, noCache: true });
+    s.steps = platformStepTimes(v.lastLog);
     s.size = {};
     for (const t of peerImages(repo, v)) {
       for (const [p, layers] of Object.entries(imageLayers(`${reg(v, 'cold')}/${t}:bench`))) {
@@ -895,14 +911,25 @@ function peerRound(repo, marks) {
     delete v.clone;
     edit(v, 0);
   }
-  for (const p of PLATFORMS) {
-    step(`cold ${p}`, (v, s) => {
-      peerFreshRunner(marks);
-      s.platform ??= {};
-      s.platform[p] = peerBuild(repo, v, `cold, ${p} only`, { registry: reg(v, `cold-${p.split('/')[1]}`), platforms: p, push: true, noCache: true });
-    });
-  }
   for (const v of live()) v.samples.push(v.current);
+}
+
+/**
+ * The build steps' times per target platform in a build's plain progress output, counting only the
+ * steps that ran for both platforms (a stage on $BUILDPLATFORM that both platforms share runs once):
+ * what the arm64 image costs against the amd64 one in the same build.
+ */
+function platformStepTimes(log) {
+  const done = {};
+  for (const m of log.matchAll(/^#(\d+) DONE (\d+(?:\.\d+)?)s$/gm)) done[m[1]] = Number(m[2]);
+  const steps = {};
+  // "#12 [<bake target> linux/arm64 <stage> 3/9] RUN …" (bake names the target when it builds several)
+  for (const m of log.matchAll(/^#(\d+) \[(\S+ )?(linux\/(?:amd64|arm64)) ([^\]]*)\] (.*)$/gm)) {
+    if (done[m[1]] !== undefined && !m[4].startsWith('internal')) (steps[`${m[2] ?? ''}${m[4]}] ${m[5]}`] ??= {})[m[3]] = done[m[1]];
+  }
+  const out = { 'linux/amd64': 0, 'linux/arm64': 0 };
+  for (const t of Object.values(steps)) if (t['linux/amd64'] !== undefined && t['linux/arm64'] !== undefined) for (const p of PLATFORMS) out[p] += t[p];
+  return out;
 }
 
 /** The image names a variant pushes. */
@@ -952,15 +979,15 @@ function peersMarkdown(repos, rounds, engine) {
     ['warm, one-line change', v => med(v, s => s.oneLine), sec],
     ['fresh runner, registry cache only, one-line change', v => med(v, s => s.fresh), sec],
     ['fresh runner, pull-request build (cache read-only, no push)', v => med(v, s => s.freshPr), sec],
-    ['cold, linux/amd64 only', v => med(v, s => s.platform['linux/amd64']), sec],
-    ['cold, linux/arm64 only', v => med(v, s => s.platform['linux/arm64']), sec],
+    ['cold: build steps for linux/amd64 (sum)', v => med(v, s => s.steps['linux/amd64']), sec],
+    ['cold: build steps for linux/arm64 (sum)', v => med(v, s => s.steps['linux/arm64']), sec],
     ['image size, amd64 (all services, compressed)', v => med(v, s => s.size['linux/amd64'].total), mb],
     ['image size, arm64 (all services, compressed)', v => med(v, s => s.size['linux/arm64'].total), mb],
     ['of which the Dockerfile adds, amd64', v => med(v, s => s.size['linux/amd64'].added), mb],
     ['of which the Dockerfile adds, arm64', v => med(v, s => s.size['linux/arm64'].added), mb],
   ];
   const ratioRows = [
-    ['arm64 / amd64 (cold, one platform)', v => med(v, s => s.platform['linux/arm64'] / s.platform['linux/amd64'])],
+    ['arm64 / amd64 (cold build steps)', v => med(v, s => s.steps['linux/arm64'] / s.steps['linux/amd64'])],
     ['fresh ÷ warm (one-line change)', v => med(v, s => s.fresh / s.oneLine)],
     ['fresh ÷ cold', v => med(v, s => s.fresh / s.cold)],
   ];
@@ -1003,7 +1030,7 @@ builds plus the registry cache. Fresh runner: a new clone, an empty builder cach
 round built removed, and the cache mounts) and only the registry cache. Medians:
 
 ${tables.join('\n\n')}
-${failed.length ? `\nBuilds that failed (their rows are left out):\n${failed.join('\n')}\n` : ''}
+${repos.filter(r => r.skipped).map(r => `\nNot measured in this run: ${r.name} (the run's time budget, \`--peers-minutes ${r.skipped}\`, was spent).\n`).join('')}${failed.length ? `\nBuilds that failed (their rows are left out):\n${failed.join('\n')}\n` : ''}
 Split CI (the generated workflows' per-platform jobs, \`make ci-push-platform PLATFORM=…\`, each a fresh
 runner with its own registry cache, then \`make ci-merge\`), after a one-line change, against one job
 that builds both platforms (the fresh-runner row above). The jobs ran one after the other here; on CI
@@ -1046,7 +1073,7 @@ function peersVerdicts(repos) {
   const py = repos.find(r => r.name === 'python');
   if (py && py.variants.every(v => v.samples.length)) {
     const [gen, peer] = py.variants;
-    const ratio = v => med(v, s => s.platform['linux/arm64'] / s.platform['linux/amd64']);
+    const ratio = v => med(v, s => s.steps['linux/arm64'] / s.steps['linux/amd64']);
     lines.push(`- **python**: CROSS_WHEELS arm64 / amd64 is ${ratio(gen).toFixed(2)} (goal ≤ 1.2: ${ratio(gen) <= 1.2 ? 'holds' : '**does not hold**'}); the guide's Dockerfile under QEMU: ${ratio(peer).toFixed(2)}.`);
   }
   const fw = repos.filter(r => r.variants[0].samples.length).map(r => ({ name: r.name, x: med(r.variants[0], s => s.fresh / s.oneLine) }));
