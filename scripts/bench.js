@@ -701,7 +701,7 @@ function peerRepos(stand) {
     for (const f of fs.readdirSync(path.join(dir, 'cmd'), { recursive: true }).map(String)) if (f.endsWith('Dockerfile')) fs.rmSync(path.join(dir, 'cmd', f));
     return dir;
   };
-  const goVariants = (generatedDir, services, withShared = true) => {
+  const goVariants = (generatedDir, services, peers) => {
     const sources = ['go.mod', 'go.sum', 'cmd', 'internal', 'vendor'];
     const titles = s => s.split('-').map(w => w[0].toUpperCase() + w.slice(1)).join(' ');
     const dockerInit = copySources(generatedDir, sources);
@@ -718,7 +718,7 @@ function peerRepos(stand) {
       { name: 'docker-init', label: '`docker init` (Go template)', dir: dockerInit, targets: services.map(([svc]) => ({ name: svc, dockerfile: `cmd/${svc}/Dockerfile`, args: {} })) },
       { name: 'guide-service', label: 'Nephoran guide, per-service Dockerfiles', dir: perService, targets: services.map(([svc]) => ({ name: svc, dockerfile: `cmd/${svc}/Dockerfile`, args: guideArgs })) },
       { name: 'guide-shared', label: 'Nephoran guide, shared Dockerfile', dir: shared, targets: services.map(([svc]) => ({ name: svc, dockerfile: 'Dockerfile', args: { ...guideArgs, SERVICE: svc } })) },
-    ].filter(v => withShared || v.name !== 'guide-shared');
+    ].filter(v => v.name === 'generated' || peers.includes(v.name));
   };
   const nephoran = nephoranGoConsumer(images);
   const fleet = fleetConsumer(images);
@@ -727,10 +727,9 @@ function peerRepos(stand) {
   const repos = [
     { name: 'python', edit: ['pkg/rag/app/__main__.py', 'platform.machine()', n => `platform.machine()${' '.repeat(n)}`], variants: peerPythonVariants() },
     { name: 'nephoran', edit: ['internal/service/service.go', 'version=%s platform', n => `version=%s${' '.repeat(n)} platform`],
-      variants: goVariants(nephoran, [['llm-processor', 8080], ['nephio-bridge', 8081], ['oran-adaptor', 8082]]) },
+      variants: goVariants(nephoran, [['llm-processor', 8080], ['nephio-bridge', 8081], ['oran-adaptor', 8082]], peerSet('nephoran', ['docker-init', 'guide-service'])) },
     { name: 'fleet', edit: ['internal/version/version.go', 'version=%s platform', n => `version=%s${' '.repeat(n)} platform`],
-      // the shared guide Dockerfile runs the per-service one's steps; measured on nephoran only, to keep the run short
-      variants: goVariants(fleet, [['api', 8080], ['vet', 8081], ['tools', 8082]], false) },
+      variants: goVariants(fleet, [['api', 8080], ['vet', 8081], ['tools', 8082]], peerSet('fleet', ['docker-init'])) },
   ];
   for (const repo of repos) {
     repo.split = [];
@@ -741,6 +740,16 @@ function peerRepos(stand) {
     }
   }
   return repos;
+}
+
+/**
+ * The peers built for a repository: --peers-<repo> docker-init,guide-service,guide-shared, else `fallback`
+ * (the guide's shared Dockerfile runs its per-service one's steps, and the guide's builds compile
+ * everything with -a: measuring every peer on every repository takes hours on 2 shared cores).
+ */
+function peerSet(repo, fallback) {
+  const i = process.argv.indexOf(`--peers-${repo}`);
+  return i > 0 ? process.argv[i + 1].split(',') : fallback;
 }
 
 /**
@@ -892,7 +901,8 @@ function peerRound(repo, marks) {
   };
   step('cold', (v, s) => {
     edit(v, 0);
-    peerFreshRunner(marks);
+    // --no-cache ignores the builder cache; only the cache mounts must go (the records stay for the warm builds)
+    spawnSync('docker', ['builder', 'prune', '-af', '--filter', 'type=exec.cachemount'], { env, stdio: 'ignore' });
     timed(v, s, 'cold', 'cold', { registry: reg(v, 'cold'), push: true, noCache: true });
     s.steps = platformStepTimes(v.lastLog);
     s.size = {};
@@ -1051,7 +1061,7 @@ round built removed, and the cache mounts) and only the registry cache. Medians:
 
 ${tables.join('\n\n')}
 ${repos.filter(r => r.skipped).map(r => `\nNot measured in this run: ${r.name} (the run's time budget, \`--peers-minutes ${r.skipped}\`, was spent).\n`).join('')}${failed.length ? `\nBuilds that failed (their rows are left out):\n${failed.join('\n')}\n` : ''}
-Split CI (the generated workflows' per-platform jobs, \`make ci-push-platform PLATFORM=…\`, each a fresh
+${repos.some(r => r.variants.length && !r.variants.some(v => v.name === 'guide-shared')) ? `Peers left out to keep the run within the time others on the machine leave it (the guide's builds compile everything with \`-a\`, twice per service): ${repos.filter(r => r.name !== 'python').map(r => `${r.name} has ${r.variants.slice(1).map(v => v.name).join(', ') || 'none'}`).join('; ')}; \`--peers-<repository> docker-init,guide-service,guide-shared\` measures more. The guide's shared Dockerfile runs its per-service one's steps.\n\n` : ''}Split CI (the generated workflows' per-platform jobs, \`make ci-push-platform PLATFORM=…\`, each a fresh
 runner with its own registry cache, then \`make ci-merge\`), after a one-line change, against one job
 that builds both platforms (the fresh-runner row above). The jobs ran one after the other here; on CI
 they run side by side, so the split takes the slower job plus the merge${repos.some(r => r.splitSeparately) ? ' (measured by a second invocation right after the one above, `--peers-results FILE --peers-split`, whose split-CI merge step failed for a fault of the bench, since fixed)' : ''}:
