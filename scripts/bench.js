@@ -1009,15 +1009,13 @@ function peersMarkdown(repos, rounds, engine) {
     ['warm, one-line change', v => med(v, s => s.oneLine), sec],
     ['fresh runner, registry cache only, one-line change', v => med(v, s => s.fresh), sec],
     ['fresh runner, pull-request build (cache read-only, no push)', v => med(v, s => s.freshPr), sec],
-    ['cold: build steps for linux/amd64 (sum)', v => med(v, s => s.steps['linux/amd64']), sec],
-    ['cold: build steps for linux/arm64 (sum)', v => med(v, s => s.steps['linux/arm64']), sec],
     ['image size, amd64 (all services, compressed)', v => med(v, s => s.size['linux/amd64'].total), mb],
     ['image size, arm64 (all services, compressed)', v => med(v, s => s.size['linux/arm64'].total), mb],
     ['of which the Dockerfile adds, amd64', v => med(v, s => s.size['linux/amd64'].added), mb],
     ['of which the Dockerfile adds, arm64', v => med(v, s => s.size['linux/arm64'].added), mb],
   ];
+  // (the Alpine stand-in is Debian-based, so an image on it is far larger than on Alpine: compare what the Dockerfiles add)
   const ratioRows = [
-    ['arm64 / amd64 (cold build steps)', v => med(v, s => s.steps['linux/arm64'] / s.steps['linux/amd64'])],
     ['fresh ÷ warm (one-line change)', v => med(v, s => s.fresh / s.oneLine)],
     ['fresh ÷ cold', v => med(v, s => s.fresh / s.cold)],
   ];
@@ -1055,6 +1053,8 @@ and both platforms in one \`docker buildx bake\` (the generated build through it
 lab registry, and use a registry cache per image with \`mode=max\` (the peers as their docs advise).
 Each step ran for every build in turn (all cold builds, then all warm ones, ...); the machine's load
 average (1 min) at the start of the timed builds: median ${loadMedian(repos)} on ${os.cpus().length} cores.
+Image sizes: the Alpine stand-in is a Debian image (about 140 MB), where Alpine is about 4 MB, so
+compare the rows of what each Dockerfile adds to its base images.
 Cold: no cache at all (\`--no-cache\`, cache mounts cleared). Warm: the builder cache of the previous
 builds plus the registry cache. Fresh runner: a new clone, an empty builder cache (every record this
 round built removed, and the cache mounts) and only the registry cache. Medians:
@@ -1085,6 +1085,7 @@ function loadMedian(repos) {
 
 /** The issue's "done when" criteria, read off the medians: what holds and, where not, by how much. */
 function peersVerdicts(repos) {
+  const peer = r => r.variants[1];
   const med = (v, f) => median(v.samples.map(f));
   const lines = [];
   const timeRows = { cold: 'cold', warm: 'warm, no change', oneLine: 'warm, one-line change', fresh: 'fresh runner', freshPr: 'pull-request build' };
@@ -1102,9 +1103,10 @@ function peersVerdicts(repos) {
   }
   const py = repos.find(r => r.name === 'python');
   if (py && py.variants.every(v => v.samples.length)) {
-    const [gen, peer] = py.variants;
-    const ratio = v => med(v, s => s.steps['linux/arm64'] / s.steps['linux/amd64']);
-    lines.push(`- **python**: CROSS_WHEELS arm64 / amd64 is ${ratio(gen).toFixed(2)} (goal ≤ 1.2: ${ratio(gen) <= 1.2 ? 'holds' : '**does not hold**'}); the guide's Dockerfile under QEMU: ${ratio(peer).toFixed(2)}.`);
+    // the step times of one build cannot say which target a $BUILDPLATFORM stage's step served (both are
+    // labelled with the build platform), so this section does not measure the ratio: the python section does
+    lines.push('- **python**: arm64 / amd64 is not measured by this section (one-platform cold builds did not fit the run); the python section above measures it for CROSS_WHEELS and TARGET. Here the cold build of both platforms takes the guide\'s Dockerfile, whose pip and apt run under QEMU for arm64, ' +
+      `${(med(peer(py), s => s.cold) / med(py.variants[0], s => s.cold)).toFixed(0)}× as long as CROSS_WHEELS.`);
   }
   const fw = repos.filter(r => r.variants[0].samples.length).map(r => ({ name: r.name, x: med(r.variants[0], s => s.fresh / s.oneLine) }));
   lines.push(`- **fresh ÷ warm ≤ 1.15** (generated, one-line change): ${fw.map(f => `${f.name} ${f.x.toFixed(2)}${f.x <= 1.15 ? '' : ' (**not met**)'}`).join(', ')}.`);
