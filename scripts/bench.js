@@ -28,25 +28,28 @@ const roundsArg = process.argv.indexOf('--rounds');
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 3;
 const PLATFORMS = ['linux/amd64', 'linux/arm64'];
 
-const env = { ...process.env, BUILDKIT_PROGRESS: 'plain' };
-for (const line of execFileSync('bash', [path.join(ROOT, 'scripts/lab.sh'), 'env'], { encoding: 'utf8' }).split('\n')) {
-  const m = /^export ([A-Z_]+)=(.*)$/.exec(line.trim());
-  if (m) env[m[1]] = m[2].replace(/^["']|["']$/g, '');
-}
-if (spawnSync('bash', [path.join(ROOT, 'scripts/lab.sh'), 'status'], { stdio: 'ignore' }).status !== 0) {
-  console.error('the lab is not up: run scripts/lab.sh up');
-  process.exit(1);
-}
-if (!fs.existsSync(path.join(EXAMPLE, 'Makefile'))) {
-  console.error('examples/nephoran is not synthesized: run npm run example');
-  process.exit(1);
-}
-
 const cgoRoundsArg = process.argv.indexOf('--cgo-rounds');
 const CGO_ROUNDS = cgoRoundsArg > 0 ? Number(process.argv[cgoRoundsArg + 1]) : 1;
 const onlyArg = process.argv.indexOf('--only');
-const SECTIONS = onlyArg > 0 ? process.argv[onlyArg + 1].split(',') : ['cross', 'rebuild', 'python', 'repro', 'peers'];
+const SECTIONS = onlyArg > 0 ? process.argv[onlyArg + 1].split(',') : ['synthesis', 'cross', 'rebuild', 'python', 'repro', 'peers'];
 const run = name => SECTIONS.includes(name);
+
+const env = { ...process.env, BUILDKIT_PROGRESS: 'plain' };
+// every section but synthesis builds in the lab
+if (SECTIONS.some(name => name !== 'synthesis')) {
+  for (const line of execFileSync('bash', [path.join(ROOT, 'scripts/lab.sh'), 'env'], { encoding: 'utf8' }).split('\n')) {
+    const m = /^export ([A-Z_]+)=(.*)$/.exec(line.trim());
+    if (m) env[m[1]] = m[2].replace(/^["']|["']$/g, '');
+  }
+  if (spawnSync('bash', [path.join(ROOT, 'scripts/lab.sh'), 'status'], { stdio: 'ignore' }).status !== 0) {
+    console.error('the lab is not up: run scripts/lab.sh up');
+    process.exit(1);
+  }
+  if (!fs.existsSync(path.join(EXAMPLE, 'Makefile'))) {
+    console.error('examples/nephoran is not synthesized: run npm run example');
+    process.exit(1);
+  }
+}
 
 /** A 500 from the lab's registry: the round is measured again. */
 class RegistryFlake extends Error {}
@@ -128,6 +131,7 @@ function llmConsumer(name, options) {
 const median = xs => { const s = [...xs].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const today = new Date().toISOString().slice(0, 10);
 const blocks = {};
+if (run('synthesis')) blocks.synthesis = synthesisReport();
 if (run('cross')) blocks.cross = crossReport();
 if (run('rebuild')) blocks.rebuild = rebuildReport();
 if (run('python')) blocks.python = pythonReport();
@@ -493,17 +497,27 @@ function platformDigests(ref) {
   return out;
 }
 
+/** The synthesis section (scripts/bench-synth.js): CPU time by number of Go services, no lab. */
+function synthesisReport() {
+  if (!fs.existsSync(path.join(ROOT, 'lib/index.js'))) {
+    console.error('lib/ is not built: run npx projen compile');
+    process.exit(1);
+  }
+  const synth = require('./bench-synth');
+  return synth.report(synth.measure());
+}
+
 /** Writes BENCHMARKS.md: the sections measured now, and the others as they were. */
 function writeReport(fresh) {
   const file = path.join(ROOT, 'BENCHMARKS.md');
   const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   const section = name => fresh[name] ?? (new RegExp(`<!-- bench:${name} -->\\n([\\s\\S]*?)\\n<!-- /bench:${name} -->`).exec(old) || [])[1];
-  const body = ['cross', 'rebuild', 'python', 'repro', 'peers'].map(name => section(name) && `<!-- bench:${name} -->\n${section(name)}\n<!-- /bench:${name} -->`).filter(x => x);
+  const body = ['synthesis', 'cross', 'rebuild', 'python', 'repro', 'peers'].map(name => section(name) && `<!-- bench:${name} -->\n${section(name)}\n<!-- /bench:${name} -->`).filter(x => x);
   const report = `# Benchmarks
 
 Measured by \`npm run bench\` (scripts/bench.js): ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()}/${os.arch()}, the local lab
-(dockerd 26, buildx 0.13, docker driver, containerd image store). Every ratio is measured within one
-run. Regenerate with \`scripts/lab.sh up && npm run example && npm run bench\` (\`-- --only repro\` for
+(docker driver, containerd image store; dockerd 26 and buildx 0.13 unless a section names other
+versions; the synthesis section needs no engine). Every ratio is measured within one run. Regenerate with \`scripts/lab.sh up && npm run example && npm run bench\` (\`-- --only repro\` for
 one section).
 
 ${body.join('\n\n')}
