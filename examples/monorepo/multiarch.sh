@@ -59,6 +59,18 @@ bake_annotations() {
   jq -r --arg t "$1" '.target[$t].annotations // [] | .[] | select(startswith("index:"))'
 }
 
+# read_print <command> <bake target>: standard input, which must be `bake --print` output holding the
+# target (a bake that failed gives nothing, and its error is above): printed for the readers above.
+read_print() {
+  local print
+  require_jq
+  print=$(cat)
+  if [ -z "$print" ] || ! printf '%s' "$print" | jq -e --arg t "$2" '.target[$t]' >/dev/null 2>&1; then
+    die "$1: bake --print gave no target $2 on standard input: see bake's error above"
+  fi
+  printf '%s' "$print"
+}
+
 # record <service> <repository@digest>: what this checkout last pushed for a service.
 record() {
   mkdir -p "$METADATA_DIR/digests"
@@ -83,9 +95,9 @@ keep_digest() {
 # merge <service> <repository> < bake --print: join the platforms ci-push-platform pushed into one
 # index under STAGING_TAG, with the target's index annotations, and record its digest.
 merge() {
-  local service=$1 repository=$2 f d a index
+  local service=$1 repository=$2 f d a index print
   local refs=() args=()
-  require_jq
+  print=$(read_print ci-merge "$service")
   for f in "$METADATA_DIR"/platform-*.json; do
     [ -e "$f" ] || continue
     d=$(pushed_digest "$service" "$f")
@@ -95,7 +107,7 @@ merge() {
   # annotation values may hold spaces: one argument each
   while IFS= read -r a; do
     [ -z "$a" ] || args+=(--annotation "$a")
-  done < <(bake_annotations "$service")
+  done < <(printf '%s' "$print" | bake_annotations "$service")
   # the index is what create pushes: its digest is the sha256 of those bytes (--dry-run prints them)
   index=$(docker buildx imagetools create --dry-run ${args[@]+"${args[@]}"} "${refs[@]}")
   d=$(printf '%s' "$index" | sha256_of)
@@ -108,14 +120,14 @@ merge() {
 # publish <service> <repository> < bake --print: give the recorded digest its tags (the bake file's,
 # METADATA_FILES', PUBLISH_TAGS), and check each tag is that digest.
 publish() {
-  local service=$1 repository=$2 ref d t got
+  local service=$1 repository=$2 ref d t got print
   local tags=() flags=()
-  require_jq
+  print=$(read_print ci-publish "$service")
   ref=$(pushed_ref "$service")
   d=${ref#*@}
   while IFS= read -r t; do
     [ -z "$t" ] || tags+=("$t")
-  done < <(bake_tags "$service")
+  done < <(printf '%s' "$print" | bake_tags "$service")
   for t in $(words "$PUBLISH_TAGS"); do tags+=("$repository:$t"); done
   [ ${#tags[@]} -gt 0 ] || die "ci-publish: bake --print gave no tags for $service"
   for t in "${tags[@]}"; do flags+=(-t "$t"); done

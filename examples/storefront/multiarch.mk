@@ -404,10 +404,10 @@ ci-push-platform: ci-setup
 
 # CI: join the platforms ci-push-platform pushed into one index per service (no public tag), verify it
 ci-merge: | $(filter ci-push-platform,$(MAKECMDGOALS))
-	@$(BAKE) --print catalog 2>/dev/null | $(MULTIARCH) merge catalog "$(REGISTRY)/catalog"
-	@$(BAKE) --print orders 2>/dev/null | $(MULTIARCH) merge orders "$(REGISTRY)/orders"
-	@$(BAKE) --print payments 2>/dev/null | $(MULTIARCH) merge payments "$(REGISTRY)/payments"
-	@$(BAKE) --print search 2>/dev/null | $(MULTIARCH) merge search "$(REGISTRY)/search"
+	@$(BAKE) --print catalog | $(MULTIARCH) merge catalog "$(REGISTRY)/catalog"
+	@$(BAKE) --print orders | $(MULTIARCH) merge orders "$(REGISTRY)/orders"
+	@$(BAKE) --print payments | $(MULTIARCH) merge payments "$(REGISTRY)/payments"
+	@$(BAKE) --print search | $(MULTIARCH) merge search "$(REGISTRY)/search"
 	@$(MULTIARCH) verify-pushed catalog "$(PLATFORMS)"
 	@$(MULTIARCH) verify-pushed orders "linux/amd64"
 	@$(MULTIARCH) verify-pushed payments "$(PLATFORMS)"
@@ -422,10 +422,10 @@ ci-sign: build-sign
 # CI: give the pushed digests their tags (bake file, METADATA_FILES, PUBLISH_TAGS), after ci-security and ci-sign; the
 # digests stay the signed ones
 ci-publish: | $(filter ci-push ci-merge ci-security ci-sign,$(MAKECMDGOALS))
-	@$(BAKE) --print catalog 2>/dev/null | $(MULTIARCH) publish catalog "$(REGISTRY)/catalog"
-	@$(BAKE) --print orders 2>/dev/null | $(MULTIARCH) publish orders "$(REGISTRY)/orders"
-	@$(BAKE) --print payments 2>/dev/null | $(MULTIARCH) publish payments "$(REGISTRY)/payments"
-	@$(BAKE) --print search 2>/dev/null | $(MULTIARCH) publish search "$(REGISTRY)/search"
+	@$(BAKE) --print catalog | $(MULTIARCH) publish catalog "$(REGISTRY)/catalog"
+	@$(BAKE) --print orders | $(MULTIARCH) publish orders "$(REGISTRY)/orders"
+	@$(BAKE) --print payments | $(MULTIARCH) publish payments "$(REGISTRY)/payments"
+	@$(BAKE) --print search | $(MULTIARCH) publish search "$(REGISTRY)/search"
 
 # List the targets and variables
 multiarch-help:
