@@ -97,13 +97,13 @@ keep_digest() {
 merge() {
   local service=$1 repository=$2 f d a index print
   local refs=() args=()
-  print=$(read_print ci-merge "$service")
   for f in "$METADATA_DIR"/platform-*.json; do
     [ -e "$f" ] || continue
     d=$(pushed_digest "$service" "$f")
     [ -z "$d" ] || refs+=("$repository@$d")
   done
   [ ${#refs[@]} -gt 0 ] || die "ci-merge: no digest of $service in $METADATA_DIR/platform-*.json: run make ci-push-platform PLATFORM=<platform> for each platform first"
+  print=$(read_print ci-merge "$service")
   # annotation values may hold spaces: one argument each
   while IFS= read -r a; do
     [ -z "$a" ] || args+=(--annotation "$a")
@@ -122,8 +122,8 @@ merge() {
 publish() {
   local service=$1 repository=$2 ref d t got print
   local tags=() flags=()
-  print=$(read_print ci-publish "$service")
   ref=$(pushed_ref "$service")
+  print=$(read_print ci-publish "$service")
   d=${ref#*@}
   while IFS= read -r t; do
     [ -z "$t" ] || tags+=("$t")
