@@ -89,6 +89,9 @@ done
 step "a third kind of service, defined outside src/ (test/extension), from the packed library: linux/amd64 and linux/arm64, run on both"
 E2E_OUT=$OUT VERSION=$VERSION bash "$ROOT/scripts/e2e-third-kind.sh" || status=1
 
+step "runtime options (args, env, files, healthcheck): a Go server that needs its config file and arguments, linux/amd64 and linux/arm64, curl on both, a second cold build with the same digests"
+E2E_OUT=$OUT VERSION=$VERSION bash "$ROOT/scripts/e2e-runtime-options.sh" || status=1
+
 # A Go monorepo (examples/monorepo): a private module needs its credentials, and fails clearly
 # without them; editing the Python service inside the Go module leaves the Go compiles cached.
 MONO=$ROOT/examples/monorepo

@@ -8,6 +8,7 @@ import { DockerfileParser } from 'dockerfile-ast';
 import { Project } from 'projen';
 import { DockerfileModel, GoService, GoServiceOptions, MultiArchPipeline, MultiArchService, MultiArchServiceProps, PythonService, PythonServiceOptions } from '../../src';
 import { lintDockerfile, newProject, parseDockerfile, synth } from '../helpers';
+import { addConfigServer, CONFIG_PATH, GREETING } from '../runtime-options/lab-project';
 
 const LAB = { builderImage: '127.0.0.1:5000/lab/golang:1.24', runtimeImage: '127.0.0.1:5000/lab/distroless-static:nonroot' };
 /** A value with everything ENV would otherwise read: `$`, `${}`, quotes, a backslash, spaces. */
@@ -244,5 +245,22 @@ describe('refused runtime options', () => {
     expect(bare.dockerfile.render().split('\n').filter(l => l && !l.startsWith('#'))).toEqual([
       'FROM debian:bookworm-slim', 'ENV A="1"', 'USER 65532:65532', 'CMD ["run"]', 'HEALTHCHECK --interval=30s --timeout=5s --retries=3 CMD ["/bin/sh", "-c", "true"]',
     ]);
+  });
+});
+
+describe('the lab\'s config server (scripts/e2e-runtime-options.sh builds it)', () => {
+  test('synthesizes a Dockerfile that lints clean, with its args, env, file and probe', () => {
+    // GIVEN the project the lab builds
+    const project = newProject();
+    addConfigServer(project);
+    // WHEN synthesized
+    const dockerfile = synth(project)['cmd/configserver/Dockerfile'];
+    // THEN the runtime starts the server with its config, GREETING reads back as given, and the probe is the binary
+    expect(lintDockerfile(dockerfile)).toEqual([]);
+    const runtime = stage(dockerfile);
+    expect(JSON.parse(runtime.find(i => i.keyword === 'CMD')!.args)).toEqual(['serve', CONFIG_PATH]);
+    expect(envValues(dockerfile, 'GREETING')).toEqual([GREETING]);
+    expect(runtime.find(i => i.keyword === 'HEALTHCHECK')!.raw).toContain(`CMD ["/usr/local/bin/configserver", "health", "${CONFIG_PATH}"]`);
+    expect(stage(dockerfile, 'builder').slice(-1)[0].raw).toContain(`cp -R /service-files/0 /out/rootfs${CONFIG_PATH}`);
   });
 });
