@@ -351,6 +351,13 @@ describe('PythonService wheelhouses found at synthesis', () => {
       .toThrow(`Invalid pipInstallArgs ${JSON.stringify(text)}: reads "${text.includes('srv') ? '/srv/simple' : text.includes('simple') ? 'simple' : 'wheels'}", which is not under localPackages (["vendor"]), so the Dockerfile does not copy it into the builder: ${fix}`);
   });
 
+  test('a refused wheelhouse leaves no service behind', () => {
+    const project = newProject();
+    new MultiArchPipeline(project, {});
+    expect(() => new PythonService(project, 'x', { pipInstallArgs: ['-f', 'wheels'] })).toThrow(/Invalid pipInstallArgs "-f wheels"/);
+    expect(MultiArchPipeline.of(project)!.services).toEqual([]);
+  });
+
   test('a wheelhouse under localPackages, or a remote index, is fine', () => {
     for (const args of [['--find-links=wheels'], ['-f', 'wheels/linux'], ['--find-links', 'https://download.pytorch.org/whl/cpu'], ['--extra-index-url=https://mirror.example/simple']]) {
       expect(() => new PythonService(newProject(), 'x', { pipInstallArgs: args, localPackages: ['wheels'] })).not.toThrow();

@@ -44,7 +44,7 @@ function optionValues(words: string[]): Array<{ option: string; value: string; t
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
     const eq = /^(--[a-z-]+)=(.*)$/.exec(w);
-    const short = /^(-[fricse])(.+)$/.exec(w);
+    const short = /^(-[fcrei])(.+)$/.exec(w);
     if (eq) out.push({ option: eq[1], value: eq[2], text: w });
     else if (short) out.push({ option: short[1], value: short[2], text: w });
     else if ([...PATH_OPTIONS, ...INDEX_OPTIONS].includes(w) && i + 1 < words.length) out.push({ option: w, value: words[i + 1], text: `${w} ${words[++i]}` });
