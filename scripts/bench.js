@@ -529,10 +529,11 @@ ${body.join('\n\n')}
 }
 
 function stepSeconds(log, pattern) {
+  // a plain-progress log repeats a step's header each time its output resumes: count each step once
+  const steps = new Set([...log.matchAll(/^#(\d+) \[[^\]]*\] (.*)$/gm)].filter(m => pattern.test(m[2])).map(m => m[1]));
   let total = 0;
-  for (const m of log.matchAll(/^#(\d+) \[[^\]]*\] (.*)$/gm)) {
-    if (!pattern.test(m[2])) continue;
-    const done = new RegExp(`^#${m[1]} DONE ([0-9.]+)s`, 'm').exec(log);
+  for (const id of steps) {
+    const done = new RegExp(`^#${id} DONE ([0-9.]+)s`, 'm').exec(log);
     if (done) total += Number(done[1]);
   }
   return total;
