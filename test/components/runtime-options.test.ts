@@ -152,13 +152,15 @@ describe('PythonService runtime options', () => {
     expect(lintDockerfile(dockerfile)).toEqual([]);
   });
 
-  test('files are copied by a step of the builder, after the application and the venv', () => {
+  test('files are copied by the last step of the application stage: they change with the code, not the venv', () => {
     const dockerfile = pythonDockerfile({ files: [{ source: 'conf/logging.ini', destination: '/etc/api/logging.ini' }] });
-    const builder = stage(dockerfile, 'builder');
-    const step = builder[builder.length - 1];
+    const app = stage(dockerfile, 'app');
+    const step = app[app.length - 1];
     expect(step.raw).toContain('--mount=type=bind,source=conf/logging.ini,target=/service-files/0');
     expect(step.raw).toContain('cp -R /service-files/0 /out/rootfs/etc/api/logging.ini');
-    expect(builder.filter(i => i.keyword === 'COPY').map(i => i.args)).toContain('. /out/rootfs/app');
+    expect(app.filter(i => i.keyword === 'COPY').map(i => i.args)).toContain('. /out/rootfs/app');
+    // AND the dependencies' stage copies no service file (a config edit keeps the venv layer)
+    expect(stage(dockerfile, 'builder').map(i => i.raw).join('\n')).not.toContain('/service-files/');
     expect(lintDockerfile(dockerfile)).toEqual([]);
   });
 

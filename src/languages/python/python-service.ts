@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Project } from 'projen';
-import { APP_DIR, pythonDockerfile } from './dockerfile';
+import { APP_DIR, APP_STAGE, pythonDockerfile } from './dockerfile';
 import { CrossWheelsInstall, HOME, PIP_CONF_SECRET, PIP_NETRC_SECRET, TargetInstall, VENV } from './strategy';
-import { checkWheelPlatforms, wheelLibc } from './wheels';
+import { checkWheelhouses } from './wheelhouses';
+import { checkWheelPlatforms, baseImageGlibc, glibcMinor, isAlpine, OLDEST_GLIBC_MINOR } from './wheels';
 import { MultiArchPipeline } from '../../components/pipeline';
 import { MultiArchService, resolveService, ServiceDeclaration, ServiceOptions, warnMissing } from '../../components/service';
 import { imageReference, invalid, noControlCharacters, noRepeats, relativePath, shellWord, stringList } from '../../validation';
@@ -20,8 +21,9 @@ export enum PythonInstallStrategy {
   /**
    * pip runs on the build platform and installs wheels built for the target (`--platform`,
    * `--only-binary=:all:`): nothing runs under QEMU, so arm64 builds about as fast as amd64. Every
-   * requirement needs a wheel for every target platform (manylinux or musllinux); a missing one
-   * fails the build with its name.
+   * requirement needs a manylinux wheel for every target platform, for the base image's glibc or an
+   * older one (see `glibcVersion`); a missing one fails the build with its name. Needs a glibc
+   * (Debian or Ubuntu based) base image: Alpine is refused.
    */
   CROSS_WHEELS = 'CROSS_WHEELS',
 }
@@ -49,8 +51,9 @@ export interface PythonServiceOptions extends ServiceOptions {
    */
   readonly installStrategy?: PythonInstallStrategy;
   /**
-   * The glibc version of the base image, e.g. "2.36" for Debian bookworm: CROSS_WHEELS installs
-   * `manylinux_<version>` wheels (and older ones). Alpine bases use musllinux_1_2.
+   * The glibc version of the base image, e.g. "2.36" for Debian bookworm (2.17 or newer): CROSS_WHEELS
+   * installs wheels tagged `manylinux_2_17` up to `manylinux_<version>` and the legacy aliases
+   * (`manylinux2014`, and `manylinux2010`/`manylinux1` on x86_64 and i686).
    * @default - from the baseImage tag's Debian or Ubuntu release (bookworm 2.36, trixie 2.41, ...), else "2.28"
    */
   readonly glibcVersion?: string;
@@ -90,14 +93,17 @@ export interface PythonServiceOptions extends ServiceOptions {
    */
   readonly requirementsFile?: string;
   /**
-   * Local packages, wheel folders or constraint files that the requirements file refers to,
-   * relative to `directory`; they are copied into the builder before the install.
+   * Local packages, wheel folders or constraint files that the requirements file or
+   * `pipInstallArgs` refers to, relative to `directory`; they are copied into the builder before
+   * the install, and left out of the runtime. A `--find-links`/`-f` or `file:` index in
+   * `pipInstallArgs`, or a local path in the requirements file, outside them is refused.
    * @default []
    */
   readonly localPackages?: string[];
   /**
-   * Extra `pip install` arguments, e.g. `["--no-index", "--find-links=wheels"]`. `--no-cache-dir`
-   * is refused: pip's cache is a cache mount, so it never reaches the image anyway.
+   * Extra `pip install` arguments, e.g. `["--no-index", "--find-links=wheels"]` (with `wheels` in
+   * `localPackages`). `--no-cache-dir` is refused: pip's cache is a cache mount, so it never
+   * reaches the image anyway.
    * @default []
    */
   readonly pipInstallArgs?: string[];
@@ -133,10 +139,11 @@ export class PythonService extends MultiArchService {
       checkWheelPlatforms(`installStrategy of PythonService "${name}" (built for the pipeline's platforms)`, MultiArchPipeline.platformsOf(project));
     }
     const requirements = readRequirements(project.outdir, py.directory, py.requirementsFile);
+    checkWheelhouses(py, requirements);
     const dockerfile = pythonDockerfile({
       ...py,
       requireHashes: requirements !== undefined && pinsHashes(requirements),
-      wheelLibc: py.glibcVersion ? `manylinux_${py.glibcVersion.replace('.', '_')}` : wheelLibc(py.baseImage),
+      glibcVersion: py.glibcVersion ?? baseImageGlibc(py.baseImage),
       user: py.service.user,
       port: py.service.port,
       labels: imageLabels(name, py.service.description),
@@ -165,7 +172,7 @@ export class PythonService extends MultiArchService {
     const under = (p: string) => path.join(this.directory, p);
     warnMissing(this.project, `PythonService "${this.name}"`, [
       ['directory', this.directory, this.directory, 'it is the build context'],
-      ['requirementsFile', this.requirementsFile, under(this.requirementsFile), 'pip installs it (an empty file is fine)'],
+      ['requirementsFile', this.requirementsFile, under(this.requirementsFile), 'pip installs it (an empty file is fine); the wheelhouses and local paths it names are checked against localPackages once it exists'],
       ...this.localPackages.map(p => ['localPackages', p, under(p), 'the Dockerfile copies it'] as [string, string, string, string]),
     ]);
   }
@@ -191,8 +198,9 @@ function resolvePython(project: Project, name: string, options: PythonServiceOpt
     context: directory,
     dockerfilePath: directory === '.' ? 'Dockerfile' : `${directory}/Dockerfile`,
     dockerfileOption: 'directory',
-    // files go into the builder's rootfs tree, apart from the application, the venv and the user's home
-    rootfsStage: 'builder',
+    // files go into the application's layer (they change with the code, not with the dependencies),
+    // apart from the application itself, the venv and the user's home
+    rootfsStage: APP_STAGE,
     reservedPaths: [APP_DIR, VENV, HOME],
     // credentials for private indexes: a pip.conf and a netrc as build secrets, only when set
     secretFiles: [
@@ -245,6 +253,10 @@ function resolvePython(project: Project, name: string, options: PythonServiceOpt
       throw invalid('buildPackages', buildPackages, 'CROSS_WHEELS installs wheels only and compiles nothing, so build packages would never be used: drop them, or build from source with installStrategy PythonInstallStrategy.TARGET');
     }
     if (service.platforms) checkWheelPlatforms('installStrategy', service.platforms);
+    // musllinux wheels would need a ladder of their own, and the runtime shares the builder's base
+    if (options.baseImage !== undefined && isAlpine(options.baseImage)) {
+      throw invalid('baseImage', options.baseImage, 'is Alpine (musl), and CROSS_WHEELS installs manylinux (glibc) wheels only: use a Debian-based image such as python:3.12-slim-bookworm, or installStrategy PythonInstallStrategy.TARGET, which installs musllinux wheels or builds from source on the target platform');
+    }
   }
   const glibcVersion = options.glibcVersion;
   if (glibcVersion !== undefined) {
@@ -252,6 +264,7 @@ function resolvePython(project: Project, name: string, options: PythonServiceOpt
     if (!/^2\.[0-9]{1,2}$/.test(glibcVersion)) throw invalid('glibcVersion', glibcVersion, 'must be a glibc version such as "2.36" (Debian bookworm) or "2.41" (trixie)');
     if (/alpine/.test(options.baseImage ?? '')) throw invalid('glibcVersion', glibcVersion, `does not apply to baseImage "${options.baseImage}": Alpine has musl, not glibc (its wheels are musllinux_1_2); leave glibcVersion out`);
     if (installStrategy !== PythonInstallStrategy.CROSS_WHEELS) throw invalid('glibcVersion', glibcVersion, 'chooses the wheels CROSS_WHEELS installs; with TARGET pip picks them on the target platform itself: leave glibcVersion out, or set installStrategy PythonInstallStrategy.CROSS_WHEELS');
+    if (glibcMinor(glibcVersion) < OLDEST_GLIBC_MINOR) throw invalid('glibcVersion', glibcVersion, `is older than manylinux2014 (glibc 2.${OLDEST_GLIBC_MINOR}), the oldest base CROSS_WHEELS supports: give the base image's glibc, 2.${OLDEST_GLIBC_MINOR} or newer`);
   }
   const pipEnv: { [name: string]: string } = {};
   if (options.indexUrl !== undefined) pipEnv.PIP_INDEX_URL = indexUrl('indexUrl', options.indexUrl);
