@@ -269,6 +269,13 @@ function resolveGo(project: Project, name: string, options: GoServiceOptions) {
     context: moduleRoot,
     dockerfilePath,
     sharesDockerfile: shared,
+    // what readGoModule reads: go.mod's go, toolchain and replace lines (a dependency bump leaves the
+    // generated files as they are), go.work's use directives, whether there is a vendor tree
+    synthesisInputs: [
+      { path: under('go.mod'), linesStartingWith: ['go', 'toolchain'], linesContaining: ['=>'], description: 'its go, toolchain and replace lines' },
+      { path: under('go.work'), description: 'its use directives' },
+      { path: under('vendor/modules.txt'), presenceOnly: true },
+    ],
     // credentials for private modules: a netrc build secret, only when GO_NETRC is set
     secretFiles: [{
       variable: 'GO_NETRC',
