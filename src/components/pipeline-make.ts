@@ -147,7 +147,7 @@ export function standardTargets(services: IMultiArchService[]): MakeTarget[] {
     },
     {
       name: T.CHECK_INPUTS,
-      description: 'Check that the files npx projen read (module and requirements files) have not changed since; SKIP_INPUT_CHECK=true skips it',
+      description: `Check that the files npx projen read (recorded in ${HELPER_SCRIPT}) have not changed since; SKIP_INPUT_CHECK=true skips it`,
       recipe: [`@${helper('check-inputs')}`],
     },
     { name: T.SETUP_BUILDX, description: 'Create or select the buildx builder for BUILDX_DRIVER', prerequisites: [T.CHECK_TOOLS], recipe: setupBuildxRecipe() },

@@ -25,8 +25,8 @@ export function helperScript(marker?: string, inputs: RecordedInput[] = []): str
     `MIN_DOCKER=${SUPPORTED_TOOLCHAIN.docker}`,
     `MIN_BUILDX=${SUPPORTED_TOOLCHAIN.buildx}`,
     '',
-    '# What npx projen read to write the generated files: input <file> <absent|present|sha256 of what was read> <the lines',
-    '# read (grep -E), or all> <what, in words>. check-inputs compares the files with it.',
+    '# What npx projen read to write the generated files, which check-inputs compares the files with:',
+    '# input <file> <absent, present, or the sha256 of what was read> <the lines read (grep -E), or all> <what, in words>',
     'recorded_inputs() {',
     ...(recorded.length ? recorded : ['  :']),
     '}',
@@ -321,12 +321,12 @@ setup_buildx() {
 # check-tools: docker and a buildx new enough for the generated files, before anything runs them. The
 # version is the second word of \`docker buildx version\`: "v0.29.1" (Docker's builds), "0.29.1+ds1" (Debian's).
 check_tools() {
-  local out name version rest major minor
+  local out version rest major minor
   command -v docker >/dev/null 2>&1 \\
     || { echo "docker is not installed (or not on PATH): install Docker $MIN_DOCKER or newer, with the buildx plugin $MIN_BUILDX or newer" >&2; exit 127; }
   out=$(docker buildx version 2>/dev/null) \\
     || { echo "docker buildx is missing: install the buildx plugin $MIN_BUILDX or newer (Debian, Ubuntu: apt-get install docker-buildx; Alpine: apk add docker-cli-buildx; or Docker's docker-buildx-plugin)" >&2; exit 127; }
-  read -r name version rest <<VERSION
+  read -r _ version rest <<VERSION
 $out
 VERSION
   version=\${version#v}
@@ -338,7 +338,7 @@ VERSION
     *[!0-9.]*|.*|*.) echo "check-tools: cannot read the buildx version from \\"$out\\"; $MIN_BUILDX or newer is needed" >&2; return 0 ;;
   esac
   if [ "$major" -lt "\${MIN_BUILDX%%.*}" ] || { [ "$major" -eq "\${MIN_BUILDX%%.*}" ] && [ "$minor" -lt "\${MIN_BUILDX#*.}" ]; }; then
-    die "buildx $version is too old: $MIN_BUILDX or newer is needed (docker buildx version: $name $version)"
+    die "buildx $version is too old: $MIN_BUILDX or newer is needed (docker buildx version says: $out)"
   fi
 }
 

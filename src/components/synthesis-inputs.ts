@@ -32,7 +32,7 @@ export interface SynthesisInput {
   /**
    * What synthesis reads of the file, in words, for the message when it changed, e.g. "its go,
    * toolchain and replace lines".
-   * @default - the file
+   * @default - "the file" ("whether it exists" with presenceOnly)
    */
   readonly description?: string;
 }
@@ -66,7 +66,7 @@ export function recordInput(projectDir: string, input: SynthesisInput): Recorded
   if (input.presenceOnly) recorded = fs.existsSync(file) ? 'present' : 'absent';
   else if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) recorded = 'absent';
   else recorded = digestOf(fs.readFileSync(file), pattern);
-  return { path: at, recorded, pattern, description: plainText('synthesisInputs description', input.description ?? 'the file') };
+  return { path: at, recorded, pattern, description: plainText('synthesisInputs description', input.description ?? (input.presenceOnly ? 'whether it exists' : 'the file')) };
 }
 
 /** `sha256:<hex>` of a file's bytes, or of the lines the pattern selects (each with its newline, as grep prints them). */

@@ -273,7 +273,7 @@ function resolveGo(project: Project, name: string, options: GoServiceOptions) {
     // generated files as they are), go.work's use directives, whether there is a vendor tree
     synthesisInputs: [
       { path: under('go.mod'), linesStartingWith: ['go', 'toolchain'], linesContaining: ['=>'], description: 'its go, toolchain and replace lines' },
-      { path: under('go.work'), description: 'its use directives' },
+      { path: under('go.work') },
       { path: under('vendor/modules.txt'), presenceOnly: true },
     ],
     // credentials for private modules: a netrc build secret, only when GO_NETRC is set

@@ -214,7 +214,7 @@ function resolvePython(project: Project, name: string, options: PythonServiceOpt
     synthesisInputs: [{
       path: directory === '.' ? requirementsFile : `${directory}/${requirementsFile}`,
       linesContaining: ['--hash'],
-      description: 'whether it pins hashes (its --hash lines)',
+      description: 'its --hash lines',
     }],
     languageIgnorePatterns: ['**/.venv', '**/__pycache__', '**/*.py[cod]', '**/.pytest_cache', '**/.mypy_cache', '**/.ruff_cache', '**/.tox',
       '**/pip.conf', '**/pip.ini', '**/.pypirc'],
