@@ -28,13 +28,13 @@ SKIP_INPUT_CHECK=${SKIP_INPUT_CHECK:-false}
 MIN_DOCKER=26.1
 MIN_BUILDX=0.13
 
-# What npx projen read to write the generated files: input <file> <absent|present|sha256 of what was read> <the lines
-# read (grep -E), or all> <what, in words>. check-inputs compares the files with it.
+# What npx projen read to write the generated files, which check-inputs compares the files with:
+# input <file> <absent, present, or the sha256 of what was read> <the lines read (grep -E), or all> <what, in words>
 recorded_inputs() {
   input 'go.mod' 'sha256:352dc93268cb057a5adaa6125b7d9096d7bfb567ea172c479cfdfb94ab70f692' '^[[:blank:]]*(go|toolchain)([[:blank:]]|$)|=>' 'its go, toolchain and replace lines'
-  input 'go.work' 'absent' '' 'its use directives'
-  input 'vendor/modules.txt' 'absent' '' 'the file'
-  input 'pkg/rag/requirements-rag.txt' 'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' '--hash' 'whether it pins hashes (its --hash lines)'
+  input 'go.work' 'absent' '' 'the file'
+  input 'vendor/modules.txt' 'absent' '' 'whether it exists'
+  input 'pkg/rag/requirements-rag.txt' 'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' '--hash' 'its --hash lines'
 }
 
 die() { echo "$*" >&2; exit 1; }
@@ -291,12 +291,12 @@ setup_buildx() {
 # check-tools: docker and a buildx new enough for the generated files, before anything runs them. The
 # version is the second word of `docker buildx version`: "v0.29.1" (Docker's builds), "0.29.1+ds1" (Debian's).
 check_tools() {
-  local out name version rest major minor
+  local out version rest major minor
   command -v docker >/dev/null 2>&1 \
     || { echo "docker is not installed (or not on PATH): install Docker $MIN_DOCKER or newer, with the buildx plugin $MIN_BUILDX or newer" >&2; exit 127; }
   out=$(docker buildx version 2>/dev/null) \
     || { echo "docker buildx is missing: install the buildx plugin $MIN_BUILDX or newer (Debian, Ubuntu: apt-get install docker-buildx; Alpine: apk add docker-cli-buildx; or Docker's docker-buildx-plugin)" >&2; exit 127; }
-  read -r name version rest <<VERSION
+  read -r _ version rest <<VERSION
 $out
 VERSION
   version=${version#v}
@@ -308,7 +308,7 @@ VERSION
     *[!0-9.]*|.*|*.) echo "check-tools: cannot read the buildx version from \"$out\"; $MIN_BUILDX or newer is needed" >&2; return 0 ;;
   esac
   if [ "$major" -lt "${MIN_BUILDX%%.*}" ] || { [ "$major" -eq "${MIN_BUILDX%%.*}" ] && [ "$minor" -lt "${MIN_BUILDX#*.}" ]; }; then
-    die "buildx $version is too old: $MIN_BUILDX or newer is needed (docker buildx version: $name $version)"
+    die "buildx $version is too old: $MIN_BUILDX or newer is needed (docker buildx version says: $out)"
   fi
 }
 

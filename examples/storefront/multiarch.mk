@@ -230,8 +230,7 @@ check-tools check-inputs setup-buildx build-multiarch build-catalog build-orders
 check-tools:
 	@$(MULTIARCH) check-tools
 
-# Check that the files npx projen read (module and requirements files) have not changed since; SKIP_INPUT_CHECK=true
-# skips it
+# Check that the files npx projen read (recorded in multiarch.sh) have not changed since; SKIP_INPUT_CHECK=true skips it
 check-inputs:
 	@$(MULTIARCH) check-inputs
 
@@ -449,7 +448,7 @@ multiarch-help:
 	@echo 'Targets:'
 	@echo '  check-tools               Check that docker and buildx 0.13 or newer are installed (every target that runs docker does'
 	@echo '                            this first)'
-	@echo '  check-inputs              Check that the files npx projen read (module and requirements files) have not changed since;'
+	@echo '  check-inputs              Check that the files npx projen read (recorded in multiarch.sh) have not changed since;'
 	@echo '                            SKIP_INPUT_CHECK=true skips it'
 	@echo '  setup-buildx              Create or select the buildx builder for BUILDX_DRIVER'
 	@echo '  build-multiarch           Build every image for PLATFORMS; push when PUSH=true'
