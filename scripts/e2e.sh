@@ -92,6 +92,9 @@ E2E_OUT=$OUT VERSION=$VERSION bash "$ROOT/scripts/e2e-third-kind.sh" || status=1
 step "runtime options (args, env, files, healthcheck): a Go server that needs its config file and arguments, linux/amd64 and linux/arm64, curl on both, a second cold build with the same digests"
 E2E_OUT=$OUT VERSION=$VERSION bash "$ROOT/scripts/e2e-runtime-options.sh" || status=1
 
+step "inputs changed since synthesis: a local replace added to go.mod without npx projen stops make at once; the bypassed build's download names the replace"
+E2E_OUT=$OUT REGISTRY=127.0.0.1:5000/e2e-stale bash "$ROOT/scripts/e2e-stale-inputs.sh" || status=1
+
 # A Go monorepo (examples/monorepo): a private module needs its credentials, and fails clearly
 # without them; editing the Python service inside the Go module leaves the Go compiles cached.
 MONO=$ROOT/examples/monorepo
@@ -100,7 +103,8 @@ step "examples/monorepo: without GO_NETRC the private module download fails, and
 if (cd "$MONO" && BUILDKIT_PROGRESS=plain make build-gateway $(vars monorepo) GO_NETRC=) > "$OUT/no-netrc.log" 2>&1; then
   echo "FAIL the private module was fetched without credentials" >&2; exit 1
 fi
-grep -q "go mod download failed: private modules need credentials, given as a build secret: make <target> GO_NETRC=" "$OUT/no-netrc.log" ||
+# what the step printed ("#<step> <seconds> <text>"), not the RUN command BuildKit echoes, which holds every message
+grep -qE "^#[0-9]+ [0-9.]+ go mod download failed: private modules need credentials, given as a build secret: make <target> GO_NETRC=" "$OUT/no-netrc.log" ||
   { echo "FAIL the failed download did not say how to give credentials:" >&2; tail -20 "$OUT/no-netrc.log" >&2; exit 1; }
 grep -q "401 Unauthorized" "$OUT/no-netrc.log" || { echo "FAIL the proxy did not refuse the download (no 401):" >&2; tail -20 "$OUT/no-netrc.log" >&2; exit 1; }
 echo "ok   without GO_NETRC: $(grep -o 'go mod download failed: [^"]*' "$OUT/no-netrc.log" | head -1)"

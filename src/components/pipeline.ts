@@ -4,6 +4,7 @@ import { GeneratedFile, MarkerCache } from './generated-file';
 import { bakeDefaults, BakeSettings, bakeVariables } from './pipeline-bake';
 import { BAKE_SECRETS, bakeSecretOverrides, EMULATED, makeAssertions, makeDerivedVariables, makeVariables, standardTargets } from './pipeline-make';
 import { HELPER_SCRIPT, helperScript } from './pipeline-script';
+import { RecordedInput } from './synthesis-inputs';
 import { BakeModel } from '../bake';
 import { ICiProvider } from '../ci';
 import { BuildVariable, buildVariables, DEFAULT_GROUP, DOCKERFILE_FRONTEND, IBuildPipeline, IMultiArchService, METADATA_DIR, SBOM_DIR } from '../contract/internal';
@@ -177,6 +178,8 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
   /** The build contexts inside each directory, in the order they joined. */
   private readonly heldContexts: Map<string, string[]> = new Map();
   private readonly ciProviders: ICiProvider[] = [];
+  /** What synthesis read of the services' inputs, once per file and selection, in join order. */
+  private readonly inputs: Map<string, RecordedInput> = new Map();
   private readonly members: IMultiArchService[] = [];
   private readonly byName: Map<string, IMultiArchService> = new Map();
   private readonly byImage: Map<string, IMultiArchService> = new Map();
@@ -242,7 +245,7 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
     this.project.gitignore.exclude(`/${METADATA_DIR}/`, `/${SBOM_DIR}/`);
     new GeneratedFile(this, this.bakeFilePath, marker => { this.requireServices(); return this.bake.render(marker); }, this._marker);
     new GeneratedFile(this, this.makefilePath, marker => this.renderMakefile(marker), this._marker);
-    new GeneratedFile(this, HELPER_SCRIPT, helperScript, this._marker, { executable: true });
+    new GeneratedFile(this, HELPER_SCRIPT, marker => helperScript(marker, [...this.inputs.values()]), this._marker, { executable: true });
     for (const provider of options.ciProviders ?? []) this.addCiProvider(provider);
   }
 
@@ -290,8 +293,12 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
    * are brought up to date, and each build context keeps out what belongs to other services and to
    * the pipeline.
    */
-  public _join(service: IMultiArchService, variables: BuildVariable[], ignore: DockerIgnoreFile): void {
+  public _join(service: IMultiArchService, variables: BuildVariable[], ignore: DockerIgnoreFile, inputs: RecordedInput[] = []): void {
     this.members.push(service);
+    for (const i of inputs) {
+      const key = `${i.path}\n${i.pattern}\n${i.recorded === 'present'}`;
+      if (!this.inputs.has(key)) this.inputs.set(key, i);
+    }
     this.byName.set(service.name, service);
     this.byImage.set(service.imageName, service);
     this.ignoreFiles.set(ignore.path, ignore);

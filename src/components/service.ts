@@ -4,6 +4,7 @@ import { Component, Project } from 'projen';
 import { GeneratedFile } from './generated-file';
 import { MultiArchPipeline } from './pipeline';
 import { applyRuntimeOptions, resolveRuntimeOptions, RuntimeOptions, ServiceFile } from './runtime-options';
+import { RecordedInput, recordInput, SynthesisInput } from './synthesis-inputs';
 import { BakeTarget } from '../bake';
 import { BAKE, buildArgs, DESCRIPTION_LABEL, imageBuildArgs, imageReference, IMultiArchService, RESERVED_SERVICE_NAMES, secretFileVariable } from '../contract/internal';
 import { DockerfileModel, DockerIgnoreFile, HealthcheckProbe } from '../dockerfile';
@@ -130,6 +131,14 @@ export interface MultiArchServiceProps extends ServiceOptions {
    * @default []
    */
   readonly reservedPaths?: string[];
+  /**
+   * The files this kind of service read to build its Dockerfile (a Go module's go.mod, a requirements
+   * file), relative to the project root. The helper script records what was read of each, and every
+   * build target first checks that none changed since (`make check-inputs`): the message names the
+   * file and says to run `npx projen`.
+   * @default []
+   */
+  readonly synthesisInputs?: SynthesisInput[];
 }
 
 /** A build secret file a kind of service reads (see `MultiArchServiceProps.secretFiles`). */
@@ -168,6 +177,8 @@ export interface ResolvedService {
   readonly dockerignore: string[];
   /** args, env, files and healthcheck. */
   readonly runtime: RuntimeOptions;
+  /** What synthesis read of each of its inputs. */
+  readonly inputs: RecordedInput[];
 }
 
 /**
@@ -234,6 +245,7 @@ export function resolveService(project: Project, name: string, props: ServiceDec
     languageIgnorePatterns: (props.languageIgnorePatterns ?? []).map(p => noControlCharacters('languageIgnorePatterns', p)),
     dockerignore: (props.dockerignore ?? []).map(p => noControlCharacters('dockerignore', p)),
     runtime,
+    inputs: (props.synthesisInputs ?? []).map(i => recordInput(project.outdir, i)),
   };
 }
 
@@ -349,7 +361,7 @@ export abstract class MultiArchService extends Component implements IMultiArchSe
     for (const f of secretFiles) this.bakeTarget.addSecret({ id: f.id, source: `\${${f.variable}}`, whenSet: f.variable });
     const variables = secretFiles.map(f => secretFileVariable(f.variable, f.description,
       f.bakeDescription ?? `${f.description}: the build secret "${f.id}"; empty passes none`));
-    this.pipeline._join(this, variables, this.dockerignore);
+    this.pipeline._join(this, variables, this.dockerignore, service.inputs);
   }
 
   /** Warns about `files` that do not exist yet. */

@@ -192,6 +192,7 @@ function readRequirements(outdir: string, directory: string, file: string): stri
 /** Every PythonService option, validated before anything is created (see resolveService). */
 function resolvePython(project: Project, name: string, options: PythonServiceOptions) {
   const directory = relativePath('directory', options.directory ?? '.');
+  const requirementsFile = relativePath('requirementsFile', options.requirementsFile ?? 'requirements.txt');
   const props: ServiceDeclaration = {
     ...options,
     kind: 'PythonService',
@@ -219,6 +220,13 @@ function resolvePython(project: Project, name: string, options: PythonServiceOpt
     ],
     // Python's virtualenvs, bytecode and tool caches, and its credential files (a pip.conf with an
     // index URL's password: PIP_CONF passes one as a build secret), at any depth
+    // of the requirements file, the Dockerfile follows whether it pins hashes (pip --require-hashes):
+    // a version bump in a file without hashes leaves the generated files as they are
+    synthesisInputs: [{
+      path: directory === '.' ? requirementsFile : `${directory}/${requirementsFile}`,
+      linesContaining: ['--hash'],
+      description: 'its --hash lines',
+    }],
     languageIgnorePatterns: ['**/.venv', '**/__pycache__', '**/*.py[cod]', '**/.pytest_cache', '**/.mypy_cache', '**/.ruff_cache', '**/.tox',
       '**/pip.conf', '**/pip.ini', '**/.pypirc'],
   };
@@ -277,7 +285,7 @@ function resolvePython(project: Project, name: string, options: PythonServiceOpt
     pythonVersion,
     installStrategy,
     baseImage: imageReference('baseImage', options.baseImage ?? `python:${pythonVersion}-slim`),
-    requirementsFile: relativePath('requirementsFile', options.requirementsFile ?? 'requirements.txt'),
+    requirementsFile,
     localPackages: (options.localPackages ?? []).map(p => relativePath('localPackages', p)),
     pipArgs,
     pipEnv,
