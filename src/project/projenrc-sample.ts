@@ -115,7 +115,7 @@ export function renderProjenrc(layout: RepositoryLayout, options: SampleProjectO
 
 function renderPipeline(layout: RepositoryLayout): string[] {
   const lines = ['// `npx projen` writes the Dockerfiles, the bake file and the Makefile (`make help` lists its targets).'];
-  const options = [`  registry: 'localhost:5000', // where \`make build-multiarch PUSH=true\` pushes: e.g. 'ghcr.io/<you>'`];
+  const options = ['  registry: \'localhost:5000\', // where `make build-multiarch PUSH=true` pushes: e.g. \'ghcr.io/<you>\''];
   if (layout.ownMakefile) {
     lines.push('// Your Makefile stays yours: the generated targets go to multiarch.mk. Add this line to your Makefile:');
     lines.push('//   include multiarch.mk');
@@ -149,5 +149,5 @@ function serviceOptions(s: DetectedGoService): string {
 }
 
 function quote(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, '\\\'')}'`;
 }
