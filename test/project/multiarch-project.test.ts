@@ -133,7 +133,7 @@ describe('MultiArchProject: the first .projenrc.ts', () => {
 });
 
 describe('MultiArchProject: what it writes for .projenrc.ts to run', () => {
-  test('a package.json with projen, constructs, ts-node and typescript, and ts-node runs .projenrc.ts', () => {
+  test('a package.json with projen, constructs, ts-node, typescript and this library, and ts-node runs .projenrc.ts', () => {
     // GIVEN a repository without package.json
     const dir = repository(GO_REPO);
     // WHEN the project is synthesized
@@ -144,6 +144,7 @@ describe('MultiArchProject: what it writes for .projenrc.ts to run', () => {
       'constructs': '^10.8.1',
       'ts-node': '^10.9.2',
       'typescript': '^6.0.3',
+      'projen-multiarch': '*',
     });
     expect(out['package.json'].private).toBe(true);
     expect(out['.projen/tasks.json'].tasks.default.steps).toEqual([{ exec: 'ts-node --project tsconfig.projen.json .projenrc.ts' }]);
@@ -169,6 +170,15 @@ describe('MultiArchProject: what it writes for .projenrc.ts to run', () => {
     expect(out['.gitignore']).toBe('/bin/\n');
     expect(out['package.json']).toEqual({ name: 'tools', scripts: {} });
     expect(out['.projen/deps.json'].dependencies.map((d: any) => d.name)).toEqual(expect.arrayContaining(['projen', 'ts-node', 'typescript', 'constructs']));
+  });
+
+  test('the library stays at the version a manual npm install gave it', () => {
+    // GIVEN the package.json of `npm install --save-dev <tarball>` and a .projenrc.ts without devDeps
+    const dir = repository({ 'package.json': '{ "devDependencies": { "projen-multiarch": "file:../pack/projen-multiarch-0.0.0.tgz" } }\n' });
+    // WHEN the project is synthesized
+    const out = Testing.synth(new MultiArchProject({ name: 'shop', outdir: dir }));
+    // THEN package.json keeps that tarball
+    expect(out['package.json'].devDependencies['projen-multiarch']).toBe('file:../pack/projen-multiarch-0.0.0.tgz');
   });
 
   test('the package.json npm install leaves in an empty directory is taken over', () => {
