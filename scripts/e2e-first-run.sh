@@ -91,7 +91,8 @@ ok "shop: ${OWN[*]} are byte-identical"
 # what the .projenrc.ts comment asks for: the team's Makefile includes the generated one
 printf '\ninclude multiarch.mk\n' >> "$REPO/Makefile"
 expect_help "$REPO" multiarch-help api worker
-own_test=$(make -C "$REPO" -n test) && grep -qF 'go test ./...' <<<"$own_test" || fail "the team's own test target is gone after the include"
+own_test=$(make -C "$REPO" -n test) || fail "make test (the team's own target) fails after the include"
+grep -qF 'go test ./...' <<<"$own_test" || fail "the team's own test target changed after the include"
 
 say "-- 3. the README's manual path"
 MANUAL=$WORK/manual && mkdir -p "$MANUAL/cmd/api"

@@ -89,6 +89,9 @@ done
 step "a third kind of service, defined outside src/ (test/extension), from the packed library: linux/amd64 and linux/arm64, run on both"
 E2E_OUT=$OUT VERSION=$VERSION bash "$ROOT/scripts/e2e-third-kind.sh" || status=1
 
+step "a first run from the packed library (no Docker): projen new --from it in an empty directory, in a Go repository with its own Makefile, bake file, .gitignore and .dockerignore, and the manual path"
+E2E_OUT=$OUT bash "$ROOT/scripts/e2e-first-run.sh" || status=1
+
 # A Go monorepo (examples/monorepo): a private module needs its credentials, and fails clearly
 # without them; editing the Python service inside the Go module leaves the Go compiles cached.
 MONO=$ROOT/examples/monorepo

