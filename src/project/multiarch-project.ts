@@ -118,7 +118,9 @@ class FirstProjenrc extends Component {
     const file = path.join(this.project.outdir, PROJENRC);
     if (fs.existsSync(file)) return;
     const layout = detectLayout(this.project.outdir);
-    fs.writeFileSync(file, renderProjenrc(layout, { name: this.options.name, devDeps: this.options.devDeps?.map(tarballSpec) }));
+    // `projen new --from projen-multiarch` passes the library as a devDep: the project adds it anyway
+    const devDeps = this.options.devDeps?.map(tarballSpec).filter(d => d !== LIBRARY);
+    fs.writeFileSync(file, renderProjenrc(layout, { name: this.options.name, devDeps }));
     this.project.logger.info(`${PROJENRC} was written: ${layout.goServices.length} Go service(s) found; run "npx projen" to generate the files.`);
   }
 }

@@ -120,6 +120,15 @@ describe('MultiArchProject: the first .projenrc.ts', () => {
     expect(pkg.devDependencies['projen-multiarch']).toBe('file:/tmp/x/projen-multiarch-0.0.0.tgz');
   });
 
+  test('the library by name is not repeated in devDeps', () => {
+    // GIVEN projen new --from projen-multiarch (from the registry: it passes the name as a devDep)
+    const dir = repository(GO_REPO);
+    // WHEN the first .projenrc.ts is written
+    const projenrc = firstProjenrc(dir, ['projen-multiarch']);
+    // THEN it has no devDeps (the project depends on the library anyway)
+    expect(projenrc).not.toContain('devDeps');
+  });
+
   test.each([
     ['an empty directory', {}],
     ['a Go repository with its own Makefile and bake file', { ...GO_REPO, 'Makefile': 'x:\n', 'docker-bake.hcl': '' }],
