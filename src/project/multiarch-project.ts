@@ -37,8 +37,9 @@ export interface MultiArchProjectOptions extends ProjectOptions {
  * `npx projen new --from projen-multiarch` writes a `.projenrc.ts` with a `MultiArchPipeline`
  * and one `GoService` per main package under `cmd/` (a Makefile or bake file of your own is
  * kept: the generated ones get other names), a `package.json` with what runs it (projen,
- * constructs, ts-node, typescript) and installs them. Nothing of Node.js is generated beyond that:
- * no tsconfig, lint or test setup. A `.gitignore` or `.gitattributes` that projen did not write
+ * constructs, ts-node, typescript, this library) and installs them. Nothing of Node.js is generated
+ * beyond that and the `tsconfig.projen.json` ts-node reads: no build, lint or test setup. A
+ * `.gitignore` or `.gitattributes` that projen did not write
  * stays as it is (synthesis says what to add to it); a `package.json` of your own, too (add the
  * development dependencies it lists).
  *
