@@ -89,6 +89,9 @@ done
 step "a third kind of service, defined outside src/ (test/extension), from the packed library: linux/amd64 and linux/arm64, run on both"
 E2E_OUT=$OUT VERSION=$VERSION bash "$ROOT/scripts/e2e-third-kind.sh" || status=1
 
+step "runtime options (args, env, files, healthcheck): a Go server that needs its config file and arguments, linux/amd64 and linux/arm64, curl on both, a second cold build with the same digests"
+E2E_OUT=$OUT VERSION=$VERSION bash "$ROOT/scripts/e2e-runtime-options.sh" || status=1
+
 step "a first run from the packed library (no Docker): projen new --from it in an empty directory, in a Go repository with its own Makefile, bake file, .gitignore and .dockerignore, and the manual path"
 E2E_OUT=$OUT bash "$ROOT/scripts/e2e-first-run.sh" || status=1
 

@@ -45,7 +45,7 @@ export interface GoDockerfileSpec {
 }
 
 /** Where the binary is installed in the image. */
-const BIN_DIR = '/usr/local/bin';
+export const BIN_DIR = '/usr/local/bin';
 /** The Go build cache of the dependency and build stages: a layer, so a registry cache carries it. */
 const GOCACHE = '/gocache';
 /**

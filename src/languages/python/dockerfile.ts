@@ -3,7 +3,8 @@ import { addRuntimeUser, aptMounts, HOME, InstallStrategy, PythonBuildSettings, 
 import { DockerfileModel, DockerfileStage } from '../../dockerfile';
 import { addImageMetadata, addNormalizeTimes, FILE_TIME, ROOTFS } from '../runtime';
 
-const APP_DIR = '/app';
+/** Where the application is in the image. */
+export const APP_DIR = '/app';
 /** The stage the runtime is built from when it installs packages of its own. */
 const BASE_STAGE = 'base';
 

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Project } from 'projen';
-import { pythonDockerfile } from './dockerfile';
-import { CrossWheelsInstall, PIP_CONF_SECRET, PIP_NETRC_SECRET, TargetInstall } from './strategy';
+import { APP_DIR, pythonDockerfile } from './dockerfile';
+import { CrossWheelsInstall, HOME, PIP_CONF_SECRET, PIP_NETRC_SECRET, TargetInstall, VENV } from './strategy';
 import { checkWheelPlatforms, wheelLibc } from './wheels';
 import { MultiArchPipeline } from '../../components/pipeline';
 import { MultiArchService, resolveService, ServiceDeclaration, ServiceOptions, warnMissing } from '../../components/service';
@@ -191,6 +191,9 @@ function resolvePython(project: Project, name: string, options: PythonServiceOpt
     context: directory,
     dockerfilePath: directory === '.' ? 'Dockerfile' : `${directory}/Dockerfile`,
     dockerfileOption: 'directory',
+    // files go into the builder's rootfs tree, apart from the application, the venv and the user's home
+    rootfsStage: 'builder',
+    reservedPaths: [APP_DIR, VENV, HOME],
     // credentials for private indexes: a pip.conf and a netrc as build secrets, only when set
     secretFiles: [
       {
