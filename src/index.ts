@@ -6,3 +6,4 @@ export * from './make';
 export * from './ci';
 export * from './languages';
 export * from './components';
+export * from './project';

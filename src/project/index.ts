@@ -1,0 +1,1 @@
+export { MultiArchProject, MultiArchProjectOptions } from './multiarch-project';

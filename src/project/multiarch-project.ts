@@ -1,0 +1,156 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Component, DependencyType, InitProject, Project, ProjectOptions, javascript, typescript } from 'projen';
+import { detectLayout, isUserFile, renderProjenrc } from './projenrc-sample';
+
+/**
+ * The versions the first `package.json` pins: the projen and constructs this library is built
+ * against (its peer dependencies), and what runs `.projenrc.ts`. Not part of the public API.
+ */
+export const BOOTSTRAP_DEV_DEPS = [
+  'projen@>=0.103.0 <0.104.0',
+  'constructs@^10.8.1',
+  'ts-node@^10.9.2',
+  'typescript@^6.0.3',
+];
+
+const LIBRARY = 'projen-multiarch';
+const PROJENRC = '.projenrc.ts';
+const TSCONFIG = 'tsconfig.projen.json';
+/** What the package.json of `npm install <x>` in a directory without one holds. */
+const NPM_INSTALL_KEYS = ['dependencies', 'devDependencies'];
+
+export interface MultiArchProjectOptions extends ProjectOptions {
+  /**
+   * Development dependencies of the project (`name`, `name@version` or the path of a packed
+   * `projen-multiarch` tarball), added to the ones `.projenrc.ts` needs (projen, constructs,
+   * ts-node, typescript, and projen-multiarch: at the version package.json has, unless named here).
+   * @default []
+   */
+  readonly devDeps?: string[];
+}
+
+/**
+ * A project whose `.projenrc.ts` declares multi-arch images, for any repository: a Go or Python
+ * one, empty or not, with or without a package.json.
+ *
+ * `npx projen new --from projen-multiarch` writes a `.projenrc.ts` with a `MultiArchPipeline`
+ * and one `GoService` per main package under `cmd/` (a Makefile or bake file of your own is
+ * kept: the generated ones get other names), a `package.json` with what runs it (projen,
+ * constructs, ts-node, typescript, this library) and installs them. Nothing of Node.js is generated
+ * beyond that and the `tsconfig.projen.json` ts-node reads: no build, lint or test setup. A
+ * `.gitignore` or `.gitattributes` that projen did not write
+ * stays as it is (synthesis says what to add to it); a `package.json` of your own, too (add the
+ * development dependencies it lists).
+ *
+ * @pjid multiarch
+ */
+export class MultiArchProject extends Project {
+  /**
+   * The package.json, when this project writes it (none when the repository has its own).
+   */
+  public readonly package?: javascript.NodePackage;
+  /** The `.projenrc.ts` component. */
+  public readonly projenrc: typescript.ProjenrcTs;
+
+  constructor(options: MultiArchProjectOptions) {
+    super({ ...options, projenrcJson: false });
+    const outdir = this.outdir;
+    this.keepUserFile('.gitignore', ['/node_modules/']);
+    this.keepUserFile('.gitattributes', []);
+
+    const userDeps = (options.devDeps ?? []).map(tarballSpec);
+    const devDeps = [...BOOTSTRAP_DEV_DEPS, ...libraryDep(outdir, userDeps), ...userDeps];
+    if (ownPackageJson(outdir)) {
+      this.logger.warn(`package.json was not written by projen: it stays as it is. ${PROJENRC} needs these development dependencies: npm install --save-dev ${devDeps.map(d => `'${d}'`).join(' ')}`);
+      for (const dep of devDeps) this.deps.addDependency(dep, DependencyType.DEVENV);
+    } else {
+      this.package = new javascript.NodePackage(this, {
+        packageManager: javascript.NodePackageManager.NPM,
+        entrypoint: '',
+        devDeps,
+      });
+      this.package.addField('private', true);
+      // nothing here is published
+      this.package.file.addDeletionOverride('publishConfig');
+      this.package.file.addDeletionOverride('license');
+      this.addGitIgnore('/node_modules/');
+    }
+
+    // before ProjenrcTs, whose own first .projenrc.ts would have only the project in it
+    new FirstProjenrc(this, options);
+    this.projenrc = new typescript.ProjenrcTs(this, { filename: PROJENRC, tsconfigFileName: TSCONFIG });
+    this.projenrc.tsconfig.file.addOverride('compilerOptions', {
+      target: 'ES2022',
+      module: 'node16',
+      moduleResolution: 'node16',
+      strict: true,
+      skipLibCheck: true,
+      noEmit: true,
+    });
+    // ts-node from the project's own node_modules (the PATH of every task has its .bin), not `npx -p`
+    this.tasks.addEnvironment('PATH', '$(npx -c "node --print process.env.PATH")');
+    this.defaultTask!.reset(`ts-node --project ${TSCONFIG} ${PROJENRC}`);
+  }
+
+  /**
+   * Keeps `file` when the repository has one that projen did not write: projen's is not written,
+   * and each line of `needed` missing from it is named.
+   */
+  private keepUserFile(file: string, needed: string[]) {
+    const existing = path.join(this.outdir, file);
+    if (!isUserFile(existing)) return;
+    this.tryRemoveFile(file);
+    const lines = fs.readFileSync(existing, 'utf-8').split('\n').map(l => l.trim());
+    const missing = needed.filter(n => !lines.includes(n) && !lines.includes(n.replace(/^\/|\/$/g, '')));
+    if (missing.length > 0) {
+      this.logger.warn(`${file} was not written by projen: it stays as it is. Add to it: ${missing.join(' ')}`);
+    }
+  }
+}
+
+/** Writes the first `.projenrc.ts` when `projen new` creates the project. */
+class FirstProjenrc extends Component {
+  constructor(project: Project, private readonly options: MultiArchProjectOptions) {
+    super(project);
+  }
+
+  public projectCreation(_initProject: InitProject): void {
+    const file = path.join(this.project.outdir, PROJENRC);
+    if (fs.existsSync(file)) return;
+    const layout = detectLayout(this.project.outdir);
+    // `projen new --from projen-multiarch` passes the library as a devDep: the project adds it anyway
+    const devDeps = this.options.devDeps?.map(tarballSpec).filter(d => d !== LIBRARY);
+    fs.writeFileSync(file, renderProjenrc(layout, { name: this.options.name, devDeps }));
+    this.project.logger.info(`${PROJENRC} was written: ${layout.goServices.length} Go service(s) found; run "npx projen" to generate the files.`);
+  }
+}
+
+/** A path to a packed projen-multiarch tarball becomes `projen-multiarch@file:<path>`. */
+function tarballSpec(spec: string): string {
+  return /\.tgz$/.test(spec) && !/^[a-z0-9@][^/]*@file:/.test(spec) ? `${LIBRARY}@file:${spec}` : spec;
+}
+
+/**
+ * This library, unless `devDeps` names it: with the version package.json has (e.g. the `file:`
+ * tarball of a manual install), or the newest.
+ */
+function libraryDep(outdir: string, devDeps: string[]): string[] {
+  if (devDeps.some(d => d === LIBRARY || d.startsWith(`${LIBRARY}@`))) return [];
+  const manifest = readPackageJson(outdir);
+  const spec = manifest?.devDependencies?.[LIBRARY] ?? manifest?.dependencies?.[LIBRARY];
+  return [spec ? `${LIBRARY}@${spec}` : LIBRARY];
+}
+
+function readPackageJson(outdir: string): any {
+  const file = path.join(outdir, 'package.json');
+  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf-8')) : undefined;
+}
+
+/** A package.json the repository has that is neither projen's nor the bare one `npm install` writes. */
+function ownPackageJson(outdir: string): boolean {
+  const manifest = readPackageJson(outdir);
+  if (!manifest) return false;
+  if (typeof manifest['//'] === 'string' && manifest['//'].includes('~~ Generated by projen')) return false;
+  return Object.keys(manifest).some(k => !NPM_INSTALL_KEYS.includes(k));
+}
