@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { Component, Project } from 'projen';
-import { GeneratedFile, MarkerCache } from './generated-file';
+import { GeneratedFile, MarkerCache, refuseForeignFile } from './generated-file';
 import { bakeDefaults, BakeSettings, bakeVariables } from './pipeline-bake';
 import { BAKE_SECRETS, bakeSecretOverrides, EMULATED, makeAssertions, makeDerivedVariables, makeVariables, standardTargets } from './pipeline-make';
 import { HELPER_SCRIPT, helperScript } from './pipeline-script';
@@ -164,7 +164,7 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
    * The projen marker of the files of this pipeline and its services, read once.
    */
   public readonly _marker: MarkerCache = {};
-  /** The `.dockerignore` of each build context, by path. */
+  /** The ignore file of each Dockerfile (`<Dockerfile>.dockerignore`), by path. */
   private readonly ignoreFiles: Map<string, DockerIgnoreFile> = new Map();
   /** The names of the standard targets that list every service. */
   private readonly aggregateTargets: Set<string> = new Set();
@@ -219,6 +219,7 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
     this.bakeFilePath = relativePath('bakeFile', options.bakeFile ?? 'docker-bake.hcl');
     if (!this.bakeFilePath.endsWith('.hcl')) throw invalid('bakeFile', this.bakeFilePath, 'must end with .hcl');
     if (this.bakeFilePath.includes('/')) throw invalid('bakeFile', this.bakeFilePath, 'must be at the project root, where build contexts are resolved from');
+    refusePipelineFiles(project, this.makefilePath, this.bakeFilePath);
     this.bakeSettings = {
       provenance: options.provenance ?? true,
       sbom: options.sbom ?? false,
@@ -253,7 +254,7 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
 
   /**
    * @internal
-   * The `.dockerignore` of a build context of this pipeline's services, if there is one.
+   * The ignore file at a path (`<Dockerfile>.dockerignore`) of this pipeline's services, if there is one.
    */
   public _ignoreFile(ignorePath: string): DockerIgnoreFile | undefined {
     return this.ignoreFiles.get(ignorePath);
@@ -369,21 +370,21 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
    * pushes and build-sbom write) and to services whose contexts lie inside it, in both directions.
    */
   private joinContext(context: string, ignore: DockerIgnoreFile): void {
-    const known = this.contexts.get(context);
-    if (known) {
-      if (!known.includes(ignore)) known.push(ignore);
-      return;
+    let files = this.contexts.get(context);
+    if (!files) {
+      files = [];
+      this.contexts.set(context, files);
+      // the contexts that hold this one (found by its parent directories, not by a scan) keep it out
+      for (const outer of parentDirectories(context)) {
+        this.contexts.get(outer)?.forEach(f => f.addExclusions(inside(outer, context)!));
+        const held = this.heldContexts.get(outer) ?? [];
+        held.push(context);
+        this.heldContexts.set(outer, held);
+      }
     }
-    this.contexts.set(context, [ignore]);
-    // the contexts that hold this one (found by its parent directories, not by a scan) keep it out,
-    // and it keeps out those it holds, which joined before it
-    for (const outer of parentDirectories(context)) {
-      const files = this.contexts.get(outer);
-      if (files) files.forEach(f => f.addExclusions(inside(outer, context)!));
-      const held = this.heldContexts.get(outer) ?? [];
-      held.push(context);
-      this.heldContexts.set(outer, held);
-    }
+    if (files.includes(ignore)) return;
+    files.push(ignore);
+    // each ignore file of the context keeps out the contexts it holds and the pipeline's files
     ignore.addExclusions(...(this.heldContexts.get(context) ?? []).map(inner => inside(context, inner)!));
     const owned = [this.makefilePath, this.bakeFilePath, HELPER_SCRIPT, SBOM_DIR, METADATA_DIR];
     ignore.addExclusions(...owned.map(p => inside(context, p)).filter((p): p is string => !!p));
@@ -419,6 +420,18 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
       throw new Error('MultiArchPipeline has no services: add a service to the project (a MultiArchService of any kind)');
     }
   }
+}
+
+/**
+ * @internal
+ * Refuses the pipeline's paths where the repository has files of its own (see refuseForeignFile):
+ * the error names the option that moves the generated file.
+ */
+export function refusePipelineFiles(project: Project, makefilePath = 'Makefile', bakeFilePath = 'docker-bake.hcl'): void {
+  const create = (option: string) => `new MultiArchPipeline(project, { ${option} }) before the first service`;
+  refuseForeignFile(project, makefilePath, `Keep yours and give the pipeline another "makefile": ${create("makefile: 'multiarch.mk'")}, then add "include multiarch.mk" to your Makefile for its targets.`);
+  refuseForeignFile(project, bakeFilePath, `Keep yours and give the pipeline another "bakeFile": ${create("bakeFile: 'multiarch.hcl'")} (the generated Makefile passes it to bake with -f).`);
+  refuseForeignFile(project, HELPER_SCRIPT, `The generated Makefile calls its helper script at this path, which no option moves: rename yours.`);
 }
 
 /** The pipeline's platforms unless its options say otherwise. */

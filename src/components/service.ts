@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Component, Project } from 'projen';
-import { GeneratedFile } from './generated-file';
-import { MultiArchPipeline } from './pipeline';
+import { GeneratedFile, refuseForeignFile } from './generated-file';
+import { MultiArchPipeline, refusePipelineFiles } from './pipeline';
 import { BakeTarget } from '../bake';
 import { BAKE, buildArgs, DESCRIPTION_LABEL, imageBuildArgs, imageReference, IMultiArchService, RESERVED_SERVICE_NAMES, secretFileVariable } from '../contract/internal';
 import { DockerfileModel, DockerIgnoreFile } from '../dockerfile';
@@ -37,7 +37,8 @@ export interface ServiceOptions {
    */
   readonly description?: string;
   /**
-   * Extra `.dockerignore` patterns for this service's build context.
+   * Extra ignore patterns for this service's build context, in its Dockerfile's ignore file
+   * (`<Dockerfile>.dockerignore`, which BuildKit reads instead of the context's `.dockerignore`).
    * @default []
    */
   readonly dockerignore?: string[];
@@ -85,8 +86,8 @@ export interface MultiArchServiceProps extends ServiceOptions {
    */
   readonly secretFiles?: BuildSecretFile[];
   /**
-   * `.dockerignore` patterns of this language's tools and caches (e.g. ".venv"), added to
-   * the build context's ignore file after the patterns every context gets.
+   * Ignore patterns of this language's tools and caches (e.g. ".venv"), added to the Dockerfile's
+   * ignore file after the patterns every build context gets.
    * @default []
    */
   readonly languageIgnorePatterns?: string[];
@@ -122,7 +123,7 @@ export interface ResolvedService {
   readonly context: string;
   readonly dockerfilePath: string;
   readonly ignorePath: string;
-  /** The ignore file of the context, when another service created it. */
+  /** The ignore file of the Dockerfile, when another service sharing it created it. */
   readonly ignore?: DockerIgnoreFile;
   readonly languageIgnorePatterns: string[];
   readonly dockerignore: string[];
@@ -152,12 +153,23 @@ export function resolveService(project: Project, name: string, props: ServiceDec
   }
   const context = relativePath('context', props.context);
   const dockerfilePath = relativePath('dockerfilePath', props.dockerfilePath);
-  const ignorePath = context === '.' ? '.dockerignore' : `${context}/.dockerignore`;
-  // a context of another service shares its ignore file; any other file at the path is refused when
-  // the file is created
-  // another service's Dockerfile; any other file at the path is refused when the file is created
-  if (pipeline?._findService('', '', dockerfilePath).byDockerfile && !props.sharesDockerfile) {
+  // BuildKit reads `<Dockerfile>.dockerignore` instead of the context's `.dockerignore`, which
+  // stays the repository's own
+  const ignorePath = `${dockerfilePath}.dockerignore`;
+  // another service's Dockerfile; another file of the project at the path is refused when the file
+  // is created, a file of the repository's own here
+  const owner = pipeline?._findService('', '', dockerfilePath).byDockerfile;
+  if (owner && !props.sharesDockerfile) {
     throw new Error(dockerfileTaken(dockerfilePath, props, name));
+  }
+  if (owner && owner.context !== context) {
+    throw new Error(`${props.kind} "${name}" shares ${dockerfilePath} with "${owner.name}" but builds from ${context} instead of ${owner.context}: services sharing a Dockerfile share its build context (and its ignore file)`);
+  }
+  if (!pipeline) refusePipelineFiles(project);
+  if (!owner) {
+    const remedy = `Keep yours and give ${props.kind} "${name}" another "${props.dockerfileOption ?? 'dockerfilePath'}".`;
+    refuseForeignFile(project, dockerfilePath, remedy);
+    refuseForeignFile(project, ignorePath, remedy);
   }
   for (const f of props.secretFiles ?? []) {
     variableName('secretFiles variable', f.variable);
@@ -202,7 +214,7 @@ function dockerfileTaken(dockerfilePath: string, props: ServiceDeclaration, name
  * A service built into a multi-architecture image: the base of GoService and PythonService, and the
  * extension seam for other kinds of services. A kind of service resolves its options and builds its
  * Dockerfile model, then calls this constructor, which validates the common options, writes the
- * Dockerfile, creates the build context's `.dockerignore` and the service's bake target, and joins the
+ * Dockerfile and its ignore file (`<Dockerfile>.dockerignore`), creates the service's bake target, and joins the
  * project's pipeline (creating it with the defaults when there is none): the service is whole, and in
  * every generated file, when its constructor returns.
  */
@@ -223,7 +235,11 @@ export abstract class MultiArchService extends Component implements IMultiArchSe
   public readonly dockerfilePath: string;
   /** The bake target of this service (escape hatch: set any attribute). */
   public readonly bakeTarget: BakeTarget;
-  /** The `.dockerignore` of this service's build context (shared with services of the same context). */
+  /**
+   * The ignore file of this service's Dockerfile, `<Dockerfile>.dockerignore` (shared with the services
+   * that share the Dockerfile). BuildKit reads it instead of the context's `.dockerignore`, which stays
+   * the repository's own.
+   */
   public readonly dockerignore: DockerIgnoreFile;
   /** The description, if any. */
   public readonly description?: string;
@@ -248,8 +264,7 @@ export abstract class MultiArchService extends Component implements IMultiArchSe
       this.dockerignore = service.ignore ?? new DockerIgnoreFile(project, service.ignorePath);
     } catch (e) {
       project.node.tryRemoveChild(this.node.id);
-      throw /already a file under/.test((e as Error).message)
-        ? new Error(`${service.ignorePath} already exists and is not managed by projen-multiarch; remove it from the project to let services share it`) : e;
+      throw /already a file under/.test((e as Error).message) ? new Error(dockerfileTaken(service.ignorePath, props, name)) : e;
     }
     this.pipeline = MultiArchPipeline._ensure(project);
     this.dockerignore._markerCache = this.pipeline._marker;
@@ -270,7 +285,7 @@ export abstract class MultiArchService extends Component implements IMultiArchSe
     // other services' directories, the Makefile and the bake file).
     this.dockerignore.addPatterns('**/.env', '**/.env.*', '**/*.pem', '**/*.key', '**/.npmrc', '**/.netrc',
       '**/.git', '.github', '.projen', '**/.idea', '**/.vscode', '**/node_modules', 'coverage', 'test-reports', '**/*.tgz',
-      '**/Dockerfile', '**/.dockerignore');
+      '**/Dockerfile', '**/.dockerignore', '**/*.dockerignore');
     this.dockerignore.addPatterns(...service.languageIgnorePatterns);
     this.dockerignore.addPatterns(...service.dockerignore);
 

@@ -61,7 +61,7 @@ describe('MultiArchServiceProps', () => {
     expect(() => new Probe(project, 'probe')).toThrow('Another file already uses probe/Dockerfile: give Probe "probe" another "dockerfilePath"');
     // AND nothing of it stays: no construct, no ignore file, no pipeline member
     expect(project.node.tryFindChild('Probe:probe')).toBeUndefined();
-    expect(project.tryFindFile('probe/.dockerignore')).toBeUndefined();
+    expect(project.tryFindFile('probe/Dockerfile.dockerignore')).toBeUndefined();
     expect(MultiArchPipeline.of(project)!.services).toEqual([]);
   });
 });

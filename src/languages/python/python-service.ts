@@ -37,6 +37,12 @@ export interface PythonServiceOptions extends ServiceOptions {
    */
   readonly directory?: string;
   /**
+   * Where the Dockerfile is written, relative to the project root (e.g. to keep a Dockerfile of
+   * your own in `directory`).
+   * @default "<directory>/Dockerfile"
+   */
+  readonly dockerfilePath?: string;
+  /**
    * The Python version, `X.Y` (3.9 to 3.14): of the default base image, and the one CROSS_WHEELS
    * installs wheels for. It must match the base image's.
    * With CROSS_WHEELS and a base image that is not `python:X.Y…` (e.g. a CUDA image), it is required.
@@ -189,8 +195,7 @@ function resolvePython(project: Project, name: string, options: PythonServiceOpt
     ...options,
     kind: 'PythonService',
     context: directory,
-    dockerfilePath: directory === '.' ? 'Dockerfile' : `${directory}/Dockerfile`,
-    dockerfileOption: 'directory',
+    dockerfilePath: options.dockerfilePath ?? (directory === '.' ? 'Dockerfile' : `${directory}/Dockerfile`),
     // credentials for private indexes: a pip.conf and a netrc as build secrets, only when set
     secretFiles: [
       {
