@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { Component, Project } from 'projen';
 import { GeneratedFile, MarkerCache, refuseForeignFile } from './generated-file';
@@ -176,6 +177,8 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
   private readonly contexts: Map<string, DockerIgnoreFile[]> = new Map();
   /** The build contexts inside each directory, in the order they joined. */
   private readonly heldContexts: Map<string, string[]> = new Map();
+  /** The files of the previous synthesis (projen's manifest), read before projen's cleanup. */
+  private previousFiles: string[] = [];
   private readonly ciProviders: ICiProvider[] = [];
   private readonly members: IMultiArchService[] = [];
   private readonly byName: Map<string, IMultiArchService> = new Map();
@@ -311,6 +314,16 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
    */
   public preSynthesize(): void {
     this.requireServices();
+    this.previousFiles = generatedBefore(this.project.outdir);
+  }
+
+  /**
+   * After projen's cleanup: the directories that held only files projen deleted (a service removed,
+   * a path changed) are removed too, so no empty directory stays behind.
+   */
+  public synthesize(): void {
+    const now = new Set(this.project.files.map(f => f.path));
+    removeEmptyParents(this.project.outdir, this.previousFiles.filter(f => !now.has(f)));
   }
 
   /** A build variable a language adds (e.g. a secret file): once, before METADATA_FILES in the Makefile. */
@@ -431,7 +444,33 @@ export function refusePipelineFiles(project: Project, makefilePath = 'Makefile',
   const create = (option: string) => `new MultiArchPipeline(project, { ${option} }) before the first service`;
   refuseForeignFile(project, makefilePath, `Keep yours and give the pipeline another "makefile": ${create("makefile: 'multiarch.mk'")}, then add "include multiarch.mk" to your Makefile for its targets.`);
   refuseForeignFile(project, bakeFilePath, `Keep yours and give the pipeline another "bakeFile": ${create("bakeFile: 'multiarch.hcl'")} (the generated Makefile passes it to bake with -f).`);
-  refuseForeignFile(project, HELPER_SCRIPT, `The generated Makefile calls its helper script at this path, which no option moves: rename yours.`);
+  refuseForeignFile(project, HELPER_SCRIPT, 'The generated Makefile calls its helper script at this path, which no option moves: rename yours.');
+}
+
+/** The files projen generated last time (`.projen/files.json`), or none. */
+function generatedBefore(outdir: string): string[] {
+  try {
+    const files = JSON.parse(fs.readFileSync(path.join(outdir, '.projen', 'files.json'), 'utf8')).files;
+    return Array.isArray(files) ? files.filter((f: unknown): f is string => typeof f === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Removes the directories of removed files that are empty now, up to the project root. */
+function removeEmptyParents(outdir: string, removed: string[]): void {
+  const root = path.resolve(outdir);
+  for (const file of removed) {
+    let dir = path.dirname(path.resolve(root, file));
+    while (dir.startsWith(root + path.sep) && !fs.existsSync(path.resolve(root, file))) {
+      try {
+        fs.rmdirSync(dir); // only an empty directory
+      } catch {
+        break;
+      }
+      dir = path.dirname(dir);
+    }
+  }
 }
 
 /** The pipeline's platforms unless its options say otherwise. */

@@ -7,7 +7,7 @@ import { BakeTarget } from '../bake';
 import { BAKE, buildArgs, DESCRIPTION_LABEL, imageBuildArgs, imageReference, IMultiArchService, RESERVED_SERVICE_NAMES, secretFileVariable } from '../contract/internal';
 import { DockerfileModel, DockerIgnoreFile } from '../dockerfile';
 import { Platform } from '../platform';
-import { imageName, invalid, noControlCharacters, noRepeats, nonRootUser, plainText, port, relativePath, serviceName, variableName } from '../validation';
+import { closeMatch, imageName, invalid, noControlCharacters, noRepeats, nonRootUser, plainText, port, relativePath, serviceName, variableName } from '../validation';
 
 /** Options every service accepts. */
 export interface ServiceOptions {
@@ -322,3 +322,49 @@ export function warnMissing(project: Project, who: string, paths: Array<[string,
   }
 }
 
+
+/**
+ * Refuses a directory option whose path does not exist when one of a close name does (a typo): the
+ * error names the option and the match, before anything is created, so a typo writes no Dockerfile
+ * into a new directory and deletes none. A path with no close match is left to `warnMissing` (code
+ * may come later). `value` is relative to `base` (a directory of the project); the match keeps a
+ * leading "./".
+ */
+export function refuseTypo(project: Project, who: string, option: string, value: string | undefined, base = '.'): void {
+  if (value === undefined) return;
+  const parts = value.replace(/^\.\//, '').split('/').filter(p => p !== '' && p !== '.');
+  let dir = path.join(project.outdir, base);
+  const found: string[] = [];
+  for (const part of parts) {
+    if (!isDirectory(path.join(dir, part))) {
+      const match = closeMatch(part, subdirectories(dir));
+      if (!match) return; // not a typo of anything there: warnMissing tells at synthesis
+      found.push(match);
+    } else {
+      found.push(part);
+    }
+    dir = path.join(dir, found[found.length - 1]);
+  }
+  if (found.join('/') === parts.join('/')) return;
+  const suggestion = `${value.startsWith('./') ? './' : ''}${found.join('/')}`;
+  const at = path.posix.join(base, parts.join('/'));
+  throw new Error(`${who}: ${option} "${value}" does not exist (${at}): did you mean \`${suggestion}\`?`);
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The directories in `dir`, without node_modules and .git. */
+function subdirectories(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true })
+      .filter(e => e.isDirectory() && e.name !== 'node_modules' && e.name !== '.git').map(e => e.name);
+  } catch {
+    return [];
+  }
+}

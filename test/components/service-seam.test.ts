@@ -65,3 +65,17 @@ describe('MultiArchServiceProps', () => {
     expect(MultiArchPipeline.of(project)!.services).toEqual([]);
   });
 });
+
+describe('a Dockerfile shared by services of a kind', () => {
+  test('is refused from another build context: one Dockerfile, one context, one ignore file', () => {
+    // GIVEN a service of a kind that shares Dockerfiles, building from "a"
+    const project = newProject();
+    new Probe(project, 'a', { dockerfilePath: 'docker/Dockerfile', sharesDockerfile: true });
+
+    // WHEN another joins the Dockerfile from "b"
+    const second = () => new Probe(project, 'b', { dockerfilePath: 'docker/Dockerfile', sharesDockerfile: true, writeDockerfile: false });
+
+    // THEN
+    expect(second).toThrow('Probe "b" shares docker/Dockerfile with "a" but builds from b instead of a: services sharing a Dockerfile share its build context (and its ignore file)');
+  });
+});

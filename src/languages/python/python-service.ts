@@ -5,7 +5,7 @@ import { pythonDockerfile } from './dockerfile';
 import { CrossWheelsInstall, PIP_CONF_SECRET, PIP_NETRC_SECRET, TargetInstall } from './strategy';
 import { checkWheelPlatforms, wheelLibc } from './wheels';
 import { MultiArchPipeline } from '../../components/pipeline';
-import { MultiArchService, resolveService, ServiceDeclaration, ServiceOptions, warnMissing } from '../../components/service';
+import { MultiArchService, refuseTypo, resolveService, ServiceDeclaration, ServiceOptions, warnMissing } from '../../components/service';
 import { imageReference, invalid, noControlCharacters, noRepeats, relativePath, shellWord, stringList } from '../../validation';
 import { imageLabels } from '../runtime';
 
@@ -191,6 +191,7 @@ function readRequirements(outdir: string, directory: string, file: string): stri
 /** Every PythonService option, validated before anything is created (see resolveService). */
 function resolvePython(project: Project, name: string, options: PythonServiceOptions) {
   const directory = relativePath('directory', options.directory ?? '.');
+  refuseTypo(project, `PythonService "${name}"`, 'directory', options.directory);
   const props: ServiceDeclaration = {
     ...options,
     kind: 'PythonService',
