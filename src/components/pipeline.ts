@@ -1,7 +1,6 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import { Component, Project } from 'projen';
-import { GeneratedFile, MarkerCache, refuseForeignFile } from './generated-file';
+import { GeneratedFile, generatedBefore, MarkerCache, refusePipelineFiles, removeEmptyParents } from './generated-file';
 import { bakeDefaults, BakeSettings, bakeVariables } from './pipeline-bake';
 import { BAKE_SECRETS, bakeSecretOverrides, EMULATED, makeAssertions, makeDerivedVariables, makeVariables, standardTargets } from './pipeline-make';
 import { HELPER_SCRIPT, helperScript } from './pipeline-script';
@@ -431,44 +430,6 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
   private requireServices(): void {
     if (this.members.length === 0) {
       throw new Error('MultiArchPipeline has no services: add a service to the project (a MultiArchService of any kind)');
-    }
-  }
-}
-
-/**
- * @internal
- * Refuses the pipeline's paths where the repository has files of its own (see refuseForeignFile):
- * the error names the option that moves the generated file.
- */
-export function refusePipelineFiles(project: Project, makefilePath = 'Makefile', bakeFilePath = 'docker-bake.hcl'): void {
-  const create = (option: string) => `new MultiArchPipeline(project, { ${option} }) before the first service`;
-  refuseForeignFile(project, makefilePath, `Keep yours and give the pipeline another "makefile": ${create("makefile: 'multiarch.mk'")}, then add "include multiarch.mk" to your Makefile for its targets.`);
-  refuseForeignFile(project, bakeFilePath, `Keep yours and give the pipeline another "bakeFile": ${create("bakeFile: 'multiarch.hcl'")} (the generated Makefile passes it to bake with -f).`);
-  refuseForeignFile(project, HELPER_SCRIPT, 'The generated Makefile calls its helper script at this path, which no option moves: rename yours.');
-}
-
-/** The files projen generated last time (`.projen/files.json`), or none. */
-function generatedBefore(outdir: string): string[] {
-  try {
-    const files = JSON.parse(fs.readFileSync(path.join(outdir, '.projen', 'files.json'), 'utf8')).files;
-    return Array.isArray(files) ? files.filter((f: unknown): f is string => typeof f === 'string') : [];
-  } catch {
-    return [];
-  }
-}
-
-/** Removes the directories of removed files that are empty now, up to the project root. */
-function removeEmptyParents(outdir: string, removed: string[]): void {
-  const root = path.resolve(outdir);
-  for (const file of removed) {
-    let dir = path.dirname(path.resolve(root, file));
-    while (dir.startsWith(root + path.sep) && !fs.existsSync(path.resolve(root, file))) {
-      try {
-        fs.rmdirSync(dir); // only an empty directory
-      } catch {
-        break;
-      }
-      dir = path.dirname(dir);
     }
   }
 }

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Component, Project } from 'projen';
-import { GeneratedFile, refuseForeignFile } from './generated-file';
-import { MultiArchPipeline, refusePipelineFiles } from './pipeline';
+import { GeneratedFile, refuseForeignFile, refusePipelineFiles } from './generated-file';
+import { MultiArchPipeline } from './pipeline';
 import { BakeTarget } from '../bake';
 import { BAKE, buildArgs, DESCRIPTION_LABEL, imageBuildArgs, imageReference, IMultiArchService, RESERVED_SERVICE_NAMES, secretFileVariable } from '../contract/internal';
 import { DockerfileModel, DockerIgnoreFile } from '../dockerfile';
