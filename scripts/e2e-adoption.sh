@@ -14,14 +14,14 @@
 #
 #   scripts/e2e-adoption.sh   (part 3 needs the lab: scripts/lab.sh up; LAB=0 skips it;
 #                              scripts/e2e.sh runs this as a step)
-# Environment: REGISTRY (default 127.0.0.1:5000/e2e-adopt), VERSION (default adopt-<time>),
+# Environment: ADOPT_REGISTRY (default 127.0.0.1:5000/e2e-adopt), VERSION (default adopt-<time>),
 # E2E_OUT (logs, default .e2e), LAB=0 (no lab part), KEEP=1 keeps the repository.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${E2E_OUT:-$ROOT/.e2e}
 LOCK=/var/tmp/projen-multiarch-lab.lock
-REGISTRY=${REGISTRY:-127.0.0.1:5000/e2e-adopt}
+REGISTRY=${ADOPT_REGISTRY:-127.0.0.1:5000/e2e-adopt}
 VERSION=${VERSION:-adopt-$(date -u +%Y%m%d%H%M%S)}
 mkdir -p "$OUT"
 REPO=$(mktemp -d "${TMPDIR:-/tmp}/pm-adopt-XXXXXX")

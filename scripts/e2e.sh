@@ -89,6 +89,9 @@ done
 step "a third kind of service, defined outside src/ (test/extension), from the packed library: linux/amd64 and linux/arm64, run on both"
 E2E_OUT=$OUT VERSION=$VERSION bash "$ROOT/scripts/e2e-third-kind.sh" || status=1
 
+step "adopting the library in an existing repository: its own Makefile, bake file and .dockerignore stay byte-identical; BuildKit reads each <Dockerfile>.dockerignore"
+E2E_OUT=$OUT VERSION=$VERSION bash "$ROOT/scripts/e2e-adoption.sh" || status=1
+
 # A Go monorepo (examples/monorepo): a private module needs its credentials, and fails clearly
 # without them; editing the Python service inside the Go module leaves the Go compiles cached.
 MONO=$ROOT/examples/monorepo
