@@ -6,7 +6,7 @@ import { BAKE_SECRETS, bakeSecretOverrides, EMULATED, makeAssertions, makeDerive
 import { HELPER_SCRIPT, helperScript } from './pipeline-script';
 import { BakeModel } from '../bake';
 import { ICiProvider } from '../ci';
-import { BuildVariable, buildVariables, DEFAULT_GROUP, IBuildPipeline, IMultiArchService, METADATA_DIR, SBOM_DIR } from '../contract/internal';
+import { BuildVariable, buildVariables, DEFAULT_GROUP, DOCKERFILE_FRONTEND, IBuildPipeline, IMultiArchService, METADATA_DIR, SBOM_DIR } from '../contract/internal';
 import { DockerIgnoreFile } from '../dockerfile';
 import { MakeModel, MakeTarget } from '../make';
 import { Platform } from '../platform';
@@ -40,7 +40,7 @@ export interface MultiArchPipelineOptions {
    * The `# syntax=` directive of every generated Dockerfile. `''` omits the line, for builders that
    * cannot pull the frontend image (air-gapped, internal mirrors); BuildKit's built-in frontend
    * supports everything the generated files use.
-   * @default "docker/dockerfile:1"
+   * @default "docker/dockerfile:1.28@sha256:bb22d9815c728170f72750f4e5b0d672e06176142e1d602c7e66c050100b7e5b" (pinned by digest)
    */
   readonly dockerfileSyntax?: string;
   /**
@@ -200,7 +200,7 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
     if (!Array.isArray(platforms) || platforms.length === 0) throw invalid('platforms', platforms, 'give at least one platform, e.g. [Platform.LINUX_AMD64, Platform.LINUX_ARM64]');
     this.platforms = platforms.map(p => Platform.of(String(p)));
     noRepeats('platforms', this.platforms.map(p => p.value));
-    const syntax = options.dockerfileSyntax ?? 'docker/dockerfile:1';
+    const syntax = options.dockerfileSyntax ?? DOCKERFILE_FRONTEND;
     this.dockerfileSyntax = syntax === '' ? '' : imageReference('dockerfileSyntax', syntax);
     this.cacheRegistry = options.cacheRegistry ? checkRegistry('cacheRegistry', options.cacheRegistry) : '';
     this.buildxDriver = options.buildxDriver ?? BuildxDriver.DOCKER_CONTAINER;

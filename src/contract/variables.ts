@@ -141,6 +141,13 @@ export const BUILDKIT_IMAGE = 'moby/buildkit:v0.29.0@sha256:0039c1d47e8748b5afea
  */
 export const BINFMT_IMAGE = 'tonistiigi/binfmt:qemu-v10.2.3-68@sha256:400a4873b838d1b89194d982c45e5fb3cda4593fbfd7e08a02e76b03b21166f0';
 
+/**
+ * The Dockerfile frontend of every generated Dockerfile's `# syntax=` line, pinned by digest: the
+ * frontend runs inside the builder, and `docker/dockerfile:1` is a moving tag. BuildKit's built-in
+ * frontend also reads every generated Dockerfile (`dockerfileSyntax: ''` uses it).
+ */
+export const DOCKERFILE_FRONTEND = 'docker/dockerfile:1.28@sha256:bb22d9815c728170f72750f4e5b0d672e06176142e1d602c7e66c050100b7e5b';
+
 /** Where pushes record what they pushed (bake metadata files, digests): kept out of git and build contexts. */
 export const METADATA_DIR = '.multiarch';
 /** Where build-sbom writes. */
