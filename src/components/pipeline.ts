@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { Component, Project } from 'projen';
-import { GeneratedFile, generatedBefore, MarkerCache, refusePipelineFiles, removeEmptyParents } from './generated-file';
+import { GeneratedFile, generatedBefore, MarkerCache, refuseCleanupOfOwnFiles, refusePipelineFiles, removeEmptyParents } from './generated-file';
 import { bakeDefaults, BakeSettings, bakeVariables } from './pipeline-bake';
 import { BAKE_SECRETS, bakeSecretOverrides, EMULATED, makeAssertions, makeDerivedVariables, makeVariables, standardTargets } from './pipeline-make';
 import { HELPER_SCRIPT, helperScript } from './pipeline-script';
@@ -308,12 +308,14 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
   }
 
   /**
-   * At synthesis: a pipeline left without services stops the synthesis before projen deletes the
-   * files of removed services, with the tree as it was.
+   * At synthesis, before projen's cleanup: a pipeline left without services stops the synthesis
+   * before projen deletes the files of removed services, with the tree as it was, and so does a
+   * file of the repository's own that the cleanup would delete (see refuseCleanupOfOwnFiles).
    */
   public preSynthesize(): void {
     this.requireServices();
     this.previousFiles = generatedBefore(this.project.outdir);
+    refuseCleanupOfOwnFiles(this.project, this.previousFiles);
   }
 
   /**

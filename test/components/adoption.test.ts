@@ -89,6 +89,48 @@ describe('a repository with its own Makefile, bake file and .dockerignore', () =
   });
 });
 
+describe('a file an earlier synthesis wrote, now the repository\'s own again', () => {
+  test('is not deleted by projen\'s cleanup: the synthesis stops and says which manifest line to remove', () => {
+    // GIVEN a Makefile an earlier synthesis wrote, restored to the team's own, and the pipeline moved aside
+    const project = newProject();
+    new GoService(project, 'api');
+    synthToDisk(project);
+    writeRepo(project.outdir, { Makefile: TEAM_FILES.Makefile });
+    const again = new Project({ name: 'consumer', outdir: project.outdir });
+    new MultiArchPipeline(again, { makefile: 'multiarch.mk' });
+    new GoService(again, 'api');
+
+    // WHEN
+    const synthesis = () => synthToDisk(again);
+
+    // THEN
+    expect(synthesis).toThrow('Makefile has no projen marker (it is your own now), but .projen/files.json lists it from an earlier synthesis, so projen\'s cleanup would delete it: remove "Makefile" from .projen/files.json, then run again.');
+    expect(onDisk(project.outdir, ['Makefile'])).toEqual({ Makefile: TEAM_FILES.Makefile });
+  });
+
+  test('once the manifest line is gone, the synthesis keeps the file', () => {
+    // GIVEN the same repository, with "Makefile" removed from the manifest
+    const project = newProject();
+    new GoService(project, 'api');
+    synthToDisk(project);
+    writeRepo(project.outdir, { Makefile: TEAM_FILES.Makefile });
+    const manifest = path.join(project.outdir, '.projen/files.json');
+    const json = JSON.parse(fs.readFileSync(manifest, 'utf8'));
+    fs.chmodSync(manifest, 0o644);
+    fs.writeFileSync(manifest, JSON.stringify({ ...json, files: json.files.filter((f: string) => f !== 'Makefile') }));
+    const again = new Project({ name: 'consumer', outdir: project.outdir });
+    new MultiArchPipeline(again, { makefile: 'multiarch.mk' });
+    new GoService(again, 'api');
+
+    // WHEN
+    const files = synthToDisk(again);
+
+    // THEN
+    expect(files['multiarch.mk']).toContain('build-api');
+    expect(onDisk(project.outdir, ['Makefile'])).toEqual({ Makefile: TEAM_FILES.Makefile });
+  });
+});
+
 describe('a Dockerfile or ignore file of the repository\'s own', () => {
   test.each([
     ['a GoService Dockerfile', 'cmd/api/Dockerfile', (p: Project) => new GoService(p, 'api'), 'Keep yours and give GoService "api" another "dockerfilePath".'],
