@@ -337,18 +337,19 @@ ${goal(repos.filter(r => ratio(r, 'fresh') <= 0.25), repos.filter(r => ratio(r, 
 }
 
 /**
- * Python install strategies: one service installing the same requirements (Jinja2 and MarkupSafe,
- * whose C extension has a wheel per architecture; scripts/wheelhouse.sh) with TARGET (pip on the
+ * Python install strategies: one service installing the same requirements (the e2e wheelhouse's,
+ * scripts/wheelhouse.sh, in PyPI's tag shapes: Jinja2 pure, MarkupSafe manylinux_2_17/manylinux2014,
+ * msgpack manylinux_2_28, psutil abi3, a wheel per architecture for each native one) with TARGET (pip on the
  * target platform: QEMU for arm64) and with CROSS_WHEELS (pip on the build platform), each built
  * cold for one platform at a time, alternating. Reports the medians and the arm64/amd64 ratios.
  */
 function pythonReport() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-python-'));
-  const app = 'import jinja2, markupsafe._speedups, platform\nprint(jinja2.Template("{{ m }}").render(m=platform.machine()))\n';
+  const app = 'import jinja2, markupsafe._speedups, msgpack._cmsgpack, psutil, platform\nprint(jinja2.Template("{{ m }}").render(m=platform.machine()))\n';
   for (const d of ['target', 'cross']) {
     fs.mkdirSync(path.join(dir, d, 'app'), { recursive: true });
     fs.writeFileSync(path.join(dir, d, 'app', '__main__.py'), app);
-    fs.writeFileSync(path.join(dir, d, 'requirements.txt'), 'Jinja2\nMarkupSafe\n');
+    fs.writeFileSync(path.join(dir, d, 'requirements.txt'), 'Jinja2\nMarkupSafe\nmsgpack\npsutil\n');
     execFileSync('bash', [path.join(ROOT, 'scripts/wheelhouse.sh'), path.join(dir, d, 'wheels')], { env, stdio: 'ignore' });
   }
   const { Project } = require(path.join(ROOT, 'node_modules/projen'));
@@ -385,8 +386,9 @@ function pythonReport() {
   const rows = ['target', 'cross'].map(svc => `| ${names[svc]} | ${PLATFORMS.map(p => `${med(svc, p, 'wall').toFixed(1)} s`).join(' | ')} | **${ratio(svc, 'wall').toFixed(2)}** | ${PLATFORMS.map(p => `${med(svc, p, 'install').toFixed(1)} s`).join(' | ')} | ${ratio(svc, 'install').toFixed(2)} |`);
   return `## Python: CROSS_WHEELS builds arm64 as fast as amd64
 
-Measured on ${today}. One Python service, the same requirements (Jinja2, and MarkupSafe with its C
-extension: real wheels, one per architecture, from scripts/wheelhouse.sh) installed from a local
+Measured on ${today}. One Python service, the same requirements (Jinja2, and MarkupSafe, msgpack and
+psutil with their C extensions: real wheels in PyPI's tag shapes, manylinux_2_17 + manylinux2014,
+manylinux_2_28 and abi3, one per architecture, from scripts/wheelhouse.sh) installed from a local
 wheelhouse (\`--no-index --find-links=wheels\`) with each install strategy. \`make build-<service>\` for one
 platform at a time, cold (\`--no-cache\`, pip's cache mount cleared), ${ROUNDS} rounds. Medians:
 
@@ -397,7 +399,7 @@ ${rows.join('\n')}
 With TARGET, pip runs in an arm64 container under QEMU on this amd64 machine: the emulation cost is
 the arm64/amd64 ratio of its install step. With CROSS_WHEELS the install runs natively for both
 platforms and the arm64 image holds the arm64 wheels (the e2e tier runs both images and checks the
-architecture of MarkupSafe's extension). TARGET stays the choice for dependencies that must be built
+architecture of every native module it loaded). TARGET stays the choice for dependencies that must be built
 from source (\`buildPackages\`); see README, "Python services".`;
 }
 
@@ -527,10 +529,11 @@ ${body.join('\n\n')}
 }
 
 function stepSeconds(log, pattern) {
+  // a plain-progress log repeats a step's header each time its output resumes: count each step once
+  const steps = new Set([...log.matchAll(/^#(\d+) \[[^\]]*\] (.*)$/gm)].filter(m => pattern.test(m[2])).map(m => m[1]));
   let total = 0;
-  for (const m of log.matchAll(/^#(\d+) \[[^\]]*\] (.*)$/gm)) {
-    if (!pattern.test(m[2])) continue;
-    const done = new RegExp(`^#${m[1]} DONE ([0-9.]+)s`, 'm').exec(log);
+  for (const id of steps) {
+    const done = new RegExp(`^#${id} DONE ([0-9.]+)s`, 'm').exec(log);
     if (done) total += Number(done[1]);
   }
   return total;

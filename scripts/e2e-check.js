@@ -17,6 +17,10 @@ const args0 = process.argv.slice(2);
 if (args0[0] === '--cached-go-builds') {
   process.exit(checkCachedGoBuilds(args0[1]));
 }
+if (args0[0] === '--python-layers') {
+  checkPythonLayers(args0[1], args0[2], args0[3]).then(code => process.exit(code), e => { console.log(`FAIL ${e.message}`); process.exit(1); });
+  return;
+}
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
 const REGISTRY = args.registry;
 const VERSION = args.version;
@@ -226,6 +230,36 @@ for (const svc of SERVICES.filter(x => x.kind === 'python')) {
   }
 }
 
+// Native wheels in PyPI's tag shapes reached the image (the Tag lines of each installed wheel), and the
+// application starts from its build-time bytecode: under a read-only root, with bytecode writing
+// allowed, Python reads each module's .pyc ("code object from") and tries to write none.
+for (const svc of SERVICES.filter(x => x.kind === 'python')) {
+  for (const p of PLATFORMS.filter(x => !svc.platforms || svc.platforms.includes(x.platform))) {
+    const ref = `${REGISTRY}/${svc.name}:${VERSION}`;
+    if (svc.wheelTags) {
+      check(`${svc.name} ${p.platform}: the installed wheels carry PyPI's tag shapes`, () => {
+        const tags = docker('run', '--rm', '--platform', p.platform, '--entrypoint', 'sh', ref, '-c', 'cat /opt/venv/lib/python*/site-packages/*.dist-info/WHEEL')
+          .split('\n').filter(l => l.startsWith('Tag: ')).map(l => l.slice(5).trim());
+        const want = svc.wheelTags.map(t => t.replaceAll('{MACHINE}', p.machine));
+        const missing = want.filter(t => !tags.includes(t));
+        assert(missing.length === 0, `no installed wheel is tagged ${missing.join(', ')}; tags: ${tags.join(', ')}`);
+        return want.join(', ');
+      });
+    }
+    if (svc.bytecode) {
+      check(`${svc.name} ${p.platform}: the application starts from build-time bytecode, read-only, writing none`, () => {
+        const r = spawnSync('docker', ['run', '--rm', '--read-only', '--platform', p.platform, '--entrypoint', 'env', ref, '-u', 'PYTHONDONTWRITEBYTECODE', ...svc.bytecode.run.slice(0, 1), '-v', ...svc.bytecode.run.slice(1)], { encoding: 'utf8' });
+        assert(r.status === 0, `exit ${r.status}: ${r.stderr.trim().split('\n').pop()}`);
+        const loaded = svc.bytecode.pyc.filter(f => r.stderr.includes(`code object from '${f}'`));
+        assert(loaded.length === svc.bytecode.pyc.length, `not loaded from bytecode: ${svc.bytecode.pyc.filter(f => !loaded.includes(f)).join(', ')}`);
+        const writes = r.stderr.split('\n').filter(l => /^# (could not create|created|wrote) '\/app\//.test(l));
+        assert(writes.length === 0, `bytecode written at start: ${writes.join('; ')}`);
+        return loaded.map(f => `code object from '${f}'`).join(', ');
+      });
+    }
+  }
+}
+
 console.log(`\ne2e: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
 
@@ -243,6 +277,56 @@ function checkCachedGoBuilds(file) {
   }
   console.log(`ok   after a Python edit every Go compile was CACHED (${[...byId.values()].sort().join(', ')})`);
   return 0;
+}
+
+/**
+ * A Python image before and after a code-only edit (`--python-layers REPOSITORY BEFORE_TAG AFTER_TAG`,
+ * REPOSITORY as 127.0.0.1:5000/name/scorer): per platform, every layer (the base's, the dependencies')
+ * is the same digest but the application's, which differs. Reads the registry's manifests and configs.
+ */
+async function checkPythonLayers(repository, before, after) {
+  const [host, ...rest] = repository.split('/');
+  const name = rest.join('/');
+  const get = async (ref, accept) => {
+    const r = await fetch(`http://${host}/v2/${name}/${ref.startsWith('sha256:') && accept === 'blob' ? 'blobs' : 'manifests'}/${ref}`, { headers: { Accept: accept === 'blob' ? '*/*' : accept } });
+    if (!r.ok) throw new Error(`${repository} ${ref}: HTTP ${r.status}`);
+    return r.json();
+  };
+  const ACCEPT = 'application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json';
+  /** platform -> the layers, each with the history line that made it. */
+  const layers = async (tag) => {
+    const index = await get(tag, ACCEPT);
+    const out = {};
+    for (const m of (index.manifests ?? []).filter(x => x.platform && x.platform.architecture !== 'unknown')) {
+      const manifest = await get(m.digest, ACCEPT);
+      const config = await get(manifest.config.digest, 'blob');
+      // the base image's history may list fewer layers than it has: align from the end
+      const made = config.history.filter(h => !h.empty_layer).map(h => h.created_by ?? '');
+      const offset = manifest.layers.length - made.length;
+      out[`${m.platform.os}/${m.platform.architecture}`] = manifest.layers.map((l, i) => ({ digest: l.digest, by: made[i - offset] ?? '' }));
+    }
+    return out;
+  };
+  const a = await layers(before);
+  const b = await layers(after);
+  let status = 0;
+  for (const platform of Object.keys(a).sort()) {
+    const [x, y] = [a[platform], b[platform] ?? []];
+    // BuildKit records both copies as "COPY /out/rootfs/ / # buildkit": the dependencies' first, then the application's
+    const copies = x.map((l, i) => (/^COPY \/out\/rootfs\/ \/ /.test(l.by) ? i : -1)).filter(i => i >= 0);
+    const [venv, app] = copies.length === 2 ? copies : [-1, -1];
+    const short = d => d.slice(7, 19);
+    const line = `${platform}: venv layer ${short(x[venv]?.digest ?? 'sha256:none')} -> ${short(y[venv]?.digest ?? 'sha256:none')}, app layer ${short(x[app]?.digest ?? 'sha256:none')} -> ${short(y[app]?.digest ?? 'sha256:none')}`;
+    const same = venv >= 0 && x.every((l, i) => i === app || (y[i] && y[i].digest === l.digest));
+    if (venv < 0 || app !== venv + 1 || x.length !== y.length || !same || x[app].digest === y[app].digest) {
+      console.log(`FAIL after a code-only edit, ${line} (expected every layer but the app's the same, the app's new)`);
+      status = 1;
+    } else {
+      console.log(`ok   after a code-only edit, ${line}`);
+    }
+  }
+  if (Object.keys(a).length === 0) { console.log(`FAIL ${repository}:${before} has no platform manifests`); status = 1; }
+  return status;
 }
 
 function escape(text) {

@@ -89,6 +89,12 @@ done
 step "a third kind of service, defined outside src/ (test/extension), from the packed library: linux/amd64 and linux/arm64, run on both"
 E2E_OUT=$OUT VERSION=$VERSION bash "$ROOT/scripts/e2e-third-kind.sh" || status=1
 
+step "runtime options (args, env, files, healthcheck): a Go server that needs its config file and arguments, linux/amd64 and linux/arm64, curl on both, a second cold build with the same digests"
+E2E_OUT=$OUT VERSION=$VERSION bash "$ROOT/scripts/e2e-runtime-options.sh" || status=1
+
+step "inputs changed since synthesis: a local replace added to go.mod without npx projen stops make at once; the bypassed build's download names the replace"
+E2E_OUT=$OUT REGISTRY=127.0.0.1:5000/e2e-stale bash "$ROOT/scripts/e2e-stale-inputs.sh" || status=1
+
 step "adopting the library in an existing repository: its own Makefile, bake file and .dockerignore stay byte-identical; BuildKit reads each <Dockerfile>.dockerignore"
 E2E_OUT=$OUT VERSION=$VERSION bash "$ROOT/scripts/e2e-adoption.sh" || status=1
 
@@ -100,7 +106,8 @@ step "examples/monorepo: without GO_NETRC the private module download fails, and
 if (cd "$MONO" && BUILDKIT_PROGRESS=plain make build-gateway $(vars monorepo) GO_NETRC=) > "$OUT/no-netrc.log" 2>&1; then
   echo "FAIL the private module was fetched without credentials" >&2; exit 1
 fi
-grep -q "go mod download failed: private modules need credentials, given as a build secret: make <target> GO_NETRC=" "$OUT/no-netrc.log" ||
+# what the step printed ("#<step> <seconds> <text>"), not the RUN command BuildKit echoes, which holds every message
+grep -qE "^#[0-9]+ [0-9.]+ go mod download failed: private modules need credentials, given as a build secret: make <target> GO_NETRC=" "$OUT/no-netrc.log" ||
   { echo "FAIL the failed download did not say how to give credentials:" >&2; tail -20 "$OUT/no-netrc.log" >&2; exit 1; }
 grep -q "401 Unauthorized" "$OUT/no-netrc.log" || { echo "FAIL the proxy did not refuse the download (no 401):" >&2; tail -20 "$OUT/no-netrc.log" >&2; exit 1; }
 echo "ok   without GO_NETRC: $(grep -o 'go mod download failed: [^"]*' "$OUT/no-netrc.log" | head -1)"
@@ -142,16 +149,25 @@ else
 fi
 
 step "examples/monorepo: CROSS_WHEELS names a requirement that has no wheel for the target, and suggests TARGET"
-echo "ragcore  # in no wheelhouse" >> "$MONO/ml/requirements.txt"
 # shellcheck disable=SC2046
-if (cd "$MONO" && BUILDKIT_PROGRESS=plain make build-scorer PLATFORMS=linux/arm64 $(vars monorepo "$VERSION-nowheel")) > "$OUT/no-wheel.log" 2>&1; then
-  echo "FAIL the scorer built with a requirement that has no wheel" >&2; status=1
-elif grep -q "CROSS_WHEELS installs wheels only: ragcore has no wheel for linux/arm64 (manylinux_2_36_aarch64, cp311).*PythonInstallStrategy.TARGET" "$OUT/no-wheel.log"; then
-  echo "ok   $(grep -o 'CROSS_WHEELS installs wheels only: ragcore [^.]*' "$OUT/no-wheel.log" | head -1)"
-else
-  echo "FAIL the failed CROSS_WHEELS install did not name the requirement:" >&2; tail -20 "$OUT/no-wheel.log" >&2; status=1
-fi
-git -C "$ROOT" checkout -- examples/monorepo/ml/requirements.txt
+no_wheel() { # requirement, what the case shows
+  cp "$MONO/ml/requirements.txt" "$OUT/requirements.txt.bak"
+  echo "$1" >> "$MONO/ml/requirements.txt"
+  if (cd "$MONO" && BUILDKIT_PROGRESS=plain make build-scorer PLATFORMS=linux/arm64 $(vars monorepo "$VERSION-nowheel")) > "$OUT/no-wheel-$1.log" 2>&1; then
+    echo "FAIL the scorer built with $1 ($2)" >&2; status=1
+  elif grep -q "CROSS_WHEELS installs wheels only: $1 has no wheel for linux/arm64 and cp311 tagged manylinux_2_17..manylinux_2_36, manylinux2014 for aarch64 .*PythonInstallStrategy.TARGET" "$OUT/no-wheel-$1.log"; then
+    echo "ok   $2: $(grep -o "CROSS_WHEELS installs wheels only: $1 [^(]*" "$OUT/no-wheel-$1.log" | head -1)"
+  else
+    echo "FAIL the failed CROSS_WHEELS install ($2) did not name the requirement and the tags tried:" >&2; tail -20 "$OUT/no-wheel-$1.log" >&2; status=1
+  fi
+  cp "$OUT/requirements.txt.bak" "$MONO/ml/requirements.txt"
+}
+no_wheel ragcore "a requirement in no wheelhouse"
+# the wheelhouse has simplejson tagged manylinux_2_40: newer than the base image's glibc 2.36
+no_wheel simplejson "a wheel for a newer glibc (manylinux_2_40) than the base image's 2.36"
+
+step "examples/monorepo: a code-only edit of the scorer ships a new application layer and reuses the venv's layer (scripts/e2e-python-layers.sh)"
+E2E_OUT=$OUT VERSION=$VERSION REGISTRY=127.0.0.1:5000/e2e-layers bash "$ROOT/scripts/e2e-python-layers.sh" || status=1
 
 step "examples/monorepo: make build-local loads every image for this machine; make run-scorer runs one"
 (cd "$MONO" && make build-local BUILDX_DRIVER=docker VERSION="$VERSION-local" GO_NETRC="$LAB_GO_NETRC") > "$OUT/build-local.log" 2>&1 ||
@@ -161,7 +177,7 @@ for svc in gateway worker reporter scorer; do
   [ "$got" = linux/amd64 ] && echo "ok   build-local loaded $svc ($got)" || { echo "FAIL build-local: $svc is $got, expected linux/amd64" >&2; status=1; }
 done
 out=$(cd "$MONO" && make run-scorer BUILDX_DRIVER=docker VERSION="$VERSION-local" 2>&1 | tail -1)
-[ "$out" = "scorer version=$VERSION-local machine=x86_64 speedups=x86_64 home=writable" ] && echo "ok   make run-scorer: $out" ||
+[ "$out" = "scorer version=$VERSION-local machine=x86_64 native=markupsafe._speedups:x86_64,msgpack._cmsgpack:x86_64,psutil._psutil_linux:x86_64,psutil._psutil_posix:x86_64 home=writable" ] && echo "ok   make run-scorer: $out" ||
   { echo "FAIL make run-scorer printed: $out" >&2; status=1; }
 
 # The native-runner path, as CI runs it: one job per platform (ci-push-platform), ci-merge (under the

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Writes a wheelhouse of real third-party wheels for CPython 3.11 on linux/amd64 and linux/arm64,
-# without PyPI: MarkupSafe (with its C extension, one wheel per architecture) and Jinja2 (pure
-# Python), repackaged from Debian bookworm's python3-markupsafe and python3-jinja2, whose Python is
-# 3.11 and whose glibc is 2.36 (so the wheels are manylinux_2_36). examples/monorepo's scorer
-# installs them with installStrategy CROSS_WHEELS; npm run bench compares it with TARGET.
+# without PyPI, in the tag shapes PyPI serves: Debian bookworm's (Python 3.11, glibc 2.36) builds of
+# MarkupSafe (cp311 manylinux_2_17 + manylinux2014), msgpack (cp311 manylinux_2_28), psutil (cp36
+# abi3 manylinux_2_17 + manylinux2014; Debian's extension is a 3.11 one, retagged), Jinja2
+# (py3-none-any), and simplejson tagged manylinux_2_40, newer than the base image's glibc, which
+# CROSS_WHEELS must refuse (see wheelhouse.py). examples/monorepo's scorer installs them with
+# installStrategy CROSS_WHEELS; npm run bench compares it with TARGET.
 #
 #   scripts/wheelhouse.sh DEST_DIR      (needs the lab: scripts/lab.sh up)
 set -euo pipefail
@@ -21,7 +23,7 @@ deb_path() { # package arch
   awk -v p="$1" '$1 == "Package:" { hit = ($2 == p) } hit && $1 == "Filename:" { print $2; exit }' "$work/Packages-$2"
 }
 
-for spec in python3-markupsafe:amd64 python3-markupsafe:arm64 python3-jinja2:amd64; do
+for spec in python3-{markupsafe,msgpack,psutil,simplejson}:{amd64,arm64} python3-jinja2:amd64; do
   pkg=${spec%%:*} arch=${spec##*:}
   file=$(deb_path "$pkg" "$arch")
   [ -n "$file" ] || { echo "wheelhouse: $pkg has no $arch package on $MIRROR" >&2; exit 1; }

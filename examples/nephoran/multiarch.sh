@@ -22,6 +22,20 @@ BUILDER_NAME=${BUILDER_NAME:-multiarch}
 REGISTRY=${REGISTRY-}
 PLATFORMS=${PLATFORMS-}
 EMULATED_SERVICES=${EMULATED_SERVICES-}
+SKIP_INPUT_CHECK=${SKIP_INPUT_CHECK:-false}
+
+# The oldest docker and buildx the generated files are built with (README: Supported toolchain).
+MIN_DOCKER=26.1
+MIN_BUILDX=0.13
+
+# What npx projen read to write the generated files, which check-inputs compares the files with:
+# input <file> <absent, present, or the sha256 of what was read> <the lines read (grep -E), or all> <what, in words>
+recorded_inputs() {
+  input 'go.mod' 'sha256:352dc93268cb057a5adaa6125b7d9096d7bfb567ea172c479cfdfb94ab70f692' '^[[:blank:]]*(go|toolchain)([[:blank:]]|$)|=>' 'its go, toolchain and replace lines'
+  input 'go.work' 'absent' '' 'the file'
+  input 'vendor/modules.txt' 'absent' '' 'whether it exists'
+  input 'pkg/rag/requirements-rag.txt' 'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' '--hash' 'its --hash lines'
+}
 
 die() { echo "$*" >&2; exit 1; }
 
@@ -274,6 +288,59 @@ setup_buildx() {
   fi
 }
 
+# check-tools: docker and a buildx new enough for the generated files, before anything runs them. The
+# version is the second word of `docker buildx version`: "v0.29.1" (Docker's builds), "0.29.1+ds1" (Debian's).
+check_tools() {
+  local out version rest major minor
+  command -v docker >/dev/null 2>&1 \
+    || { echo "docker is not installed (or not on PATH): install Docker $MIN_DOCKER or newer, with the buildx plugin $MIN_BUILDX or newer" >&2; exit 127; }
+  out=$(docker buildx version 2>/dev/null) \
+    || { echo "docker buildx is missing: install the buildx plugin $MIN_BUILDX or newer (Debian, Ubuntu: apt-get install docker-buildx; Alpine: apk add docker-cli-buildx; or Docker's docker-buildx-plugin)" >&2; exit 127; }
+  read -r _ version rest <<VERSION
+$out
+VERSION
+  version=${version#v}
+  version=${version%%[+-]*}
+  major=${version%%.*}
+  rest=${version#*.}
+  minor=${rest%%.*}
+  case "$major.$minor" in
+    *[!0-9.]*|.*|*.) echo "check-tools: cannot read the buildx version from \"$out\"; $MIN_BUILDX or newer is needed" >&2; return 0 ;;
+  esac
+  if [ "$major" -lt "${MIN_BUILDX%%.*}" ] || { [ "$major" -eq "${MIN_BUILDX%%.*}" ] && [ "$minor" -lt "${MIN_BUILDX#*.}" ]; }; then
+    die "buildx $version is too old: $MIN_BUILDX or newer is needed (docker buildx version says: $out)"
+  fi
+}
+
+# check-inputs: every file npx projen read (recorded_inputs) still reads the same, so the generated
+# files still follow it; SKIP_INPUT_CHECK=true builds anyway.
+check_inputs() {
+  local changed=0
+  if [ "$SKIP_INPUT_CHECK" = true ]; then
+    echo "check-inputs: skipped (SKIP_INPUT_CHECK=true): the generated files may not follow the files they were generated from" >&2
+    return 0
+  fi
+  # input <file> <recorded> <lines pattern> <what was read>
+  input() {
+    local now
+    if [ ! -e "$1" ]; then now=absent
+    elif [ "$2" = present ]; then now=present
+    elif [ ! -f "$1" ]; then now=absent
+    elif [ -n "$3" ]; then now=$( (LC_ALL=C grep -a -E -e "$3" "$1" || true) | sha256_of)
+    else now=$(sha256_of < "$1")
+    fi
+    [ "$now" != "$2" ] || return 0
+    changed=1
+    case "$2/$now" in
+      absent/*) echo "$1 was created since the files were generated: run npx projen" >&2 ;;
+      */absent) echo "$1 was removed since the files were generated: run npx projen" >&2 ;;
+      *) echo "$1 changed since the files were generated: run npx projen (the generated files follow $4)" >&2 ;;
+    esac
+  }
+  recorded_inputs
+  [ "$changed" -eq 0 ] || exit 1
+}
+
 usage() {
   cat >&2 <<'USAGE'
 usage: multiarch.sh <command> <arguments>  (the generated Makefile calls it)
@@ -288,6 +355,8 @@ usage: multiarch.sh <command> <arguments>  (the generated Makefile calls it)
   verify-pushed <service> <platforms>          the same for the pushed digest
   sbom|scan|sign <service> <platforms>         SBOMs, vulnerability scan, signature of the pushed digest
   setup-buildx                                 create or select the builder, check its platforms
+  check-tools                                  check docker and buildx are there and new enough
+  check-inputs                                 check the files npx projen read have not changed since
 USAGE
   exit 2
 }
@@ -312,5 +381,7 @@ case "$command" in
   scan) arguments 2 $#; scan "$@" ;;
   sign) arguments 2 $#; sign "$@" ;;
   setup-buildx) arguments 0 $#; setup_buildx ;;
+  check-tools) arguments 0 $#; check_tools ;;
+  check-inputs) arguments 0 $#; check_inputs ;;
   *) usage ;;
 esac

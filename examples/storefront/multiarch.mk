@@ -36,6 +36,7 @@ COSIGN_KEY         ?=
 COSIGN_FLAGS       ?= 
 STAGING_TAG        ?= unpublished-$(VCS_REF)
 PUBLISH_TAGS       ?= 
+SKIP_INPUT_CHECK   ?= false
 METADATA_DIR       ?= .multiarch
 SBOM_DIR           ?= sbom
 
@@ -119,6 +120,7 @@ $(call input_check,COSIGN_KEY,10,,)
 $(call input_check,COSIGN_FLAGS,12,,flags)
 $(call input_check,STAGING_TAG,2,required,)
 $(call input_check,PUBLISH_TAGS,14,,)
+$(call input_check,SKIP_INPUT_CHECK,5,,)
 $(call input_check,METADATA_DIR,10,,)
 $(call input_check,SBOM_DIR,10,,)
 
@@ -143,6 +145,10 @@ $(if $(filter-out true false,$(CACHE_WRITE))$(word 2,$(CACHE_WRITE)),$(error CAC
 $(if $(filter-out docker docker-container kubernetes \
   remote,$(BUILDX_DRIVER))$(word 2,$(BUILDX_DRIVER)),$(error BUILDX_DRIVER must be docker, docker-container, kubernetes \
   or remote, not "$(BUILDX_DRIVER)"))
+
+# SKIP_INPUT_CHECK=1 would silently check; refuse anything but true or false
+$(if $(filter-out true false,$(SKIP_INPUT_CHECK))$(word 2,$(SKIP_INPUT_CHECK)),$(error SKIP_INPUT_CHECK must be true or \
+  false, not "$(SKIP_INPUT_CHECK)"))
 
 # The severities grype can fail on
 $(if $(filter-out negligible low medium high critical,$(SCAN_SEVERITY))$(word 2,$(SCAN_SEVERITY)),$(error SCAN_SEVERITY \
@@ -209,24 +215,34 @@ PLATFORM_PAIR = $(subst /,-,$(PLATFORM))
 # <arguments>; bash multiarch.sh alone lists the commands
 MULTIARCH = METADATA_DIR="$(METADATA_DIR)" SBOM_DIR="$(SBOM_DIR)" STAGING_TAG="$(STAGING_TAG)" \
   PUBLISH_TAGS="$(PUBLISH_TAGS)" SCAN_SEVERITY="$(SCAN_SEVERITY)" COSIGN_KEY="$(COSIGN_KEY)" \
-  COSIGN_FLAGS="$(COSIGN_FLAGS)" bash multiarch.sh
+  COSIGN_FLAGS="$(COSIGN_FLAGS)" SKIP_INPUT_CHECK="$(SKIP_INPUT_CHECK)" bash multiarch.sh
 
-.PHONY: setup-buildx build-multiarch build-catalog build-orders build-payments build-search build-verify build-local \
-  run-catalog run-orders run-payments run-search build-complete build-sbom build-vulnerability-scan build-sign ci-setup \
-  ci-build ci-push ci-push-platform ci-merge ci-security ci-sign ci-publish multiarch-help
-setup-buildx build-multiarch build-catalog build-orders build-payments build-search build-verify build-local run-catalog \
-  run-orders run-payments run-search build-complete build-sbom build-vulnerability-scan build-sign ci-setup ci-build \
-  ci-push ci-push-platform ci-merge ci-security ci-sign ci-publish multiarch-help: SHELL := /bin/bash
+.PHONY: check-tools check-inputs setup-buildx build-multiarch build-catalog build-orders build-payments build-search \
+  build-verify build-local run-catalog run-orders run-payments run-search build-complete build-sbom \
+  build-vulnerability-scan build-sign ci-setup ci-build ci-push ci-push-platform ci-merge ci-security ci-sign ci-publish \
+  multiarch-help
+check-tools check-inputs setup-buildx build-multiarch build-catalog build-orders build-payments build-search \
+  build-verify build-local run-catalog run-orders run-payments run-search build-complete build-sbom \
+  build-vulnerability-scan build-sign ci-setup ci-build ci-push ci-push-platform ci-merge ci-security ci-sign ci-publish \
+  multiarch-help: SHELL := /bin/bash
+
+# Check that docker and buildx 0.13 or newer are installed (every target that runs docker does this first)
+check-tools:
+	@$(MULTIARCH) check-tools
+
+# Check that the files npx projen read (recorded in multiarch.sh) have not changed since; SKIP_INPUT_CHECK=true skips it
+check-inputs:
+	@$(MULTIARCH) check-inputs
 
 # Create or select the buildx builder for BUILDX_DRIVER
-setup-buildx:
+setup-buildx: check-tools
 	@BUILDX_DRIVER="$(BUILDX_DRIVER)" BUILDX_DRIVER_OPTS="$(BUILDX_DRIVER_OPTS)" BUILDX_ENDPOINT="$(BUILDX_ENDPOINT)" \
 	  BUILDKIT_IMAGE="$(BUILDKIT_IMAGE)" BUILDER_NAME="$(BUILDER_NAME)" REGISTRY="$(REGISTRY)" \
 	  PLATFORMS="$(PLATFORMS)" EMULATED_SERVICES="$(EMULATED_SERVICES)" \
 	  $(MULTIARCH) setup-buildx
 
 # Build every image for PLATFORMS; push when PUSH=true
-build-multiarch: setup-buildx
+build-multiarch: check-inputs setup-buildx
 	@mkdir -p "$(METADATA_DIR)"
 	$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT) $(PUSHED),) default
 	$(if $(filter true,$(PUSH)),@$(MULTIARCH) keep-digest catalog "$(REGISTRY)/catalog" "$(METADATA_DIR)/build.json",)
@@ -235,32 +251,32 @@ build-multiarch: setup-buildx
 	$(if $(filter true,$(PUSH)),@$(MULTIARCH) keep-digest search "$(REGISTRY)/search" "$(METADATA_DIR)/build.json",)
 
 # Build catalog for PLATFORMS; push when PUSH=true
-build-catalog: setup-buildx
+build-catalog: check-inputs setup-buildx
 	@mkdir -p "$(METADATA_DIR)"
 	$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT) $(PUSHED),) catalog
 	$(if $(filter true,$(PUSH)),@$(MULTIARCH) keep-digest catalog "$(REGISTRY)/catalog" "$(METADATA_DIR)/build.json",)
 
 # Build orders for linux/amd64; push when PUSH=true
-build-orders: setup-buildx
+build-orders: check-inputs setup-buildx
 	@mkdir -p "$(METADATA_DIR)"
 	$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT) $(PUSHED),) orders
 	$(if $(filter true,$(PUSH)),@$(MULTIARCH) keep-digest orders "$(REGISTRY)/orders" "$(METADATA_DIR)/build.json",)
 
 # Build payments for PLATFORMS; push when PUSH=true
-build-payments: setup-buildx
+build-payments: check-inputs setup-buildx
 	@mkdir -p "$(METADATA_DIR)"
 	$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT) $(PUSHED),) payments
 	$(if $(filter true,$(PUSH)),@$(MULTIARCH) keep-digest payments "$(REGISTRY)/payments" "$(METADATA_DIR)/build.json",)
 
 # Build search for PLATFORMS; push when PUSH=true
-build-search: setup-buildx
+build-search: check-inputs setup-buildx
 	@mkdir -p "$(METADATA_DIR)"
 	$(BAKE) $(if $(filter true,$(PUSH)),$(PUSH_OUTPUT) $(PUSHED),) search
 	$(if $(filter true,$(PUSH)),@$(MULTIARCH) keep-digest search "$(REGISTRY)/search" "$(METADATA_DIR)/build.json",)
 
 # Check every pushed image index has every platform (no rebuild)
-build-verify: | $(filter build-multiarch build-complete ci-build ci-push ci-push-platform ci-merge build-catalog \
-  build-orders build-payments build-search,$(MAKECMDGOALS))
+build-verify: check-tools | $(filter build-multiarch build-complete ci-build ci-push ci-push-platform ci-merge \
+  build-catalog build-orders build-payments build-search,$(MAKECMDGOALS))
 	@$(MULTIARCH) verify "$(REGISTRY)/catalog:$(VERSION)" "$(PLATFORMS)"
 	@$(MULTIARCH) verify "$(REGISTRY)/orders:$(VERSION)" "linux/amd64"
 	@$(MULTIARCH) verify "$(REGISTRY)/payments:$(VERSION)" "$(PLATFORMS)"
@@ -268,20 +284,20 @@ build-verify: | $(filter build-multiarch build-complete ci-build ci-push ci-push
 
 # Build every image for LOCAL_PLATFORM (this machine) and load it into the local engine, as REGISTRY/<image>:VERSION
 build-local: PLATFORMS = $(LOCAL_PLATFORM) $(if $(filter $(LOCAL_PLATFORM),linux/amd64),$(LOCAL_PLATFORM),linux/amd64)
-build-local: setup-buildx
+build-local: check-inputs setup-buildx
 	$(BAKE_LOCAL) \
 	  '--set=orders.platform=$(if $(filter $(LOCAL_PLATFORM),linux/amd64),$(LOCAL_PLATFORM),linux/amd64)' \
 	  --provenance=false --sbom=false --load default
 
 # Build catalog for LOCAL_PLATFORM, load it and run it on port 9000 (RUN_FLAGS adds docker run flags)
 run-catalog: PLATFORMS = $(LOCAL_PLATFORM)
-run-catalog: setup-buildx
+run-catalog: check-inputs setup-buildx
 	$(BAKE_LOCAL) --provenance=false --sbom=false --load catalog
 	docker run --rm -p 127.0.0.1:9000:9000 $(RUN_FLAGS) "$(REGISTRY)/catalog:$(VERSION)"
 
 # Build orders for LOCAL_PLATFORM, load it and run it (RUN_FLAGS adds docker run flags)
 run-orders: PLATFORMS = $(if $(filter $(LOCAL_PLATFORM),linux/amd64),$(LOCAL_PLATFORM),linux/amd64)
-run-orders: setup-buildx
+run-orders: check-inputs setup-buildx
 	$(BAKE_LOCAL) \
 	  '--set=orders.platform=$(if $(filter $(LOCAL_PLATFORM),linux/amd64),$(LOCAL_PLATFORM),linux/amd64)' \
 	  --provenance=false --sbom=false --load orders
@@ -289,18 +305,18 @@ run-orders: setup-buildx
 
 # Build payments for LOCAL_PLATFORM, load it and run it (RUN_FLAGS adds docker run flags)
 run-payments: PLATFORMS = $(LOCAL_PLATFORM)
-run-payments: setup-buildx
+run-payments: check-inputs setup-buildx
 	$(BAKE_LOCAL) --provenance=false --sbom=false --load payments
 	docker run --rm $(RUN_FLAGS) "$(REGISTRY)/payments:$(VERSION)"
 
 # Build search for LOCAL_PLATFORM, load it and run it (RUN_FLAGS adds docker run flags)
 run-search: PLATFORMS = $(LOCAL_PLATFORM)
-run-search: setup-buildx
+run-search: check-inputs setup-buildx
 	$(BAKE_LOCAL) --provenance=false --sbom=false --load search
 	docker run --rm $(RUN_FLAGS) "$(REGISTRY)/search:$(VERSION)"
 
 # Build and push every image once, then verify it
-build-complete: setup-buildx
+build-complete: check-inputs setup-buildx
 	@mkdir -p "$(METADATA_DIR)"
 	$(BAKE) $(PUSH_OUTPUT) $(PUSHED) default
 	@$(MULTIARCH) keep-digest catalog "$(REGISTRY)/catalog" "$(METADATA_DIR)/build.json"
@@ -329,8 +345,8 @@ build-vulnerability-scan: | $(filter build-multiarch build-complete ci-build ci-
 	@$(MULTIARCH) scan search "$(PLATFORMS)"
 
 # Sign what was pushed, by digest and recursively, and attach the SBOMs (cosign; keyless unless COSIGN_KEY)
-build-sign: | $(filter build-multiarch build-complete ci-build ci-push ci-push-platform ci-merge build-catalog \
-  build-orders build-payments build-search build-sbom,$(MAKECMDGOALS))
+build-sign: check-tools | $(filter build-multiarch build-complete ci-build ci-push ci-push-platform ci-merge \
+  build-catalog build-orders build-payments build-search build-sbom,$(MAKECMDGOALS))
 	@$(MULTIARCH) sign catalog "$(PLATFORMS)"
 	@$(MULTIARCH) sign orders "linux/amd64"
 	@$(MULTIARCH) sign payments "$(PLATFORMS)"
@@ -348,7 +364,7 @@ ci-build: CACHE_WRITE = false
 ci-build: PLATFORM_SERVICES = $(strip $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),catalog) \
   $(if $(filter $(PLATFORM),linux/amd64),orders) $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),payments) \
   $(if $(filter $(PLATFORM),$(subst $(comma), ,$(PLATFORMS))),search))
-ci-build: ci-setup
+ci-build: check-inputs ci-setup
 	@$(if $(PLATFORM),test -n "$(PLATFORM_SERVICES)" || { echo "ci-build: no service builds $(PLATFORM) (PLATFORMS=$(PLATFORMS))" >&2; exit 2; },true)
 	$(BAKE) $(if $(PLATFORM),'--set=*.platform=$(PLATFORM)' $(PLATFORM_SERVICES),default)
 
@@ -366,7 +382,7 @@ ci-push: BY_DIGEST = \
   '--set=search.output=type=image,name=$(REGISTRY)/search,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' \
   '--set=search.tags='
 ci-push: UNPUBLISHED = $(if $(filter docker,$(BUILDER_DRIVER)),--push $(STAGED),$(BY_DIGEST))
-ci-push: ci-setup
+ci-push: check-inputs ci-setup
 	@mkdir -p "$(METADATA_DIR)"
 	$(BAKE) $(UNPUBLISHED) $(PUSHED) default
 	@$(MULTIARCH) keep-digest catalog "$(REGISTRY)/catalog" "$(METADATA_DIR)/build.json"
@@ -396,14 +412,14 @@ ci-push-platform: BY_DIGEST = \
   '--set=search.output=type=image,name=$(REGISTRY)/search,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true' \
   '--set=search.tags='
 ci-push-platform: UNPUBLISHED = $(if $(filter docker,$(BUILDER_DRIVER)),--push $(STAGED),$(BY_DIGEST))
-ci-push-platform: ci-setup
+ci-push-platform: check-inputs ci-setup
 	@test -n "$(PLATFORM)" || { echo "ci-push-platform: set PLATFORM to one platform, e.g. PLATFORM=linux/arm64" >&2; exit 2; }
 	@test -n "$(PLATFORM_SERVICES)" || { echo "ci-push-platform: no service builds $(PLATFORM) (PLATFORMS=$(PLATFORMS))" >&2; exit 2; }
 	@mkdir -p "$(METADATA_DIR)"
 	$(BAKE) '--set=*.platform=$(PLATFORM)' $(UNPUBLISHED) --metadata-file "$(METADATA_DIR)/platform-$(PLATFORM_PAIR).json" $(PLATFORM_SERVICES)
 
 # CI: join the platforms ci-push-platform pushed into one index per service (no public tag), verify it
-ci-merge: | $(filter ci-push-platform,$(MAKECMDGOALS))
+ci-merge: check-tools | $(filter ci-push-platform,$(MAKECMDGOALS))
 	@$(BAKE) --print catalog | $(MULTIARCH) merge catalog "$(REGISTRY)/catalog"
 	@$(BAKE) --print orders | $(MULTIARCH) merge orders "$(REGISTRY)/orders"
 	@$(BAKE) --print payments | $(MULTIARCH) merge payments "$(REGISTRY)/payments"
@@ -421,7 +437,7 @@ ci-sign: build-sign
 
 # CI: give the pushed digests their tags (bake file, METADATA_FILES, PUBLISH_TAGS), after ci-security and ci-sign; the
 # digests stay the signed ones
-ci-publish: | $(filter ci-push ci-merge ci-security ci-sign,$(MAKECMDGOALS))
+ci-publish: check-tools | $(filter ci-push ci-merge ci-security ci-sign,$(MAKECMDGOALS))
 	@$(BAKE) --print catalog | $(MULTIARCH) publish catalog "$(REGISTRY)/catalog"
 	@$(BAKE) --print orders | $(MULTIARCH) publish orders "$(REGISTRY)/orders"
 	@$(BAKE) --print payments | $(MULTIARCH) publish payments "$(REGISTRY)/payments"
@@ -430,6 +446,10 @@ ci-publish: | $(filter ci-push ci-merge ci-security ci-sign,$(MAKECMDGOALS))
 # List the targets and variables
 multiarch-help:
 	@echo 'Targets:'
+	@echo '  check-tools               Check that docker and buildx 0.13 or newer are installed (every target that runs docker does'
+	@echo '                            this first)'
+	@echo '  check-inputs              Check that the files npx projen read (recorded in multiarch.sh) have not changed since;'
+	@echo '                            SKIP_INPUT_CHECK=true skips it'
 	@echo '  setup-buildx              Create or select the buildx builder for BUILDX_DRIVER'
 	@echo '  build-multiarch           Build every image for PLATFORMS; push when PUSH=true'
 	@echo '  build-catalog             Build catalog for PLATFORMS; push when PUSH=true'
@@ -500,6 +520,7 @@ multiarch-help:
 	@echo '                      ci-publish: never one users pull'" [$(STAGING_TAG)]"
 	@echo '  PUBLISH_TAGS        extra tags ci-publish gives every image, space-separated (e.g. "1.2 latest"), besides the bake'
 	@echo '                      file'\''s and METADATA_FILES'\'' tags'" [$(PUBLISH_TAGS)]"
+	@echo '  SKIP_INPUT_CHECK    true builds even when a file npx projen read changed since (check-inputs); run npx projen instead'" [$(SKIP_INPUT_CHECK)]"
 	@echo '  METADATA_DIR        where pushes record their digests (build-sign, build-sbom and the scan read them)'" [$(METADATA_DIR)]"
 	@echo '  SBOM_DIR            where build-sbom writes SPDX files'" [$(SBOM_DIR)]"
 

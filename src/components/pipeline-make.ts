@@ -1,6 +1,6 @@
 import { BakeSecret, BakeTarget } from '../bake';
 import { HELPER_SCRIPT, HELPER_VARIABLES } from './pipeline-script';
-import { BuildVariable, IMultiArchService, imageReference, MAKE, StandardTarget as T } from '../contract/internal';
+import { BuildVariable, IMultiArchService, imageReference, MAKE, StandardTarget as T, SUPPORTED_TOOLCHAIN } from '../contract/internal';
 import { MakeAssertion, MakeDerivedVariable, MakeTarget, MakeVariable } from '../make';
 
 /** What the Makefile's standard content is rendered from. */
@@ -36,6 +36,7 @@ export function makeAssertions(): MakeAssertion[] {
     oneOf('INDEX_ANNOTATIONS', ['true', 'false'], 'The bake file compares it with "true"; anything else would silently drop the annotations'),
     oneOf('CACHE_WRITE', ['true', 'false'], 'The bake file compares it with "true"; anything else would silently stop exporting the cache'),
     oneOf('BUILDX_DRIVER', ['docker', 'docker-container', 'kubernetes', 'remote'], 'The buildx drivers setup-buildx knows'),
+    oneOf('SKIP_INPUT_CHECK', ['true', 'false'], 'SKIP_INPUT_CHECK=1 would silently check; refuse anything but true or false'),
     oneOf('SCAN_SEVERITY', ['negligible', 'low', 'medium', 'high', 'critical'], 'The severities grype can fail on'),
   ];
 }
@@ -139,7 +140,17 @@ export const EMULATED_COMMENT = 'Services whose Dockerfile runs a command on the
 /** The standard targets for these services, in the order the Makefile lists them. */
 export function standardTargets(services: IMultiArchService[]): MakeTarget[] {
   return [
-    { name: T.SETUP_BUILDX, description: 'Create or select the buildx builder for BUILDX_DRIVER', recipe: setupBuildxRecipe() },
+    {
+      name: T.CHECK_TOOLS,
+      description: `Check that docker and buildx ${SUPPORTED_TOOLCHAIN.buildx} or newer are installed (every target that runs docker does this first)`,
+      recipe: [`@${helper('check-tools')}`],
+    },
+    {
+      name: T.CHECK_INPUTS,
+      description: `Check that the files npx projen read (recorded in ${HELPER_SCRIPT}) have not changed since; SKIP_INPUT_CHECK=true skips it`,
+      recipe: [`@${helper('check-inputs')}`],
+    },
+    { name: T.SETUP_BUILDX, description: 'Create or select the buildx builder for BUILDX_DRIVER', prerequisites: [T.CHECK_TOOLS], recipe: setupBuildxRecipe() },
     ...buildTargets(services),
     ...supplyChainTargets(services),
     ...ciTargets(services),
@@ -184,33 +195,36 @@ const localPlatforms = (services: IMultiArchService[]) => ({
   PLATFORMS: [...new Set(services.map(s => s.platforms ? localPlatformOf(s) : MAKE.ref('LOCAL_PLATFORM')))].join(' '),
 });
 
+/** What a target that builds runs first: the inputs check (the files npx projen read), then the builder (after the tools check). */
+const BUILD_FIRST = [T.CHECK_INPUTS, T.SETUP_BUILDX];
+
 function buildTargets(services: IMultiArchService[]): MakeTarget[] {
   const pushFlag = '$(if $(filter true,$(PUSH)),$(PUSH_OUTPUT) $(PUSHED),)';
   return [
     {
       name: T.BUILD_MULTIARCH,
       description: 'Build every image for PLATFORMS; push when PUSH=true',
-      prerequisites: [T.SETUP_BUILDX],
+      prerequisites: BUILD_FIRST,
       recipe: [mkdirMetadata, `${BAKE_CALL} ${pushFlag} default`, ...services.map(keepIfPushed)],
     },
     ...services.map(s => ({
       name: T.buildService(s.name),
       description: `Build ${s.name} for ${s.platforms ? platformsOf(s) : 'PLATFORMS'}; push when PUSH=true`,
-      prerequisites: [T.SETUP_BUILDX],
+      prerequisites: BUILD_FIRST,
       recipe: [mkdirMetadata, `${BAKE_CALL} ${pushFlag} ${s.name}`, keepIfPushed(s)],
     })),
-    { name: T.BUILD_VERIFY, description: 'Check every pushed image index has every platform (no rebuild)', recipe: verifyOf(services), runsAfter: buildsOf(services) },
+    { name: T.BUILD_VERIFY, description: 'Check every pushed image index has every platform (no rebuild)', prerequisites: [T.CHECK_TOOLS], recipe: verifyOf(services), runsAfter: buildsOf(services) },
     {
       name: T.BUILD_LOCAL,
       description: 'Build every image for LOCAL_PLATFORM (this machine) and load it into the local engine, as REGISTRY/<image>:VERSION',
-      prerequisites: [T.SETUP_BUILDX],
+      prerequisites: BUILD_FIRST,
       variables: localPlatforms(services),
       recipe: [loadLocal(services, 'default')],
     },
     ...services.map(s => ({
       name: T.runService(s.name),
       description: `Build ${s.name} for LOCAL_PLATFORM, load it and run it${s.port !== undefined ? ` on port ${s.port}` : ''} (RUN_FLAGS adds docker run flags)`,
-      prerequisites: [T.SETUP_BUILDX],
+      prerequisites: BUILD_FIRST,
       variables: localPlatforms([s]),
       // the port on this machine's loopback only: a development build is no service for the network
       recipe: [loadLocal([s], s.name), `docker run --rm${s.port !== undefined ? ` -p 127.0.0.1:${s.port}:${s.port}` : ''} $(RUN_FLAGS) "${refOf(s)}"`],
@@ -218,7 +232,7 @@ function buildTargets(services: IMultiArchService[]): MakeTarget[] {
     {
       name: T.BUILD_COMPLETE,
       description: 'Build and push every image once, then verify it',
-      prerequisites: [T.SETUP_BUILDX],
+      prerequisites: BUILD_FIRST,
       recipe: [mkdirMetadata, `${BAKE_CALL} $(PUSH_OUTPUT) $(PUSHED) default`, ...services.map(keep), ...verifyOf(services)],
     },
   ];
@@ -243,6 +257,7 @@ function supplyChainTargets(services: IMultiArchService[]): MakeTarget[] {
     {
       name: T.BUILD_SIGN,
       description: 'Sign what was pushed, by digest and recursively, and attach the SBOMs (cosign; keyless unless COSIGN_KEY)',
+      prerequisites: [T.CHECK_TOOLS],
       runsAfter: [...buildsOf(services), T.BUILD_SBOM],
       recipe: each('sign'),
     },
@@ -270,7 +285,7 @@ function ciTargets(services: IMultiArchService[]): MakeTarget[] {
     {
       name: T.CI_BUILD,
       description: 'CI: build every image for every platform, or with PLATFORM the services that have it for that one; no push, and the cache is only read (pull requests)',
-      prerequisites: [T.CI_SETUP],
+      prerequisites: [T.CHECK_INPUTS, T.CI_SETUP],
       variables: { CACHE_WRITE: 'false', ...platformServices },
       recipe: [
         `@$(if $(PLATFORM),test -n "$(PLATFORM_SERVICES)" || ${noService(T.CI_BUILD)},true)`,
@@ -280,14 +295,14 @@ function ciTargets(services: IMultiArchService[]): MakeTarget[] {
     {
       name: T.CI_PUSH,
       description: 'CI: build and push every image once, by digest (no public tag), then verify it; ci-publish tags it',
-      prerequisites: [T.CI_SETUP],
+      prerequisites: [T.CHECK_INPUTS, T.CI_SETUP],
       variables: unpublished(''),
       recipe: [mkdirMetadata, `${BAKE_CALL} $(UNPUBLISHED) $(PUSHED) default`, ...services.map(keep), ...verifyPushed],
     },
     {
       name: T.CI_PUSH_PLATFORM,
       description: 'CI: build and push one PLATFORM of every service by digest (one job per native runner); ci-merge joins them',
-      prerequisites: [T.CI_SETUP],
+      prerequisites: [T.CHECK_INPUTS, T.CI_SETUP],
       variables: { ...platformServices, ...unpublished('-$(PLATFORM_PAIR)') },
       recipe: [
         '@test -n "$(PLATFORM)" || { echo "ci-push-platform: set PLATFORM to one platform, e.g. PLATFORM=linux/arm64" >&2; exit 2; }',
@@ -299,6 +314,7 @@ function ciTargets(services: IMultiArchService[]): MakeTarget[] {
     {
       name: T.CI_MERGE,
       description: 'CI: join the platforms ci-push-platform pushed into one index per service (no public tag), verify it',
+      prerequisites: [T.CHECK_TOOLS],
       runsAfter: [T.CI_PUSH_PLATFORM],
       // the index annotations come from bake --print: the bake file's, and METADATA_FILES'
       recipe: [...services.map(s => `@${printOf(s)} ${helper('merge', s.name, `"${repositoryOf(s)}"`)}`), ...verifyPushed],
@@ -308,6 +324,7 @@ function ciTargets(services: IMultiArchService[]): MakeTarget[] {
     {
       name: T.CI_PUBLISH,
       description: 'CI: give the pushed digests their tags (bake file, METADATA_FILES, PUBLISH_TAGS), after ci-security and ci-sign; the digests stay the signed ones',
+      prerequisites: [T.CHECK_TOOLS],
       runsAfter: [T.CI_PUSH, T.CI_MERGE, T.CI_SECURITY, T.CI_SIGN],
       // the tags come from bake --print: the bake file's, and METADATA_FILES'
       recipe: services.map(s => `@${printOf(s)} ${helper('publish', s.name, `"${repositoryOf(s)}"`)}`),

@@ -1,3 +1,6 @@
+import { RecordedInput } from './synthesis-inputs';
+import { SUPPORTED_TOOLCHAIN } from '../contract/internal';
+
 /**
  * The Makefile's helper script: what the Makefile needs beyond Make, as one bash script the
  * pipeline writes next to it (shellchecked by the tests). JSON is read with jq, never by its layout.
@@ -7,15 +10,37 @@
 export const HELPER_SCRIPT = 'multiarch.sh';
 
 /** The Make variables every call of the helper passes in its environment. */
-export const HELPER_VARIABLES = ['METADATA_DIR', 'SBOM_DIR', 'STAGING_TAG', 'PUBLISH_TAGS', 'SCAN_SEVERITY', 'COSIGN_KEY', 'COSIGN_FLAGS'];
+export const HELPER_VARIABLES = ['METADATA_DIR', 'SBOM_DIR', 'STAGING_TAG', 'PUBLISH_TAGS', 'SCAN_SEVERITY', 'COSIGN_KEY', 'COSIGN_FLAGS', 'SKIP_INPUT_CHECK'];
 
-/** The helper script, with the projen marker below its shebang line. */
-export function helperScript(marker?: string): string {
-  return ['#!/usr/bin/env bash', ...(marker ? [`# ${marker}`] : []), SCRIPT].join('\n');
+/**
+ * The helper script, with the projen marker below its shebang line, the supported toolchain and what
+ * synthesis read of the services' inputs (`check-inputs` compares the files with it).
+ */
+export function helperScript(marker?: string, inputs: RecordedInput[] = []): string {
+  const recorded = inputs.map(i => `  input ${[i.path, i.recorded, i.pattern, i.description].map(shellQuote).join(' ')}`);
+  return [
+    '#!/usr/bin/env bash',
+    ...(marker ? [`# ${marker}`] : []),
+    SCRIPT_HEAD,
+    `MIN_DOCKER=${SUPPORTED_TOOLCHAIN.docker}`,
+    `MIN_BUILDX=${SUPPORTED_TOOLCHAIN.buildx}`,
+    '',
+    '# What npx projen read to write the generated files, which check-inputs compares the files with:',
+    '# input <file> <absent, present, or the sha256 of what was read> <the lines read (grep -E), or all> <what, in words>',
+    'recorded_inputs() {',
+    ...(recorded.length ? recorded : ['  :']),
+    '}',
+    SCRIPT,
+  ].join('\n');
+}
+
+/** A word for bash, in single quotes. */
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, "'\\''")}'`;
 }
 
 /* eslint-disable max-len */
-const SCRIPT = `# The Makefile's helper: what needs more than Make. It reads the JSON that bake and buildx write
+const SCRIPT_HEAD = `# The Makefile's helper: what needs more than Make. It reads the JSON that bake and buildx write
 # with jq (never by its layout), and merges, publishes, signs and verifies pushed images by digest.
 # The Makefile calls it as \`$(MULTIARCH) <command> <arguments>\` and passes its variables in the
 # environment. Portable to bash 3.2, the bash of macOS.
@@ -37,7 +62,11 @@ BUILDER_NAME=\${BUILDER_NAME:-multiarch}
 REGISTRY=\${REGISTRY-}
 PLATFORMS=\${PLATFORMS-}
 EMULATED_SERVICES=\${EMULATED_SERVICES-}
+SKIP_INPUT_CHECK=\${SKIP_INPUT_CHECK:-false}
 
+# The oldest docker and buildx the generated files are built with (README: Supported toolchain).`;
+
+const SCRIPT = `
 die() { echo "$*" >&2; exit 1; }
 
 require() { # <tool> <who needs it> <how to install it>
@@ -289,6 +318,59 @@ setup_buildx() {
   fi
 }
 
+# check-tools: docker and a buildx new enough for the generated files, before anything runs them. The
+# version is the second word of \`docker buildx version\`: "v0.29.1" (Docker's builds), "0.29.1+ds1" (Debian's).
+check_tools() {
+  local out version rest major minor
+  command -v docker >/dev/null 2>&1 \\
+    || { echo "docker is not installed (or not on PATH): install Docker $MIN_DOCKER or newer, with the buildx plugin $MIN_BUILDX or newer" >&2; exit 127; }
+  out=$(docker buildx version 2>/dev/null) \\
+    || { echo "docker buildx is missing: install the buildx plugin $MIN_BUILDX or newer (Debian, Ubuntu: apt-get install docker-buildx; Alpine: apk add docker-cli-buildx; or Docker's docker-buildx-plugin)" >&2; exit 127; }
+  read -r _ version rest <<VERSION
+$out
+VERSION
+  version=\${version#v}
+  version=\${version%%[+-]*}
+  major=\${version%%.*}
+  rest=\${version#*.}
+  minor=\${rest%%.*}
+  case "$major.$minor" in
+    *[!0-9.]*|.*|*.) echo "check-tools: cannot read the buildx version from \\"$out\\"; $MIN_BUILDX or newer is needed" >&2; return 0 ;;
+  esac
+  if [ "$major" -lt "\${MIN_BUILDX%%.*}" ] || { [ "$major" -eq "\${MIN_BUILDX%%.*}" ] && [ "$minor" -lt "\${MIN_BUILDX#*.}" ]; }; then
+    die "buildx $version is too old: $MIN_BUILDX or newer is needed (docker buildx version says: $out)"
+  fi
+}
+
+# check-inputs: every file npx projen read (recorded_inputs) still reads the same, so the generated
+# files still follow it; SKIP_INPUT_CHECK=true builds anyway.
+check_inputs() {
+  local changed=0
+  if [ "$SKIP_INPUT_CHECK" = true ]; then
+    echo "check-inputs: skipped (SKIP_INPUT_CHECK=true): the generated files may not follow the files they were generated from" >&2
+    return 0
+  fi
+  # input <file> <recorded> <lines pattern> <what was read>
+  input() {
+    local now
+    if [ ! -e "$1" ]; then now=absent
+    elif [ "$2" = present ]; then now=present
+    elif [ ! -f "$1" ]; then now=absent
+    elif [ -n "$3" ]; then now=$( (LC_ALL=C grep -a -E -e "$3" "$1" || true) | sha256_of)
+    else now=$(sha256_of < "$1")
+    fi
+    [ "$now" != "$2" ] || return 0
+    changed=1
+    case "$2/$now" in
+      absent/*) echo "$1 was created since the files were generated: run npx projen" >&2 ;;
+      */absent) echo "$1 was removed since the files were generated: run npx projen" >&2 ;;
+      *) echo "$1 changed since the files were generated: run npx projen (the generated files follow $4)" >&2 ;;
+    esac
+  }
+  recorded_inputs
+  [ "$changed" -eq 0 ] || exit 1
+}
+
 usage() {
   cat >&2 <<'USAGE'
 usage: multiarch.sh <command> <arguments>  (the generated Makefile calls it)
@@ -303,6 +385,8 @@ usage: multiarch.sh <command> <arguments>  (the generated Makefile calls it)
   verify-pushed <service> <platforms>          the same for the pushed digest
   sbom|scan|sign <service> <platforms>         SBOMs, vulnerability scan, signature of the pushed digest
   setup-buildx                                 create or select the builder, check its platforms
+  check-tools                                  check docker and buildx are there and new enough
+  check-inputs                                 check the files npx projen read have not changed since
 USAGE
   exit 2
 }
@@ -327,6 +411,8 @@ case "$command" in
   scan) arguments 2 $#; scan "$@" ;;
   sign) arguments 2 $#; sign "$@" ;;
   setup-buildx) arguments 0 $#; setup_buildx ;;
+  check-tools) arguments 0 $#; check_tools ;;
+  check-inputs) arguments 0 $#; check_inputs ;;
   *) usage ;;
 esac
 `;

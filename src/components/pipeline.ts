@@ -4,6 +4,7 @@ import { GeneratedFile, generatedBefore, MarkerCache, refuseCleanupOfOwnFiles, r
 import { bakeDefaults, BakeSettings, bakeVariables } from './pipeline-bake';
 import { BAKE_SECRETS, bakeSecretOverrides, EMULATED, makeAssertions, makeDerivedVariables, makeVariables, standardTargets } from './pipeline-make';
 import { HELPER_SCRIPT, helperScript } from './pipeline-script';
+import { RecordedInput } from './synthesis-inputs';
 import { BakeModel } from '../bake';
 import { ICiProvider } from '../ci';
 import { BuildVariable, buildVariables, DEFAULT_GROUP, DOCKERFILE_FRONTEND, IBuildPipeline, IMultiArchService, METADATA_DIR, SBOM_DIR } from '../contract/internal';
@@ -179,6 +180,8 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
   /** The files of the previous synthesis (projen's manifest), read before projen's cleanup. */
   private previousFiles: string[] = [];
   private readonly ciProviders: ICiProvider[] = [];
+  /** What synthesis read of the services' inputs, once per file and selection, in join order. */
+  private readonly inputs: Map<string, RecordedInput> = new Map();
   private readonly members: IMultiArchService[] = [];
   private readonly byName: Map<string, IMultiArchService> = new Map();
   private readonly byImage: Map<string, IMultiArchService> = new Map();
@@ -245,7 +248,7 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
     this.project.gitignore.exclude(`/${METADATA_DIR}/`, `/${SBOM_DIR}/`);
     new GeneratedFile(this, this.bakeFilePath, marker => { this.requireServices(); return this.bake.render(marker); }, this._marker);
     new GeneratedFile(this, this.makefilePath, marker => this.renderMakefile(marker), this._marker);
-    new GeneratedFile(this, HELPER_SCRIPT, helperScript, this._marker, { executable: true });
+    new GeneratedFile(this, HELPER_SCRIPT, marker => helperScript(marker, [...this.inputs.values()]), this._marker, { executable: true });
     for (const provider of options.ciProviders ?? []) this.addCiProvider(provider);
   }
 
@@ -293,8 +296,12 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
    * are brought up to date, and each build context keeps out what belongs to other services and to
    * the pipeline.
    */
-  public _join(service: IMultiArchService, variables: BuildVariable[], ignore: DockerIgnoreFile): void {
+  public _join(service: IMultiArchService, variables: BuildVariable[], ignore: DockerIgnoreFile, inputs: RecordedInput[] = []): void {
     this.members.push(service);
+    for (const i of inputs) {
+      const key = `${i.path}\n${i.pattern}\n${i.recorded === 'present'}`;
+      if (!this.inputs.has(key)) this.inputs.set(key, i);
+    }
     this.byName.set(service.name, service);
     this.byImage.set(service.imageName, service);
     this.ignoreFiles.set(ignore.path, ignore);

@@ -3,9 +3,11 @@ import * as path from 'path';
 import { Component, Project } from 'projen';
 import { GeneratedFile, refuseForeignFile, refusePipelineFiles } from './generated-file';
 import { MultiArchPipeline } from './pipeline';
+import { applyRuntimeOptions, resolveRuntimeOptions, RuntimeOptions, ServiceFile } from './runtime-options';
+import { RecordedInput, recordInput, SynthesisInput } from './synthesis-inputs';
 import { BakeTarget } from '../bake';
 import { BAKE, buildArgs, DESCRIPTION_LABEL, imageBuildArgs, imageReference, IMultiArchService, RESERVED_SERVICE_NAMES, secretFileVariable } from '../contract/internal';
-import { DockerfileModel, DockerIgnoreFile } from '../dockerfile';
+import { DockerfileModel, DockerIgnoreFile, HealthcheckProbe } from '../dockerfile';
 import { Platform } from '../platform';
 import { closeMatch, imageName, invalid, noControlCharacters, noRepeats, nonRootUser, plainText, port, relativePath, serviceName, variableName } from '../validation';
 
@@ -42,6 +44,33 @@ export interface ServiceOptions {
    * @default []
    */
   readonly dockerignore?: string[];
+  /**
+   * Arguments of the service's program, exec form: a GoService's binary gets them as the image's
+   * `CMD` (after its `ENTRYPOINT`); a PythonService appends them to its `command`. E.g.
+   * `["serve", "/etc/app/config.json"]`.
+   * @default - none
+   */
+  readonly args?: string[];
+  /**
+   * Environment variables of the image (`ENV`), taken literally (`$` is not expanded). Names are
+   * `[A-Za-z_][A-Za-z0-9_]*`; refused: PATH, the names the service's image sets itself (a Python
+   * image's VIRTUAL_ENV, HOME, PYTHON…, APP_VERSION) and names that look like credentials (an image's
+   * ENV is readable by anyone who pulls it: give secrets at run time).
+   * @default {}
+   */
+  readonly env?: { [name: string]: string };
+  /**
+   * Files and directories of the build context copied into the image, root-owned and read-only for
+   * the service, with the same file times as the rest of the image (reproducible).
+   * @default []
+   */
+  readonly files?: ServiceFile[];
+  /**
+   * A `HEALTHCHECK` in exec form. A runtime without a shell (distroless) has no curl or wget: probe
+   * with the service's own binary, e.g. `{ command: ["/usr/local/bin/server", "health"] }`.
+   * @default - no health check
+   */
+  readonly healthcheck?: HealthcheckProbe;
 }
 
 /**
@@ -91,6 +120,26 @@ export interface MultiArchServiceProps extends ServiceOptions {
    * @default []
    */
   readonly languageIgnorePatterns?: string[];
+  /**
+   * The stage of the kind's Dockerfile that fills `ImageMetadata.ROOTFS` (run as root, with a shell
+   * and coreutils), which the runtime copies: `files` are copied there by a step of their own.
+   * @default - the kind takes no `files`: they are refused
+   */
+  readonly rootfsStage?: string;
+  /**
+   * Paths the kind writes into the image (its binary, its application directory): a `files`
+   * destination may not be one of them, inside one or above one.
+   * @default []
+   */
+  readonly reservedPaths?: string[];
+  /**
+   * The files this kind of service read to build its Dockerfile (a Go module's go.mod, a requirements
+   * file), relative to the project root. The helper script records what was read of each, and every
+   * build target first checks that none changed since (`make check-inputs`): the message names the
+   * file and says to run `npx projen`.
+   * @default []
+   */
+  readonly synthesisInputs?: SynthesisInput[];
 }
 
 /** A build secret file a kind of service reads (see `MultiArchServiceProps.secretFiles`). */
@@ -127,6 +176,10 @@ export interface ResolvedService {
   readonly ignore?: DockerIgnoreFile;
   readonly languageIgnorePatterns: string[];
   readonly dockerignore: string[];
+  /** args, env, files and healthcheck. */
+  readonly runtime: RuntimeOptions;
+  /** What synthesis read of each of its inputs. */
+  readonly inputs: RecordedInput[];
 }
 
 /**
@@ -177,6 +230,7 @@ export function resolveService(project: Project, name: string, props: ServiceDec
     plainText('secretFiles description', f.description);
   }
   if (props.platforms) noRepeats('platforms', props.platforms.map(p => String(p)));
+  const runtime = resolveRuntimeOptions(name, props);
   const image = imageName('imageName', props.imageName ?? name);
   const sameImage = pipeline?._findService('', image).byImage;
   if (sameImage) {
@@ -202,6 +256,8 @@ export function resolveService(project: Project, name: string, props: ServiceDec
     ignore: pipeline?._ignoreFile(ignorePath),
     languageIgnorePatterns: (props.languageIgnorePatterns ?? []).map(p => noControlCharacters('languageIgnorePatterns', p)),
     dockerignore: (props.dockerignore ?? []).map(p => noControlCharacters('dockerignore', p)),
+    runtime,
+    inputs: (props.synthesisInputs ?? []).map(i => recordInput(project.outdir, i)),
   };
 }
 
@@ -247,9 +303,19 @@ export abstract class MultiArchService extends Component implements IMultiArchSe
   public readonly pipeline: MultiArchPipeline;
   /** The Dockerfile model (escape hatch; shared with other services when they share the file). */
   public readonly dockerfile: DockerfileModel;
+  /** The arguments of the service's program (`args`). */
+  public readonly args: string[];
+  /** The image's environment variables (`env`). */
+  public readonly env: { [name: string]: string };
+  /** The files copied into the image (`files`). */
+  public readonly files: ServiceFile[];
+  /** The health check, if any. */
+  public readonly healthcheck?: HealthcheckProbe;
 
   protected constructor(project: Project, name: string, props: MultiArchServiceProps) {
     const service = resolveService(project, name, props);
+    // into the kind's model before anything exists, so a refused option leaves nothing behind
+    applyRuntimeOptions(props.dockerfile, service.runtime, props, `${props.kind} "${name}"`);
     super(project, service.id);
     this.name = service.name;
     this.imageName = service.imageName;
@@ -260,6 +326,10 @@ export abstract class MultiArchService extends Component implements IMultiArchSe
     this.context = service.context;
     this.dockerfilePath = service.dockerfilePath;
     this.dockerfile = props.dockerfile;
+    this.args = service.runtime.args;
+    this.env = service.runtime.env;
+    this.files = service.runtime.files;
+    this.healthcheck = service.runtime.healthcheck;
     try {
       this.dockerignore = service.ignore ?? new DockerIgnoreFile(project, service.ignorePath);
     } catch (e) {
@@ -288,6 +358,7 @@ export abstract class MultiArchService extends Component implements IMultiArchSe
       '**/Dockerfile', '**/.dockerignore', '**/*.dockerignore');
     this.dockerignore.addPatterns(...service.languageIgnorePatterns);
     this.dockerignore.addPatterns(...service.dockerignore);
+    for (const f of this.files) this.dockerignore.requirePath(f.source, `${this.dockerfilePath} (files)`);
 
     this.bakeTarget = new BakeTarget(this.name, {
       description: this.description,
@@ -305,7 +376,14 @@ export abstract class MultiArchService extends Component implements IMultiArchSe
     for (const f of secretFiles) this.bakeTarget.addSecret({ id: f.id, source: `\${${f.variable}}`, whenSet: f.variable });
     const variables = secretFiles.map(f => secretFileVariable(f.variable, f.description,
       f.bakeDescription ?? `${f.description}: the build secret "${f.id}"; empty passes none`));
-    this.pipeline._join(this, variables, this.dockerignore);
+    this.pipeline._join(this, variables, this.dockerignore, service.inputs);
+  }
+
+  /** Warns about `files` that do not exist yet. */
+  public preSynthesize(): void {
+    super.preSynthesize();
+    warnMissing(this.project, `${this.node.id.split(':')[0]} "${this.name}"`, this.files.map(f =>
+      ['files', f.source, path.posix.join(this.context, f.source), `the image gets it at ${f.destination}`] as [string, string, string, string]));
   }
 }
 

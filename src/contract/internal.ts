@@ -4,3 +4,4 @@ export * from './targets';
 export * from './references';
 export * from './pipeline';
 export * from './ci-plan';
+export * from './toolchain';

@@ -4,6 +4,10 @@
  * (`MultiArchPipeline.of(project)!.make.replaceTarget({ name: StandardTarget.CI_SIGN, … })`).
  */
 export class StandardTarget {
+  /** Check that docker and buildx are installed and new enough (every target that runs docker does, first). */
+  public static readonly CHECK_TOOLS = 'check-tools';
+  /** Check that the files synthesis read have not changed since (every target that builds does, first). */
+  public static readonly CHECK_INPUTS = 'check-inputs';
   /** Create or select the buildx builder. */
   public static readonly SETUP_BUILDX = 'setup-buildx';
   /** Build every image for every platform; push when PUSH=true. */

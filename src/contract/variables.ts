@@ -301,6 +301,12 @@ const CATALOGUE: Spec[] = [
     description: 'extra tags ci-publish gives every image, space-separated (e.g. "1.2 latest"), besides the bake file\'s and METADATA_FILES\' tags',
     make: () => '',
   },
+  {
+    name: 'SKIP_INPUT_CHECK',
+    description: 'true builds even when a file npx projen read changed since (check-inputs); run npx projen instead',
+    make: () => 'false',
+    grammar: WORD,
+  },
   { name: 'METADATA_DIR', description: 'where pushes record their digests (build-sign, build-sbom and the scan read them)', make: () => METADATA_DIR, grammar: PATH },
   { name: 'SBOM_DIR', description: 'where build-sbom writes SPDX files', make: () => SBOM_DIR, grammar: PATH },
 ];

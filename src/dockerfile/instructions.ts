@@ -215,12 +215,23 @@ export class ArgInstruction extends DockerfileInstruction {
   }
 }
 
-/** `ENV name="value" ...` (values may reference `${ARG}`s). */
+/** Options of an `ENV` instruction. */
+export interface EnvOptions extends InstructionOptions {
+  /**
+   * Take the values as they are: `$` is escaped, so `${NAME}` in a value stays text instead of
+   * being replaced by an ARG or ENV (values from users' options, e.g. `ServiceOptions.env`).
+   * @default false
+   */
+  readonly literal?: boolean;
+}
+
+/** `ENV name="value" ...` (values may reference `${ARG}`s, unless `literal`). */
 export class EnvInstruction extends DockerfileInstruction {
   private readonly _variables: { [name: string]: string };
 
-  constructor(variables: { [name: string]: string }, options?: InstructionOptions) {
-    const entries = Object.entries(variables).map(([k, v]) => `${variableName('ENV name', k)}=${quote('ENV value', v)}`);
+  constructor(variables: { [name: string]: string }, options: EnvOptions = {}) {
+    const value = (v: string) => (options.literal ? quote('ENV value', v).replace(/\$/g, () => '\\$') : quote('ENV value', v));
+    const entries = Object.entries(variables).map(([k, v]) => `${variableName('ENV name', k)}=${value(v)}`);
     if (entries.length === 0) throw new Error('ENV needs at least one variable');
     super('ENV', entries.join(CONTINUATION), options);
     this._variables = { ...variables };
@@ -326,9 +337,12 @@ export class CmdInstruction extends DockerfileInstruction {
   }
 }
 
-/** Options of a `HEALTHCHECK` instruction. */
-export interface HealthcheckOptions extends InstructionOptions {
-  /** The probe, exec form: the binary and its arguments. Distroless images have no shell. */
+/** A container health probe, exec form (`HEALTHCHECK`). */
+export interface HealthcheckProbe {
+  /**
+   * The probe, exec form: the binary and its arguments, e.g. `["/usr/local/bin/server", "health"]`.
+   * Distroless images have no shell, curl or wget: probe with a binary of the image.
+   */
   readonly command: string[];
   /**
    * Seconds between probes.
@@ -345,7 +359,15 @@ export interface HealthcheckOptions extends InstructionOptions {
    * @default 3
    */
   readonly retries?: number;
+  /**
+   * Seconds the service gets to start, during which failed probes do not count.
+   * @default - none (Docker's default, 0)
+   */
+  readonly startPeriodSeconds?: number;
 }
+
+/** Options of a `HEALTHCHECK` instruction. */
+export interface HealthcheckOptions extends HealthcheckProbe, InstructionOptions {}
 
 /** `HEALTHCHECK ... CMD ["..."]`, exec form (a shell-form probe needs a shell the runtime may not have). */
 export class HealthcheckInstruction extends DockerfileInstruction {
@@ -355,6 +377,7 @@ export class HealthcheckInstruction extends DockerfileInstruction {
     const flags = [
       `--interval=${positive('intervalSeconds', options.intervalSeconds ?? 30)}s`,
       `--timeout=${positive('timeoutSeconds', options.timeoutSeconds ?? 5)}s`,
+      ...(options.startPeriodSeconds === undefined ? [] : [`--start-period=${positive('startPeriodSeconds', options.startPeriodSeconds)}s`]),
       `--retries=${positive('retries', options.retries ?? 3)}`,
     ];
     super('HEALTHCHECK', `${flags.join(' ')} CMD ${execForm('HEALTHCHECK', options.command)}`, options);

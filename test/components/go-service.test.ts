@@ -1,3 +1,7 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { EnvInstruction, GoService, Platform } from '../../src';
 import { lintDockerfile, nephoranProject, newProject, parseDockerfile, parseHcl, synth } from '../helpers';
 
@@ -32,7 +36,8 @@ describe('GoService Dockerfile', () => {
     expect(modules.instructions.find(i => i.keyword === 'COPY')!.raw).toBe('COPY go.mod go.sum* ./');
     const download = modules.instructions.find(i => i.raw.includes('go mod download'))!.raw;
     expect(download).toContain('--mount=type=secret,id=netrc,target=/root/.netrc');
-    expect(download).toMatch(/go mod download \|\| \{ echo "go mod download failed: private modules need credentials.*GO_NETRC=~\/\.netrc/);
+    // its errors go to a file removed in the same step, so that a failure can say why (see "the module download's failure")
+    expect(download).toMatch(/\(go mod download 2>\/tmp\/go-mod-download\.log \|\| \{ cat \/tmp\/go-mod-download\.log >&2; .*exit 1; \}\) && \\\n\s*cat \/tmp\/go-mod-download\.log >&2 && \\\n\s*rm \/tmp\/go-mod-download\.log && \\\n\s*go mod verify$/);
     expect(download).toContain('go mod verify');
     // Go's local telemetry off first, so no Go step writes its dated counter files into a layer
     expect(download).toMatch(/^RUN --mount=type=secret,id=netrc,target=\/root\/\.netrc \\\n\s*\(go telemetry off 2>\/dev\/null \|\| true\) && \\\n\s*\(go mod download /);
@@ -473,5 +478,43 @@ describe('GoService runtime commands', () => {
     const other = new GoService(newProject(), 'svc');
     other.dockerfile.finalStage.addHealthcheck({ command: ['/usr/local/bin/svc', 'health'] });
     expect(() => other.dockerfile.finalStage.addInstruction('CMD', '["sh", "-c", "svc"]')).toThrow(/CMD in .* runs "sh"/);
+  });
+});
+
+describe('the module download\'s failure says why', () => {
+  /** The download step's commands, run by sh with a fake `go` whose `go mod download` prints `error` and fails. */
+  function download(error: string) {
+    const project = newProject();
+    new GoService(project, 'api');
+    const run = parseDockerfile(synth(project)['cmd/api/Dockerfile']).stages[0].instructions.find(i => i.raw.includes('go mod download'))!;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'go-download-'));
+    const log = path.join(dir, 'download.log');
+    const commands = run.raw.replace(/^RUN --mount=\S+ \\\n/, '').replace(/ \\\n\s*/g, ' ').split('/tmp/go-mod-download.log').join(log);
+    fs.writeFileSync(path.join(dir, 'go'), `#!/bin/sh\nif [ "$1 $2" = "mod download" ]; then printf '%s\\n' '${error}' >&2; exit 1; fi\nexit 0\n`, { mode: 0o755 });
+    const r = spawnSync('sh', ['-c', commands], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, encoding: 'utf8' });
+    return { status: r.status, stderr: r.stderr };
+  }
+
+  test('a local replace missing from the context: names it, and says to run npx projen', () => {
+    // GIVEN go.mod got "replace example.org/lib => ./lib" after the Dockerfile was generated
+    // WHEN the download fails as Go does when it cannot read lib/go.mod
+    const r = download('go: example.org/lib@v0.0.0 (replaced by ./lib): reading lib/go.mod: open /src/lib/go.mod: no such file or directory');
+    // THEN Go's error, then the replace that is missing, and not the credentials
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('go: example.org/lib@v0.0.0 (replaced by ./lib): reading lib/go.mod: open /src/lib/go.mod: no such file or directory\n'
+      + 'go.mod has "replace example.org/lib => ./lib", which is not in the build context copied before go mod download: run npx projen to regenerate (the Dockerfile copies only the go.mod files named when it was generated)\n');
+  });
+
+  test('a workspace module missing from the context: says a local module is missing', () => {
+    const r = download('go: cannot load module lib listed in go.work file: open lib/go.mod: no such file or directory');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/\na local module of go\.mod or go\.work is not in the build context copied before go mod download: run npx projen\n$/);
+  });
+
+  test('any other failure: the credentials hint, as before', () => {
+    const r = download('go: example.com/private@v1.0.0: reading https://proxy.example/example.com/private/@v/v1.0.0.mod: 401 Unauthorized');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/401 Unauthorized\ngo mod download failed: private modules need credentials, given as a build secret: make <target> GO_NETRC=~\/\.netrc/);
+    expect(r.stderr).not.toMatch(/npx projen/);
   });
 });

@@ -27,6 +27,8 @@ function fakeDocker(builderPlatforms: string): { env: NodeJS.ProcessEnv; calls: 
   fs.writeFileSync(log, '');
   fs.writeFileSync(path.join(bin, 'docker'), [
     '#!/bin/bash',
+    // the tools check (prerequisite-checks.test.ts) sees buildx 0.29.1, and is not logged
+    '[ "$1 $2" != "buildx version" ] || { echo "github.com/docker/buildx v0.29.1 a8d0c1d"; exit 0; }',
     `printf '[%s]' "$@" >> ${log}; echo >> ${log}`,
     '[ "$1 $2" = "context show" ] && echo default',
     `[ "$1 $2" = "buildx inspect" ] && printf 'Name: default\\nPlatforms: ${builderPlatforms}\\n'`,

@@ -10,7 +10,7 @@ describe('PythonService Dockerfile', () => {
     expect(synth(nephoranProject())['pkg/rag/Dockerfile.dockerignore']).toMatchSnapshot();
   });
 
-  test('dependencies install into a venv on the target platform; the runtime gets it at the same path', () => {
+  test('dependencies install into a venv on the target platform; the runtime gets it at the same path, apart from the code', () => {
     // GIVEN
     const project = newProject();
     // WHEN
@@ -18,7 +18,7 @@ describe('PythonService Dockerfile', () => {
     const dockerfile = synth(project)['services/api/Dockerfile'];
     // THEN
     expect(lintDockerfile(dockerfile)).toEqual([]);
-    const [b, r] = parseDockerfile(dockerfile).stages;
+    const [b, app, r] = parseDockerfile(dockerfile).stages;
     expect([b.from, b.platform]).toEqual(['python:3.12-slim', undefined]);
     expect(r.from).toBe('python:3.12-slim');
     expect(b.instructions.some(i => i.raw.includes('python -m venv /opt/venv'))).toBe(true);
@@ -27,10 +27,13 @@ describe('PythonService Dockerfile', () => {
     expect(install.raw).not.toContain('--no-cache-dir');
     expect(install.raw).toContain('pip install -r requirements.txt');
     const kw = (k: string) => r.instructions.filter(i => i.keyword === k).map(i => i.args);
-    // the venv (at its own path) and the application reach the runtime as one tree from the builder
-    expect(b.instructions.filter(i => i.keyword === 'COPY').map(i => i.raw).at(-1)).toBe('COPY . /out/rootfs/app');
+    // the venv (at its own path) and the application reach the runtime in two layers: the builder
+    // never sees the code, so a code edit cannot change the venv's layer
+    expect(b.instructions.filter(i => i.keyword === 'COPY').map(i => i.raw)).toEqual(['COPY requirements.txt ./requirements.txt']);
     expect(b.instructions.at(-1)!.raw).toContain('cp -a /opt/venv /out/rootfs/opt/venv');
-    expect(r.instructions.filter(i => i.keyword === 'COPY').map(i => i.raw)).toEqual(['COPY --from=builder /out/rootfs/ /']);
+    expect([app.name, app.platform]).toEqual(['app', '$BUILDPLATFORM']);
+    expect(app.instructions.filter(i => i.keyword === 'COPY').map(i => i.raw)).toEqual(['COPY . /out/rootfs/app']);
+    expect(r.instructions.filter(i => i.keyword === 'COPY').map(i => i.raw)).toEqual(['COPY --from=builder /out/rootfs/ /', 'COPY --from=app /out/rootfs/ /']);
     expect(kw('WORKDIR')).toEqual(['/app']);
     expect(kw('ENV')[0]).toContain('PATH="/opt/venv/bin:${PATH}"');
     expect(kw('ENV')[0]).toContain('APP_VERSION="${VERSION}"');
@@ -52,7 +55,7 @@ describe('PythonService Dockerfile', () => {
     expect(out.Dockerfile).toContain('pip install --no-index --no-build-isolation -r requirements-prod.txt');
     const other = newProject();
     new PythonService(other, 'api', { baseImage: 'mirror.local/python:3.11-slim' });
-    expect(parseDockerfile(synth(other).Dockerfile).stages.map(s => s.from)).toEqual(['mirror.local/python:3.11-slim', 'mirror.local/python:3.11-slim']);
+    expect(parseDockerfile(synth(other).Dockerfile).stages.map(s => s.from)).toEqual(['mirror.local/python:3.11-slim', 'mirror.local/python:3.11-slim', 'mirror.local/python:3.11-slim']);
   });
 
   test('a .dockerignore that would exclude the requirements file fails synthesis', () => {

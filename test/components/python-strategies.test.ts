@@ -28,7 +28,7 @@ describe('PythonService CROSS_WHEELS', () => {
     const dockerfile = synth(project).Dockerfile;
     // THEN
     expect(lintDockerfile(dockerfile)).toEqual([]);
-    const [builder, runtime] = parseDockerfile(dockerfile).stages;
+    const [builder, , runtime] = parseDockerfile(dockerfile).stages;
     expect([builder.from, builder.name, builder.platform]).toEqual(['mirror.local/python:3.11-slim-bookworm', 'builder', '$BUILDPLATFORM']);
     expect(runtime.from).toBe('mirror.local/python:3.11-slim-bookworm');
     expect(runtime.instructions.filter(i => i.keyword === 'RUN')).toEqual([]);
@@ -37,33 +37,40 @@ describe('PythonService CROSS_WHEELS', () => {
     expect(runOf(builder, 'venv')).toContain('python -m venv --without-pip /opt/venv');
     const install = runOf(builder, 'pip install');
     expect(install).toContain('--mount=type=cache,target=/root/.cache/pip');
-    expect(install).toContain('python -m pip install --target /opt/venv/lib/python3.11/site-packages --platform "${wheel}" --implementation cp --python-version 3.11 --only-binary=:all: --no-compile --no-index --find-links=wheels -r requirements.txt');
+    expect(install).toContain('python -m pip install --target /opt/venv/lib/python3.11/site-packages ${platforms} --implementation cp --python-version 3.11 --only-binary=:all: --no-compile --no-index --find-links=wheels -r requirements.txt');
     // compiled in place: pip --target would compile in a temporary directory whose name ends up in every .pyc
     expect(install).toMatch(/SOURCE_DATE_EPOCH=0 python -m compileall -q \/opt\/venv\/lib\/python3.11\/site-packages$/);
-    expect(install).toContain('echo "installing ${wheel} wheels for ${TARGETPLATFORM} on $(uname -m)"');
+    expect(install).toContain('echo "installing cp311 wheels (${tried}) for ${TARGETPLATFORM} on $(uname -m)"');
   });
 
+  /** The commands that set `platforms` and `tried`, from the install step of a service's Dockerfile. */
+  function tagCommands(dockerfile: string): string {
+    const install = shellOf(runOf(parseDockerfile(dockerfile).stages[0], 'pip install'));
+    return install.slice(0, install.indexOf(' && echo "installing'));
+  }
+
   test.each([
-    ['amd64', '', 'manylinux_2_36_x86_64'],
-    ['arm64', '', 'manylinux_2_36_aarch64'],
-    ['arm', 'v7', 'manylinux_2_36_armv7l'],
-    ['s390x', '', 'manylinux_2_36_s390x'],
-    ['ppc64le', '', 'manylinux_2_36_ppc64le'],
-    ['386', '', 'manylinux_2_36_i686'],
-    ['riscv64', '', 'manylinux_2_36_riscv64'],
-  ])('TARGETARCH=%s TARGETVARIANT=%s installs %s wheels (the case statement, run by sh)', (arch, variant, wheel) => {
-    // GIVEN a service for every platform that has wheels
+    ['amd64', '', 'x86_64', ['manylinux2014', 'manylinux2010', 'manylinux1'], 'manylinux2014 manylinux2010 manylinux1 for x86_64'],
+    ['arm64', '', 'aarch64', ['manylinux2014'], 'manylinux2014 for aarch64'],
+    ['arm', 'v7', 'armv7l', ['manylinux2014'], 'manylinux2014 for armv7l'],
+    ['s390x', '', 's390x', ['manylinux2014'], 'manylinux2014 for s390x'],
+    ['ppc64le', '', 'ppc64le', ['manylinux2014'], 'manylinux2014 for ppc64le'],
+    ['386', '', 'i686', ['manylinux2014', 'manylinux2010', 'manylinux1'], 'manylinux2014 manylinux2010 manylinux1 for i686'],
+    ['riscv64', '', 'riscv64', [], 'for riscv64'],
+  ])('TARGETARCH=%s TARGETVARIANT=%s passes every %s tag from manylinux_2_17 to the base glibc, and the legacy aliases (run by sh)', (arch, variant, wheelArch, aliases, tried) => {
+    // GIVEN a service for every platform that has wheels, on bookworm (glibc 2.36)
     const project = newProject();
     const platforms = [Platform.LINUX_AMD64, Platform.LINUX_ARM64, Platform.LINUX_ARM_V7, Platform.LINUX_S390X,
       Platform.LINUX_PPC64LE, Platform.LINUX_386, Platform.LINUX_RISCV64];
     new MultiArchPipeline(project, { platforms });
     new PythonService(project, 'scorer', { baseImage: 'python:3.12-slim-bookworm', installStrategy: CROSS });
-    const install = shellOf(runOf(parseDockerfile(synth(project).Dockerfile).stages[0], 'pip install'));
-    // WHEN the case statement runs with BuildKit's platform args
-    const caseStatement = install.slice(0, install.indexOf('esac') + 4);
-    const out = execFileSync('sh', ['-c', `${caseStatement} && echo "$wheel"`], { env: { TARGETARCH: arch, TARGETVARIANT: variant }, encoding: 'utf8' });
-    // THEN
-    expect(out.trim()).toBe(wheel);
+    // WHEN the commands run with BuildKit's platform args
+    const out = execFileSync('sh', ['-c', `${tagCommands(synth(project).Dockerfile)} && echo "$platforms" && echo "$tried"`], { env: { TARGETARCH: arch, TARGETVARIANT: variant }, encoding: 'utf8' });
+    // THEN pip gets each tag once: PyPI's manylinux_2_17_<arch>.manylinux2014_<arch> wheels match, and so does manylinux_2_36
+    const [platformArgs, triedLine] = out.trim().split('\n');
+    const ladder = Array.from({ length: 20 }, (_, i) => `manylinux_2_${17 + i}_${wheelArch}`);
+    expect(platformArgs.trim().split(/\s+/)).toEqual([...ladder, ...aliases.map(a => `${a}_${wheelArch}`)].flatMap(t => ['--platform', t]));
+    expect(triedLine).toBe(aliases.length ? `manylinux_2_17..manylinux_2_36, ${tried}` : `manylinux_2_17..manylinux_2_36 ${tried}`);
   });
 
   test('a platform without wheels fails the case statement with a message, and is refused at construction', () => {
@@ -74,8 +81,8 @@ describe('PythonService CROSS_WHEELS', () => {
     const r = spawnSync('sh', ['-c', caseStatement], { env: { TARGETARCH: 'arm', TARGETVARIANT: 'v6', TARGETPLATFORM: 'linux/arm/v6' }, encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('CROSS_WHEELS: no wheel platform tag for linux/arm/v6; use installStrategy TARGET');
-    // the defaults have no release in the tag: manylinux_2_28, which every supported Debian satisfies
-    expect(install).toContain('amd64) wheel=manylinux_2_28_x86_64 ;;');
+    // the defaults have no release in the tag: up to manylinux_2_28, which every supported Debian satisfies
+    expect(install).toContain('while [ "$n" -le 28 ]');
     expect(() => new PythonService(newProject(), 'x', { installStrategy: CROSS, platforms: [Platform.LINUX_ARM64, Platform.LINUX_ARM_V6] }))
       .toThrow(/Invalid installStrategy "PythonInstallStrategy.CROSS_WHEELS": has no wheel platform tag for linux\/arm\/v6 .*use PythonInstallStrategy.TARGET/);
     // the pipeline's platforms too, at construction: the pipeline exists before its services
@@ -85,13 +92,14 @@ describe('PythonService CROSS_WHEELS', () => {
     expect(MultiArchPipeline.of(viaPipeline)!.services).toEqual([]);
   });
 
-  test('Alpine bases get musllinux wheels', () => {
-    const project = newProject();
-    new PythonService(project, 'scorer', { baseImage: 'python:3.12-alpine3.20', installStrategy: CROSS });
-    expect(synth(project).Dockerfile).toContain('arm64) wheel=musllinux_1_2_aarch64 ;;');
+  test('an Alpine (musl) base is refused: CROSS_WHEELS installs manylinux wheels, and the runtime shares the base', () => {
+    expect(() => new PythonService(newProject(), 'scorer', { baseImage: 'python:3.12-alpine3.20', installStrategy: CROSS }))
+      .toThrow('Invalid baseImage "python:3.12-alpine3.20": is Alpine (musl), and CROSS_WHEELS installs manylinux (glibc) wheels only: use a Debian-based image such as python:3.12-slim-bookworm, or installStrategy PythonInstallStrategy.TARGET, which installs musllinux wheels or builds from source on the target platform');
+    // TARGET on Alpine is fine: pip picks musllinux wheels on the target itself
+    expect(() => new PythonService(newProject(), 'scorer', { baseImage: 'python:3.12-alpine3.20' })).not.toThrow();
   });
 
-  test('a requirement without a wheel: pip\'s log, then a message that names it and suggests TARGET', () => {
+  test('a requirement without a wheel: pip\'s log, then a message that names it and the tags tried, and suggests TARGET', () => {
     // GIVEN the install step, with a fake pip that fails as pip does
     const project = newProject();
     new PythonService(project, 'scorer', { baseImage: 'python:3.11-slim-bookworm', installStrategy: CROSS });
@@ -106,7 +114,7 @@ describe('PythonService CROSS_WHEELS', () => {
     // THEN
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('ERROR: No matching distribution found for numpy==2.1');
-    expect(r.stderr).toContain('CROSS_WHEELS installs wheels only: numpy==2.1 has no wheel for linux/arm64 (manylinux_2_36_aarch64, cp311). Add that wheel to the index or the wheelhouse, or build it from source on the target platform with installStrategy PythonInstallStrategy.TARGET');
+    expect(r.stderr).toContain('CROSS_WHEELS installs wheels only: numpy==2.1 has no wheel for linux/arm64 and cp311 tagged manylinux_2_17..manylinux_2_36, manylinux2014 for aarch64 (a wheel for a glibc newer than the base image\'s 2.36 would not run there). Add such a wheel to the index or the wheelhouse, or build it from source on the target platform with installStrategy PythonInstallStrategy.TARGET');
   });
 
   test('build packages are refused: CROSS_WHEELS compiles nothing', () => {
@@ -143,7 +151,7 @@ describe('PythonService runtime', () => {
     const project = newProject();
     const svc = new PythonService(project, 'rag', { runtimePackages: ['libgomp1', 'libpq5'] });
     const stages = parseDockerfile(synth(project).Dockerfile).stages;
-    expect(stages.map(s => [s.from, s.name])).toEqual([['python:3.12-slim', 'base'], ['python:3.12-slim', 'builder'], ['base', null]]);
+    expect(stages.map(s => [s.from, s.name])).toEqual([['python:3.12-slim', 'base'], ['python:3.12-slim', 'builder'], ['python:3.12-slim', 'app'], ['base', null]]);
     const apt = runOf(stages[0], 'apt-get');
     expect(apt).toContain('--mount=type=cache,target=/var/lib/apt/lists,sharing=locked');
     expect(apt).toContain('apt-get install -y --no-install-recommends libgomp1 libpq5');
@@ -163,7 +171,7 @@ describe('PythonService runtime', () => {
     const project = newProject();
     const svc = new PythonService(project, 'rag', { installStrategy: CROSS, runtimePackages: ['libgomp1'] });
     const stages = parseDockerfile(synth(project).Dockerfile).stages;
-    expect(stages.map(s => [s.name, s.platform])).toEqual([['base', undefined], ['builder', '$BUILDPLATFORM'], [null, undefined]]);
+    expect(stages.map(s => [s.name, s.platform])).toEqual([['base', undefined], ['builder', '$BUILDPLATFORM'], ['app', '$BUILDPLATFORM'], [null, undefined]]);
     expect(svc.dockerfile.runsOnTargetPlatform).toBe(true);
   });
 
@@ -171,15 +179,14 @@ describe('PythonService runtime', () => {
     // GIVEN
     const project = newProject();
     new PythonService(project, 'rag', { user: '1001:1001', localPackages: ['vendor', 'wheels'] });
-    const [builder, runtime] = parseDockerfile(synth(project).Dockerfile).stages;
+    const [builder, app, runtime] = parseDockerfile(synth(project).Dockerfile).stages;
     // THEN the runtime has HOME and runs as the user
     const env = runtime.instructions.filter(i => i.keyword === 'ENV').map(i => i.args).join(' ');
     expect(env).toContain('HOME="/home/app"');
     expect(runtime.instructions.filter(i => i.keyword === 'USER').map(i => i.args)).toEqual(['1001:1001']);
     // AND the app tree loses the local packages and any write bit for others
-    const normalize = runOf(builder, 'touch -h -d @0');
-    expect(normalize).toContain('rm -rf /out/rootfs/app/vendor /out/rootfs/app/wheels');
-    expect(normalize).toContain('chmod -R go-w /out/rootfs/app');
+    expect(runOf(app, 'compileall')).toContain('rm -rf /out/rootfs/app/vendor /out/rootfs/app/wheels');
+    expect(runOf(app, 'touch -h -d @0')).toContain('chmod -R go-w /out/rootfs/app');
     // AND the accounts step, run by sh in a scratch tree, adds the user once and keeps existing uids
     const accounts = shellOf(runOf(builder, 'passwd'));
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'accounts-'));
@@ -273,7 +280,12 @@ describe('PythonService glibcVersion', () => {
   test('sets the manylinux tag CROSS_WHEELS installs', () => {
     const project = newProject();
     new PythonService(project, 'x', { baseImage: 'mirror.local/python:3.11-slim', installStrategy: CROSS, glibcVersion: '2.36' });
-    expect(synth(project).Dockerfile).toContain('arm64) wheel=manylinux_2_36_aarch64 ;;');
+    expect(synth(project).Dockerfile).toContain('while [ "$n" -le 36 ]; do platforms="$platforms --platform manylinux_2_${n}_$arch"');
+  });
+
+  test('older than manylinux2014 (2.17) is refused', () => {
+    expect(() => new PythonService(newProject(), 'x', { installStrategy: CROSS, glibcVersion: '2.12' }))
+      .toThrow('Invalid glibcVersion "2.12": is older than manylinux2014 (glibc 2.17), the oldest base CROSS_WHEELS supports: give the base image\'s glibc, 2.17 or newer');
   });
 
   test.each([['2.36; id'], ['3.1'], ['2'], ['latest']])('refuses %j', (v) => {
@@ -281,7 +293,111 @@ describe('PythonService glibcVersion', () => {
   });
 
   test('does not apply to Alpine', () => {
-    expect(() => new PythonService(newProject(), 'x', { baseImage: 'python:3.12-alpine', installStrategy: CROSS, glibcVersion: '2.36' }))
+    expect(() => new PythonService(newProject(), 'x', { baseImage: 'python:3.12-alpine', glibcVersion: '2.36' }))
       .toThrow(/Invalid glibcVersion "2.36": does not apply to baseImage "python:3.12-alpine": Alpine has musl/);
+  });
+});
+
+describe('PythonService layers and bytecode', () => {
+  test('the venv and the application reach the runtime in two layers, the code from a stage the install never sees', () => {
+    // GIVEN
+    const project = newProject();
+    // WHEN
+    new PythonService(project, 'scorer', { installStrategy: CROSS, localPackages: ['wheels'], pipInstallArgs: ['--no-index', '--find-links=wheels'] });
+    const dockerfile = synth(project).Dockerfile;
+    // THEN
+    expect(lintDockerfile(dockerfile)).toEqual([]);
+    const [builder, app, runtime] = parseDockerfile(dockerfile).stages;
+    // the install stage copies only what pip reads: a code edit leaves its cache key, and the venv's layer, unchanged
+    expect(builder.instructions.filter(i => i.keyword === 'COPY').map(i => i.args)).toEqual(['requirements.txt ./requirements.txt', 'wheels ./wheels']);
+    expect([app.name, app.platform, app.instructions[0].raw]).toEqual(['app', '$BUILDPLATFORM', 'COPY . /out/rootfs/app']);
+    expect(runtime.instructions.filter(i => i.keyword === 'COPY').map(i => i.raw)).toEqual(['COPY --from=builder /out/rootfs/ /', 'COPY --from=app /out/rootfs/ /']);
+    // both trees get the constant file time (reproducible layers)
+    expect(runOf(builder, 'cp -a /opt/venv')).toContain('find /out/rootfs -exec touch -h -d @0 {} +');
+    expect(runOf(app, 'chmod -R go-w')).toContain('find /out/rootfs -exec touch -h -d @0 {} +');
+  });
+
+  test('the application is compiled at build time to checked-hash .pyc files that name the runtime paths (run by python3)', () => {
+    // GIVEN the compile step of a service, and a scratch tree in place of /out/rootfs
+    const project = newProject();
+    new PythonService(project, 'scorer', {});
+    const app = parseDockerfile(synth(project).Dockerfile).stages[1];
+    const compile = shellOf(runOf(app, 'compileall'));
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'app-'));
+    fs.mkdirSync(path.join(root, 'out/rootfs/app/scorer'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'out/rootfs/app/scorer/__init__.py'), 'VALUE = 1\n');
+    // WHEN it runs
+    execFileSync('sh', ['-c', compile.replace(/\/out\/rootfs/g, `${root}/out/rootfs`).replace(/^python /, 'python3 ')]);
+    // THEN the .pyc is hash-based and checked (PEP 552 flags 0b11), with the path the runtime imports it from
+    const cache = path.join(root, 'out/rootfs/app/scorer/__pycache__');
+    const [pyc] = fs.readdirSync(cache);
+    const bytes = fs.readFileSync(path.join(cache, pyc));
+    expect(bytes.readUInt32LE(4)).toBe(0b11);
+    const filename = execFileSync('python3', ['-c', 'import marshal, sys; print(marshal.loads(open(sys.argv[1], "rb").read()[16:]).co_filename)', path.join(cache, pyc)], { encoding: 'utf8' });
+    expect(filename.trim()).toBe('/app/scorer/__init__.py');
+  });
+});
+
+describe('PythonService wheelhouses found at synthesis', () => {
+  test.each([
+    [['--no-index', '--find-links', 'wheels'], '--find-links wheels', 'add "wheels" to localPackages'],
+    [['--find-links=./wheels/'], '--find-links=./wheels/', 'add "wheels" to localPackages'],
+    [['-f', 'wheels'], '-f wheels', 'add "wheels" to localPackages'],
+    [['-fwheels'], '-fwheels', 'add "wheels" to localPackages'],
+    [['--index-url=file:simple'], '--index-url=file:simple', 'add "simple" to localPackages'],
+    [['--extra-index-url', 'file:///srv/simple'], '--extra-index-url file:///srv/simple', 'it is outside the service directory (the build context): move it there and list it in localPackages'],
+  ])('pipInstallArgs %j without the folder in localPackages is refused, naming both options', (args, text, fix) => {
+    expect(() => new PythonService(newProject(), 'x', { installStrategy: CROSS, pipInstallArgs: args, localPackages: ['vendor'] }))
+      .toThrow(`Invalid pipInstallArgs ${JSON.stringify(text)}: reads "${text.includes('srv') ? '/srv/simple' : text.includes('simple') ? 'simple' : 'wheels'}", which is not under localPackages (["vendor"]), so the Dockerfile does not copy it into the builder: ${fix}`);
+  });
+
+  test('a refused wheelhouse leaves no service behind', () => {
+    const project = newProject();
+    new MultiArchPipeline(project, {});
+    expect(() => new PythonService(project, 'x', { pipInstallArgs: ['-f', 'wheels'] })).toThrow(/Invalid pipInstallArgs "-f wheels"/);
+    expect(MultiArchPipeline.of(project)!.services).toEqual([]);
+  });
+
+  test('a wheelhouse under localPackages, or a remote index, is fine', () => {
+    for (const args of [['--find-links=wheels'], ['-f', 'wheels/linux'], ['--find-links', 'https://download.pytorch.org/whl/cpu'], ['--extra-index-url=https://mirror.example/simple']]) {
+      expect(() => new PythonService(newProject(), 'x', { pipInstallArgs: args, localPackages: ['wheels'] })).not.toThrow();
+    }
+  });
+
+  test.each([
+    ['-f wheels', 'wheels'],
+    ['--find-links=./wheels', 'wheels'],
+    ['./vendor/pkg', 'vendor/pkg'],
+    ['-e ./vendor/pkg', 'vendor/pkg'],
+    ['vendor/lib-1.0-py3-none-any.whl', 'vendor/lib-1.0-py3-none-any.whl'],
+    ['-r base.txt', 'base.txt'],
+    ['anomalylib @ file:vendor/anomalylib', 'vendor/anomalylib'],
+  ])('a requirements line %j outside localPackages is refused, with its line number', (line, local) => {
+    // GIVEN
+    const project = newProject();
+    fs.writeFileSync(path.join(project.outdir, 'requirements.txt'), `# pinned\njinja2==3.1.4\n${line}  # local\n`);
+    // THEN
+    expect(() => new PythonService(project, 'x', { localPackages: ['other'] }))
+      .toThrow(`Invalid requirementsFile "requirements.txt": line 3 "${line}" reads "${local}", which is not under localPackages (["other"]), so the Dockerfile does not copy it into the builder: add "${local}" to localPackages`);
+  });
+
+  test('requirements that name only indexes, hashes and packages pass; a local path under localPackages passes', () => {
+    const project = newProject();
+    fs.mkdirSync(path.join(project.outdir, 'reqs'));
+    fs.writeFileSync(path.join(project.outdir, 'reqs/prod.txt'), [
+      'jinja2==3.1.4 \\', '    --hash=sha256:bc5dd2abb727a5319567b7a813e6a2e7318c39f4f487cfe6c89c6f9c7d25197d',
+      'requests[socks]>=2.31; python_version > "3.8"', 'torch @ https://download.pytorch.org/whl/cpu/torch-2.4.0-cp311-linux_x86_64.whl',
+      '--extra-index-url https://mirror.example/simple', '-f wheels', './vendor/pkg', '',
+    ].join('\n'));
+    // -f in reqs/prod.txt may be reqs/wheels (pip reads it next to the file when it is there)
+    expect(() => new PythonService(project, 'x', { requirementsFile: 'reqs/prod.txt', localPackages: ['reqs/wheels', 'vendor'] })).not.toThrow();
+  });
+
+  test('a requirements file that does not exist yet cannot be read: the warning says its paths are checked once it exists', () => {
+    const project = newProject();
+    const warn = jest.spyOn(project.logger, 'warn');
+    new PythonService(project, 'x', { installStrategy: CROSS });
+    synth(project);
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/requirements.txt does not exist yet .*the wheelhouses and local paths it names are checked against localPackages once it exists/));
   });
 });

@@ -28,7 +28,8 @@ function tools(script: string): { env: NodeJS.ProcessEnv; calls: () => string[];
   const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-'));
   const log = path.join(bin, 'calls.log');
   fs.writeFileSync(log, '');
-  fs.writeFileSync(path.join(bin, 'docker'), `#!/bin/bash\necho "docker $*" >> ${log}\n${script}\nexit 0\n`, { mode: 0o755 });
+  // `docker buildx version` answers as buildx 0.29.1 does, and is not logged: the tools check is prerequisite-checks.test.ts's
+  fs.writeFileSync(path.join(bin, 'docker'), `#!/bin/bash\n[ "$1 $2" != "buildx version" ] || { echo "github.com/docker/buildx v0.29.1 a8d0c1d"; exit 0; }\necho "docker $*" >> ${log}\n${script}\nexit 0\n`, { mode: 0o755 });
   fs.writeFileSync(path.join(bin, 'cosign'), `#!/bin/bash\necho "cosign $*" >> ${log}\n`, { mode: 0o755 });
   return { bin, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, calls: () => fs.readFileSync(log, 'utf8').trim().split('\n').filter(x => x) };
 }

@@ -45,7 +45,7 @@ export interface GoDockerfileSpec {
 }
 
 /** Where the binary is installed in the image. */
-const BIN_DIR = '/usr/local/bin';
+export const BIN_DIR = '/usr/local/bin';
 /** The Go build cache of the dependency and build stages: a layer, so a registry cache carries it. */
 const GOCACHE = '/gocache';
 /**
@@ -140,12 +140,32 @@ function addModules(model: DockerfileModel, go: GoBuildSettings): void {
     modules.addRun({ comment: 'No dated telemetry files in the layers of the Go steps.', commands: [TELEMETRY_OFF] });
     return;
   }
-  const hint = 'go mod download failed: private modules need credentials, given as a build secret: make <target> GO_NETRC=~/.netrc (see GOPRIVATE, GONOSUMDB, GOPROXY)';
   modules.addRun({
     comment: 'The module cache is a layer, so the compile needs no network and a registry cache carries it. A netrc for private modules is a build secret (GO_NETRC), never an ARG. No dated telemetry files in the layers of the Go steps.',
     mounts: [Mount.secret({ id: NETRC_SECRET, target: '/root/.netrc' })],
-    commands: [TELEMETRY_OFF, `(go mod download || { echo "${hint}" >&2; exit 1; })`, 'go mod verify'],
+    commands: [TELEMETRY_OFF, `(go mod download 2>${DOWNLOAD_LOG} || { cat ${DOWNLOAD_LOG} >&2; ${downloadFailure()}; exit 1; })`, `cat ${DOWNLOAD_LOG} >&2`, `rm ${DOWNLOAD_LOG}`, 'go mod verify'],
   });
+}
+
+/** Where the module download writes its errors, so that its failure can say why; removed in the same step. */
+const DOWNLOAD_LOG = '/tmp/go-mod-download.log';
+
+/**
+ * What a failed module download says after Go's own error: a local module (a `replace` in go.mod, a
+ * `use` in go.work) whose go.mod is not in the context was added after the Dockerfile was generated,
+ * which copies only the go.mod files named then; any other failure is most often credentials.
+ */
+function downloadFailure(): string {
+  // go: example.org/lib@v0.0.0 (replaced by ./lib): reading lib/go.mod: open /src/lib/go.mod: no such file or directory
+  const replaced = `sed -n 's/^go: \\([^ @]*\\)@[^ ]* (replaced by \\([^)]*\\)): reading .*no such file.*/\\1 => \\2/p' ${DOWNLOAD_LOG} | head -n 1`;
+  const regenerate = 'run npx projen to regenerate (the Dockerfile copies only the go.mod files named when it was generated)';
+  const credentials = 'go mod download failed: private modules need credentials, given as a build secret: make <target> GO_NETRC=~/.netrc (see GOPRIVATE, GONOSUMDB, GOPROXY)';
+  return [
+    `missing="$(${replaced})"`,
+    `if [ -n "$missing" ]; then echo "go.mod has \\"replace $missing\\", which is not in the build context copied before go mod download: ${regenerate}" >&2`,
+    `elif grep -q 'go.mod: no such file' ${DOWNLOAD_LOG}; then echo "a local module of go.mod or go.work is not in the build context copied before go mod download: run npx projen" >&2`,
+    `else echo "${credentials}" >&2; fi`,
+  ].join('; ');
 }
 
 /** `CGO_ENABLED=0 GOOS GOARCH GOARM` for a cross-compile; `CGO_ENABLED=1` on the target itself. */

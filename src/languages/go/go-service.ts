@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { Project } from 'projen';
-import { enableSharedUpx, goDockerfile, GoDockerfileSpec, NETRC_SECRET, UPX_ARG } from './dockerfile';
+import { BIN_DIR, BUILDINFO_DIR, enableSharedUpx, goDockerfile, GoDockerfileSpec, NETRC_SECRET, UPX_ARG } from './dockerfile';
 import { compareGoVersions, GoModuleInfo, readGoModule } from './module';
 import { GoModuleBuild } from './module-build';
 import { MultiArchPipeline } from '../../components/pipeline';
@@ -271,6 +271,16 @@ function resolveGo(project: Project, name: string, options: GoServiceOptions) {
     context: moduleRoot,
     dockerfilePath,
     sharesDockerfile: shared,
+    // files go into the builder's rootfs tree, apart from the binary and its build info
+    rootfsStage: 'builder',
+    reservedPaths: [`${BIN_DIR}/${name}`, BUILDINFO_DIR],
+    // what readGoModule reads: go.mod's go, toolchain and replace lines (a dependency bump leaves the
+    // generated files as they are), go.work's use directives, whether there is a vendor tree
+    synthesisInputs: [
+      { path: under('go.mod'), linesStartingWith: ['go', 'toolchain'], linesContaining: ['=>'], description: 'its go, toolchain and replace lines' },
+      { path: under('go.work') },
+      { path: under('vendor/modules.txt'), presenceOnly: true },
+    ],
     // credentials for private modules: a netrc build secret, only when GO_NETRC is set
     secretFiles: [{
       variable: 'GO_NETRC',

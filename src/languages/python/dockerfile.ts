@@ -3,7 +3,10 @@ import { addRuntimeUser, aptMounts, HOME, InstallStrategy, PythonBuildSettings, 
 import { DockerfileModel, DockerfileStage } from '../../dockerfile';
 import { addImageMetadata, addNormalizeTimes, FILE_TIME, ROOTFS } from '../runtime';
 
-const APP_DIR = '/app';
+/** Where the application is in the image. */
+export const APP_DIR = '/app';
+/** The stage that compiles the application, apart from the dependencies (and copies the service's `files`). */
+export const APP_STAGE = 'app';
 /** The stage the runtime is built from when it installs packages of its own. */
 const BASE_STAGE = 'base';
 
@@ -18,10 +21,12 @@ export interface PythonRuntimeSettings extends Omit<PythonBuildSettings, 'accoun
 
 /**
  * The Python Dockerfile: the install strategy's stages fill `/opt/venv`; the runtime, on the same
- * base image, copies it at the same path (the venv's interpreter links resolve), the application
- * code (root-owned, so read-only for the service) and the service user's passwd entry and home,
- * and runs as that numeric non-root user. Build packages, pip and its caches, and the local
- * packages that were only installed stay out of the runtime.
+ * base image, copies it at the same path (the venv's interpreter links resolve) with the service
+ * user's passwd entry and home, then in a layer of its own the application code (root-owned, so
+ * read-only for the service) and its bytecode, and runs as that numeric non-root user. The two
+ * layers follow their change rates: a code-only commit ships a new application layer and reuses the
+ * dependencies' layer digest for digest. Build packages, pip and its caches, and the local packages
+ * that were only installed stay out of the runtime.
  */
 export function pythonDockerfile(py: PythonRuntimeSettings, strategy: InstallStrategy): DockerfileModel {
   const model = new DockerfileModel();
@@ -32,14 +37,8 @@ export function pythonDockerfile(py: PythonRuntimeSettings, strategy: InstallStr
   const builder = model.tryFindStage('builder')!;
   // after the install, so that it runs while the runtime's packages install (it reads their accounts)
   addRuntimeUser(builder, settings);
-  builder.addCopy({ sources: ['.'], destination: `${ROOTFS}${APP_DIR}`, comment: 'Application code, root-owned and read-only for the service user.' });
-  const installedOnly = py.localPackages.map(p => `${ROOTFS}${APP_DIR}/${p}`);
-  addNormalizeTimes(builder, [
-    ...(installedOnly.length ? [`rm -rf ${installedOnly.join(' ')}`] : []),
-    `chmod -R go-w ${ROOTFS}${APP_DIR}`,
-    `mkdir -p ${ROOTFS}/opt`,
-    `cp -a ${VENV} ${ROOTFS}${VENV}`,
-  ]);
+  addNormalizeTimes(builder, [`mkdir -p ${ROOTFS}/opt`, `cp -a ${VENV} ${ROOTFS}${VENV}`]);
+  addAppStage(model, py);
   const runtime = model.addStage({
     from: py.runtimePackages.length ? BASE_STAGE : py.baseImage,
     comment: 'Runtime: the same base image, so the virtualenv\'s interpreter links resolve.',
@@ -54,13 +53,41 @@ export function pythonDockerfile(py: PythonRuntimeSettings, strategy: InstallStr
     APP_VERSION: '${VERSION}',
   });
   // No COPY --link (see the Go Dockerfile): it fails at export on a fresh engine with the containerd store.
-  runtime.addCopy({ from: 'builder', sources: [`${ROOTFS}/`], destination: '/', comment: `The venv at ${VENV} (its interpreter links need the same path), the application in ${APP_DIR}, the user's passwd entry and ${HOME}.` });
+  runtime.addCopy({ from: 'builder', sources: [`${ROOTFS}/`], destination: '/', comment: `The dependencies' layer: the venv at ${VENV} (its interpreter links need the same path), the user's passwd entry and ${HOME}. A code-only commit reuses it.` });
+  runtime.addCopy({ from: APP_STAGE, sources: [`${ROOTFS}/`], destination: '/', comment: `The application's layer: ${APP_DIR} and its bytecode.` });
   // after the copy, so WORKDIR creates no directory (it would carry the build time)
   runtime.addWorkdir(APP_DIR);
   runtime.addUser(py.user);
   if (py.port !== undefined) runtime.addExpose(py.port);
   runtime.addCmd(py.command);
   return model;
+}
+
+/**
+ * The application and its bytecode, in a stage of its own on the build platform (bytecode is the
+ * same for every architecture): a code edit re-runs this stage only, never the install. The .pyc
+ * files are checked-hash: they hold no time (reproducible), Python uses them under a read-only
+ * /app without writing, and an edited source (a volume over /app) is still noticed, at the cost
+ * of hashing each source when it is imported. `-d` compiles in the runtime's paths.
+ */
+function addAppStage(model: DockerfileModel, py: PythonRuntimeSettings): void {
+  const app = model.addStage({
+    from: py.baseImage,
+    name: APP_STAGE,
+    platform: '$BUILDPLATFORM',
+    comment: 'Application code and its bytecode, apart from the dependencies: a code edit rebuilds this stage only.',
+  });
+  const tree = `${ROOTFS}${APP_DIR}`;
+  app.addCopy({ sources: ['.'], destination: tree });
+  const installedOnly = py.localPackages.map(p => `${tree}/${p}`);
+  app.addRun({
+    comment: `Bytecode now, so the service imports it from a read-only ${APP_DIR} and compiles nothing at start (checked-hash: no time inside, checked against the source).`,
+    commands: [
+      ...(installedOnly.length ? [`rm -rf ${installedOnly.join(' ')}`] : []),
+      `python -m compileall -q --invalidation-mode checked-hash -d ${APP_DIR} ${tree}`,
+    ],
+  });
+  addNormalizeTimes(app, [`chmod -R go-w ${tree}`]);
 }
 
 /**

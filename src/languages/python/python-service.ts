@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Project } from 'projen';
-import { pythonDockerfile } from './dockerfile';
-import { CrossWheelsInstall, PIP_CONF_SECRET, PIP_NETRC_SECRET, TargetInstall } from './strategy';
-import { checkWheelPlatforms, wheelLibc } from './wheels';
+import { APP_DIR, APP_STAGE, pythonDockerfile } from './dockerfile';
+import { CrossWheelsInstall, HOME, PIP_CONF_SECRET, PIP_NETRC_SECRET, TargetInstall, VENV } from './strategy';
+import { checkWheelhouses } from './wheelhouses';
+import { checkWheelPlatforms, baseImageGlibc, glibcMinor, isAlpine, OLDEST_GLIBC_MINOR } from './wheels';
 import { MultiArchPipeline } from '../../components/pipeline';
 import { MultiArchService, refuseTypo, resolveService, ServiceDeclaration, ServiceOptions, warnMissing } from '../../components/service';
 import { imageReference, invalid, noControlCharacters, noRepeats, relativePath, shellWord, stringList } from '../../validation';
@@ -20,8 +21,9 @@ export enum PythonInstallStrategy {
   /**
    * pip runs on the build platform and installs wheels built for the target (`--platform`,
    * `--only-binary=:all:`): nothing runs under QEMU, so arm64 builds about as fast as amd64. Every
-   * requirement needs a wheel for every target platform (manylinux or musllinux); a missing one
-   * fails the build with its name.
+   * requirement needs a manylinux wheel for every target platform, for the base image's glibc or an
+   * older one (see `glibcVersion`); a missing one fails the build with its name. Needs a glibc
+   * (Debian or Ubuntu based) base image: Alpine is refused.
    */
   CROSS_WHEELS = 'CROSS_WHEELS',
 }
@@ -55,8 +57,9 @@ export interface PythonServiceOptions extends ServiceOptions {
    */
   readonly installStrategy?: PythonInstallStrategy;
   /**
-   * The glibc version of the base image, e.g. "2.36" for Debian bookworm: CROSS_WHEELS installs
-   * `manylinux_<version>` wheels (and older ones). Alpine bases use musllinux_1_2.
+   * The glibc version of the base image, e.g. "2.36" for Debian bookworm (2.17 or newer): CROSS_WHEELS
+   * installs wheels tagged `manylinux_2_17` up to `manylinux_<version>` and the legacy aliases
+   * (`manylinux2014`, and `manylinux2010`/`manylinux1` on x86_64 and i686).
    * @default - from the baseImage tag's Debian or Ubuntu release (bookworm 2.36, trixie 2.41, ...), else "2.28"
    */
   readonly glibcVersion?: string;
@@ -96,14 +99,17 @@ export interface PythonServiceOptions extends ServiceOptions {
    */
   readonly requirementsFile?: string;
   /**
-   * Local packages, wheel folders or constraint files that the requirements file refers to,
-   * relative to `directory`; they are copied into the builder before the install.
+   * Local packages, wheel folders or constraint files that the requirements file or
+   * `pipInstallArgs` refers to, relative to `directory`; they are copied into the builder before
+   * the install, and left out of the runtime. A `--find-links`/`-f` or `file:` index in
+   * `pipInstallArgs`, or a local path in the requirements file, outside them is refused.
    * @default []
    */
   readonly localPackages?: string[];
   /**
-   * Extra `pip install` arguments, e.g. `["--no-index", "--find-links=wheels"]`. `--no-cache-dir`
-   * is refused: pip's cache is a cache mount, so it never reaches the image anyway.
+   * Extra `pip install` arguments, e.g. `["--no-index", "--find-links=wheels"]` (with `wheels` in
+   * `localPackages`). `--no-cache-dir` is refused: pip's cache is a cache mount, so it never
+   * reaches the image anyway.
    * @default []
    */
   readonly pipInstallArgs?: string[];
@@ -139,10 +145,11 @@ export class PythonService extends MultiArchService {
       checkWheelPlatforms(`installStrategy of PythonService "${name}" (built for the pipeline's platforms)`, MultiArchPipeline.platformsOf(project));
     }
     const requirements = readRequirements(project.outdir, py.directory, py.requirementsFile);
+    checkWheelhouses(py, requirements);
     const dockerfile = pythonDockerfile({
       ...py,
       requireHashes: requirements !== undefined && pinsHashes(requirements),
-      wheelLibc: py.glibcVersion ? `manylinux_${py.glibcVersion.replace('.', '_')}` : wheelLibc(py.baseImage),
+      glibcVersion: py.glibcVersion ?? baseImageGlibc(py.baseImage),
       user: py.service.user,
       port: py.service.port,
       labels: imageLabels(name, py.service.description),
@@ -171,7 +178,7 @@ export class PythonService extends MultiArchService {
     const under = (p: string) => path.join(this.directory, p);
     warnMissing(this.project, `PythonService "${this.name}"`, [
       ['directory', this.directory, this.directory, 'it is the build context'],
-      ['requirementsFile', this.requirementsFile, under(this.requirementsFile), 'pip installs it (an empty file is fine)'],
+      ['requirementsFile', this.requirementsFile, under(this.requirementsFile), 'pip installs it (an empty file is fine); the wheelhouses and local paths it names are checked against localPackages once it exists'],
       ...this.localPackages.map(p => ['localPackages', p, under(p), 'the Dockerfile copies it'] as [string, string, string, string]),
     ]);
   }
@@ -192,11 +199,16 @@ function readRequirements(outdir: string, directory: string, file: string): stri
 function resolvePython(project: Project, name: string, options: PythonServiceOptions) {
   const directory = relativePath('directory', options.directory ?? '.');
   refuseTypo(project, `PythonService "${name}"`, 'directory', options.directory);
+  const requirementsFile = relativePath('requirementsFile', options.requirementsFile ?? 'requirements.txt');
   const props: ServiceDeclaration = {
     ...options,
     kind: 'PythonService',
     context: directory,
     dockerfilePath: options.dockerfilePath ?? (directory === '.' ? 'Dockerfile' : `${directory}/Dockerfile`),
+    // files go into the application's layer (they change with the code, not with the dependencies),
+    // apart from the application itself, the venv and the user's home
+    rootfsStage: APP_STAGE,
+    reservedPaths: [APP_DIR, VENV, HOME],
     // credentials for private indexes: a pip.conf and a netrc as build secrets, only when set
     secretFiles: [
       {
@@ -214,6 +226,13 @@ function resolvePython(project: Project, name: string, options: PythonServiceOpt
     ],
     // Python's virtualenvs, bytecode and tool caches, and its credential files (a pip.conf with an
     // index URL's password: PIP_CONF passes one as a build secret), at any depth
+    // of the requirements file, the Dockerfile follows whether it pins hashes (pip --require-hashes):
+    // a version bump in a file without hashes leaves the generated files as they are
+    synthesisInputs: [{
+      path: directory === '.' ? requirementsFile : `${directory}/${requirementsFile}`,
+      linesContaining: ['--hash'],
+      description: 'its --hash lines',
+    }],
     languageIgnorePatterns: ['**/.venv', '**/__pycache__', '**/*.py[cod]', '**/.pytest_cache', '**/.mypy_cache', '**/.ruff_cache', '**/.tox',
       '**/pip.conf', '**/pip.ini', '**/.pypirc'],
   };
@@ -248,6 +267,10 @@ function resolvePython(project: Project, name: string, options: PythonServiceOpt
       throw invalid('buildPackages', buildPackages, 'CROSS_WHEELS installs wheels only and compiles nothing, so build packages would never be used: drop them, or build from source with installStrategy PythonInstallStrategy.TARGET');
     }
     if (service.platforms) checkWheelPlatforms('installStrategy', service.platforms);
+    // musllinux wheels would need a ladder of their own, and the runtime shares the builder's base
+    if (options.baseImage !== undefined && isAlpine(options.baseImage)) {
+      throw invalid('baseImage', options.baseImage, 'is Alpine (musl), and CROSS_WHEELS installs manylinux (glibc) wheels only: use a Debian-based image such as python:3.12-slim-bookworm, or installStrategy PythonInstallStrategy.TARGET, which installs musllinux wheels or builds from source on the target platform');
+    }
   }
   const glibcVersion = options.glibcVersion;
   if (glibcVersion !== undefined) {
@@ -255,6 +278,7 @@ function resolvePython(project: Project, name: string, options: PythonServiceOpt
     if (!/^2\.[0-9]{1,2}$/.test(glibcVersion)) throw invalid('glibcVersion', glibcVersion, 'must be a glibc version such as "2.36" (Debian bookworm) or "2.41" (trixie)');
     if (/alpine/.test(options.baseImage ?? '')) throw invalid('glibcVersion', glibcVersion, `does not apply to baseImage "${options.baseImage}": Alpine has musl, not glibc (its wheels are musllinux_1_2); leave glibcVersion out`);
     if (installStrategy !== PythonInstallStrategy.CROSS_WHEELS) throw invalid('glibcVersion', glibcVersion, 'chooses the wheels CROSS_WHEELS installs; with TARGET pip picks them on the target platform itself: leave glibcVersion out, or set installStrategy PythonInstallStrategy.CROSS_WHEELS');
+    if (glibcMinor(glibcVersion) < OLDEST_GLIBC_MINOR) throw invalid('glibcVersion', glibcVersion, `is older than manylinux2014 (glibc 2.${OLDEST_GLIBC_MINOR}), the oldest base CROSS_WHEELS supports: give the base image's glibc, 2.${OLDEST_GLIBC_MINOR} or newer`);
   }
   const pipEnv: { [name: string]: string } = {};
   if (options.indexUrl !== undefined) pipEnv.PIP_INDEX_URL = indexUrl('indexUrl', options.indexUrl);
@@ -267,7 +291,7 @@ function resolvePython(project: Project, name: string, options: PythonServiceOpt
     pythonVersion,
     installStrategy,
     baseImage: imageReference('baseImage', options.baseImage ?? `python:${pythonVersion}-slim`),
-    requirementsFile: relativePath('requirementsFile', options.requirementsFile ?? 'requirements.txt'),
+    requirementsFile,
     localPackages: (options.localPackages ?? []).map(p => relativePath('localPackages', p)),
     pipArgs,
     pipEnv,

@@ -1,4 +1,4 @@
-import { wheelPlatformCases } from './wheels';
+import { wheelPlatformCommands } from './wheels';
 import { CacheSharing, DockerfileModel, DockerfileStage, Mount } from '../../dockerfile';
 import { ROOTFS } from '../runtime';
 
@@ -26,8 +26,8 @@ export interface PythonBuildSettings {
   readonly pipEnv: { [name: string]: string };
   /** The requirements pin hashes: pip runs with `--require-hashes`. */
   readonly requireHashes: boolean;
-  /** `manylinux_<glibc>` or `musllinux_<musl>` of the base image, e.g. `manylinux_2_36`. */
-  readonly wheelLibc: string;
+  /** The base image's glibc, `2.N`: CROSS_WHEELS installs wheels tagged for it or an older one. */
+  readonly glibcVersion: string;
   /** The numeric `uid:gid` the runtime runs as, which gets a passwd entry and a home. */
   readonly user: string;
   /** The stage whose /etc/passwd and /etc/group the runtime has, when it is not the base image. */
@@ -36,8 +36,9 @@ export interface PythonBuildSettings {
 
 /**
  * How a Python service's dependencies get into `/opt/venv` of a stage named `builder`. The
- * Dockerfile then puts the venv and the application under the builder's `/out/rootfs`, which the
- * runtime copies. Each strategy is one implementation of this seam.
+ * Dockerfile then puts the venv under the builder's `/out/rootfs`, which the runtime copies as the
+ * dependencies' layer (the application comes from a stage of its own). Each strategy is one
+ * implementation of this seam.
  */
 export interface InstallStrategy {
   /** Adds the stages that leave the dependencies in `/opt/venv` of stage `builder`. */
@@ -73,8 +74,9 @@ export class TargetInstall implements InstallStrategy {
 /**
  * Installs wheels built for the target platform, from a stage on the build platform: pip never runs
  * under QEMU, and no step of the image runs on the target platform. Only wheels are accepted
- * (`--only-binary=:all:`): a requirement without a wheel for the target fails the build, naming the
- * requirement and suggesting TARGET.
+ * (`--only-binary=:all:`), tagged for any glibc the base image runs (see wheelPlatformCommands): a
+ * requirement without one fails the build, naming the requirement and the tags tried, and
+ * suggesting TARGET.
  */
 export class CrossWheelsInstall implements InstallStrategy {
   public addInstallStages(model: DockerfileModel, py: PythonBuildSettings): void {
@@ -89,13 +91,14 @@ export class CrossWheelsInstall implements InstallStrategy {
     addRequirements(builder, py);
     const site = `${VENV}/lib/python${py.pythonVersion}/site-packages`;
     const log = '/tmp/pip-install.log';
-    const hint = `CROSS_WHEELS installs wheels only: \${missing:-a requirement} has no wheel for \${TARGETPLATFORM} (\${wheel}, cp${py.pythonVersion.replace('.', '')}). Add that wheel to the index or the wheelhouse, or build it from source on the target platform with installStrategy PythonInstallStrategy.TARGET`;
+    const cp = `cp${py.pythonVersion.replace('.', '')}`;
+    const hint = `CROSS_WHEELS installs wheels only: \${missing:-a requirement} has no wheel for \${TARGETPLATFORM} and ${cp} tagged \${tried} (a wheel for a glibc newer than the base image's ${py.glibcVersion} would not run there). Add such a wheel to the index or the wheelhouse, or build it from source on the target platform with installStrategy PythonInstallStrategy.TARGET`;
     builder.addRun({
       mounts: pipMounts(),
       commands: [
-        `case "\${TARGETARCH}\${TARGETVARIANT}" in ${wheelPlatformCases(py.wheelLibc)} *) echo "CROSS_WHEELS: no wheel platform tag for \${TARGETPLATFORM}; use installStrategy TARGET" >&2; exit 1 ;; esac`,
-        'echo "installing ${wheel} wheels for ${TARGETPLATFORM} on $(uname -m)"',
-        `if ! ${HASH_PYCS} python -m pip install --target ${site} --platform "\${wheel}" --implementation cp --python-version ${py.pythonVersion} --only-binary=:all: --no-compile${pipArgs(py)} -r ${py.requirementsFile} > ${log} 2>&1; then cat ${log} >&2; missing=$(sed -n 's/.*No matching distribution found for \\([^ ]*\\).*/\\1/p' ${log} | head -n 1); echo "${hint}" >&2; exit 1; fi`,
+        ...wheelPlatformCommands(py.glibcVersion),
+        `echo "installing ${cp} wheels (\${tried}) for \${TARGETPLATFORM} on $(uname -m)"`,
+        `if ! ${HASH_PYCS} python -m pip install --target ${site} \${platforms} --implementation cp --python-version ${py.pythonVersion} --only-binary=:all: --no-compile${pipArgs(py)} -r ${py.requirementsFile} > ${log} 2>&1; then cat ${log} >&2; missing=$(sed -n 's/.*No matching distribution found for \\([^ ]*\\).*/\\1/p' ${log} | head -n 1); echo "${hint}" >&2; exit 1; fi`,
         `cat ${log}`,
         // console scripts land in <target>/bin with the build interpreter's shebang: move them into the venv
         `if [ -d ${site}/bin ]; then for f in ${site}/bin/*; do sed '1s|^#!.*python.*$|#!${VENV}/bin/python|' "$f" > "${VENV}/bin/\${f##*/}" && chmod 755 "${VENV}/bin/\${f##*/}"; done; rm -rf ${site}/bin; fi`,

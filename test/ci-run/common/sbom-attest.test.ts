@@ -54,6 +54,8 @@ describe("the generated Makefile's build-sbom and build-sign, services api and a
     ]);
     script('docker', [
       '# docker buildx imagetools inspect <repo>@<digest> --format …: the platform=digest list of that service\'s index',
+      '# (docker buildx version: buildx 0.29.1, for the tools check build-sign runs first)',
+      '[ "$1 $2" != "buildx version" ] || { echo "github.com/docker/buildx v0.29.1 a8d0c1d"; exit 0; }',
       'case "$4" in',
       ...Object.keys(INDEX).map(svc => `  r.example/x/${svc}@*) echo '${Object.entries(MANIFESTS[svc]).map(([p, d]) => `${p.replace(/\//g, '-')}=${d}`).join(' ')} unknown-unknown=${D('9')}' ;;`),
       '  *) exit 1 ;;',

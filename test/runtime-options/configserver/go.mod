@@ -1,0 +1,3 @@
+module example.com/configserver
+
+go 1.24
