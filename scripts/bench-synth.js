@@ -95,8 +95,8 @@ several cores). The machine's other work stretches wall time: read the ratios, w
 one run. The exponent is log(t1000 / t200) / log 5 of wall time: 1 is linear. Goal: at most 2 ms per
 service at 1000, exponent at most 1.1. What is left above linear is projen's: each new file is
 checked against every construct of the project (\`FileBase\` calls \`Project.tryFindFile\`, a walk of
-the whole tree). A service with a build context of its own writes two files (its Dockerfile and its
-context's \`.dockerignore\`) and creates their directories, which is most of that row's time.
+the whole tree). A service with a Dockerfile of its own writes two files (its Dockerfile and the
+Dockerfile's ignore file, \`<Dockerfile>.dockerignore\`) and creates their directories, which is most of that row's time.
 
 | project | ${SIZES.map(n => `N = ${n}`).join(' | ')} | exponent 200→1000 |
 | --- | ${SIZES.map(() => '---').join(' | ')} | --- |

@@ -57,7 +57,7 @@ EXPECT=$OUT/runtime-options-expect.json
 (cd "$CONSUMER" && REGISTRY=$REGISTRY EXPECT_FILE=$EXPECT PROJEN_DISABLE_POST=true NODE_PATH="$ROOT/node_modules" \
   "$ROOT/node_modules/.bin/ts-node" --skipProject --transpile-only -O '{"module":"commonjs","target":"es2022","ignoreDeprecations":"6.0"}' .projenrc.ts) \
   > "$OUT/runtime-options-synth.log" 2>&1 || { cat "$OUT/runtime-options-synth.log" >&2; fail "synthesis of the consumer"; }
-for f in Makefile docker-bake.hcl cmd/$SERVICE/Dockerfile .dockerignore; do
+for f in Makefile docker-bake.hcl cmd/$SERVICE/Dockerfile cmd/$SERVICE/Dockerfile.dockerignore; do
   [ -f "$CONSUMER/$f" ] || fail "the consumer has no $f"
 done
 GREETING=$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).GREETING' "$EXPECT")

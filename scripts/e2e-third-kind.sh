@@ -62,12 +62,12 @@ EOF
 (cd "$CONSUMER" && npm install --no-audit --no-fund --no-package-lock --loglevel=error >/dev/null)
 (cd "$CONSUMER" && npx ts-node --skipProject -O '{"module":"commonjs","target":"es2022"}' .projenrc.ts) > "$OUT/third-kind-synth.log" 2>&1 ||
   { cat "$OUT/third-kind-synth.log" >&2; fail "synthesis of the consumer"; }
-for f in Makefile docker-bake.hcl greeter/Dockerfile greeter/.dockerignore; do
+for f in Makefile docker-bake.hcl greeter/Dockerfile greeter/Dockerfile.dockerignore; do
   [ -f "$CONSUMER/$f" ] || fail "the consumer has no $f"
 done
 (cd "$CONSUMER" && git init -q && git add -A && git -c user.name=e2e -c user.email=e2e@localhost commit -qm "third kind consumer")
 # the kind's build secret, inside the working directory (buildx >= 0.20 asks for an entitlement for a
-# file outside it); *.key is in every context's .dockerignore
+# file outside it); *.key is in every Dockerfile's ignore file
 head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$CONSUMER/token.key"
 say "ok   synthesized: $(grep -c '' "$CONSUMER/greeter/Dockerfile") Dockerfile lines, targets build-$SERVICE and run-$SERVICE in the Makefile"
 

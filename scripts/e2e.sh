@@ -98,6 +98,9 @@ E2E_OUT=$OUT REGISTRY=127.0.0.1:5000/e2e-stale bash "$ROOT/scripts/e2e-stale-inp
 step "a first run from the packed library (no Docker): projen new --from it in an empty directory, in a Go repository with its own Makefile, bake file, .gitignore and .dockerignore, and the manual path"
 E2E_OUT=$OUT bash "$ROOT/scripts/e2e-first-run.sh" || status=1
 
+step "adopting the library in an existing repository: its own Makefile, bake file and .dockerignore stay byte-identical; BuildKit reads each <Dockerfile>.dockerignore"
+E2E_OUT=$OUT VERSION=$VERSION bash "$ROOT/scripts/e2e-adoption.sh" || status=1
+
 # A Go monorepo (examples/monorepo): a private module needs its credentials, and fails clearly
 # without them; editing the Python service inside the Go module leaves the Go compiles cached.
 MONO=$ROOT/examples/monorepo

@@ -205,3 +205,31 @@ export function notASecret(option: string, name: string): void {
     throw invalid(option, name, 'looks like a credential; ARG and ENV values are stored in the image history. Pass it with a secret mount (Mount.secret) instead');
   }
 }
+
+/**
+ * The candidate closest to `value` when it is close enough to be a typo of it (case aside, at most
+ * one edit for names of up to five characters, two for longer ones; a swap of two neighbours is one
+ * edit), else undefined.
+ */
+export function closeMatch(value: string, candidates: string[]): string | undefined {
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = editDistance(value.toLowerCase(), candidate.toLowerCase());
+    if (candidate !== value && (!best || distance < best.distance)) best = { candidate, distance };
+  }
+  return best && best.distance <= (value.length > 5 ? 2 : 1) ? best.candidate : undefined;
+}
+
+/** Edits (insert, delete, replace, swap of neighbours) from `a` to `b`: optimal string alignment. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}

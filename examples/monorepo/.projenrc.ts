@@ -37,9 +37,11 @@ new MultiArchPipeline(project, {
 });
 
 // The root module's services: gateway has a Dockerfile of its own, worker uses the shared one.
-// .lab-modules only feeds the lab's proxy: keep it out of the build context.
-new GoService(project, 'gateway', { ...mirror, ...privateModules, port: 8080, dockerignore: ['.lab-modules'] });
-new GoService(project, 'worker', { ...mirror, ...privateModules, sharedDockerfile: true });
+// .lab-modules only feeds the lab's proxy: keep it out of both Dockerfiles' build contexts (each
+// Dockerfile has its own ignore file).
+const labOnly = { dockerignore: ['.lab-modules'] };
+new GoService(project, 'gateway', { ...mirror, ...privateModules, ...labOnly, port: 8080 });
+new GoService(project, 'worker', { ...mirror, ...privateModules, ...labOnly, sharedDockerfile: true });
 // The legacy module vendors its dependencies (private ones included): no proxy and no secret needed.
 new GoService(project, 'reporter', { ...mirror, moduleRoot: 'legacy' });
 

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { Component, Project } from 'projen';
-import { GeneratedFile, MarkerCache } from './generated-file';
+import { GeneratedFile, generatedBefore, MarkerCache, refuseCleanupOfOwnFiles, refusePipelineFiles, removeEmptyParents } from './generated-file';
 import { bakeDefaults, BakeSettings, bakeVariables } from './pipeline-bake';
 import { BAKE_SECRETS, bakeSecretOverrides, EMULATED, makeAssertions, makeDerivedVariables, makeVariables, standardTargets } from './pipeline-make';
 import { HELPER_SCRIPT, helperScript } from './pipeline-script';
@@ -165,7 +165,7 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
    * The projen marker of the files of this pipeline and its services, read once.
    */
   public readonly _marker: MarkerCache = {};
-  /** The `.dockerignore` of each build context, by path. */
+  /** The ignore file of each Dockerfile (`<Dockerfile>.dockerignore`), by path. */
   private readonly ignoreFiles: Map<string, DockerIgnoreFile> = new Map();
   /** The names of the standard targets that list every service. */
   private readonly aggregateTargets: Set<string> = new Set();
@@ -177,6 +177,8 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
   private readonly contexts: Map<string, DockerIgnoreFile[]> = new Map();
   /** The build contexts inside each directory, in the order they joined. */
   private readonly heldContexts: Map<string, string[]> = new Map();
+  /** The files of the previous synthesis (projen's manifest), read before projen's cleanup. */
+  private previousFiles: string[] = [];
   private readonly ciProviders: ICiProvider[] = [];
   /** What synthesis read of the services' inputs, once per file and selection, in join order. */
   private readonly inputs: Map<string, RecordedInput> = new Map();
@@ -222,6 +224,7 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
     this.bakeFilePath = relativePath('bakeFile', options.bakeFile ?? 'docker-bake.hcl');
     if (!this.bakeFilePath.endsWith('.hcl')) throw invalid('bakeFile', this.bakeFilePath, 'must end with .hcl');
     if (this.bakeFilePath.includes('/')) throw invalid('bakeFile', this.bakeFilePath, 'must be at the project root, where build contexts are resolved from');
+    refusePipelineFiles(project, this.makefilePath, this.bakeFilePath);
     this.bakeSettings = {
       provenance: options.provenance ?? true,
       sbom: options.sbom ?? false,
@@ -256,7 +259,7 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
 
   /**
    * @internal
-   * The `.dockerignore` of a build context of this pipeline's services, if there is one.
+   * The ignore file at a path (`<Dockerfile>.dockerignore`) of this pipeline's services, if there is one.
    */
   public _ignoreFile(ignorePath: string): DockerIgnoreFile | undefined {
     return this.ignoreFiles.get(ignorePath);
@@ -312,11 +315,23 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
   }
 
   /**
-   * At synthesis: a pipeline left without services stops the synthesis before projen deletes the
-   * files of removed services, with the tree as it was.
+   * At synthesis, before projen's cleanup: a pipeline left without services stops the synthesis
+   * before projen deletes the files of removed services, with the tree as it was, and so does a
+   * file of the repository's own that the cleanup would delete (see refuseCleanupOfOwnFiles).
    */
   public preSynthesize(): void {
     this.requireServices();
+    this.previousFiles = generatedBefore(this.project.outdir);
+    refuseCleanupOfOwnFiles(this.project, this.previousFiles);
+  }
+
+  /**
+   * After projen's cleanup: the directories that held only files projen deleted (a service removed,
+   * a path changed) are removed too, so no empty directory stays behind.
+   */
+  public synthesize(): void {
+    const now = new Set(this.project.files.map(f => f.path));
+    removeEmptyParents(this.project.outdir, this.previousFiles.filter(f => !now.has(f)));
   }
 
   /** A build variable a language adds (e.g. a secret file): once, before METADATA_FILES in the Makefile. */
@@ -376,21 +391,21 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
    * pushes and build-sbom write) and to services whose contexts lie inside it, in both directions.
    */
   private joinContext(context: string, ignore: DockerIgnoreFile): void {
-    const known = this.contexts.get(context);
-    if (known) {
-      if (!known.includes(ignore)) known.push(ignore);
-      return;
+    let files = this.contexts.get(context);
+    if (!files) {
+      files = [];
+      this.contexts.set(context, files);
+      // the contexts that hold this one (found by its parent directories, not by a scan) keep it out
+      for (const outer of parentDirectories(context)) {
+        this.contexts.get(outer)?.forEach(f => f.addExclusions(inside(outer, context)!));
+        const held = this.heldContexts.get(outer) ?? [];
+        held.push(context);
+        this.heldContexts.set(outer, held);
+      }
     }
-    this.contexts.set(context, [ignore]);
-    // the contexts that hold this one (found by its parent directories, not by a scan) keep it out,
-    // and it keeps out those it holds, which joined before it
-    for (const outer of parentDirectories(context)) {
-      const files = this.contexts.get(outer);
-      if (files) files.forEach(f => f.addExclusions(inside(outer, context)!));
-      const held = this.heldContexts.get(outer) ?? [];
-      held.push(context);
-      this.heldContexts.set(outer, held);
-    }
+    if (files.includes(ignore)) return;
+    files.push(ignore);
+    // each ignore file of the context keeps out the contexts it holds and the pipeline's files
     ignore.addExclusions(...(this.heldContexts.get(context) ?? []).map(inner => inside(context, inner)!));
     const owned = [this.makefilePath, this.bakeFilePath, HELPER_SCRIPT, SBOM_DIR, METADATA_DIR];
     ignore.addExclusions(...owned.map(p => inside(context, p)).filter((p): p is string => !!p));

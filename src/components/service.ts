@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Component, Project } from 'projen';
-import { GeneratedFile } from './generated-file';
+import { GeneratedFile, refuseForeignFile, refusePipelineFiles } from './generated-file';
 import { MultiArchPipeline } from './pipeline';
 import { applyRuntimeOptions, resolveRuntimeOptions, RuntimeOptions, ServiceFile } from './runtime-options';
 import { RecordedInput, recordInput, SynthesisInput } from './synthesis-inputs';
@@ -9,7 +9,7 @@ import { BakeTarget } from '../bake';
 import { BAKE, buildArgs, DESCRIPTION_LABEL, imageBuildArgs, imageReference, IMultiArchService, RESERVED_SERVICE_NAMES, secretFileVariable } from '../contract/internal';
 import { DockerfileModel, DockerIgnoreFile, HealthcheckProbe } from '../dockerfile';
 import { Platform } from '../platform';
-import { imageName, invalid, noControlCharacters, noRepeats, nonRootUser, plainText, port, relativePath, serviceName, variableName } from '../validation';
+import { closeMatch, imageName, invalid, noControlCharacters, noRepeats, nonRootUser, plainText, port, relativePath, serviceName, variableName } from '../validation';
 
 /** Options every service accepts. */
 export interface ServiceOptions {
@@ -39,7 +39,8 @@ export interface ServiceOptions {
    */
   readonly description?: string;
   /**
-   * Extra `.dockerignore` patterns for this service's build context.
+   * Extra ignore patterns for this service's build context, in its Dockerfile's ignore file
+   * (`<Dockerfile>.dockerignore`, which BuildKit reads instead of the context's `.dockerignore`).
    * @default []
    */
   readonly dockerignore?: string[];
@@ -114,8 +115,8 @@ export interface MultiArchServiceProps extends ServiceOptions {
    */
   readonly secretFiles?: BuildSecretFile[];
   /**
-   * `.dockerignore` patterns of this language's tools and caches (e.g. ".venv"), added to
-   * the build context's ignore file after the patterns every context gets.
+   * Ignore patterns of this language's tools and caches (e.g. ".venv"), added to the Dockerfile's
+   * ignore file after the patterns every build context gets.
    * @default []
    */
   readonly languageIgnorePatterns?: string[];
@@ -171,7 +172,7 @@ export interface ResolvedService {
   readonly context: string;
   readonly dockerfilePath: string;
   readonly ignorePath: string;
-  /** The ignore file of the context, when another service created it. */
+  /** The ignore file of the Dockerfile, when another service sharing it created it. */
   readonly ignore?: DockerIgnoreFile;
   readonly languageIgnorePatterns: string[];
   readonly dockerignore: string[];
@@ -205,12 +206,23 @@ export function resolveService(project: Project, name: string, props: ServiceDec
   }
   const context = relativePath('context', props.context);
   const dockerfilePath = relativePath('dockerfilePath', props.dockerfilePath);
-  const ignorePath = context === '.' ? '.dockerignore' : `${context}/.dockerignore`;
-  // a context of another service shares its ignore file; any other file at the path is refused when
-  // the file is created
-  // another service's Dockerfile; any other file at the path is refused when the file is created
-  if (pipeline?._findService('', '', dockerfilePath).byDockerfile && !props.sharesDockerfile) {
+  // BuildKit reads `<Dockerfile>.dockerignore` instead of the context's `.dockerignore`, which
+  // stays the repository's own
+  const ignorePath = `${dockerfilePath}.dockerignore`;
+  // another service's Dockerfile; another file of the project at the path is refused when the file
+  // is created, a file of the repository's own here
+  const owner = pipeline?._findService('', '', dockerfilePath).byDockerfile;
+  if (owner && !props.sharesDockerfile) {
     throw new Error(dockerfileTaken(dockerfilePath, props, name));
+  }
+  if (owner && owner.context !== context) {
+    throw new Error(`${props.kind} "${name}" shares ${dockerfilePath} with "${owner.name}" but builds from ${context} instead of ${owner.context}: services sharing a Dockerfile share its build context (and its ignore file)`);
+  }
+  if (!pipeline) refusePipelineFiles(project);
+  if (!owner) {
+    const remedy = `Keep yours and give ${props.kind} "${name}" another "${props.dockerfileOption ?? 'dockerfilePath'}".`;
+    refuseForeignFile(project, dockerfilePath, remedy);
+    refuseForeignFile(project, ignorePath, remedy);
   }
   for (const f of props.secretFiles ?? []) {
     variableName('secretFiles variable', f.variable);
@@ -258,7 +270,7 @@ function dockerfileTaken(dockerfilePath: string, props: ServiceDeclaration, name
  * A service built into a multi-architecture image: the base of GoService and PythonService, and the
  * extension seam for other kinds of services. A kind of service resolves its options and builds its
  * Dockerfile model, then calls this constructor, which validates the common options, writes the
- * Dockerfile, creates the build context's `.dockerignore` and the service's bake target, and joins the
+ * Dockerfile and its ignore file (`<Dockerfile>.dockerignore`), creates the service's bake target, and joins the
  * project's pipeline (creating it with the defaults when there is none): the service is whole, and in
  * every generated file, when its constructor returns.
  */
@@ -279,7 +291,11 @@ export abstract class MultiArchService extends Component implements IMultiArchSe
   public readonly dockerfilePath: string;
   /** The bake target of this service (escape hatch: set any attribute). */
   public readonly bakeTarget: BakeTarget;
-  /** The `.dockerignore` of this service's build context (shared with services of the same context). */
+  /**
+   * The ignore file of this service's Dockerfile, `<Dockerfile>.dockerignore` (shared with the services
+   * that share the Dockerfile). BuildKit reads it instead of the context's `.dockerignore`, which stays
+   * the repository's own.
+   */
   public readonly dockerignore: DockerIgnoreFile;
   /** The description, if any. */
   public readonly description?: string;
@@ -318,8 +334,7 @@ export abstract class MultiArchService extends Component implements IMultiArchSe
       this.dockerignore = service.ignore ?? new DockerIgnoreFile(project, service.ignorePath);
     } catch (e) {
       project.node.tryRemoveChild(this.node.id);
-      throw /already a file under/.test((e as Error).message)
-        ? new Error(`${service.ignorePath} already exists and is not managed by projen-multiarch; remove it from the project to let services share it`) : e;
+      throw /already a file under/.test((e as Error).message) ? new Error(dockerfileTaken(service.ignorePath, props, name)) : e;
     }
     this.pipeline = MultiArchPipeline._ensure(project);
     this.dockerignore._markerCache = this.pipeline._marker;
@@ -340,7 +355,7 @@ export abstract class MultiArchService extends Component implements IMultiArchSe
     // other services' directories, the Makefile and the bake file).
     this.dockerignore.addPatterns('**/.env', '**/.env.*', '**/*.pem', '**/*.key', '**/.npmrc', '**/.netrc',
       '**/.git', '.github', '.projen', '**/.idea', '**/.vscode', '**/node_modules', 'coverage', 'test-reports', '**/*.tgz',
-      '**/Dockerfile', '**/.dockerignore');
+      '**/Dockerfile', '**/.dockerignore', '**/*.dockerignore');
     this.dockerignore.addPatterns(...service.languageIgnorePatterns);
     this.dockerignore.addPatterns(...service.dockerignore);
     for (const f of this.files) this.dockerignore.requirePath(f.source, `${this.dockerfilePath} (files)`);
@@ -385,3 +400,49 @@ export function warnMissing(project: Project, who: string, paths: Array<[string,
   }
 }
 
+
+/**
+ * Refuses a directory option whose path does not exist when one of a close name does (a typo): the
+ * error names the option and the match, before anything is created, so a typo writes no Dockerfile
+ * into a new directory and deletes none. A path with no close match is left to `warnMissing` (code
+ * may come later). `value` is relative to `base` (a directory of the project); the match keeps a
+ * leading "./".
+ */
+export function refuseTypo(project: Project, who: string, option: string, value: string | undefined, base = '.'): void {
+  if (value === undefined) return;
+  const parts = value.replace(/^\.\//, '').split('/').filter(p => p !== '' && p !== '.');
+  let dir = path.join(project.outdir, base);
+  const found: string[] = [];
+  for (const part of parts) {
+    if (!isDirectory(path.join(dir, part))) {
+      const match = closeMatch(part, subdirectories(dir));
+      if (!match) return; // not a typo of anything there: warnMissing tells at synthesis
+      found.push(match);
+    } else {
+      found.push(part);
+    }
+    dir = path.join(dir, found[found.length - 1]);
+  }
+  if (found.join('/') === parts.join('/')) return;
+  const suggestion = `${value.startsWith('./') ? './' : ''}${found.join('/')}`;
+  const at = path.posix.join(base, parts.join('/'));
+  throw new Error(`${who}: ${option} "${value}" does not exist (${at}): did you mean \`${suggestion}\`?`);
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The directories in `dir`, without node_modules and .git. */
+function subdirectories(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true })
+      .filter(e => e.isDirectory() && e.name !== 'node_modules' && e.name !== '.git').map(e => e.name);
+  } catch {
+    return [];
+  }
+}

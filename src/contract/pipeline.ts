@@ -21,7 +21,7 @@ export interface IMultiArchService {
   readonly dockerfilePath: string;
   /** The Dockerfile model (escape hatch). */
   readonly dockerfile: DockerfileModel;
-  /** The `.dockerignore` of the build context. */
+  /** The ignore file of the Dockerfile (`<Dockerfile>.dockerignore`), which BuildKit reads for the build context. */
   readonly dockerignore: DockerIgnoreFile;
   /**
    * The port the service listens on (`make run-<service>` publishes it).

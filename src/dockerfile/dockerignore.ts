@@ -2,9 +2,11 @@ import { IgnoreFile, IResolver, Project } from 'projen';
 import { noControlCharacters } from '../validation';
 
 /**
- * A `.dockerignore` for one build context, on projen's `IgnoreFile`. Several services that share a
- * context share the file; each declares the paths its Dockerfile copies, and synthesis fails if a
- * pattern excludes one of them (an ignored `requirements.txt` broke a real build this way).
+ * The ignore file of one Dockerfile, `<Dockerfile>.dockerignore` next to it (BuildKit reads it
+ * instead of the build context's `.dockerignore`), on projen's `IgnoreFile`. Several services that
+ * share a Dockerfile share the file; each declares the paths its Dockerfile copies, and synthesis
+ * fails if a pattern excludes one of them (an ignored `requirements.txt` broke a real build this way).
+ * Its patterns are relative to the build context, as in a `.dockerignore`.
  */
 export class DockerIgnoreFile extends IgnoreFile {
   /**

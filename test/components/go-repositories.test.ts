@@ -142,13 +142,13 @@ describe('build contexts', () => {
     new PythonService(project, 'ml', { directory: 'services/ml' });
     const out = synth(project);
     // THEN the root context excludes them, and dependencies at any depth
-    const root = out['.dockerignore'].split('\n');
+    const root = out['cmd/api/Dockerfile.dockerignore'].split('\n');
     expect(root).toEqual(expect.arrayContaining(['services/ml', 'build/multiarch.mk', 'bake.hcl', 'sbom', '**/node_modules']));
     // AND Python's caches and virtualenvs are the Python context's patterns, not the Go context's
     expect(root).not.toContain('**/__pycache__');
-    expect(out['services/ml/.dockerignore'].split('\n')).toEqual(expect.arrayContaining(['**/.venv', '**/__pycache__']));
+    expect(out['services/ml/Dockerfile.dockerignore'].split('\n')).toEqual(expect.arrayContaining(['**/.venv', '**/__pycache__']));
     // AND the Python context excludes nothing of its own
-    expect(out['services/ml/.dockerignore'].split('\n')).not.toContain('services/ml');
+    expect(out['services/ml/Dockerfile.dockerignore'].split('\n')).not.toContain('services/ml');
   });
 
   test('the order of creating services does not change what the ignore files exclude', () => {
@@ -164,15 +164,15 @@ describe('build contexts', () => {
     // WHEN both are synthesized THEN the ignore files hold the same patterns
     const [oa, ob] = [synth(a), synth(b)];
     const patterns = (text: string) => text.split('\n').filter(l => l && !l.startsWith('#')).sort();
-    expect(patterns(ob['.dockerignore'])).toEqual(patterns(oa['.dockerignore']));
-    expect(patterns(ob['ml/.dockerignore'])).toEqual(patterns(oa['ml/.dockerignore']));
-    expect(oa['.dockerignore']).toContain('\nml\n');
+    expect(patterns(ob['cmd/api/Dockerfile.dockerignore'])).toEqual(patterns(oa['cmd/api/Dockerfile.dockerignore']));
+    expect(patterns(ob['ml/Dockerfile.dockerignore'])).toEqual(patterns(oa['ml/Dockerfile.dockerignore']));
+    expect(oa['cmd/api/Dockerfile.dockerignore']).toContain('\nml\n');
   });
 
   test('a Go service whose sources are inside another service\'s directory is told so at synthesis', () => {
     const project = newProject();
     new PythonService(project, 'ml', { directory: 'ml' });
     new GoService(project, 'api', { mainPackage: './ml/server' });
-    expect(() => synth(project)).toThrow('.dockerignore pattern "ml" excludes "ml/server", which ml/server/Dockerfile (main package of api) copies: remove the pattern or add "!ml/server"');
+    expect(() => synth(project)).toThrow('ml/server/Dockerfile.dockerignore pattern "ml" excludes "ml/server", which ml/server/Dockerfile (main package of api) copies: remove the pattern or add "!ml/server"');
   });
 });

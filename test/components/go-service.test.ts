@@ -226,7 +226,7 @@ describe('GoService Dockerfile', () => {
     expect(dockerfile).toContain('FROM mirror.local/static:nonroot');
     expect(dockerfile).toContain('USER 10001:10001');
     expect(dockerfile).toContain('EXPOSE 9090');
-    expect(out['backend/.dockerignore']).toBeDefined();
+    expect(out['backend/cmd/server/Dockerfile.dockerignore']).toBeDefined();
   });
 
   test('cgo builds on the target platform with a glibc runtime, never a silently wrong image', () => {

@@ -22,11 +22,11 @@ describe('life cycle of generated files', () => {
 
   test('removing a service removes its files; the others stay', () => {
     synthIn(dir, p => { new GoService(p, 'api'); new GoService(p, 'worker'); new PythonService(p, 'ml', { directory: 'ml' }); });
-    expect(['cmd/api/Dockerfile', 'cmd/worker/Dockerfile', 'ml/Dockerfile', 'ml/.dockerignore'].every(f => exists(dir, f))).toBe(true);
+    expect(['cmd/api/Dockerfile', 'cmd/worker/Dockerfile', 'ml/Dockerfile', 'ml/Dockerfile.dockerignore'].every(f => exists(dir, f))).toBe(true);
     const out = synthIn(dir, p => { new GoService(p, 'api'); });
     expect(exists(dir, 'cmd/worker/Dockerfile')).toBe(false);
     expect(exists(dir, 'ml/Dockerfile')).toBe(false);
-    expect(exists(dir, 'ml/.dockerignore')).toBe(false);
+    expect(exists(dir, 'ml/Dockerfile.dockerignore')).toBe(false);
     expect(out.Makefile).not.toMatch(/worker|\bml\b/);
   });
 
@@ -53,7 +53,7 @@ describe('life cycle of generated files', () => {
   test('removing the last service stops the synthesis before anything is deleted', () => {
     const before = synthIn(dir, p => { new GoService(p, 'api'); });
     expect(() => synthIn(dir, p => { new MultiArchPipeline(p); })).toThrow('MultiArchPipeline has no services: add a service to the project (a MultiArchService of any kind)');
-    for (const f of ['Makefile', 'docker-bake.hcl', 'cmd/api/Dockerfile', '.dockerignore']) {
+    for (const f of ['Makefile', 'docker-bake.hcl', 'cmd/api/Dockerfile', 'cmd/api/Dockerfile.dockerignore']) {
       expect([f, fs.readFileSync(path.join(dir, f), 'utf8')]).toEqual([f, before[f]]);
     }
   });

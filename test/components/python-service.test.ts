@@ -6,8 +6,8 @@ describe('PythonService Dockerfile', () => {
     expect(synth(nephoranProject())['pkg/rag/Dockerfile']).toMatchSnapshot();
   });
 
-  test('snapshot: pkg/rag/.dockerignore', () => {
-    expect(synth(nephoranProject())['pkg/rag/.dockerignore']).toMatchSnapshot();
+  test('snapshot: pkg/rag/Dockerfile.dockerignore', () => {
+    expect(synth(nephoranProject())['pkg/rag/Dockerfile.dockerignore']).toMatchSnapshot();
   });
 
   test('dependencies install into a venv on the target platform; the runtime gets it at the same path, apart from the code', () => {
@@ -90,7 +90,7 @@ describe('PythonService and other files', () => {
   test('a Dockerfile path that another service uses is refused with the options to change', () => {
     const project = newProject();
     new GoService(project, 'a', { sharedDockerfile: true });
-    expect(() => new PythonService(project, 'api')).toThrow('Another file already uses Dockerfile: give PythonService "api" another "directory"');
+    expect(() => new PythonService(project, 'api')).toThrow('Another file already uses Dockerfile: give PythonService "api" another "dockerfilePath"');
   });
 });
 

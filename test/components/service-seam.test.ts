@@ -61,7 +61,21 @@ describe('MultiArchServiceProps', () => {
     expect(() => new Probe(project, 'probe')).toThrow('Another file already uses probe/Dockerfile: give Probe "probe" another "dockerfilePath"');
     // AND nothing of it stays: no construct, no ignore file, no pipeline member
     expect(project.node.tryFindChild('Probe:probe')).toBeUndefined();
-    expect(project.tryFindFile('probe/.dockerignore')).toBeUndefined();
+    expect(project.tryFindFile('probe/Dockerfile.dockerignore')).toBeUndefined();
     expect(MultiArchPipeline.of(project)!.services).toEqual([]);
+  });
+});
+
+describe('a Dockerfile shared by services of a kind', () => {
+  test('is refused from another build context: one Dockerfile, one context, one ignore file', () => {
+    // GIVEN a service of a kind that shares Dockerfiles, building from "a"
+    const project = newProject();
+    new Probe(project, 'a', { dockerfilePath: 'docker/Dockerfile', sharesDockerfile: true });
+
+    // WHEN another joins the Dockerfile from "b"
+    const second = () => new Probe(project, 'b', { dockerfilePath: 'docker/Dockerfile', sharesDockerfile: true, writeDockerfile: false });
+
+    // THEN
+    expect(second).toThrow('Probe "b" shares docker/Dockerfile with "a" but builds from b instead of a: services sharing a Dockerfile share its build context (and its ignore file)');
   });
 });

@@ -82,12 +82,12 @@ describe('a third kind of service, defined outside src/ through MultiArchService
     expect(dry.stdout).toMatch(/docker buildx bake .* greeter$/m);
   });
 
-  test('its build context gets a .dockerignore that keeps the script in', () => {
+  test('its Dockerfile gets an ignore file that keeps the script in', () => {
     // GIVEN
     const project = newProject();
     // WHEN
     const service = addGreeter(project);
-    const ignore = synth(project)['greeter/.dockerignore'];
+    const ignore = synth(project)['greeter/Dockerfile.dockerignore'];
     // THEN
     expect(ignore).toBeDefined();
     expect(ignore).toContain('**/*.key');

@@ -1,5 +1,6 @@
 import { Component, github, IResolver } from 'projen';
 import { DEFAULT_ACTION_PINS, GitHubActionPin } from './pins';
+import { refuseForeignFile } from '../../components/generated-file';
 import { IBuildPipeline, IMultiArchService } from '../../contract';
 import { BINFMT_IMAGE, BUILDKIT_IMAGE, ciCacheRegistry, CiArtifact, CiJob, ciPlan, CiTool, CiTrigger, CiValue, refuseLocalRegistry, RegistryAccess, usedSecretFiles } from '../../contract/internal';
 import { Platform } from '../../platform';
@@ -195,6 +196,7 @@ export class GitHubActions implements ICiProvider {
       throw new Error(`GitHubActions: the registry ${host} is not GitHub's: give registryUsername and registryPasswordSecret (the secret holding its token)`);
     }
     const project = pipeline.project;
+    refuseForeignFile(project, `.github/workflows/${this.options.workflowName}.yml`, 'Keep yours and give GitHubActions another "workflowName".');
     const gh = github.GitHub.of(project) ?? new github.GitHub(project, { mergify: false, pullRequestLint: false });
     const workflow = new github.GithubWorkflow(gh, this.options.workflowName!, {
       limitConcurrency: true,

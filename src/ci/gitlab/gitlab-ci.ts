@@ -1,4 +1,5 @@
 import { gitlab } from 'projen';
+import { refuseForeignFile } from '../../components/generated-file';
 import { IBuildPipeline } from '../../contract';
 import { BINFMT_IMAGE, ciCacheRegistry, CiJob, ciPlan, CiTrigger, CiValue, refuseLocalRegistry } from '../../contract/internal';
 import { flag, imageReference, invalid, noControlCharacters, registry as checkRegistry } from '../../validation';
@@ -125,6 +126,7 @@ export class GitLabCi implements ICiProvider {
 
   public bind(pipeline: IBuildPipeline): void {
     refuseLocalRegistry('GitLabCi', 'GitLab', pipeline.registry, 'registry.gitlab.com/<group>/<project>');
+    refuseForeignFile(pipeline.project, '.gitlab-ci.yml', 'GitLab reads its one root file, which no option moves: move your jobs into a file of their own, include it from .projenrc.ts (gitLabCi.configuration.addIncludes({ local: \'ci/jobs.yml\' })), then remove yours.');
     const config = new gitlab.GitlabConfiguration(pipeline.project, {
       stages: ['build', 'push', 'security', 'sign', 'publish'],
       variables: this.variables(pipeline),

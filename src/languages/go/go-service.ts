@@ -4,7 +4,7 @@ import { BIN_DIR, BUILDINFO_DIR, enableSharedUpx, goDockerfile, GoDockerfileSpec
 import { compareGoVersions, GoModuleInfo, readGoModule } from './module';
 import { GoModuleBuild } from './module-build';
 import { MultiArchPipeline } from '../../components/pipeline';
-import { MultiArchService, resolveService, ServiceDeclaration, ServiceOptions, warnMissing } from '../../components/service';
+import { MultiArchService, refuseTypo, resolveService, ServiceDeclaration, ServiceOptions, warnMissing } from '../../components/service';
 import { DESCRIPTION_LABEL, TITLE_LABEL } from '../../contract/internal';
 import { DockerfileModel } from '../../dockerfile';
 import { flag, goPackage, imageReference, invalid, noControlCharacters, relativePath, serviceName, shellWord, stringList, version } from '../../validation';
@@ -263,6 +263,8 @@ function resolveGo(project: Project, name: string, options: GoServiceOptions) {
   const mainPackage = goPackage('mainPackage', options.mainPackage ?? `./cmd/${serviceName(name)}`);
   // next to the main package: cmd/<name>/Dockerfile by default
   const dockerfilePath = options.dockerfilePath ?? under(shared || mainPackage === '.' ? 'Dockerfile' : `${mainPackage.slice(2)}/Dockerfile`);
+  refuseTypo(project, `GoService "${name}"`, 'moduleRoot', options.moduleRoot);
+  refuseTypo(project, `GoService "${name}"`, 'mainPackage', options.mainPackage, moduleRoot);
   const props: ServiceDeclaration = {
     ...options,
     kind: 'GoService',

@@ -6,7 +6,7 @@ import { CrossWheelsInstall, HOME, PIP_CONF_SECRET, PIP_NETRC_SECRET, TargetInst
 import { checkWheelhouses } from './wheelhouses';
 import { checkWheelPlatforms, baseImageGlibc, glibcMinor, isAlpine, OLDEST_GLIBC_MINOR } from './wheels';
 import { MultiArchPipeline } from '../../components/pipeline';
-import { MultiArchService, resolveService, ServiceDeclaration, ServiceOptions, warnMissing } from '../../components/service';
+import { MultiArchService, refuseTypo, resolveService, ServiceDeclaration, ServiceOptions, warnMissing } from '../../components/service';
 import { imageReference, invalid, noControlCharacters, noRepeats, relativePath, shellWord, stringList } from '../../validation';
 import { imageLabels } from '../runtime';
 
@@ -38,6 +38,12 @@ export interface PythonServiceOptions extends ServiceOptions {
    * @default "."
    */
   readonly directory?: string;
+  /**
+   * Where the Dockerfile is written, relative to the project root (e.g. to keep a Dockerfile of
+   * your own in `directory`).
+   * @default "<directory>/Dockerfile"
+   */
+  readonly dockerfilePath?: string;
   /**
    * The Python version, `X.Y` (3.9 to 3.14): of the default base image, and the one CROSS_WHEELS
    * installs wheels for. It must match the base image's.
@@ -192,13 +198,13 @@ function readRequirements(outdir: string, directory: string, file: string): stri
 /** Every PythonService option, validated before anything is created (see resolveService). */
 function resolvePython(project: Project, name: string, options: PythonServiceOptions) {
   const directory = relativePath('directory', options.directory ?? '.');
+  refuseTypo(project, `PythonService "${name}"`, 'directory', options.directory);
   const requirementsFile = relativePath('requirementsFile', options.requirementsFile ?? 'requirements.txt');
   const props: ServiceDeclaration = {
     ...options,
     kind: 'PythonService',
     context: directory,
-    dockerfilePath: directory === '.' ? 'Dockerfile' : `${directory}/Dockerfile`,
-    dockerfileOption: 'directory',
+    dockerfilePath: options.dockerfilePath ?? (directory === '.' ? 'Dockerfile' : `${directory}/Dockerfile`),
     // files go into the application's layer (they change with the code, not with the dependencies),
     // apart from the application itself, the venv and the user's home
     rootfsStage: APP_STAGE,
