@@ -351,10 +351,12 @@ export abstract class MultiArchService extends Component implements IMultiArchSe
       }
     }
     // Credentials never enter a build context (an image may copy its whole context), nor do the
-    // repository's tooling, dependencies, caches and build files, at any depth (the pipeline adds
-    // other services' directories, the Makefile and the bake file).
+    // repository's tooling (projen's own files too: an edit of .projenrc.ts must not rebuild an
+    // image), dependencies, caches and build files, at any depth (the pipeline adds other services'
+    // directories, the Makefile and the bake file).
     this.dockerignore.addPatterns('**/.env', '**/.env.*', '**/*.pem', '**/*.key', '**/.npmrc', '**/.netrc',
-      '**/.git', '.github', '.projen', '**/.idea', '**/.vscode', '**/node_modules', 'coverage', 'test-reports', '**/*.tgz',
+      '**/.git', '.github', '.projen', '.projenrc.*', 'tsconfig.projen.json', '**/.idea', '**/.vscode', '**/node_modules',
+      'coverage', 'test-reports', '**/*.tgz',
       '**/Dockerfile', '**/.dockerignore', '**/*.dockerignore');
     this.dockerignore.addPatterns(...service.languageIgnorePatterns);
     this.dockerignore.addPatterns(...service.dockerignore);

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { EnvInstruction, GoService, Platform } from '../../src';
+import { excludingPattern } from '../../src/dockerfile/dockerignore';
 import { lintDockerfile, nephoranProject, newProject, parseDockerfile, parseHcl, synth } from '../helpers';
 
 describe('GoService Dockerfile', () => {
@@ -227,6 +228,21 @@ describe('GoService Dockerfile', () => {
     expect(dockerfile).toContain('USER 10001:10001');
     expect(dockerfile).toContain('EXPOSE 9090');
     expect(out['backend/cmd/server/Dockerfile.dockerignore']).toBeDefined();
+  });
+
+  test('projen\'s own files stay out of a root build context: an edit of .projenrc.ts rebuilds no image', () => {
+    // GIVEN a service whose context is the project root (the default module root)
+    const project = newProject();
+    new GoService(project, 'svc');
+    // WHEN the ignore file is rendered
+    const patterns = synth(project)['cmd/svc/Dockerfile.dockerignore'].split('\n').filter(l => l && !l.startsWith('#'));
+    // THEN projen's files are excluded, the module's files are not
+    for (const file of ['.projenrc.ts', '.projenrc.js', 'tsconfig.projen.json', '.projen/tasks.json']) {
+      expect(excludingPattern(patterns, file)).toBeDefined();
+    }
+    for (const file of ['go.mod', 'cmd/svc/main.go', 'internal/projenrc/x.go', 'tsconfig.json']) {
+      expect(excludingPattern(patterns, file)).toBeUndefined();
+    }
   });
 
   test('cgo builds on the target platform with a glibc runtime, never a silently wrong image', () => {
