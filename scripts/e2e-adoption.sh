@@ -18,17 +18,12 @@
 # E2E_OUT (logs, default .e2e), LAB=0 (no lab part), KEEP=1 keeps the repository.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-OUT=${E2E_OUT:-$ROOT/.e2e}
-LOCK=/var/tmp/projen-multiarch-lab.lock
+. "$(dirname "${BASH_SOURCE[0]}")/e2e-common.sh"
 REGISTRY=${ADOPT_REGISTRY:-127.0.0.1:5000/e2e-adopt}
 VERSION=${VERSION:-adopt-$(date -u +%Y%m%d%H%M%S)}
-mkdir -p "$OUT"
 REPO=$(mktemp -d "${TMPDIR:-/tmp}/pm-adopt-XXXXXX")
 PROBE=$(mktemp -d "${TMPDIR:-/tmp}/pm-adopt-probe-XXXXXX")
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$REPO" "$PROBE"' EXIT
-say() { printf '%s\n' "$*"; }
-fail() { say "FAIL $*" >&2; exit 1; }
 status=0
 check() { if [ "$1" = "$2" ]; then say "ok   $3: $1"; else say "FAIL $3: got \"$1\", expected \"$2\"" >&2; status=1; fi; }
 # Compares two listings of "sha256  path" lines, and says how many lines are the same (or what differs).
@@ -126,14 +121,11 @@ first_run() { (cd "$REPO" && ADOPT_MODE=$1 npx ts-node --skipProject -O '{"modul
 projen() { (cd "$REPO" && ADOPT_MODE=$1 npx projen); }
 
 if [ "${LAB:-1}" != 0 ]; then
-  bash "$ROOT/scripts/lab.sh" status >/dev/null || fail "the lab is not up: run scripts/lab.sh up first (or LAB=0 for the synthesis checks only)"
-  eval "$(bash "$ROOT/scripts/lab.sh" env)"
+  lab_env "or LAB=0 for the synthesis checks only"
 fi
 
 say "-- pack the library, write a repository with its own Makefile, docker-bake.hcl and .dockerignore in $REPO"
-(cd "$ROOT" && npx projen compile) > "$OUT/adopt-compile.log" 2>&1 || { tail -30 "$OUT/adopt-compile.log" >&2; fail "npx projen compile"; }
-mkdir -p "$REPO/.packed"
-tarball=$(cd "$ROOT" && npm pack --silent --pack-destination "$REPO/.packed" | tail -1)
+tarball=$(pack_library "$REPO/.packed" adopt)
 mv "$REPO/.packed/$tarball" "$REPO/.packed/projen-multiarch.tgz"
 write_repository
 (cd "$REPO" && npm install --no-audit --no-fund --no-package-lock --loglevel=error >/dev/null)

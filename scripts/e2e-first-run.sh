@@ -14,13 +14,9 @@
 # Environment: E2E_OUT (logs, default .e2e), KEEP=1 keeps the directories. Needs the npm registry.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-OUT=${E2E_OUT:-$ROOT/.e2e}
-mkdir -p "$OUT"
+. "$(dirname "${BASH_SOURCE[0]}")/e2e-common.sh"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pm-first-run-XXXXXX")
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$WORK"' EXIT
-say() { printf '%s\n' "$*"; }
-fail() { say "FAIL $*" >&2; exit 1; }
 ok() { say "ok   $*"; }
 PROJEN=$(node -p "require('$ROOT/node_modules/projen/package.json').version")
 
@@ -28,9 +24,7 @@ if [ $# -ge 1 ]; then
   TARBALL=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 else
   say "-- compile and pack the library"
-  (cd "$ROOT" && npx projen compile >/dev/null)
-  mkdir -p "$WORK/pack"
-  TARBALL=$WORK/pack/$(cd "$ROOT" && npm pack --silent --pack-destination "$WORK/pack" | tail -1)
+  TARBALL=$WORK/pack/$(pack_library "$WORK/pack" first-run)
 fi
 [ -f "$TARBALL" ] || fail "no tarball at $TARBALL"
 say "-- node $(node --version), npm $(npm --version), projen $PROJEN, $TARBALL"

@@ -10,18 +10,13 @@
 # REGISTRY (default 127.0.0.1:5000/e2e-layers).
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$(dirname "${BASH_SOURCE[0]}")/e2e-common.sh"
 MONO=$ROOT/examples/monorepo
-OUT=${E2E_OUT:-$ROOT/.e2e}
-LOCK=/var/tmp/projen-multiarch-lab.lock
 REGISTRY=${REGISTRY:-127.0.0.1:5000/e2e-layers}
 VERSION=${VERSION:-layers-$(date -u +%Y%m%d%H%M%S)}
 CODE=$MONO/ml/scorer/__main__.py
-mkdir -p "$OUT"
-fail() { echo "FAIL $*" >&2; exit 1; }
 
-bash "$ROOT/scripts/lab.sh" status >/dev/null || fail "the lab is not up: run scripts/lab.sh up first"
-eval "$(bash "$ROOT/scripts/lab.sh" env)"
+lab_env
 [ -d "$MONO/ml/wheels" ] || fail "no wheelhouse: run scripts/wheelhouse.sh $MONO/ml/wheels first"
 
 build() { # tag

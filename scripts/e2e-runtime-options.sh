@@ -18,14 +18,11 @@
 # $REGISTRY-repro), VERSION (default runtime-<time>), E2E_OUT (logs, default .e2e), KEEP=1 keeps the consumer.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-OUT=${E2E_OUT:-$ROOT/.e2e}
-LOCK=/var/tmp/projen-multiarch-lab.lock
+. "$(dirname "${BASH_SOURCE[0]}")/e2e-common.sh"
 REGISTRY=${RUNTIME_OPTIONS_REGISTRY:-127.0.0.1:5000/e2e-runtime-options}
 VERSION=${VERSION:-runtime-$(date -u +%Y%m%d%H%M%S)}
 SERVICE=configserver
 USER_ID=10001
-mkdir -p "$OUT"
 CONSUMER=$(mktemp -d "${TMPDIR:-/tmp}/pm-runtime-options-XXXXXX")
 CONTAINERS=()
 # shellcheck disable=SC2317 # the EXIT trap calls it
@@ -34,12 +31,8 @@ cleanup() {
   [ "${KEEP:-0}" = 1 ] || rm -rf "$CONSUMER"
 }
 trap cleanup EXIT
-say() { printf '%s\n' "$*"; }
-fail() { say "FAIL $*" >&2; exit 1; }
-indent() { while IFS= read -r line; do say "     $line"; done <<< "$1"; }
 
-bash "$ROOT/scripts/lab.sh" status >/dev/null || fail "the lab is not up: run scripts/lab.sh up first"
-eval "$(bash "$ROOT/scripts/lab.sh" env)"
+lab_env
 
 say "-- a consumer repository in $CONSUMER: test/runtime-options/configserver, synthesized from test/runtime-options/lab-project.ts"
 cp -R "$ROOT/test/runtime-options/configserver/." "$CONSUMER/"

@@ -13,23 +13,16 @@
 # Environment: E2E_OUT (logs, default .e2e), REGISTRY (default 127.0.0.1:5000/e2e-stale), KEEP=1 keeps the consumer.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-OUT=${E2E_OUT:-$ROOT/.e2e}
-LOCK=/var/tmp/projen-multiarch-lab.lock
+. "$(dirname "${BASH_SOURCE[0]}")/e2e-common.sh"
 REGISTRY=${REGISTRY:-127.0.0.1:5000/e2e-stale}
 MIRROR=127.0.0.1:5000/lab
-mkdir -p "$OUT"
 CONSUMER=$(mktemp -d "${TMPDIR:-/tmp}/pm-stale-inputs-XXXXXX")
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$CONSUMER"' EXIT
-say() { printf '%s\n' "$*"; }
-fail() { say "FAIL $*" >&2; exit 1; }
 
-bash "$ROOT/scripts/lab.sh" status >/dev/null || fail "the lab is not up: run scripts/lab.sh up first"
-eval "$(bash "$ROOT/scripts/lab.sh" env)"
+lab_env
 
 say "-- pack the library, make a consumer with a Go service in $CONSUMER"
-(cd "$ROOT" && npx projen compile) > "$OUT/stale-compile.log" 2>&1 || { tail -30 "$OUT/stale-compile.log" >&2; fail "npx projen compile"; }
-tarball=$(cd "$ROOT" && npm pack --silent --pack-destination "$CONSUMER" | tail -1)
+tarball=$(pack_library "$CONSUMER" stale)
 mkdir -p "$CONSUMER/cmd/app"
 printf 'module example.org/app\n\ngo 1.24\n' > "$CONSUMER/go.mod"
 cat > "$CONSUMER/cmd/app/main.go" <<'EOF'

@@ -11,25 +11,18 @@
 # Environment: VERSION (default third-<time>), E2E_OUT (logs, default .e2e), KEEP=1 keeps the consumer.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-OUT=${E2E_OUT:-$ROOT/.e2e}
-LOCK=/var/tmp/projen-multiarch-lab.lock
+. "$(dirname "${BASH_SOURCE[0]}")/e2e-common.sh"
 REGISTRY=127.0.0.1:5000/e2e-third
 VERSION=${VERSION:-third-$(date -u +%Y%m%d%H%M%S)}
 SERVICE=greeter
 USER_ID=10001:10001
-mkdir -p "$OUT"
 CONSUMER=$(mktemp -d "${TMPDIR:-/tmp}/pm-third-kind-XXXXXX")
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$CONSUMER"' EXIT
-say() { printf '%s\n' "$*"; }
-fail() { say "FAIL $*" >&2; exit 1; }
 
-bash "$ROOT/scripts/lab.sh" status >/dev/null || fail "the lab is not up: run scripts/lab.sh up first"
-eval "$(bash "$ROOT/scripts/lab.sh" env)"
+lab_env
 
 say "-- pack the library, make a consumer in $CONSUMER"
-(cd "$ROOT" && npx projen compile) > "$OUT/third-kind-compile.log" 2>&1 || { tail -30 "$OUT/third-kind-compile.log" >&2; fail "npx projen compile"; }
-tarball=$(cd "$ROOT" && npm pack --silent --pack-destination "$CONSUMER" | tail -1)
+tarball=$(pack_library "$CONSUMER" third-kind)
 mkdir -p "$CONSUMER/greeter"
 for f in script-service.ts lab-project.ts; do
   sed "s#from '../../src';#from 'projen-multiarch';#" "$ROOT/test/extension/$f" > "$CONSUMER/$f"
