@@ -428,7 +428,8 @@ export function refuseTypo(project: Project, who: string, option: string, value:
   if (found.join('/') === parts.join('/')) return;
   const suggestion = `${value.startsWith('./') ? './' : ''}${found.join('/')}`;
   const at = path.posix.join(base, parts.join('/'));
-  throw new Error(`${who}: ${option} "${value}" does not exist (${at}): did you mean \`${suggestion}\`?`);
+  throw new Error(`${who}: ${option} "${value}" does not exist (${at}): did you mean \`${suggestion}\`? `
+    + `(For a new ${option === 'mainPackage' ? 'package' : 'directory'} that is only close to an existing one, create ${at} first.)`);
 }
 
 function isDirectory(p: string): boolean {

@@ -35,6 +35,18 @@ describe('a typo in a path option', () => {
     expect(() => create(project)).toThrow(error);
   });
 
+  test('the error says how to declare a new service whose name is close to an existing one', () => {
+    // GIVEN cmd/api, and a new service cmd/apis whose code is not written yet
+    const project = newProject();
+    mkdirs(project, 'cmd/api');
+    // WHEN / THEN the way out is to create its directory first
+    expect(() => new GoService(project, 'apis', { mainPackage: './cmd/apis' }))
+      .toThrow('did you mean `./cmd/api`? (For a new package that is only close to an existing one, create cmd/apis first.)');
+    // AND once it exists, the service is declared
+    mkdirs(project, 'cmd/apis');
+    expect(() => new GoService(project, 'apis', { mainPackage: './cmd/apis' })).not.toThrow();
+  });
+
   test('a path with no close match is created later: synthesis warns and goes on', () => {
     // GIVEN
     const project = newProject();
