@@ -98,21 +98,7 @@ new GoService(project, 'billing', { ...go, sharedDockerfile: true });
 new PythonService(project, 'rag', { directory: 'services/rag', baseImage: '${LAB_PYTHON_IMAGE:-127.0.0.1:5000/lab/python:3.11-slim}', command: ['python', 'app.py'] });
 project.synth();
 EOF
-  local projen_version
-  projen_version=$(node -p 'require(process.argv[1]).version' "$ROOT/node_modules/projen/package.json")
-  cat > "$REPO/package.json" <<EOF
-{
-  "name": "shop",
-  "private": true,
-  "devDependencies": {
-    "constructs": "^10.8.1",
-    "projen": "$projen_version",
-    "projen-multiarch": "file:./.packed/projen-multiarch.tgz",
-    "ts-node": "^10.9.2",
-    "typescript": "^5.9.3"
-  }
-}
-EOF
+  consumer_package "$REPO" shop .packed/projen-multiarch.tgz
   (cd "$REPO" && git init -q && git add -A && git -c user.name=e2e -c user.email=e2e@localhost commit -qm "the shop, before projen-multiarch")
 }
 
@@ -128,7 +114,7 @@ say "-- pack the library, write a repository with its own Makefile, docker-bake.
 tarball=$(pack_library "$REPO/.packed" adopt)
 mv "$REPO/.packed/$tarball" "$REPO/.packed/projen-multiarch.tgz"
 write_repository
-(cd "$REPO" && npm install --no-audit --no-fund --no-package-lock --loglevel=error >/dev/null)
+install_consumer "$REPO"
 before=$(hashes)
 tree_before=$(tree_state)
 

@@ -28,3 +28,25 @@ pack_library() {
   (cd "$ROOT" && npx projen compile) > "$OUT/$2-compile.log" 2>&1 || { tail -30 "$OUT/$2-compile.log" >&2; fail "npx projen compile"; }
   (cd "$ROOT" && npm pack --silent --pack-destination "$1" | tail -1)
 }
+
+# consumer_package <dir> <name> <tarball, relative to dir>: a consumer's package.json, with the packed
+# library and what runs its .projenrc.ts (projen as this repository has it, constructs, ts-node,
+# typescript); install_consumer <dir> installs it
+consumer_package() {
+  local projen_version
+  projen_version=$(node -p 'require(process.argv[1]).version' "$ROOT/node_modules/projen/package.json")
+  cat > "$1/package.json" <<EOF
+{
+  "name": "$2",
+  "private": true,
+  "devDependencies": {
+    "constructs": "^10.8.1",
+    "projen": "$projen_version",
+    "projen-multiarch": "file:./$3",
+    "ts-node": "^10.9.2",
+    "typescript": "^5.9.3"
+  }
+}
+EOF
+}
+install_consumer() { (cd "$1" && npm install --no-audit --no-fund --no-package-lock --loglevel=error >/dev/null); }

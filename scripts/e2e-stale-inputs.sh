@@ -43,21 +43,8 @@ new MultiArchPipeline(project, { platforms: [Platform.LINUX_AMD64], dockerfileSy
 new GoService(project, 'app', { builderImage: '$MIRROR/golang:1.24', runtimeImage: '$MIRROR/distroless-static:nonroot' });
 project.synth();
 EOF
-projen_version=$(node -p 'require(process.argv[1]).version' "$ROOT/node_modules/projen/package.json")
-cat > "$CONSUMER/package.json" <<EOF
-{
-  "name": "stale-inputs-consumer",
-  "private": true,
-  "devDependencies": {
-    "constructs": "^10.8.1",
-    "projen": "$projen_version",
-    "projen-multiarch": "file:./$tarball",
-    "ts-node": "^10.9.2",
-    "typescript": "^5.9.3"
-  }
-}
-EOF
-(cd "$CONSUMER" && npm install --no-audit --no-fund --no-package-lock --loglevel=error >/dev/null)
+consumer_package "$CONSUMER" stale-inputs-consumer "$tarball"
+install_consumer "$CONSUMER"
 synth() { (cd "$CONSUMER" && npx ts-node --skipProject -O '{"module":"commonjs","target":"es2022"}' .projenrc.ts) > "$OUT/stale-synth-$1.log" 2>&1 ||
   { cat "$OUT/stale-synth-$1.log" >&2; fail "synthesis of the consumer ($1)"; }; }
 synth first

@@ -38,21 +38,8 @@ const project = new Project({ name: 'third-kind-consumer' });
 addGreeter(project);
 project.synth();
 EOF
-projen_version=$(node -p 'require(process.argv[1]).version' "$ROOT/node_modules/projen/package.json")
-cat > "$CONSUMER/package.json" <<EOF
-{
-  "name": "third-kind-consumer",
-  "private": true,
-  "devDependencies": {
-    "constructs": "^10.8.1",
-    "projen": "$projen_version",
-    "projen-multiarch": "file:./$tarball",
-    "ts-node": "^10.9.2",
-    "typescript": "^5.9.3"
-  }
-}
-EOF
-(cd "$CONSUMER" && npm install --no-audit --no-fund --no-package-lock --loglevel=error >/dev/null)
+consumer_package "$CONSUMER" third-kind-consumer "$tarball"
+install_consumer "$CONSUMER"
 (cd "$CONSUMER" && npx ts-node --skipProject -O '{"module":"commonjs","target":"es2022"}' .projenrc.ts) > "$OUT/third-kind-synth.log" 2>&1 ||
   { cat "$OUT/third-kind-synth.log" >&2; fail "synthesis of the consumer"; }
 for f in Makefile docker-bake.hcl greeter/Dockerfile greeter/Dockerfile.dockerignore; do
