@@ -7,7 +7,8 @@
 #      repository's own stay byte-identical;
 #   3. the manual path of the README: npm install --save-dev, a hand-written .projenrc.ts, a first
 #      npx ts-node -O '{"module":"commonjs"}' .projenrc.ts, then npx projen.
-# Each synthesis must write the Makefile (or multiarch.mk), the bake file and every Dockerfile, and
+# 1 runs as a CI job does (CI=true: projen installs with `npm ci`, except while there is no
+# package-lock.json), 2 and 3 as at a terminal (CI unset). Each synthesis must write the Makefile (or multiarch.mk), the bake file and every Dockerfile, and
 # `make help` (`make multiarch-help` through the team's Makefile) must list the services. <v> is the projen of this repository's devDependencies.
 #
 #   scripts/e2e-first-run.sh [TARBALL]   (default: compile and pack this repository)
@@ -48,14 +49,16 @@ expect_help() {
   ok "$(basename "$dir"): make $target lists build-$*"
 }
 
-say "-- 1. an empty directory"
+say "-- 1. an empty directory, as a CI job (CI=true)"
 EMPTY=$WORK/empty && mkdir -p "$EMPTY"
-run "$EMPTY" first-run-empty-new.log npx -y "projen@$PROJEN" new --from "$TARBALL" --no-git
+run "$EMPTY" first-run-empty-new.log env CI=true npx -y "projen@$PROJEN" new --from "$TARBALL" --no-git
 expect_files "$EMPTY" .projenrc.ts package.json package-lock.json tsconfig.projen.json node_modules/.bin/ts-node
 grep -q "new GoService(project, 'api', { port: 8080 });" "$EMPTY/.projenrc.ts" || fail "the sample service is missing from $EMPTY/.projenrc.ts"
-run "$EMPTY" first-run-empty-synth.log npx projen
+run "$EMPTY" first-run-empty-synth.log env CI=true npx projen
 expect_files "$EMPTY" Makefile docker-bake.hcl multiarch.sh cmd/api/Dockerfile
 expect_help "$EMPTY" help api
+
+unset CI
 
 say "-- 2. an existing Go repository with its own Makefile, bake file, .gitignore and .dockerignore"
 REPO=$WORK/shop && mkdir -p "$REPO/cmd/api" "$REPO/cmd/worker" "$REPO/internal/store"

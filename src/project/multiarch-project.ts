@@ -65,7 +65,7 @@ export class MultiArchProject extends Project {
       this.logger.warn(`package.json was not written by projen: it stays as it is. ${PROJENRC} needs these development dependencies: npm install --save-dev ${devDeps.map(d => `'${d}'`).join(' ')}`);
       for (const dep of devDeps) this.deps.addDependency(dep, DependencyType.DEVENV);
     } else {
-      this.package = new javascript.NodePackage(this, {
+      this.package = new ProjectPackage(this, {
         packageManager: javascript.NodePackageManager.NPM,
         entrypoint: '',
         devDeps,
@@ -105,6 +105,21 @@ export class MultiArchProject extends Project {
     const missing = needed.filter(n => !lines.includes(n) && !lines.includes(n.replace(/^\/|\/$/g, '')));
     if (missing.length > 0) {
       this.logger.warn(`${file} was not written by projen: it stays as it is. Add to it: ${missing.join(' ')}`);
+    }
+  }
+}
+
+/**
+ * The package.json, installed with `npm install` while there is no package-lock.json: projen
+ * installs with `npm ci` whenever `CI` is set, and `npm ci` refuses to run without a lockfile, so
+ * `projen new` (which has not written one yet) would fail in every CI job.
+ */
+class ProjectPackage extends javascript.NodePackage {
+  protected installDependencies(trigger: javascript.InstallTrigger): void {
+    if (fs.existsSync(path.join(this.project.outdir, 'package-lock.json'))) {
+      super.installDependencies(trigger);
+    } else {
+      this.project.tasks.runTask(this.installTask.name);
     }
   }
 }

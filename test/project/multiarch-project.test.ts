@@ -190,6 +190,28 @@ describe('MultiArchProject: what it writes for .projenrc.ts to run', () => {
     expect(out['package.json'].devDependencies['projen-multiarch']).toBe('file:../pack/projen-multiarch-0.0.0.tgz');
   });
 
+  test.each([
+    ['no package-lock.json: npm install, which writes it', {}, 'install'],
+    ['a package-lock.json: npm ci', { 'package-lock.json': '{}\n' }, 'install:ci'],
+  ])('in a CI job (CI=true), with %s', (_what, files, expected) => {
+    // GIVEN CI set, as in a CI job running `projen new` or `npx projen`
+    const dir = repository({ ...GO_REPO, ...files });
+    const project = new MultiArchProject({ name: 'shop', outdir: dir });
+    const ran: string[] = [];
+    jest.spyOn(project.tasks, 'runTask').mockImplementation((name: string) => { ran.push(name); });
+    const ci = process.env.CI;
+    process.env.CI = 'true';
+    try {
+      // WHEN the package installs its dependencies after synthesis
+      (project.package as any).installDependencies({ reason: 'missing-node-modules' });
+    } finally {
+      if (ci === undefined) delete process.env.CI; else process.env.CI = ci;
+    }
+    // THEN npm ci runs only when it can (it refuses to run without a lockfile)
+    expect(ran).toEqual([expected]);
+    expect(project.tasks.tryFind(expected)!.steps).toEqual([{ exec: expected === 'install' ? 'npm install' : 'npm ci' }]);
+  });
+
   test('the package.json npm install leaves in an empty directory is taken over', () => {
     // GIVEN the package.json `projen new` got from `npm install projen` (only devDependencies)
     const dir = repository({ 'package.json': '{ "devDependencies": { "projen": "^0.103.0" } }\n' });
