@@ -14,9 +14,12 @@ function runOf(stage: { instructions: Array<{ keyword: string; raw: string }> },
   return run.raw;
 }
 
-/** The shell command of a rendered RUN: mounts and line continuations removed. */
+/**
+ * The shell command of a rendered RUN: mounts and line continuations removed, and the install's
+ * platform marker (a file in /, which a test run on this machine must not write).
+ */
 function shellOf(run: string): string {
-  return run.replace(/ \\\n\s*/g, ' ').replace(/^RUN /, '').replace(/--mount=\S+\s+/g, '').trim();
+  return run.replace(/ \\\n\s*/g, ' ').replace(/^RUN /, '').replace(/--mount=\S+\s+/g, '').replace('echo "${TARGETPLATFORM}" > /target-platform && ', '').trim();
 }
 
 describe('PythonService CROSS_WHEELS', () => {
@@ -41,6 +44,23 @@ describe('PythonService CROSS_WHEELS', () => {
     // compiled in place: pip --target would compile in a temporary directory whose name ends up in every .pyc
     expect(install).toMatch(/SOURCE_DATE_EPOCH=0 python -m compileall -q \/opt\/venv\/lib\/python3.11\/site-packages$/);
     expect(install).toContain('echo "installing cp311 wheels (${tried}) for ${TARGETPLATFORM} on $(uname -m)"');
+  });
+
+  test('the steps before the install are the same for every platform, and the install\'s layer names its platform', () => {
+    // GIVEN
+    const project = newProject();
+    // WHEN
+    new PythonService(project, 'scorer', { installStrategy: CROSS, pipInstallArgs: ['--no-index', '--find-links=wheels'], localPackages: ['wheels'] });
+    const [builder] = parseDockerfile(synth(project).Dockerfile).stages;
+    // THEN no target-platform ARG is in scope before the install: BuildKit runs the venv and the copies once for all platforms
+    const keywords = builder.instructions.map(i => i.keyword);
+    const firstArg = keywords.indexOf('ARG');
+    expect(builder.instructions[firstArg].args).toBe('TARGETPLATFORM TARGETARCH TARGETVARIANT');
+    expect(keywords.slice(0, firstArg)).toEqual(['ENV', 'RUN', 'WORKDIR', 'COPY', 'COPY']);
+    expect(builder.instructions[firstArg + 1].raw).toContain('pip install');
+    // and the install writes its platform outside the image's tree: pure-Python requirements would otherwise give the
+    // same layer on both platforms, which a registry cache keeps for one of them only (moby/buildkit#2279)
+    expect(runOf(builder, 'pip install')).toMatch(/^RUN (--mount=\S+ \\\n\s*)+echo "\$\{TARGETPLATFORM\}" > \/target-platform && /);
   });
 
   /** The commands that set `platforms` and `tried`, from the install step of a service's Dockerfile. */

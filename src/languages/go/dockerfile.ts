@@ -66,6 +66,12 @@ const GOCACHE_DATE = '2038-01-19';
 const IMPORTS_DIR = '/imports';
 const IMPORTS_FILE = `${IMPORTS_DIR}/deps.txt`;
 /**
+ * The target platform, written next to the list: most services list the same packages on every
+ * platform, and BuildKit loses one platform's records from a registry cache whose layers are the same
+ * blob on two platforms (moby/buildkit#2279, #2822), and with them the compiled dependencies below.
+ */
+const IMPORTS_PLATFORM = `${IMPORTS_DIR}/platform`;
+/**
  * The stage with the compiled dependencies. Bake may give it as a named context (`deps =
  * "target:_go-deps"`), which replaces the stage for the build: the services of a module then share one
  * build of it.
@@ -188,10 +194,11 @@ function addImports(model: DockerfileModel, go: GoBuildSettings, spec: GoDockerf
   // every package that is not the service's own module (nor a local replacement, whose sources the deps stage lacks)
   const template = '{{if not .Module}}{{.ImportPath}}{{else if not (or .Module.Main (and .Module.Replace (not .Module.Replace.Version)))}}{{.ImportPath}}{{end}}';
   imports.addRun({
-    comment: 'go list writes build cache entries: into a directory removed in the same step, so that the layer (which a registry cache exports after every source change) holds the list alone.',
+    comment: 'go list writes build cache entries: into a directory removed in the same step, so that the layer (which a registry cache exports after every source change) holds the list alone, with the platform it is for (so that no two platforms share the layer: a registry cache would lose one of them, moby/buildkit#2279).',
     mounts: [Mount.bind({ target: '.' })],
     commands: [
       `mkdir -p ${IMPORTS_DIR}`,
+      `echo "\${TARGETOS}/\${TARGETARCH}\${TARGETVARIANT:+/\${TARGETVARIANT}}" > ${IMPORTS_PLATFORM}`,
       'listcache="$(mktemp -d)"',
       `${goTargetEnv(go)} ${goOffline(go)} GOCACHE="$listcache" go list -deps -tags "\${BUILD_TAGS}" -f '${template}' \${GO_PACKAGES:?the build arg GO_PACKAGES is required (docker buildx bake sets it)} > ${IMPORTS_FILE}`,
       'rm -rf "$listcache"',

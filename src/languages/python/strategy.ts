@@ -8,6 +8,14 @@ export const HASH_PYCS = 'SOURCE_DATE_EPOCH=0';
 /** Where the dependencies are installed, in the builder and at the same path in the runtime. */
 export const VENV = '/opt/venv';
 
+/**
+ * The builder's first step that depends on the target platform writes that platform here (outside
+ * /out/rootfs, so no image has it): pure-Python requirements install the same files on every platform,
+ * and BuildKit loses one platform's records from a registry cache whose layers are the same blob on
+ * two platforms (moby/buildkit#2279, #2822), and with them every later step of that platform.
+ */
+const PLATFORM_MARKER = 'echo "${TARGETPLATFORM}" > /target-platform';
+
 /** The build secrets a pip install may read: a pip.conf and a netrc, both optional. */
 export const PIP_CONF_SECRET = 'pipconf';
 export const PIP_NETRC_SECRET = 'pipnetrc';
@@ -58,7 +66,7 @@ export class TargetInstall implements InstallStrategy {
     });
     builder.addArgs(['TARGETPLATFORM']);
     addBuildPackages(builder, py.buildPackages);
-    addVenv(builder, py, '');
+    addVenv(builder, py, '', [PLATFORM_MARKER]);
     builder.addEnv({ VIRTUAL_ENV: VENV, PATH: `${VENV}/bin:\${PATH}` });
     addRequirements(builder, py);
     builder.addRun({
@@ -86,9 +94,10 @@ export class CrossWheelsInstall implements InstallStrategy {
       platform: '$BUILDPLATFORM',
       comment: 'Dependencies: wheels for the target platform, installed by pip on the build platform (never under QEMU). The venv has no pip and no architecture-specific file of its own.',
     });
-    builder.addArgs(['TARGETPLATFORM', 'TARGETARCH', 'TARGETVARIANT']);
     addVenv(builder, py, ' --without-pip');
     addRequirements(builder, py);
+    // only now: the steps above are the same for every target platform, so BuildKit runs them once
+    builder.addArgs(['TARGETPLATFORM', 'TARGETARCH', 'TARGETVARIANT']);
     const site = `${VENV}/lib/python${py.pythonVersion}/site-packages`;
     const log = '/tmp/pip-install.log';
     const cp = `cp${py.pythonVersion.replace('.', '')}`;
@@ -96,6 +105,7 @@ export class CrossWheelsInstall implements InstallStrategy {
     builder.addRun({
       mounts: pipMounts(),
       commands: [
+        PLATFORM_MARKER,
         ...wheelPlatformCommands(py.glibcVersion),
         `echo "installing ${cp} wheels (\${tried}) for \${TARGETPLATFORM} on $(uname -m)"`,
         `if ! ${HASH_PYCS} python -m pip install --target ${site} \${platforms} --implementation cp --python-version ${py.pythonVersion} --only-binary=:all: --no-compile${pipArgs(py)} -r ${py.requirementsFile} > ${log} 2>&1; then cat ${log} >&2; missing=$(sed -n 's/.*No matching distribution found for \\([^ ]*\\).*/\\1/p' ${log} | head -n 1); echo "${hint}" >&2; exit 1; fi`,
@@ -110,11 +120,11 @@ export class CrossWheelsInstall implements InstallStrategy {
 }
 
 /** pip's settings (no version check, the index URLs) and the venv at /opt/venv. */
-function addVenv(builder: DockerfileStage, py: PythonBuildSettings, flags: string): void {
+function addVenv(builder: DockerfileStage, py: PythonBuildSettings, flags: string, then: string[] = []): void {
   builder.addEnv({ PIP_DISABLE_PIP_VERSION_CHECK: '1', PYTHONDONTWRITEBYTECODE: '1', ...py.pipEnv });
   builder.addRun({
     comment: `${HASH_PYCS} makes Python write hash-based .pyc files, which hold no time (any value does; a constant keeps this layer cached).`,
-    commands: [`${HASH_PYCS} python -m venv${flags} ${VENV}`],
+    commands: [`${HASH_PYCS} python -m venv${flags} ${VENV}`, ...then],
   });
 }
 
