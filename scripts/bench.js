@@ -915,6 +915,7 @@ function peerRound(repo, marks) {
   const timed = (v, s, key, label, opts) => {
     s.load.push(os.loadavg()[0]);
     s[key] = peerBuild(repo, v, label, opts);
+    (s.top ??= {})[key] = longestSteps(v.lastLog, 3);
   };
   step('cold', (v, s) => {
     edit(v, 0);
@@ -973,6 +974,19 @@ function platformStepTimes(log) {
   const out = { 'linux/amd64': 0, 'linux/arm64': 0 };
   for (const t of Object.values(steps)) if (t['linux/amd64'] !== undefined && t['linux/arm64'] !== undefined) for (const p of PLATFORMS) out[p] += t[p];
   return out;
+}
+
+/**
+ * The `n` longest steps of a build's plain progress output, as [step, seconds]: where a build's time
+ * went (the report names them where the generated build is slower than a peer).
+ */
+function longestSteps(log, n) {
+  const name = {};
+  const done = {};
+  for (const m of log.matchAll(/^#(\d+) (\[[^\]]*\] .*|[a-z].*)$/gm)) name[m[1]] ??= m[2];
+  for (const m of log.matchAll(/^#(\d+) DONE (\d+(?:\.\d+)?)s$/gm)) done[m[1]] = Math.max(done[m[1]] ?? 0, Number(m[2]));
+  return Object.entries(done).filter(([id]) => name[id]).sort((a, b) => b[1] - a[1]).slice(0, n)
+    .map(([id, t]) => [name[id].replace(/--mount=\S+\s+/g, '').replace(/\s+/g, ' ').slice(0, 90), t]);
 }
 
 /** The image names a variant pushes. */
@@ -1111,6 +1125,11 @@ function peersVerdicts(repos) {
   const med = (v, f) => median(v.samples.map(f));
   const lines = [];
   const timeRows = { cold: 'cold', warm: 'warm, no change', oneLine: 'warm, one-line change', fresh: 'fresh runner', freshPr: 'pull-request build' };
+  // where a build's time went, in its first round: its longest steps (steps run in parallel, so they may overlap)
+  const steps = (v, k, n, whose = 'the generated build\'s') => {
+    const top = v.samples[0].top?.[k];
+    return top?.length ? `; ${whose} longest steps in round 1: ${top.slice(0, n).map(([step, t]) => `\`${step.replace(/`/g, "'")}\` ${t.toFixed(1)} s`).join(', ')}` : '';
+  };
   for (const repo of repos.filter(r => r.name !== 'python' && r.variants[0].samples.length)) {
     const [gen, ...peers] = repo.variants.filter(v => v.samples.length);
     const slower = [];
@@ -1118,7 +1137,7 @@ function peersVerdicts(repos) {
       for (const p of peers) {
         const g = med(gen, s => s[k]);
         const q = med(p, s => s[k]);
-        if (g > q || (k.startsWith('fresh') && g >= q)) slower.push(`${what}: ${g.toFixed(1)} s against ${q.toFixed(1)} s for ${p.label}`);
+        if (g > q || (k.startsWith('fresh') && g >= q)) slower.push(`${what}: ${g.toFixed(1)} s against ${q.toFixed(1)} s for ${p.label}${steps(gen, k, 3)}${steps(p, k, 2, 'its')}`);
       }
     }
     lines.push(`- **${repo.name}**: ${slower.length ? `the generated build is not the fastest on: ${slower.join('; ')}` : 'the generated build is at least as fast as every peer on every row, and faster on the fresh-runner rebuilds'}.`);
