@@ -15,6 +15,8 @@ export const VENV = '/opt/venv';
  * two platforms (moby/buildkit#2279, #2822), and with them every later step of that platform.
  */
 const PLATFORM_MARKER = 'echo "${TARGETPLATFORM}" > /target-platform';
+/** Why a step writes PLATFORM_MARKER, in the Dockerfile's comment of that step. */
+const PLATFORM_MARKER_WHY = '/target-platform names the platform, so no two platforms share this layer (a registry cache would keep it for one of them only).';
 
 /** The build secrets a pip install may read: a pip.conf and a netrc, both optional. */
 export const PIP_CONF_SECRET = 'pipconf';
@@ -103,6 +105,7 @@ export class CrossWheelsInstall implements InstallStrategy {
     const cp = `cp${py.pythonVersion.replace('.', '')}`;
     const hint = `CROSS_WHEELS installs wheels only: \${missing:-a requirement} has no wheel for \${TARGETPLATFORM} and ${cp} tagged \${tried} (a wheel for a glibc newer than the base image's ${py.glibcVersion} would not run there). Add such a wheel to the index or the wheelhouse, or build it from source on the target platform with installStrategy PythonInstallStrategy.TARGET`;
     builder.addRun({
+      comment: PLATFORM_MARKER_WHY,
       mounts: pipMounts(),
       commands: [
         PLATFORM_MARKER,
@@ -123,7 +126,7 @@ export class CrossWheelsInstall implements InstallStrategy {
 function addVenv(builder: DockerfileStage, py: PythonBuildSettings, flags: string, then: string[] = []): void {
   builder.addEnv({ PIP_DISABLE_PIP_VERSION_CHECK: '1', PYTHONDONTWRITEBYTECODE: '1', ...py.pipEnv });
   builder.addRun({
-    comment: `${HASH_PYCS} makes Python write hash-based .pyc files, which hold no time (any value does; a constant keeps this layer cached).`,
+    comment: `${HASH_PYCS} makes Python write hash-based .pyc files, which hold no time (any value does; a constant keeps this layer cached).${then.length ? ` ${PLATFORM_MARKER_WHY}` : ''}`,
     commands: [`${HASH_PYCS} python -m venv${flags} ${VENV}`, ...then],
   });
 }
