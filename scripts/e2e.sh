@@ -158,7 +158,7 @@ no_wheel() { # requirement, what the case shows
   echo "$1" >> "$MONO/ml/requirements.txt"
   if (cd "$MONO" && BUILDKIT_PROGRESS=plain make build-scorer PLATFORMS=linux/arm64 $(vars monorepo "$VERSION-nowheel")) > "$OUT/no-wheel-$1.log" 2>&1; then
     echo "FAIL the scorer built with $1 ($2)" >&2; status=1
-  elif grep -q "CROSS_WHEELS installs wheels only: $1 has no wheel for linux/arm64 and cp311 tagged manylinux_2_17..manylinux_2_36, manylinux2014 for aarch64 .*PythonInstallStrategy.TARGET" "$OUT/no-wheel-$1.log"; then
+  elif grep -q "CROSS_WHEELS installs wheels only: $1 has no wheel for linux/arm64 and cp311 tagged manylinux_2_36..manylinux_2_17, manylinux2014 for aarch64 .*PythonInstallStrategy.TARGET" "$OUT/no-wheel-$1.log"; then
     echo "ok   $2: $(grep -o "CROSS_WHEELS installs wheels only: $1 [^(]*" "$OUT/no-wheel-$1.log" | head -1)"
   else
     echo "FAIL the failed CROSS_WHEELS install ($2) did not name the requirement and the tags tried:" >&2; tail -20 "$OUT/no-wheel-$1.log" >&2; status=1

@@ -42,7 +42,7 @@ describe('PythonService CROSS_WHEELS', () => {
     expect(install).toContain('--mount=type=cache,target=/root/.cache/pip');
     expect(install).toContain('python -m pip install --target /opt/venv/lib/python3.11/site-packages ${platforms} --implementation cp --python-version 3.11 --only-binary=:all: --no-compile --no-index --find-links=wheels -r requirements.txt');
     // compiled in place: pip --target would compile in a temporary directory whose name ends up in every .pyc
-    expect(install).toMatch(/SOURCE_DATE_EPOCH=0 python -m compileall -q \/opt\/venv\/lib\/python3.11\/site-packages$/);
+    expect(install).toMatch(/SOURCE_DATE_EPOCH=0 python -c 'import compileall, sys; compileall.compile_dir\(sys.argv\[1\], quiet=1\)' \/opt\/venv\/lib\/python3.11\/site-packages$/);
     expect(install).toContain('echo "installing cp311 wheels (${tried}) for ${TARGETPLATFORM} on $(uname -m)"');
   });
 
@@ -77,7 +77,7 @@ describe('PythonService CROSS_WHEELS', () => {
     ['ppc64le', '', 'ppc64le', ['manylinux2014'], 'manylinux2014 for ppc64le'],
     ['386', '', 'i686', ['manylinux2014', 'manylinux2010', 'manylinux1'], 'manylinux2014 manylinux2010 manylinux1 for i686'],
     ['riscv64', '', 'riscv64', [], 'for riscv64'],
-  ])('TARGETARCH=%s TARGETVARIANT=%s passes every %s tag from manylinux_2_17 to the base glibc, and the legacy aliases (run by sh)', (arch, variant, wheelArch, aliases, tried) => {
+  ])('TARGETARCH=%s TARGETVARIANT=%s passes every %s tag from the base glibc down to manylinux_2_17, then the legacy aliases (run by sh)', (arch, variant, wheelArch, aliases, tried) => {
     // GIVEN a service for every platform that has wheels, on bookworm (glibc 2.36)
     const project = newProject();
     const platforms = [Platform.LINUX_AMD64, Platform.LINUX_ARM64, Platform.LINUX_ARM_V7, Platform.LINUX_S390X,
@@ -86,11 +86,55 @@ describe('PythonService CROSS_WHEELS', () => {
     new PythonService(project, 'scorer', { baseImage: 'python:3.12-slim-bookworm', installStrategy: CROSS });
     // WHEN the commands run with BuildKit's platform args
     const out = execFileSync('sh', ['-c', `${tagCommands(synth(project).Dockerfile)} && echo "$platforms" && echo "$tried"`], { env: { TARGETARCH: arch, TARGETVARIANT: variant }, encoding: 'utf8' });
-    // THEN pip gets each tag once: PyPI's manylinux_2_17_<arch>.manylinux2014_<arch> wheels match, and so does manylinux_2_36
+    // THEN pip gets each tag once: PyPI's manylinux_2_17_<arch>.manylinux2014_<arch> wheels match, and so does manylinux_2_36;
+    // in pip's preference order, as a native pip ranks them: the newest glibc first, the legacy aliases last
     const [platformArgs, triedLine] = out.trim().split('\n');
-    const ladder = Array.from({ length: 20 }, (_, i) => `manylinux_2_${17 + i}_${wheelArch}`);
+    const ladder = Array.from({ length: 20 }, (_, i) => `manylinux_2_${36 - i}_${wheelArch}`);
     expect(platformArgs.trim().split(/\s+/)).toEqual([...ladder, ...aliases.map(a => `${a}_${wheelArch}`)].flatMap(t => ['--platform', t]));
-    expect(triedLine).toBe(aliases.length ? `manylinux_2_17..manylinux_2_36, ${tried}` : `manylinux_2_17..manylinux_2_36 ${tried}`);
+    expect(triedLine).toBe(aliases.length ? `manylinux_2_36..manylinux_2_17, ${tried}` : `manylinux_2_36..manylinux_2_17 ${tried}`);
+  });
+
+  test('of two wheels of one version, pip picks the newest glibc\'s, as a native pip does (run by pip, offline)', () => {
+    // GIVEN the tag commands of a bookworm service, and a folder with dummy-1.0 tagged manylinux_2_17 and manylinux_2_28
+    const project = newProject();
+    new PythonService(project, 'scorer', { baseImage: 'python:3.12-slim-bookworm', installStrategy: CROSS });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wheel-order-'));
+    const makeWheels = [
+      'import sys, zipfile',
+      'for tag in ("manylinux_2_17_x86_64", "manylinux_2_28_x86_64"):',
+      '    with zipfile.ZipFile(f"{sys.argv[1]}/dummy-1.0-cp312-cp312-{tag}.whl", "w") as z:',
+      '        z.writestr("dummy/__init__.py", "")',
+      '        z.writestr("dummy-1.0.dist-info/METADATA", "Metadata-Version: 2.1\\nName: dummy\\nVersion: 1.0\\n")',
+      '        z.writestr("dummy-1.0.dist-info/WHEEL", f"Wheel-Version: 1.0\\nRoot-Is-Purelib: false\\nTag: cp312-cp312-{tag}\\n")',
+      '        z.writestr("dummy-1.0.dist-info/RECORD", "")',
+    ].join('\n');
+    execFileSync('python3', ['-c', makeWheels, dir]);
+    // WHEN pip chooses among them with the generated --platform flags, for amd64
+    const download = `${tagCommands(synth(project).Dockerfile)} && python3 -m pip download --no-index --find-links ${dir} --only-binary=:all: `
+      + `--implementation cp --python-version 3.12 \${platforms} -d ${dir}/out dummy==1.0`;
+    execFileSync('sh', ['-c', download], { env: { ...process.env, TARGETARCH: 'amd64', TARGETVARIANT: '', PIP_DISABLE_PIP_VERSION_CHECK: '1' }, stdio: 'pipe' });
+    // THEN it took the manylinux_2_28 wheel: a manylinux_2_17 one first in the flags would win
+    expect(fs.readdirSync(path.join(dir, 'out'))).toEqual(['dummy-1.0-cp312-cp312-manylinux_2_28_x86_64.whl']);
+  });
+
+  test('a file in an installed package that does not compile is left without bytecode, as pip leaves it; the rest is compiled (run by python3)', () => {
+    // GIVEN the install step's compile, and a scratch site-packages with a package that ships Python 2 test fixtures
+    const project = newProject();
+    new PythonService(project, 'scorer', { baseImage: 'python:3.11-slim-bookworm', installStrategy: CROSS });
+    const install = shellOf(runOf(parseDockerfile(synth(project).Dockerfile).stages[0], 'pip install'));
+    const compile = install.slice(install.lastIndexOf(' && ') + 4);
+    const site = fs.mkdtempSync(path.join(os.tmpdir(), 'site-packages-'));
+    fs.mkdirSync(path.join(site, 'pkg/tests'), { recursive: true });
+    fs.writeFileSync(path.join(site, 'pkg/__init__.py'), 'VALUE = 1\n');
+    fs.writeFileSync(path.join(site, 'pkg/tests/py2_fixture.py'), 'print "python 2"\n');
+    // WHEN it runs
+    const r = spawnSync('sh', ['-c', compile.replace('/opt/venv/lib/python3.11/site-packages', site).replace(/ python /, ' python3 ')], { encoding: 'utf8' });
+    // THEN the step succeeds, says which file it skipped, and the package has checked-hash bytecode (PEP 552 flags 0b11)
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`*** Error compiling '${site}/pkg/tests/py2_fixture.py'`);
+    const [pyc] = fs.readdirSync(path.join(site, 'pkg/__pycache__'));
+    expect(fs.readFileSync(path.join(site, 'pkg/__pycache__', pyc)).readUInt32LE(4)).toBe(0b11);
+    expect(fs.existsSync(path.join(site, 'pkg/tests/__pycache__'))).toBe(false);
   });
 
   test('a platform without wheels fails the case statement with a message, and is refused at construction', () => {
@@ -101,8 +145,8 @@ describe('PythonService CROSS_WHEELS', () => {
     const r = spawnSync('sh', ['-c', caseStatement], { env: { TARGETARCH: 'arm', TARGETVARIANT: 'v6', TARGETPLATFORM: 'linux/arm/v6' }, encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('CROSS_WHEELS: no wheel platform tag for linux/arm/v6; use installStrategy TARGET');
-    // the defaults have no release in the tag: up to manylinux_2_28, which every supported Debian satisfies
-    expect(install).toContain('while [ "$n" -le 28 ]');
+    // the defaults have no release in the tag: from manylinux_2_28, which every supported Debian satisfies, down
+    expect(install).toContain('n=28 && while [ "$n" -ge 17 ]');
     expect(() => new PythonService(newProject(), 'x', { installStrategy: CROSS, platforms: [Platform.LINUX_ARM64, Platform.LINUX_ARM_V6] }))
       .toThrow(/Invalid installStrategy "PythonInstallStrategy.CROSS_WHEELS": has no wheel platform tag for linux\/arm\/v6 .*use PythonInstallStrategy.TARGET/);
     // the pipeline's platforms too, at construction: the pipeline exists before its services
@@ -134,7 +178,7 @@ describe('PythonService CROSS_WHEELS', () => {
     // THEN
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('ERROR: No matching distribution found for numpy==2.1');
-    expect(r.stderr).toContain('CROSS_WHEELS installs wheels only: numpy==2.1 has no wheel for linux/arm64 and cp311 tagged manylinux_2_17..manylinux_2_36, manylinux2014 for aarch64 (a wheel for a glibc newer than the base image\'s 2.36 would not run there). Add such a wheel to the index or the wheelhouse, or build it from source on the target platform with installStrategy PythonInstallStrategy.TARGET');
+    expect(r.stderr).toContain('CROSS_WHEELS installs wheels only: numpy==2.1 has no wheel for linux/arm64 and cp311 tagged manylinux_2_36..manylinux_2_17, manylinux2014 for aarch64 (a wheel for a glibc newer than the base image\'s 2.36 would not run there). Add such a wheel to the index or the wheelhouse, or build it from source on the target platform with installStrategy PythonInstallStrategy.TARGET');
   });
 
   test('build packages are refused: CROSS_WHEELS compiles nothing', () => {
@@ -204,9 +248,9 @@ describe('PythonService runtime', () => {
     const env = runtime.instructions.filter(i => i.keyword === 'ENV').map(i => i.args).join(' ');
     expect(env).toContain('HOME="/home/app"');
     expect(runtime.instructions.filter(i => i.keyword === 'USER').map(i => i.args)).toEqual(['1001:1001']);
-    // AND the app tree loses the local packages and any write bit for others
+    // AND the app tree loses the local packages, and is readable by all and writable by root only
     expect(runOf(app, 'compileall')).toContain('rm -rf /out/rootfs/app/vendor /out/rootfs/app/wheels');
-    expect(runOf(app, 'touch -h -d @0')).toContain('chmod -R go-w /out/rootfs/app');
+    expect(runOf(app, 'touch -h -d @0')).toContain('chmod -R u=rwX,go=rX /out/rootfs/app');
     // AND the accounts step, run by sh in a scratch tree, adds the user once and keeps existing uids
     const accounts = shellOf(runOf(builder, 'passwd'));
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'accounts-'));
@@ -300,7 +344,7 @@ describe('PythonService glibcVersion', () => {
   test('sets the manylinux tag CROSS_WHEELS installs', () => {
     const project = newProject();
     new PythonService(project, 'x', { baseImage: 'mirror.local/python:3.11-slim', installStrategy: CROSS, glibcVersion: '2.36' });
-    expect(synth(project).Dockerfile).toContain('while [ "$n" -le 36 ]; do platforms="$platforms --platform manylinux_2_${n}_$arch"');
+    expect(synth(project).Dockerfile).toContain('n=36 && while [ "$n" -ge 17 ]; do platforms="$platforms --platform manylinux_2_${n}_$arch"');
   });
 
   test('older than manylinux2014 (2.17) is refused', () => {
@@ -334,7 +378,23 @@ describe('PythonService layers and bytecode', () => {
     expect(runtime.instructions.filter(i => i.keyword === 'COPY').map(i => i.raw)).toEqual(['COPY --from=builder /out/rootfs/ /', 'COPY --from=app /out/rootfs/ /']);
     // both trees get the constant file time (reproducible layers)
     expect(runOf(builder, 'cp -a /opt/venv')).toContain('find /out/rootfs -exec touch -h -d @0 {} +');
-    expect(runOf(app, 'chmod -R go-w')).toContain('find /out/rootfs -exec touch -h -d @0 {} +');
+    expect(runOf(app, 'chmod -R')).toContain('find /out/rootfs -exec touch -h -d @0 {} +');
+  });
+
+  test.each(['022', '077', '002'])('the application gets the same modes from a checkout made with umask %s, readable by the service (run by sh)', (umask) => {
+    // GIVEN the app stage's mode and time step, and a checkout made with that umask (git applies it to 0644 and 0755)
+    const project = newProject();
+    new PythonService(project, 'scorer', {});
+    const step = shellOf(runOf(parseDockerfile(synth(project).Dockerfile).stages[1], 'chmod'));
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'app-modes-'));
+    const checkout = `umask ${umask} && mkdir -p ${root}/out/rootfs/app/scorer && echo 'VALUE = 1' > ${root}/out/rootfs/app/scorer/__init__.py`
+      + ` && printf '#!/bin/sh\\n' > ${root}/out/rootfs/app/start.sh && chmod +x ${root}/out/rootfs/app/start.sh`;
+    execFileSync('sh', ['-c', checkout]);
+    // WHEN the step runs on it
+    execFileSync('sh', ['-c', step.replace(/\/out\/rootfs/g, `${root}/out/rootfs`)]);
+    // THEN directories and programs are 0755 and the rest 0644, whatever the umask: the service user reads the code, and the layer is the same
+    const mode = (p: string) => fs.statSync(path.join(root, 'out/rootfs/app', p)).mode.toString(8).slice(-3);
+    expect(['.', 'scorer', 'scorer/__init__.py', 'start.sh'].map(mode)).toEqual(['755', '755', '644', '755']);
   });
 
   test('the application is compiled at build time to checked-hash .pyc files that name the runtime paths (run by python3)', () => {
@@ -355,6 +415,22 @@ describe('PythonService layers and bytecode', () => {
     expect(bytes.readUInt32LE(4)).toBe(0b11);
     const filename = execFileSync('python3', ['-c', 'import marshal, sys; print(marshal.loads(open(sys.argv[1], "rb").read()[16:]).co_filename)', path.join(cache, pyc)], { encoding: 'utf8' });
     expect(filename.trim()).toBe('/app/scorer/__init__.py');
+  });
+
+  test('a source of the application that does not compile fails the build (run by python3)', () => {
+    // GIVEN the app stage's compile step, and an application with a syntax error
+    const project = newProject();
+    new PythonService(project, 'scorer', {});
+    const compile = shellOf(runOf(parseDockerfile(synth(project).Dockerfile).stages[1], 'compileall'));
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'app-'));
+    fs.mkdirSync(path.join(root, 'out/rootfs/app/scorer'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'out/rootfs/app/scorer/__init__.py'), 'def broken(:\n');
+    // WHEN it runs
+    const r = spawnSync('sh', ['-c', compile.replace(/\/out\/rootfs/g, `${root}/out/rootfs`).replace(/^python /, 'python3 ')], { encoding: 'utf8' });
+    // THEN the step fails and names the file: the dependencies' compile is lenient, the user's code is not
+    expect(r.status).not.toBe(0);
+    expect(r.stdout).toContain('SyntaxError');
+    expect(r.stdout).toContain('scorer/__init__.py');
   });
 });
 
@@ -419,5 +495,83 @@ describe('PythonService wheelhouses found at synthesis', () => {
     new PythonService(project, 'x', { installStrategy: CROSS });
     synth(project);
     expect(warn).toHaveBeenCalledWith(expect.stringMatching(/requirements.txt does not exist yet .*the wheelhouses and local paths it names are checked against localPackages once it exists/));
+  });
+});
+
+describe('PythonService CROSS_WHEELS and environment markers', () => {
+  /** A project whose service directory holds `requirements.txt` with these lines. */
+  function withRequirements(directory: string, lines: string[]) {
+    const project = newProject();
+    fs.mkdirSync(path.join(project.outdir, directory), { recursive: true });
+    fs.writeFileSync(path.join(project.outdir, directory, 'requirements.txt'), lines.join('\n'));
+    return project;
+  }
+
+  test.each([
+    ['jinja2==3.1.4; platform_machine == "aarch64"', 'jinja2==3.1.4; platform_machine == "aarch64"'],
+    ['orjson==3.10.7 ; python_version >= "3.9" and platform_machine != "x86_64"  # arm only', 'orjson==3.10.7 ; python_version >= "3.9" and platform_machine != "x86_64"'],
+    ['psutil==6.0.0; platform.machine == "x86_64"', 'psutil==6.0.0; platform.machine == "x86_64"'],
+  ])('a requirement with the marker %j is refused, naming the option, the file and the line', (line, shown) => {
+    // GIVEN
+    const project = withRequirements('services/scorer', ['# pinned', 'msgpack==1.1.0', line, '']);
+    // WHEN
+    const create = () => new PythonService(project, 'scorer', { directory: 'services/scorer', installStrategy: CROSS });
+    // THEN
+    expect(create).toThrow(`Invalid installStrategy "CROSS_WHEELS": services/scorer/requirements.txt line 3 "${shown}" has a platform_machine marker, which pip evaluates on the build machine, not on the target platform`);
+    expect(create).toThrow('https://github.com/pypa/pip/issues/11664');
+    expect(create).toThrow(/Use installStrategy PythonInstallStrategy.TARGET, whose pip runs on the target platform, or a requirementsFile without platform_machine markers$/);
+  });
+
+  test('a marker on a continued line (uv export\'s hashes) is found, and named by the line the requirement starts on', () => {
+    // GIVEN
+    const project = withRequirements('.', [
+      'numpy==2.1.0 ; platform_machine == \'x86_64\' \\',
+      '    --hash=sha256:bc5dd2abb727a5319567b7a813e6a2e7318c39f4f487cfe6c89c6f9c7d25197d',
+      'numpy==2.0.2 ; \\',
+      '    platform_machine == \'aarch64\'',
+    ]);
+    // THEN
+    expect(() => new PythonService(project, 'x', { installStrategy: CROSS }))
+      .toThrow(/^Invalid installStrategy "CROSS_WHEELS": requirements.txt line 1 "numpy==2.1.0 ; platform_machine == 'x86_64' --hash=sha256:bc5d/);
+  });
+
+  test('a refused requirement leaves no service behind', () => {
+    // GIVEN
+    const project = withRequirements('.', ['foo; platform_machine == "aarch64"']);
+    new MultiArchPipeline(project, {});
+    // THEN
+    expect(() => new PythonService(project, 'x', { installStrategy: CROSS })).toThrow(/Invalid installStrategy/);
+    expect(MultiArchPipeline.of(project)!.services).toEqual([]);
+  });
+
+  test('markers that are the same on the build and the target platform pass, and so do comments that name platform_machine', () => {
+    // GIVEN
+    const project = withRequirements('.', [
+      'uvloop==0.20.0; sys_platform == "linux"',
+      'colorama==0.4.6; os_name == "nt" or platform_system == "Windows"',
+      'tomli==2.0.1; python_version < "3.11"',
+      'msgpack==1.1.0  # no wheel needed for platform_machine == "riscv64"; we do not ship it',
+      'scorer-tools @ https://example.invalid/platform_machine/scorer_tools-1.0-py3-none-any.whl',
+    ]);
+    // THEN
+    expect(() => new PythonService(project, 'x', { installStrategy: CROSS })).not.toThrow();
+  });
+
+  test('TARGET installs on the target platform, where the marker holds: the same requirement passes', () => {
+    // GIVEN
+    const project = withRequirements('.', ['foo; platform_machine == "aarch64"']);
+    // THEN
+    expect(() => new PythonService(project, 'x', { installStrategy: PythonInstallStrategy.TARGET })).not.toThrow();
+  });
+
+  test('a requirements file that does not exist yet: the warning says its markers are checked once it exists', () => {
+    // GIVEN
+    const project = newProject();
+    const warn = jest.spyOn(project.logger, 'warn');
+    // WHEN
+    new PythonService(project, 'x', { installStrategy: CROSS });
+    synth(project);
+    // THEN
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/requirements.txt does not exist yet .*checked against localPackages once it exists, and its platform_machine markers refused/));
   });
 });

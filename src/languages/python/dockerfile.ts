@@ -1,7 +1,7 @@
 import { PipRules } from './rules';
 import { addRuntimeUser, aptMounts, HOME, InstallStrategy, PythonBuildSettings, VENV } from './strategy';
 import { DockerfileModel, DockerfileStage } from '../../dockerfile';
-import { addImageMetadata, addNormalizeTimes, FILE_TIME, ROOTFS } from '../runtime';
+import { addImageMetadata, addNormalizeTimes, FILE_TIME, normalizeTimesCommand, ROOTFS } from '../runtime';
 
 /** Where the application is in the image. */
 export const APP_DIR = '/app';
@@ -68,7 +68,8 @@ export function pythonDockerfile(py: PythonRuntimeSettings, strategy: InstallStr
  * same for every architecture): a code edit re-runs this stage only, never the install. The .pyc
  * files are checked-hash: they hold no time (reproducible), Python uses them under a read-only
  * /app without writing, and an edited source (a volume over /app) is still noticed, at the cost
- * of hashing each source when it is imported. `-d` compiles in the runtime's paths.
+ * of hashing each source when it is imported. `-d` compiles in the runtime's paths. The modes are
+ * set outright (`u=rwX,go=rX`), so the layer is the same whatever umask the checkout had.
  */
 function addAppStage(model: DockerfileModel, py: PythonRuntimeSettings): void {
   const app = model.addStage({
@@ -87,7 +88,11 @@ function addAppStage(model: DockerfileModel, py: PythonRuntimeSettings): void {
       `python -m compileall -q --invalidation-mode checked-hash -d ${APP_DIR} ${tree}`,
     ],
   });
-  addNormalizeTimes(app, [`chmod -R go-w ${tree}`]);
+  app.addRun({
+    comment: `Reproducible layers, whatever the clone's umask or the clock: ${APP_DIR} is readable by all and writable by root only, and every file time is the same constant.`,
+    // set, not removed: a checkout made with umask 077 has 0600 files, which go-w would leave unreadable to the service
+    commands: [`chmod -R u=rwX,go=rX ${tree}`, normalizeTimesCommand()],
+  });
 }
 
 /**

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Project } from 'projen';
 import { APP_DIR, APP_STAGE, pythonDockerfile } from './dockerfile';
+import { checkMachineMarkers } from './markers';
 import { CrossWheelsInstall, HOME, PIP_CONF_SECRET, PIP_NETRC_SECRET, TargetInstall, VENV } from './strategy';
 import { checkWheelhouses } from './wheelhouses';
 import { checkWheelPlatforms, baseImageGlibc, glibcMinor, isAlpine, OLDEST_GLIBC_MINOR } from './wheels';
@@ -23,7 +24,8 @@ export enum PythonInstallStrategy {
    * `--only-binary=:all:`): nothing runs under QEMU, so arm64 builds about as fast as amd64. Every
    * requirement needs a manylinux wheel for every target platform, for the base image's glibc or an
    * older one (see `glibcVersion`); a missing one fails the build with its name. Needs a glibc
-   * (Debian or Ubuntu based) base image: Alpine is refused.
+   * (Debian or Ubuntu based) base image: Alpine is refused. pip evaluates environment markers on
+   * the build machine, so a requirement with a `platform_machine` marker is refused.
    */
   CROSS_WHEELS = 'CROSS_WHEELS',
 }
@@ -146,6 +148,7 @@ export class PythonService extends MultiArchService {
     }
     const requirements = readRequirements(project.outdir, py.directory, py.requirementsFile);
     checkWheelhouses(py, requirements);
+    if (py.installStrategy === PythonInstallStrategy.CROSS_WHEELS) checkMachineMarkers(py, requirements);
     const dockerfile = pythonDockerfile({
       ...py,
       requireHashes: requirements !== undefined && pinsHashes(requirements),
@@ -178,7 +181,7 @@ export class PythonService extends MultiArchService {
     const under = (p: string) => path.join(this.directory, p);
     warnMissing(this.project, `PythonService "${this.name}"`, [
       ['directory', this.directory, this.directory, 'it is the build context'],
-      ['requirementsFile', this.requirementsFile, under(this.requirementsFile), 'pip installs it (an empty file is fine); the wheelhouses and local paths it names are checked against localPackages once it exists'],
+      ['requirementsFile', this.requirementsFile, under(this.requirementsFile), `pip installs it (an empty file is fine); the wheelhouses and local paths it names are checked against localPackages once it exists${this.installStrategy === PythonInstallStrategy.CROSS_WHEELS ? ', and its platform_machine markers refused' : ''}`],
       ...this.localPackages.map(p => ['localPackages', p, under(p), 'the Dockerfile copies it'] as [string, string, string, string]),
     ]);
   }

@@ -19,7 +19,8 @@ const WHEEL_ARCHES: { [targetArchAndVariant: string]: string } = {
  * The legacy manylinux aliases each wheel architecture has (PEP 513, 571, 599): a wheel may carry
  * only these (`manylinux2014_aarch64`), or these and a PEP 600 tag
  * (`manylinux_2_17_x86_64.manylinux2014_x86_64`, PyPI's most common shape). riscv64 came later and
- * has none.
+ * has none. Each list is in pip's order, the preference (`_custom_manylinux_platforms` in
+ * pip/_internal/utils/compatibility_tags.py expands `manylinux2014` to these, in this order).
  */
 const LEGACY_TAGS: { [wheelArch: string]: string[] } = {
   x86_64: ['manylinux2014', 'manylinux2010', 'manylinux1'],
@@ -53,9 +54,13 @@ export function checkWheelPlatforms(option: string, platforms: Platform[]): void
 /**
  * Shell commands that set `platforms` to the `--platform` arguments of every wheel tag the target
  * runs and `tried` to a short account of them, from `${TARGETARCH}${TARGETVARIANT}`. pip takes
- * exact tags (it expands only the legacy aliases), so each `manylinux_2_N_<arch>` from 2_17 up to
- * the base image's glibc is passed, plus the legacy aliases. Every platform with a tag has a case,
- * so a `PLATFORMS` given to make works too.
+ * exact tags (it expands only the legacy aliases), so each `manylinux_2_N_<arch>` is passed, from
+ * the base image's glibc down to 2_17, then the legacy aliases. The order is the preference: pip
+ * ranks the supported tags in `--platform` order (`get_supported`, pip/_internal/utils/
+ * compatibility_tags.py) and picks, within a version, the wheel whose best tag ranks first
+ * (`Wheel.support_index_min`); a native pip lists the newest glibc first (`platform_tags`,
+ * packaging/_manylinux.py), so a manylinux_2_28 wheel wins over a manylinux_2_17 one here too.
+ * Every platform with a tag has a case, so a `PLATFORMS` given to make works too.
  */
 export function wheelPlatformCommands(glibcVersion: string): string[] {
   const minor = glibcMinor(glibcVersion);
@@ -63,11 +68,11 @@ export function wheelPlatformCommands(glibcVersion: string): string[] {
   const byAliases = new Map<string, string[]>();
   for (const [arch, aliases] of Object.entries(LEGACY_TAGS)) byAliases.set(aliases.join(' '), [...byAliases.get(aliases.join(' ')) ?? [], arch]);
   const legacyCases = [...byAliases].map(([aliases, arches]) => `${arches.join('|')}) legacy="${aliases}" ;;`).join(' ');
-  const ladder = `manylinux_2_${OLDEST_GLIBC_MINOR}..manylinux_2_${minor}`;
+  const ladder = `manylinux_2_${minor}..manylinux_2_${OLDEST_GLIBC_MINOR}`;
   return [
     `case "\${TARGETARCH}\${TARGETVARIANT}" in ${archCases} *) echo "CROSS_WHEELS: no wheel platform tag for \${TARGETPLATFORM}; use installStrategy TARGET" >&2; exit 1 ;; esac`,
     `case "$arch" in ${legacyCases} *) legacy= ;; esac`,
-    `platforms= && n=${OLDEST_GLIBC_MINOR} && while [ "$n" -le ${minor} ]; do platforms="$platforms --platform manylinux_2_\${n}_$arch"; n=$((n + 1)); done`,
+    `platforms= && n=${minor} && while [ "$n" -ge ${OLDEST_GLIBC_MINOR} ]; do platforms="$platforms --platform manylinux_2_\${n}_$arch"; n=$((n - 1)); done`,
     'for l in $legacy; do platforms="$platforms --platform ${l}_$arch"; done',
     `tried="${ladder}\${legacy:+, $legacy} for $arch"`,
   ];
