@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { Component, Project } from 'projen';
 import { GeneratedFile, generatedBefore, MarkerCache, refuseCleanupOfOwnFiles, refusePipelineFiles, removeEmptyParents } from './generated-file';
+import { warnMakefileWithoutInclude } from './makefile-include';
 import { bakeDefaults, BakeSettings, bakeVariables } from './pipeline-bake';
 import { BAKE_SECRETS, bakeSecretOverrides, EMULATED, makeAssertions, makeDerivedVariables, makeVariables, standardTargets } from './pipeline-make';
 import { HELPER_SCRIPT, helperScript } from './pipeline-script';
@@ -317,12 +318,14 @@ export class MultiArchPipeline extends Component implements IBuildPipeline {
   /**
    * At synthesis, before projen's cleanup: a pipeline left without services stops the synthesis
    * before projen deletes the files of removed services, with the tree as it was, and so does a
-   * file of the repository's own that the cleanup would delete (see refuseCleanupOfOwnFiles).
+   * file of the repository's own that the cleanup would delete (see refuseCleanupOfOwnFiles). A
+   * Makefile of the repository's own that does not include the generated one is warned about.
    */
   public preSynthesize(): void {
     this.requireServices();
     this.previousFiles = generatedBefore(this.project.outdir);
     refuseCleanupOfOwnFiles(this.project, this.previousFiles);
+    warnMakefileWithoutInclude(this.project, this.makefilePath);
   }
 
   /**

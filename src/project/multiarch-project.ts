@@ -2,6 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Component, DependencyType, InitProject, Project, ProjectOptions, javascript, typescript } from 'projen';
 import { detectLayout, isUserFile, renderProjenrc } from './projenrc-sample';
+import { cleanupWouldDelete, generatedBefore } from '../components/generated-file';
+import { MultiArchPipeline } from '../components/pipeline';
+import { METADATA_DIR, SBOM_DIR } from '../contract/internal';
 
 /**
  * The versions the first `package.json` pins: the projen and constructs this library is built
@@ -25,6 +28,7 @@ export interface MultiArchProjectOptions extends ProjectOptions {
    * Development dependencies of the project (`name`, `name@version` or the path of a packed
    * `projen-multiarch` tarball), added to the ones `.projenrc.ts` needs (projen, constructs,
    * ts-node, typescript, and projen-multiarch: at the version package.json has, unless named here).
+   * A tarball inside the project is named by its path relative to the project (`file:./…`).
    * @default []
    */
   readonly devDeps?: string[];
@@ -39,9 +43,11 @@ export interface MultiArchProjectOptions extends ProjectOptions {
  * kept: the generated ones get other names), a `package.json` with what runs it (projen,
  * constructs, ts-node, typescript, this library) and installs them. Nothing of Node.js is generated
  * beyond that and the `tsconfig.projen.json` ts-node reads: no build, lint or test setup. A
- * `.gitignore` or `.gitattributes` that projen did not write
- * stays as it is (synthesis says what to add to it); a `package.json` of your own, too (add the
- * development dependencies it lists).
+ * `.gitignore` or `.gitattributes` that projen did not write stays as it is (synthesis says what to
+ * add to the `.gitignore`: `/node_modules/`, and the pipeline's `/.multiarch/` and `/sbom/`); one
+ * that replaced the file an earlier synthesis wrote stops synthesis until its line is removed from
+ * `.projen/files.json` (projen's cleanup would delete it). A `package.json` of your own stays too
+ * (add the development dependencies it lists).
  *
  * @pjid multiarch
  */
@@ -56,10 +62,10 @@ export class MultiArchProject extends Project {
   constructor(options: MultiArchProjectOptions) {
     super({ ...options, projenrcJson: false });
     const outdir = this.outdir;
-    this.keepUserFile('.gitignore', ['/node_modules/']);
-    this.keepUserFile('.gitattributes', []);
+    this.keepUserFile('.gitignore');
+    this.keepUserFile('.gitattributes');
 
-    const userDeps = (options.devDeps ?? []).map(tarballSpec);
+    const userDeps = (options.devDeps ?? []).map(d => tarballSpec(this.outdir, d));
     const devDeps = [...BOOTSTRAP_DEV_DEPS, ...libraryDep(outdir, userDeps), ...userDeps];
     if (ownPackageJson(outdir)) {
       this.logger.warn(`package.json was not written by projen: it stays as it is. ${PROJENRC} needs these development dependencies: npm install --save-dev ${devDeps.map(d => `'${d}'`).join(' ')}`);
@@ -94,19 +100,43 @@ export class MultiArchProject extends Project {
   }
 
   /**
-   * Keeps `file` when the repository has one that projen did not write: projen's is not written,
-   * and each line of `needed` missing from it is named.
+   * Called before all components are synthesized: a `.gitignore` of the repository's own is told
+   * what it lacks (`node_modules`, and with a pipeline what its targets write: pushed digests, SBOMs).
    */
-  private keepUserFile(file: string, needed: string[]) {
-    const existing = path.join(this.outdir, file);
-    if (!isUserFile(existing)) return;
-    this.tryRemoveFile(file);
-    const lines = fs.readFileSync(existing, 'utf-8').split('\n').map(l => l.trim());
-    const missing = needed.filter(n => !lines.includes(n) && !lines.includes(n.replace(/^\/|\/$/g, '')));
-    if (missing.length > 0) {
-      this.logger.warn(`${file} was not written by projen: it stays as it is. Add to it: ${missing.join(' ')}`);
+  public preSynthesize(): void {
+    super.preSynthesize();
+    const needed = ['/node_modules/'];
+    if (MultiArchPipeline.of(this)) needed.push(`/${METADATA_DIR}/`, `/${SBOM_DIR}/`);
+    const file = path.join(this.outdir, '.gitignore');
+    if (!this.tryFindFile('.gitignore') && isUserFile(file)) {
+      const missing = missingIgnorePatterns(fs.readFileSync(file, 'utf-8'), needed);
+      if (missing.length > 0) {
+        this.logger.warn(`.gitignore was not written by projen: it stays as it is. Add to it: ${missing.join(' ')}`);
+      }
     }
   }
+
+  /**
+   * Keeps `file` when the repository has one that projen did not write: projen's is not written.
+   * When an earlier synthesis wrote it (`.projen/files.json` lists it), projen's cleanup would
+   * delete the repository's one: refused, as for the pipeline's files (see refuseCleanupOfOwnFiles),
+   * before anything is written.
+   */
+  private keepUserFile(file: string) {
+    if (!isUserFile(path.join(this.outdir, file))) return;
+    if (generatedBefore(this.outdir).includes(file)) throw cleanupWouldDelete(file);
+    this.tryRemoveFile(file);
+  }
+}
+
+/**
+ * The `needed` patterns (`/dir/`) a .gitignore has no equivalent of: `dir`, `dir/`, `/dir`,
+ * `**\/dir`, `dir/**` … each ignore the directory (a pattern without the leading slash at any depth).
+ */
+function missingIgnorePatterns(gitignore: string, needed: string[]): string[] {
+  const normal = (pattern: string) => pattern.trim().replace(/^\*\*\//, '').replace(/^\//, '').replace(/\/\*\*$/, '').replace(/\/$/, '');
+  const present = new Set(gitignore.split('\n').map(normal));
+  return needed.filter(n => !present.has(normal(n)));
 }
 
 /**
@@ -135,15 +165,32 @@ class FirstProjenrc extends Component {
     if (fs.existsSync(file)) return;
     const layout = detectLayout(this.project.outdir);
     // `projen new --from projen-multiarch` passes the library as a devDep: the project adds it anyway
-    const devDeps = this.options.devDeps?.map(tarballSpec).filter(d => d !== LIBRARY);
+    const devDeps = this.options.devDeps?.map(d => tarballSpec(this.project.outdir, d)).filter(d => d !== LIBRARY);
     fs.writeFileSync(file, renderProjenrc(layout, { name: this.options.name, devDeps }));
     this.project.logger.info(`${PROJENRC} was written: ${layout.goServices.length} Go service(s) found; run "npx projen" to generate the files.`);
   }
 }
 
-/** A path to a packed projen-multiarch tarball becomes `projen-multiarch@file:<path>`. */
-function tarballSpec(spec: string): string {
-  return /\.tgz$/.test(spec) && !/^[a-z0-9@][^/]*@file:/.test(spec) ? `${LIBRARY}@file:${spec}` : spec;
+/**
+ * A path to a packed projen-multiarch tarball becomes `projen-multiarch@file:<path>`; an absolute
+ * path inside the project becomes relative to it (`file:./third_party/…`), so the project installs
+ * on another machine or a CI runner too (an absolute path elsewhere is only this machine's).
+ */
+function tarballSpec(outdir: string, spec: string): string {
+  const named = /^((?:@[^/@]+\/)?[^/@]+)@file:(.+)$/.exec(spec);
+  const [name, file] = named ? [named[1], named[2]] : [LIBRARY, /\.tgz$/.test(spec) ? spec : undefined];
+  return file === undefined ? spec : `${name}@file:${inProject(outdir, file) ?? file}`;
+}
+
+/** `./<relative path>` of an absolute `file` inside `outdir` (either side may be a symbolic link), else undefined. */
+function inProject(outdir: string, file: string): string | undefined {
+  if (!path.isAbsolute(file)) return undefined;
+  const real = (p: string) => (fs.existsSync(p) ? fs.realpathSync(p) : path.resolve(p));
+  for (const [dir, f] of [[path.resolve(outdir), path.resolve(file)], [real(outdir), real(file)]]) {
+    const rel = path.relative(dir, f);
+    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) return `./${rel.split(path.sep).join('/')}`;
+  }
+  return undefined;
 }
 
 /**

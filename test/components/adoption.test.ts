@@ -240,3 +240,52 @@ describe('ignore files next to each Dockerfile', () => {
     expect(synth(project)['cmd/api/Dockerfile.dockerignore'].split('\n')).toContain('docs');
   });
 });
+
+describe('a Makefile of the repository\'s own beside the generated multiarch.mk', () => {
+  /** The warnings a synthesis gives about the Makefile, for a repository whose Makefile is `makefile`. */
+  function makefileWarnings(makefile: string | undefined, options: { makefile?: string } = { makefile: 'multiarch.mk' }): string[] {
+    const project = newProject();
+    writeRepo(project.outdir, { 'go.mod': GO_MOD, ...(makefile === undefined ? {} : { Makefile: makefile }) });
+    new MultiArchPipeline(project, options);
+    new GoService(project, 'api', { mainPackage: '.' });
+    const warn = jest.spyOn(project.logger, 'warn');
+    synth(project);
+    return warn.mock.calls.map(c => c.join(' ')).filter(w => w.includes('Makefile'));
+  }
+
+  test('without an include line, synthesis says which line to add', () => {
+    // GIVEN the team's Makefile, which does not include the generated one
+    // WHEN the pipeline writes multiarch.mk
+    const warned = makefileWarnings(TEAM_FILES.Makefile);
+    // THEN
+    expect(warned).toEqual(['Makefile is your own and does not include multiarch.mk, the generated Makefile: its targets (make build-multiarch, make multiarch-help, …) are not there until you add the line "include multiarch.mk" to Makefile.']);
+  });
+
+  test.each([
+    'include multiarch.mk',
+    '-include multiarch.mk',
+    '  include\t./multiarch.mk',
+    'include common.mk multiarch.mk',
+  ])('a line "%s" includes it: no warning', (line) => {
+    // GIVEN the team's Makefile including the generated one
+    // WHEN the pipeline writes multiarch.mk
+    const warned = makefileWarnings(`${line}\n${TEAM_FILES.Makefile}`);
+    // THEN
+    expect(warned).toEqual([]);
+  });
+
+  test('a commented include line, or one of another file, does not count', () => {
+    // GIVEN
+    // WHEN
+    const warned = makefileWarnings(`# include multiarch.mk\ninclude multiarch.mk.bak\n${TEAM_FILES.Makefile}`);
+    // THEN
+    expect(warned).toHaveLength(1);
+  });
+
+  test('no Makefile of the team\'s own, or the generated one named Makefile: nothing to include', () => {
+    // GIVEN / WHEN a repository without a Makefile, and one whose Makefile is the generated one
+    // THEN
+    expect(makefileWarnings(undefined)).toEqual([]);
+    expect(makefileWarnings(undefined, {})).toEqual([]);
+  });
+});

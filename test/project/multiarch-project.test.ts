@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Component, Testing } from 'projen';
+import { Component, Logger, Testing } from 'projen';
 import * as ts from 'typescript';
-import { MultiArchProject } from '../../src';
+import { GoService, MultiArchProject } from '../../src';
 import { BOOTSTRAP_DEV_DEPS } from '../../src/project/multiarch-project';
 import { detectLayout, renderProjenrc } from '../../src/project/projenrc-sample';
 
@@ -120,6 +120,27 @@ describe('MultiArchProject: the first .projenrc.ts', () => {
     expect(pkg.devDependencies['projen-multiarch']).toBe('file:/tmp/x/projen-multiarch-0.0.0.tgz');
   });
 
+  test('a tarball inside the project is named by its path relative to the project, so it installs anywhere', () => {
+    // GIVEN projen new --from the absolute path of a tarball the repository holds
+    const dir = repository({ ...GO_REPO, 'third_party/projen-multiarch-0.0.0.tgz': 'packed' });
+    const tarball = path.join(dir, 'third_party/projen-multiarch-0.0.0.tgz');
+    // WHEN the first .projenrc.ts and package.json are written
+    const projenrc = firstProjenrc(dir, [tarball]);
+    const pkg = Testing.synth(new MultiArchProject({ name: 'shop', outdir: dir, devDeps: [tarball] }))['package.json'];
+    // THEN both have the relative path, which npm reads from package.json's directory
+    expect(projenrc).toContain("devDeps: ['projen-multiarch@file:./third_party/projen-multiarch-0.0.0.tgz'],");
+    expect(pkg.devDependencies['projen-multiarch']).toBe('file:./third_party/projen-multiarch-0.0.0.tgz');
+  });
+
+  test('another package\'s file: dependency keeps its name', () => {
+    // GIVEN
+    const dir = repository(GO_REPO);
+    // WHEN
+    const pkg = Testing.synth(new MultiArchProject({ name: 'shop', outdir: dir, devDeps: ['@acme/tools@file:/opt/acme-tools-1.0.0.tgz'] }))['package.json'];
+    // THEN
+    expect(pkg.devDependencies['@acme/tools']).toBe('file:/opt/acme-tools-1.0.0.tgz');
+  });
+
   test('the library by name is not repeated in devDeps', () => {
     // GIVEN projen new --from projen-multiarch (from the registry: it passes the name as a devDep)
     const dir = repository(GO_REPO);
@@ -219,5 +240,108 @@ describe('MultiArchProject: what it writes for .projenrc.ts to run', () => {
     const out = Testing.synth(new MultiArchProject({ name: 'shop', outdir: dir }));
     // THEN projen writes it
     expect(out['package.json'].name).toBe('shop');
+  });
+});
+
+/** Synthesizes in `dir` as `npx projen` does: files written, then projen's cleanup of the files it wrote before. */
+function synthesize(dir: string): void {
+  const post = process.env.PROJEN_DISABLE_POST;
+  process.env.PROJEN_DISABLE_POST = 'true';
+  try {
+    new MultiArchProject({ name: 'shop', outdir: dir }).synth();
+  } finally {
+    if (post === undefined) delete process.env.PROJEN_DISABLE_POST; else process.env.PROJEN_DISABLE_POST = post;
+  }
+}
+
+describe('MultiArchProject: a .gitignore or .gitattributes projen wrote, replaced by the repository\'s own', () => {
+  test.each(['.gitignore', '.gitattributes'])('%s is not deleted by projen\'s cleanup: the synthesis stops and names the manifest line', (file) => {
+    // GIVEN a synthesis that wrote the file (.projen/files.json lists it), then the team's own in its place
+    const dir = repository(GO_REPO);
+    synthesize(dir);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, '.projen/files.json'), 'utf-8')).files).toContain(file);
+    fs.rmSync(path.join(dir, file));
+    fs.writeFileSync(path.join(dir, file), '# ours\nnode_modules/\n*.log\n');
+    // WHEN the project is synthesized again
+    const again = () => synthesize(dir);
+    // THEN it stops before projen's cleanup, saying which line to remove, and the file is still there
+    expect(again).toThrow(`${file} has no projen marker (it is your own now), but .projen/files.json lists it from an earlier synthesis, so projen's cleanup would delete it: remove "${file}" from .projen/files.json, then run again.`);
+    expect(fs.readFileSync(path.join(dir, file), 'utf-8')).toBe('# ours\nnode_modules/\n*.log\n');
+  });
+
+  test.each(['.gitignore', '.gitattributes'])('once the manifest line is gone, %s is kept by every synthesis', (file) => {
+    // GIVEN the same repository, with the line removed from .projen/files.json
+    const dir = repository(GO_REPO);
+    synthesize(dir);
+    fs.rmSync(path.join(dir, file));
+    fs.writeFileSync(path.join(dir, file), '# ours\nnode_modules/\n');
+    const manifest = path.join(dir, '.projen/files.json');
+    const json = JSON.parse(fs.readFileSync(manifest, 'utf-8'));
+    fs.chmodSync(manifest, 0o644);
+    fs.writeFileSync(manifest, JSON.stringify({ ...json, files: json.files.filter((f: string) => f !== file) }));
+    // WHEN the project is synthesized twice
+    synthesize(dir);
+    synthesize(dir);
+    // THEN the team's file is still there, unchanged, and the manifest does not list it
+    expect(fs.readFileSync(path.join(dir, file), 'utf-8')).toBe('# ours\nnode_modules/\n');
+    expect(JSON.parse(fs.readFileSync(manifest, 'utf-8')).files).not.toContain(file);
+  });
+});
+
+describe('MultiArchProject: what a .gitignore of the repository\'s own is told to add', () => {
+  /** The warnings a synthesis of the project in `dir` gives (with a pipeline and a service or not), and the .gitignore after it. */
+  function synthesis(dir: string, withPipeline: boolean): { warned: string[]; gitignore: string } {
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    try {
+      const project = new MultiArchProject({ name: 'shop', outdir: dir });
+      if (withPipeline) new GoService(project, 'api');
+      const out = Testing.synth(project);
+      return { warned: warn.mock.calls.map(c => c.join(' ')).filter(w => w.includes('.gitignore')), gitignore: out['.gitignore'] };
+    } finally {
+      warn.mockRestore();
+    }
+  }
+
+  test.each(['node_modules', 'node_modules/', '/node_modules', '/node_modules/', '**/node_modules'])(
+    'a .gitignore with "%s" already ignores node_modules: nothing to add without a pipeline', (line) => {
+      // GIVEN a .gitignore of the team's own that ignores node_modules its own way
+      const dir = repository({ ...GO_REPO, '.gitignore': `# ours\n${line}\n*.log\n` });
+      // WHEN the project is synthesized
+      const { warned } = synthesis(dir, false);
+      // THEN no line is asked for
+      expect(warned).toEqual([]);
+    });
+
+  test('with a pipeline, the directories its targets write are asked for, the ones present in any form are not', () => {
+    // GIVEN a .gitignore with node_modules and sbom, but not .multiarch
+    const dir = repository({ ...GO_REPO, '.gitignore': 'node_modules/\nsbom\n' });
+    // WHEN a project with a service is synthesized
+    const { warned } = synthesis(dir, true);
+    // THEN it asks for /.multiarch/ alone
+    expect(warned).toEqual(['.gitignore was not written by projen: it stays as it is. Add to it: /.multiarch/']);
+  });
+
+  test('a .gitignore without any of them is asked for all three, and stays as it was', () => {
+    // GIVEN a .gitignore of the team's own with none of the patterns
+    const dir = repository({ ...GO_REPO, '.gitignore': '/bin/\n!node_modules\n' });
+    // WHEN a project with a service is synthesized
+    const { warned, gitignore } = synthesis(dir, true);
+    // THEN all three are named (a negation is not an ignore), and the file is not rewritten
+    expect(warned).toEqual(['.gitignore was not written by projen: it stays as it is. Add to it: /node_modules/ /.multiarch/ /sbom/']);
+    expect(gitignore).toBe('/bin/\n!node_modules\n');
+  });
+
+  test('projen\'s own .gitignore has the pipeline\'s directories and gives no warning', () => {
+    // GIVEN a repository without a .gitignore
+    const dir = repository(GO_REPO);
+    const project = new MultiArchProject({ name: 'shop', outdir: dir });
+    new GoService(project, 'api');
+    const warn = jest.spyOn(project.logger, 'warn');
+    // WHEN the project is synthesized
+    const out = Testing.synth(project);
+    // THEN projen writes them and nothing is asked
+    expect(out['.gitignore']).toEqual(expect.stringContaining('/.multiarch/'));
+    expect(out['.gitignore']).toEqual(expect.stringContaining('/sbom/'));
+    expect(warn.mock.calls.filter(c => c.join(' ').includes('.gitignore'))).toEqual([]);
   });
 });
