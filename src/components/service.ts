@@ -392,27 +392,41 @@ export abstract class MultiArchService extends Component implements IMultiArchSe
 /**
  * Warns, at synthesis, about each path a service builds from that does not exist yet: projects are
  * synthesized before their code exists, so this never fails, but a typo does not pass in silence.
- * Each entry: the option, its value, the path (relative to the project) and why the build needs it.
+ * Each entry: the option, its value, the path (relative to the project), why the build needs it and,
+ * optionally, what to check for a typo when it is not an option (e.g. "go.mod's replace line").
  */
-export function warnMissing(project: Project, who: string, paths: Array<[string, string, string, string]>): void {
-  for (const [option, value, at, why] of paths) {
+export function warnMissing(project: Project, who: string, paths: Array<[string, string, string, string, string?]>): void {
+  for (const [option, value, at, why, check] of paths) {
     if (!fs.existsSync(path.join(project.outdir, at))) {
-      project.logger.warn(`${who}: ${at} does not exist yet (${option} "${value}"): ${why}. Check the option for a typo if the code is already there.`);
+      project.logger.warn(`${who}: ${at} does not exist yet (${option} "${value}"): ${why}. Check ${check ?? 'the option'} for a typo if the code is already there.`);
     }
   }
 }
 
 
 /**
+ * How a path option's value came from a default derived from the service name (e.g. GoService's
+ * `mainPackage`, "./cmd/<name>"): the name is then the typo the error names.
+ */
+export interface DerivedDefault {
+  /** The service name the default was derived from. */
+  readonly name: string;
+  /** The default's pattern, for the message (e.g. "./cmd/<name>"). */
+  readonly pattern: string;
+}
+
+/**
  * Refuses a directory option whose path does not exist when one of a close name does (a typo): the
  * error names the option and the match, before anything is created, so a typo writes no Dockerfile
  * into a new directory and deletes none. A path with no close match is left to `warnMissing` (code
  * may come later). `value` is relative to `base` (a directory of the project); the match keeps a
- * leading "./".
+ * leading "./". With `derived`, the value is the option's default derived from the service name:
+ * only its last part (the name's) is checked, and only where its parent exists.
  */
-export function refuseTypo(project: Project, who: string, option: string, value: string | undefined, base = '.'): void {
+export function refuseTypo(project: Project, who: string, option: string, value: string | undefined, base = '.', derived?: DerivedDefault): void {
   if (value === undefined) return;
   const parts = value.replace(/^\.\//, '').split('/').filter(p => p !== '' && p !== '.');
+  if (derived && (parts.length === 0 || !isDirectory(path.join(project.outdir, base, ...parts.slice(0, -1))))) return;
   let dir = path.join(project.outdir, base);
   const found: string[] = [];
   for (const part of parts) {
@@ -428,8 +442,12 @@ export function refuseTypo(project: Project, who: string, option: string, value:
   if (found.join('/') === parts.join('/')) return;
   const suggestion = `${value.startsWith('./') ? './' : ''}${found.join('/')}`;
   const at = path.posix.join(base, parts.join('/'));
-  throw new Error(`${who}: ${option} "${value}" does not exist (${at}): did you mean \`${suggestion}\`? `
-    + `(For a new ${option === 'mainPackage' ? 'package' : 'directory'} that is only close to an existing one, create ${at} first.)`);
+  const newOne = `(For a new ${option === 'mainPackage' ? 'package' : 'directory'} that is only close to an existing one, create ${at} first.)`;
+  if (derived) {
+    throw new Error(`${who}: ${at} does not exist (${option} defaults to "${derived.pattern}", "${value}" from the service name "${derived.name}"): `
+      + `did you mean \`${suggestion}\`? Name the service "${found[found.length - 1]}", or give ${option}: '${suggestion}'. ${newOne}`);
+  }
+  throw new Error(`${who}: ${option} "${value}" does not exist (${at}): did you mean \`${suggestion}\`? ${newOne}`);
 }
 
 function isDirectory(p: string): boolean {

@@ -76,6 +76,39 @@ describe('the dependency layer copies what go mod download needs', () => {
     ]);
   });
 
+  test('a local replace or use whose module is not there is a warning at synthesis naming the line', () => {
+    // GIVEN a go.mod that replaces a module with ./lib, a go.work that uses ./tools, and neither directory
+    const project = repo({
+      'backend/go.mod': 'module example.com/app\n\ngo 1.24\n\nreplace (\n\texample.org/lib  =>  ./lib\n)\n',
+      'backend/go.work': 'go 1.24\n\nuse ./tools\n',
+    });
+    new GoService(project, 'api', { moduleRoot: 'backend' });
+    const warn = jest.spyOn(project.logger, 'warn');
+
+    // WHEN
+    synth(project);
+
+    // THEN each names its directive, the missing go.mod and what to check
+    expect(warn).toHaveBeenCalledWith('GoService "api": backend/lib/go.mod does not exist yet (go.mod "replace example.org/lib => ./lib"): '
+      + 'the Dockerfile copies it for the module download, so the build fails until backend/lib holds its module. '
+      + 'Check backend/go.mod\'s replace line for a typo if the code is already there.');
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('backend/tools/go.mod does not exist yet (go.work "use ./tools")'));
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('Check backend/go.work\'s use line for a typo'));
+  });
+
+  test('a local replace whose module is there: no warning', () => {
+    // GIVEN
+    const project = repo({ 'go.mod': 'module example.com/app\n\ngo 1.24\n\nreplace example.org/lib => ./lib\n', 'lib/go.mod': 'module example.org/lib\n' });
+    new GoService(project, 'api');
+    const warn = jest.spyOn(project.logger, 'warn');
+
+    // WHEN
+    synth(project);
+
+    // THEN
+    expect(warn).not.toHaveBeenCalledWith(expect.stringContaining('lib/go.mod'));
+  });
+
   test('a replace that leaves the module root cannot be in the build context: refused with the fix', () => {
     const project = repo({ 'svc/go.mod': 'module x\n\ngo 1.24\n\nreplace example.com/lib => ../lib\n' });
     expect(() => new GoService(project, 'api', { moduleRoot: 'svc' }))

@@ -47,6 +47,72 @@ describe('a typo in a path option', () => {
     expect(() => new GoService(project, 'apis', { mainPackage: './cmd/apis' })).not.toThrow();
   });
 
+  test('a service name whose default main package is close to an existing one is an error at construction', () => {
+    // GIVEN cmd/api, and a service whose name has a typo
+    const project = newProject();
+    mkdirs(project, 'cmd/api');
+
+    // WHEN / THEN the error names the name and the default it gave, and suggests the match
+    expect(() => new GoService(project, 'apis')).toThrow(
+      'GoService "apis": cmd/apis does not exist (mainPackage defaults to "./cmd/<name>", "./cmd/apis" from the service name "apis"): '
+      + 'did you mean `./cmd/api`? Name the service "api", or give mainPackage: \'./cmd/api\'. '
+      + '(For a new package that is only close to an existing one, create cmd/apis first.)');
+    // AND nothing of the service is left in the project
+    expect(project.tryFindObjectFile('cmd/apis/Dockerfile')).toBeUndefined();
+    expect(project.tryFindFile('cmd/apis/Dockerfile')).toBeUndefined();
+  });
+
+  test('a default main package under a moduleRoot is checked there', () => {
+    // GIVEN
+    const project = newProject();
+    mkdirs(project, 'backend/cmd/worker');
+
+    // WHEN / THEN
+    expect(() => new GoService(project, 'workr', { moduleRoot: 'backend' }))
+      .toThrow('GoService "workr": backend/cmd/workr does not exist (mainPackage defaults to "./cmd/<name>", "./cmd/workr" from the service name "workr"): did you mean `./cmd/worker`?');
+  });
+
+  test('a new service whose name is close to an existing one synthesizes once its directory exists, and again', () => {
+    // GIVEN cmd/api, and the refused new service apis
+    const project = newProject();
+    mkdirs(project, 'cmd/api');
+    expect(() => new GoService(project, 'apis')).toThrow('did you mean `./cmd/api`?');
+
+    // WHEN the user creates its directory and synthesizes, twice
+    mkdirs(project, 'cmd/apis');
+    const first = new Project({ name: 'consumer', outdir: project.outdir });
+    new GoService(first, 'api');
+    new GoService(first, 'apis');
+    const warn = jest.spyOn(first.logger, 'warn');
+    synthToDisk(first);
+    const second = new Project({ name: 'consumer', outdir: project.outdir });
+    new GoService(second, 'api');
+    new GoService(second, 'apis');
+    synthToDisk(second);
+
+    // THEN both services have their Dockerfile, with no warning about their main packages
+    expect(fs.existsSync(path.join(project.outdir, 'cmd/apis/Dockerfile'))).toBe(true);
+    expect(fs.existsSync(path.join(project.outdir, 'cmd/api/Dockerfile'))).toBe(true);
+    expect(warn).not.toHaveBeenCalledWith(expect.stringContaining('(mainPackage'));
+  });
+
+  test.each([
+    ['no cmd/ directory', ['md/tool']],
+    ['no directory of a close name under cmd/', ['cmd/worker']],
+  ])('a default main package with %s is a new service: synthesis warns and goes on', (_, dirs) => {
+    // GIVEN
+    const project = newProject();
+    mkdirs(project, ...dirs);
+    const warn = jest.spyOn(project.logger, 'warn');
+
+    // WHEN
+    new GoService(project, 'api');
+    synthToDisk(project);
+
+    // THEN
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('GoService "api": cmd/api does not exist yet (mainPackage "./cmd/api")'));
+  });
+
   test('a path with no close match is created later: synthesis warns and goes on', () => {
     // GIVEN
     const project = newProject();

@@ -52,7 +52,8 @@ export interface GoServiceOptions extends ServiceOptions {
    */
   readonly moduleRoot?: string;
   /**
-   * The main package, relative to the module root.
+   * The main package, relative to the module root. A path that does not exist where a directory of a
+   * close name does (the default's too: a typo in the service name) stops construction with the match.
    * @default "./cmd/<name>"
    */
   readonly mainPackage?: string;
@@ -264,7 +265,8 @@ function resolveGo(project: Project, name: string, options: GoServiceOptions) {
   // next to the main package: cmd/<name>/Dockerfile by default
   const dockerfilePath = options.dockerfilePath ?? under(shared || mainPackage === '.' ? 'Dockerfile' : `${mainPackage.slice(2)}/Dockerfile`);
   refuseTypo(project, `GoService "${name}"`, 'moduleRoot', options.moduleRoot);
-  refuseTypo(project, `GoService "${name}"`, 'mainPackage', options.mainPackage, moduleRoot);
+  refuseTypo(project, `GoService "${name}"`, 'mainPackage', mainPackage, moduleRoot,
+    options.mainPackage === undefined ? { name, pattern: './cmd/<name>' } : undefined);
   const props: ServiceDeclaration = {
     ...options,
     kind: 'GoService',

@@ -150,8 +150,16 @@ export class GoModuleBuild extends Component {
    */
   public preSynthesize(): void {
     const root = this.settings.moduleRoot;
+    const module = this.settings.module;
     warnMissing(this.project, `GoService "${this._members.map(m => m.name).join('", "')}"`, [
       ['moduleRoot', root, path.join(root, 'go.mod'), 'the build reads it: run "go mod init <module path>" there'],
+      // a local module the module download needs: the Dockerfile copies its go.mod, so the build fails without it
+      ...module.localModules.map(dir => {
+        const file = module.localDirectives[dir].startsWith('use ') ? 'go.work' : 'go.mod';
+        return [file, module.localDirectives[dir], path.join(root, dir, 'go.mod'),
+          `the Dockerfile copies it for the module download, so the build fails until ${path.join(root, dir)} holds its module`,
+          `${path.join(root, file)}'s ${module.localDirectives[dir].split(' ')[0]} line`] as [string, string, string, string, string];
+      }),
     ]);
     for (const [key, target] of this.depsTargets) {
       const members = this.byPlatforms.get(key)!;

@@ -20,6 +20,8 @@ export interface GoModuleInfo {
    * `replace` targets and, with a `go.work`, the workspace's modules (relative, no `./`).
    */
   readonly localModules: string[];
+  /** The directive that names each local module, by directory: `replace a => ./lib` (go.mod) or `use ./lib` (go.work). */
+  readonly localDirectives: { [directory: string]: string };
   /** Whether the module root has a `go.work` (and so `go.work.sum` may matter). */
   readonly workspace: boolean;
   /** Whether the module root has a `vendor/modules.txt`: the build uses `-mod=vendor`, nothing is downloaded. */
@@ -35,21 +37,23 @@ export function readGoModule(projectDir: string, moduleRoot: string): GoModuleIn
   const read = (f: string) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), 'utf8') : undefined);
   const gomod = read('go.mod');
   const gowork = read('go.work');
-  const local = new Set<string>();
-  const inContext = (target: string, what: string) => {
+  const local = new Map<string, string>();
+  const inContext = (target: string, what: string, entry: string) => {
     const rel = path.posix.normalize(target.replace(/\\/g, '/'));
     if (path.posix.isAbsolute(rel) || rel === '..' || rel.startsWith('../')) {
       throw new Error(`${moduleRoot === '.' ? '' : moduleRoot + '/'}${what} points to "${target}", outside the Go module root "${moduleRoot}" (the build context): set "moduleRoot" to a directory that holds both modules, or replace it with a published version`);
     }
-    if (rel !== '.') local.add(rel.replace(/\/$/, ''));
+    const module = rel.replace(/\/$/, '');
+    if (rel !== '.' && !local.has(module)) local.set(module, entry);
   };
-  for (const target of localReplaces(gomod ?? '')) inContext(target, 'go.mod: a replace directive');
-  for (const use of workspaceUses(gowork ?? '')) inContext(use, 'go.work: a use directive');
+  for (const r of localReplaces(gomod ?? '')) inContext(r.target, 'go.mod: a replace directive', `replace ${r.entry}`);
+  for (const use of workspaceUses(gowork ?? '')) inContext(use, 'go.work: a use directive', `use ${use}`);
   return {
     exists: gomod !== undefined,
     go: release(directive(gomod ?? '', 'go')),
     toolchain: release(directive(gomod ?? '', 'toolchain')?.replace(/^go/, '')),
-    localModules: [...local].sort(),
+    localModules: [...local.keys()].sort(),
+    localDirectives: Object.fromEntries(local),
     workspace: gowork !== undefined,
     vendor: read('vendor/modules.txt') !== undefined,
   };
@@ -66,10 +70,11 @@ function directive(text: string, name: string): string | undefined {
   return m?.[1];
 }
 
-/** Targets of `replace` directives that are local paths (`./x`, `../x`), in single-line and block form. */
-function localReplaces(text: string): string[] {
-  const lines = blockEntries(stripComments(text), 'replace');
-  return lines.map(l => /=>\s*(\S+)\s*$/.exec(l)?.[1]).filter((t): t is string => !!t && /^\.\.?(\/|$)/.test(t));
+/** `replace` directives whose target is a local path (`./x`, `../x`), in single-line and block form: the entry and its target. */
+function localReplaces(text: string): Array<{ entry: string; target: string }> {
+  return blockEntries(stripComments(text), 'replace')
+    .map(l => ({ entry: l.trim().replace(/\s+/g, ' '), target: /=>\s*(\S+)\s*$/.exec(l)?.[1] }))
+    .filter((r): r is { entry: string; target: string } => !!r.target && /^\.\.?(\/|$)/.test(r.target));
 }
 
 /** Directories of `use` directives of a go.work. */
