@@ -40,7 +40,9 @@ export interface ServiceOptions {
   readonly description?: string;
   /**
    * Extra ignore patterns for this service's build context, in its Dockerfile's ignore file
-   * (`<Dockerfile>.dockerignore`, which BuildKit reads instead of the context's `.dockerignore`).
+   * (`<Dockerfile>.dockerignore`, which BuildKit reads instead of the context's `.dockerignore`),
+   * after the generated ones: a `!pattern` takes a file back in (e.g. a certificate that `files`
+   * copies, which the credential patterns `**\/*.pem`, `**\/*.key`, … keep out otherwise).
    * @default []
    */
   readonly dockerignore?: string[];
@@ -354,7 +356,7 @@ export abstract class MultiArchService extends Component implements IMultiArchSe
     // repository's tooling (projen's own files too: an edit of .projenrc.ts must not rebuild an
     // image), dependencies, caches and build files, at any depth (the pipeline adds other services'
     // directories, the Makefile and the bake file).
-    this.dockerignore.addPatterns('**/.env', '**/.env.*', '**/*.pem', '**/*.key', '**/.npmrc', '**/.netrc',
+    this.dockerignore.addPatterns(...CREDENTIAL_PATTERNS,
       '**/.git', '.github', '.projen', '.projenrc.*', 'tsconfig.projen.json', '**/.idea', '**/.vscode', '**/node_modules',
       'coverage', 'test-reports', '**/*.tgz',
       '**/Dockerfile', '**/.dockerignore', '**/*.dockerignore');
@@ -388,6 +390,22 @@ export abstract class MultiArchService extends Component implements IMultiArchSe
       ['files', f.source, path.posix.join(this.context, f.source), `the image gets it at ${f.destination}`] as [string, string, string, string]));
   }
 }
+
+/**
+ * Files that hold credentials, kept out of every build context at any depth: an image may copy its
+ * whole context, and a context is sent to the builder (a remote one too). Environment files
+ * (dotenv, direnv), keys and certificates (PEM, PKCS#12, Java key stores, SSH keys), the credential
+ * files of npm, netrc, git, Docker, the cloud CLIs and kubectl. A bare `kubeconfig` is not among
+ * them: it is a common Go package name (`pkg/kubeconfig`), and a pattern excludes directories too.
+ * A file the image needs anyway goes in with `files` after a `!pattern` in `dockerignore`.
+ */
+const CREDENTIAL_PATTERNS: readonly string[] = [
+  '**/.env', '**/.env.*', '**/.envrc',
+  '**/*.pem', '**/*.key', '**/*.p12', '**/*.pfx', '**/*.jks', '**/*.keystore',
+  '**/id_rsa*', '**/id_dsa*', '**/id_ecdsa*', '**/id_ed25519*', '**/.ssh', '**/.gnupg',
+  '**/.npmrc', '**/.netrc', '**/.git-credentials', '**/.docker/config.json',
+  '**/.aws', '**/.azure', '**/.config/gcloud', '**/.kube', '**/*.kubeconfig',
+];
 
 /**
  * Warns, at synthesis, about each path a service builds from that does not exist yet: projects are

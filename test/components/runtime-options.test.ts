@@ -7,6 +7,7 @@ import * as path from 'path';
 import { DockerfileParser } from 'dockerfile-ast';
 import { Project } from 'projen';
 import { DockerfileModel, GoService, GoServiceOptions, MultiArchPipeline, MultiArchService, MultiArchServiceProps, PythonService, PythonServiceOptions } from '../../src';
+import { excludingPattern } from '../../src/dockerfile/dockerignore';
 import { lintDockerfile, newProject, parseDockerfile, synth } from '../helpers';
 import { addConfigServer, CONFIG_PATH, GREETING } from '../runtime-options/lab-project';
 
@@ -109,6 +110,36 @@ describe('GoService runtime options', () => {
     new GoService(project, 'server', { ...LAB, files: [{ source: 'certs/ca.pem', destination: '/etc/app/ca.pem' }] });
     // THEN synthesis says which pattern excludes it
     expect(() => synth(project)).toThrow(/pattern "\*\*\/\*\.pem" excludes "certs\/ca\.pem", which cmd\/server\/Dockerfile \(files\) copies/);
+  });
+
+  test('credential files stay out of every build context, Go and Python; a !pattern takes one back for files', () => {
+    // GIVEN a Go service (module root context) and a Python service (its own directory)
+    const project = newProject();
+    new GoService(project, 'server', LAB);
+    new PythonService(project, 'api', { directory: 'api' });
+    const out = synth(project);
+    const credentials = ['.env', 'deploy/.env.prod', '.envrc', 'certs/tls.key', 'certs/ca.pem', 'certs/client.p12', 'certs/client.pfx',
+      'java/app.jks', 'java/app.keystore', 'id_rsa', 'home/.ssh/config', 'keys/id_ed25519.pub', 'keys/id_ecdsa', '.gnupg/pubring.kbx',
+      '.npmrc', '.netrc', '.git-credentials', '.docker/config.json', '.aws/credentials', '.azure/accessTokens.json',
+      '.config/gcloud/credentials.db', '.kube/config', 'ops/prod.kubeconfig'];
+    for (const ignoreFile of ['cmd/server/Dockerfile.dockerignore', 'api/Dockerfile.dockerignore']) {
+      const patterns = out[ignoreFile].split('\n').filter(l => l && !l.startsWith('#'));
+      // THEN each credential file is excluded, at the root and below it
+      for (const file of credentials) {
+        expect([file, excludingPattern(patterns, file)]).toEqual([file, expect.any(String)]);
+        expect([file, excludingPattern(patterns, `sub/${file}`)]).toEqual([file, expect.any(String)]);
+      }
+      // AND code whose names are close is not: a Go package named kubeconfig, a keys module, docs about keys
+      for (const file of ['pkg/kubeconfig/load.go', 'internal/keys/keys.go', 'docs/ssh.md', 'envs/dev.yaml', 'main.go']) {
+        expect([file, excludingPattern(patterns, file)]).toEqual([file, undefined]);
+      }
+    }
+    // AND a certificate the image needs is copied once the service's dockerignore takes it back
+    const other = newProject();
+    new GoService(other, 'server', { ...LAB, dockerignore: ['!certs/ca.pem'], files: [{ source: 'certs/ca.pem', destination: '/etc/app/ca.pem' }] });
+    const patterns = synth(other)['cmd/server/Dockerfile.dockerignore'].split('\n').filter(l => l && !l.startsWith('#'));
+    expect(excludingPattern(patterns, 'certs/ca.pem')).toBeUndefined();
+    expect(excludingPattern(patterns, 'certs/other.pem')).toBe('**/*.pem');
   });
 
   test('a files source that does not exist yet is a warning, not an error', () => {
