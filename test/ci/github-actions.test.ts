@@ -255,6 +255,24 @@ describe('options and refusals', () => {
     expect(create).toThrow(error);
   });
 
+  test('a registry login with a secret of its own gets no packages permission: GITHUB_TOKEN would only gain rights it does not use', () => {
+    // GIVEN another registry, and GHCR with a token of the user's own
+    for (const [registry, secret] of [['registry.acme.internal/shop', 'ACME_REGISTRY_TOKEN'], ['ghcr.io/acme', 'GHCR_PAT']]) {
+      const project = new typescript.TypeScriptProject({ name: 'shop', defaultReleaseBranch: 'main', outdir: newProject().outdir });
+      new MultiArchPipeline(project, { registry, ciProviders: [new GitHubActions({ registryUsername: 'ci', registryPasswordSecret: secret })] });
+      new GoService(project, 'api');
+      const { text, doc } = workflow(project);
+      // THEN no job asks for packages, the pushing jobs log in with the secret, and signing keeps id-token
+      for (const [id, job] of Object.entries<any>(doc.jobs)) {
+        expect([id, job.permissions.packages]).toEqual([id, undefined]);
+        expect(job.permissions.contents).toBe('read');
+      }
+      expect(doc.jobs.sign.permissions['id-token']).toBe('write');
+      expect(steps(doc).filter(s => s.with?.password).map(s => s.with.password)).toEqual(expect.arrayContaining([`\${{ secrets.${secret} }}`]));
+      expect(actionlint(text)).toEqual([]);
+    }
+  });
+
   test('a local registry cannot be pushed to from GitHub\'s runners', () => {
     expect(() => new MultiArchPipeline(newProject(), { ciProviders: [new GitHubActions()] }))
       .toThrow(/Invalid MultiArchPipeline registry "localhost:5000": is local: GitHubActions pushes from GitHub's runners/);

@@ -61,7 +61,9 @@ export interface GitHubActionsOptions {
   readonly registryUsername?: string;
   /**
    * The secret holding the registry password or token.
-   * @default "GITHUB_TOKEN" for ghcr.io (with `packages: write` in the pushing jobs only); required for other registries
+   * With GITHUB_TOKEN, the jobs that push get `packages: write` and those that only read `packages: read`;
+   * with another secret, no job gets a `packages` permission (the secret carries the access).
+   * @default "GITHUB_TOKEN" for ghcr.io; required for other registries
    */
   readonly registryPasswordSecret?: string;
   /**
@@ -246,9 +248,12 @@ export class GitHubActions implements ICiProvider {
   private job(pipeline: IBuildPipeline, job: CiJob, matrix: MatrixEntry[]): github.workflows.Job {
     const release = job.trigger === CiTrigger.RELEASE;
     const platform = job.perPlatform ? ' ${{ matrix.platform }}' : job.builds ? ' every platform' : '';
+    // `packages` is what GITHUB_TOKEN may do on GHCR: a job that logs in with another secret (another
+    // registry, or a token of its own) gets none, so the token it is handed cannot write packages
+    const tokenLogin = (this.options.registryPasswordSecret ?? 'GITHUB_TOKEN') === 'GITHUB_TOKEN';
     const permissions: github.workflows.JobPermissions = {
       contents: READ,
-      ...(job.registry ? { packages: job.registry === RegistryAccess.WRITE ? WRITE : READ } : {}),
+      ...(job.registry && tokenLogin ? { packages: job.registry === RegistryAccess.WRITE ? WRITE : READ } : {}),
       ...(job.signs ? { idToken: WRITE } : {}),
     };
     return {
