@@ -535,6 +535,35 @@ describe('PythonService CROSS_WHEELS and environment markers', () => {
       .toThrow(/^Invalid installStrategy "CROSS_WHEELS": requirements.txt line 1 "numpy==2.1.0 ; platform_machine == 'x86_64' --hash=sha256:bc5d/);
   });
 
+  test('a marker in a file the requirements include with -r (at any depth, relative to the including file) is refused, naming the chain', () => {
+    // GIVEN requirements.txt -> requirements/base.txt -> ml.txt (next to base.txt), the marker in the last
+    const project = withRequirements('services/scorer', ['msgpack==1.1.0', '-r requirements/base.txt']);
+    const dir = path.join(project.outdir, 'services/scorer/requirements');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'base.txt'), ['# shared', '--requirement=ml.txt', 'requests==2.32.3', ''].join('\n'));
+    fs.writeFileSync(path.join(dir, 'ml.txt'), ['numpy==2.1.0', 'torch==2.4.0; platform_machine == "x86_64"', ''].join('\n'));
+    // WHEN
+    const create = () => new PythonService(project, 'scorer', { directory: 'services/scorer', installStrategy: CROSS, localPackages: ['requirements'] });
+    // THEN the error names the file, its line, and how pip reached it
+    expect(create).toThrow('Invalid installStrategy "CROSS_WHEELS": services/scorer/requirements/ml.txt line 2 "torch==2.4.0; platform_machine == "x86_64"", '
+      + 'included by services/scorer/requirements/base.txt line 2, included by services/scorer/requirements.txt line 2 has a platform_machine marker');
+  });
+
+  test('includes that loop, do not exist yet, or are URLs are not followed, and a clean chain passes', () => {
+    // GIVEN a.txt <-> b.txt, an include not written yet, a URL include
+    const loop = (bExtra: string[]) => {
+      const project = withRequirements('.', ['-r a.txt', '-r later.txt', '-r https://example.invalid/r.txt', 'msgpack==1.1.0']);
+      fs.writeFileSync(path.join(project.outdir, 'a.txt'), '-rb.txt\nrequests==2.32.3\n');
+      fs.writeFileSync(path.join(project.outdir, 'b.txt'), ['-r a.txt', 'uvloop==0.20.0; sys_platform == "linux"', ...bExtra, ''].join('\n'));
+      return () => new PythonService(project, 'x', { installStrategy: CROSS, localPackages: ['a.txt', 'b.txt', 'later.txt'] });
+    };
+    // THEN without a machine marker it passes
+    expect(loop([])).not.toThrow();
+    // AND a marker in the loop's second file is found through the loop, once
+    expect(loop(['psutil==6.0.0; platform.machine == "aarch64"']))
+      .toThrow(/^Invalid installStrategy "CROSS_WHEELS": b\.txt line 3 "psutil==6\.0\.0; platform\.machine == "aarch64"", included by a\.txt line 1, included by requirements\.txt line 1 has a platform_machine marker/);
+  });
+
   test('a refused requirement leaves no service behind', () => {
     // GIVEN
     const project = withRequirements('.', ['foo; platform_machine == "aarch64"']);

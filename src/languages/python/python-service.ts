@@ -25,7 +25,8 @@ export enum PythonInstallStrategy {
    * requirement needs a manylinux wheel for every target platform, for the base image's glibc or an
    * older one (see `glibcVersion`); a missing one fails the build with its name. Needs a glibc
    * (Debian or Ubuntu based) base image: Alpine is refused. pip evaluates environment markers on
-   * the build machine, so a requirement with a `platform_machine` marker is refused.
+   * the build machine, so a requirement with a `platform_machine` marker is refused (in the
+   * requirements file, or a file it includes with `-r`).
    */
   CROSS_WHEELS = 'CROSS_WHEELS',
 }
@@ -148,7 +149,7 @@ export class PythonService extends MultiArchService {
     }
     const requirements = readRequirements(project.outdir, py.directory, py.requirementsFile);
     checkWheelhouses(py, requirements);
-    if (py.installStrategy === PythonInstallStrategy.CROSS_WHEELS) checkMachineMarkers(py, requirements);
+    if (py.installStrategy === PythonInstallStrategy.CROSS_WHEELS) checkMachineMarkers(py, requirements, f => readRequirements(project.outdir, py.directory, f));
     const dockerfile = pythonDockerfile({
       ...py,
       requireHashes: requirements !== undefined && pinsHashes(requirements),
@@ -195,7 +196,7 @@ function pinsHashes(requirements: string): boolean {
 /** The requirements file's text, or undefined while it does not exist. */
 function readRequirements(outdir: string, directory: string, file: string): string | undefined {
   const at = path.join(outdir, directory, file);
-  return fs.existsSync(at) ? fs.readFileSync(at, 'utf8') : undefined;
+  return fs.existsSync(at) && fs.statSync(at).isFile() ? fs.readFileSync(at, 'utf8') : undefined;
 }
 
 /** Every PythonService option, validated before anything is created (see resolveService). */
