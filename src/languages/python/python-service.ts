@@ -149,7 +149,9 @@ export class PythonService extends MultiArchService {
     }
     const requirements = readRequirements(project.outdir, py.directory, py.requirementsFile);
     checkWheelhouses(py, requirements);
-    if (py.installStrategy === PythonInstallStrategy.CROSS_WHEELS) checkMachineMarkers(py, requirements, f => readRequirements(project.outdir, py.directory, f));
+    if (py.installStrategy === PythonInstallStrategy.CROSS_WHEELS) {
+      checkMachineMarkers(py, requirements, f => readRequirements(project.outdir, py.directory, f));
+    }
     const dockerfile = pythonDockerfile({
       ...py,
       requireHashes: requirements !== undefined && pinsHashes(requirements),
