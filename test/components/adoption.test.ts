@@ -266,6 +266,8 @@ describe('a Makefile of the repository\'s own beside the generated multiarch.mk'
     '-include multiarch.mk',
     '  include\t./multiarch.mk',
     'include common.mk multiarch.mk',
+    'include $(wildcard multiarch.mk)',
+    '-include ${wildcard common.mk ./multiarch.mk}',
   ])('a line "%s" includes it: no warning', (line) => {
     // GIVEN the team's Makefile including the generated one
     // WHEN the pipeline writes multiarch.mk
@@ -277,7 +279,7 @@ describe('a Makefile of the repository\'s own beside the generated multiarch.mk'
   test('a commented include line, or one of another file, does not count', () => {
     // GIVEN
     // WHEN
-    const warned = makefileWarnings(`# include multiarch.mk\ninclude multiarch.mk.bak\n${TEAM_FILES.Makefile}`);
+    const warned = makefileWarnings(`# include multiarch.mk\ninclude multiarch.mk.bak\ninclude $(wildcard old-multiarch.mk)\n${TEAM_FILES.Makefile}`);
     // THEN
     expect(warned).toHaveLength(1);
   });
