@@ -14,7 +14,8 @@
  * Needs the lab (scripts/lab.sh up) and a synthesized example (npm run example).
  *
  *   node scripts/bench.js [--rounds 3] [--cgo-rounds 1] [--only cross,rebuild,python,repro,peers]
- *                         [--peers-minutes N] [--peers-results FILE [--peers-split]]
+ *                         [--peers-minutes N] [--peers-repos python,nephoran,fleet] [--peers-<repo> none|docker-init,…]
+ *                         [--peers-results FILE [--peers-split]]
  */
 'use strict';
 const { execFileSync, spawnSync } = require('child_process');
@@ -747,7 +748,7 @@ function peerRepos(stand) {
       variants: goVariants(nephoran, [['llm-processor', 8080], ['nephio-bridge', 8081], ['oran-adaptor', 8082]], peerSet('nephoran', ['docker-init', 'guide-service'])) },
     { name: 'fleet', edit: ['internal/version/version.go', 'version=%s platform', n => `version=%s${' '.repeat(n)} platform`],
       variants: goVariants(fleet, [['api', 8080], ['vet', 8081], ['tools', 8082]], peerSet('fleet', ['docker-init'])) },
-  ];
+  ].filter(r => peerRepoNames().includes(r.name));
   for (const repo of repos) {
     repo.split = [];
     for (const v of repo.variants) {
@@ -757,6 +758,12 @@ function peerRepos(stand) {
     }
   }
   return repos;
+}
+
+/** The repositories measured: --peers-repos python,nephoran,fleet (all three by default; fewer for a quicker look, not for the report). */
+function peerRepoNames() {
+  const i = process.argv.indexOf('--peers-repos');
+  return i > 0 ? process.argv[i + 1].split(',') : ['python', 'nephoran', 'fleet'];
 }
 
 /**
