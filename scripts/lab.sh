@@ -68,7 +68,8 @@ GOLANG_CGO_PACKAGES=golang-${GO_VERSION}-go,gcc,libc6-dev,ca-certificates
 # toolchain: the runc of Debian 13 and unstable needs glibc 2.38, and this machine has 2.36.
 # rsync: gitlab-ci-local (the GitLab CI run, test/ci-run/gitlab) copies each job's files and artifacts with it.
 # jq: the generated Makefile's helper script (multiarch.sh) reads bake's and buildx's JSON with it.
-BOOKWORM_PACKAGES=(qemu-user-static binfmt-support docker-registry mmdebstrap arch-test iptables runc tini openssl rsync jq)
+# shellcheck: npm test lints that script with it (.ci/run runs npm test after lab up).
+BOOKWORM_PACKAGES=(qemu-user-static binfmt-support docker-registry mmdebstrap arch-test iptables runc tini openssl rsync jq shellcheck)
 SYSTEM_RUNC=/usr/sbin/runc
 SYSTEM_TINI_STATIC=/usr/bin/tini-static
 
