@@ -249,6 +249,9 @@ describe('options and refusals', () => {
     [() => new GitHubActions({ runners: { 'linux/arm64': 'arm runner' } }), /Invalid runners\["linux\/arm64"\] "arm runner"/],
     [() => new GitHubActions({ registryPasswordSecret: 'my-token' }), /Invalid registryPasswordSecret "my-token": must be the name of a secret/],
     [() => new GitHubActions({ actionPins: { 'actions/checkout': { sha: 'v7', version: 'v7' } } }), /must be a full 40-character commit SHA/],
+    [() => new GitHubActions({ registryReadPasswordSecret: 'GITHUB_TOKEN' }), /Invalid registryReadPasswordSecret "GITHUB_TOKEN": is the default login on ghcr.io, where the security job's token is read-only already/],
+    [() => new GitHubActions({ registryReadPasswordSecret: 'read token' }), /Invalid registryReadPasswordSecret "read token": must be the name of a secret/],
+    [() => new GitHubActions({ registryReadUsername: 'robot' }), /Invalid registryReadUsername "robot": is the user of the read-only token: give registryReadPasswordSecret too/],
     [() => new GitHubActions({ timeoutMinutes: 0 }), /Invalid timeoutMinutes 0: must be a whole number of minutes from 1 to 360/],
     [() => new GitHubActions({ timeoutMinutes: 1.5 }), /Invalid timeoutMinutes 1.5/],
   ])('rejects bad options (%#)', (create, error) => {
@@ -271,6 +274,29 @@ describe('options and refusals', () => {
       expect(steps(doc).filter(s => s.with?.password).map(s => s.with.password)).toEqual(expect.arrayContaining([`\${{ secrets.${secret} }}`]));
       expect(actionlint(text)).toEqual([]);
     }
+  });
+
+  test('a read-only token, when given, is the only credential of the job that only reads (security: SBOM and scan); the pushing jobs keep the push token', () => {
+    // GIVEN another registry with a push token and a read-only robot account
+    const project = new typescript.TypeScriptProject({ name: 'shop', defaultReleaseBranch: 'main', outdir: newProject().outdir });
+    new MultiArchPipeline(project, { registry: 'registry.acme.internal/shop', ciProviders: [new GitHubActions({
+      registryUsername: 'ci-bot', registryPasswordSecret: 'REGISTRY_PUSH_TOKEN', registryReadUsername: 'robot$scan', registryReadPasswordSecret: 'REGISTRY_READ_TOKEN',
+    })] });
+    new GoService(project, 'api');
+    const { text, doc } = workflow(project);
+    // THEN each job that logs in uses the credential of its access, and only one of them
+    const logins = Object.fromEntries(Object.entries<any>(doc.jobs).map(([id, job]) => [id, job.steps.filter((s: any) => s.id === 'login').map((s: any) => s.with)]));
+    expect(logins.security).toEqual([{ registry: 'registry.acme.internal', username: 'robot$scan', password: '${{ secrets.REGISTRY_READ_TOKEN }}' }]);
+    for (const id of ['push', 'merge', 'sign', 'publish']) {
+      expect([id, logins[id]]).toEqual([id, [{ registry: 'registry.acme.internal', username: 'ci-bot', password: '${{ secrets.REGISTRY_PUSH_TOKEN }}' }]]);
+    }
+    expect(text.match(/REGISTRY_READ_TOKEN/g)).toHaveLength(1);
+    expect(actionlint(text)).toEqual([]);
+    // AND without a read user, the push user name goes with the read-only token
+    const other = new typescript.TypeScriptProject({ name: 'shop', defaultReleaseBranch: 'main', outdir: newProject().outdir });
+    new MultiArchPipeline(other, { registry: 'registry.acme.internal/shop', ciProviders: [new GitHubActions({ registryUsername: 'ci-bot', registryPasswordSecret: 'REGISTRY_PUSH_TOKEN', registryReadPasswordSecret: 'REGISTRY_READ_TOKEN' })] });
+    new GoService(other, 'api');
+    expect(workflow(other).doc.jobs.security.steps.find((s: any) => s.id === 'login').with).toEqual({ registry: 'registry.acme.internal', username: 'ci-bot', password: '${{ secrets.REGISTRY_READ_TOKEN }}' });
   });
 
   test('a local registry cannot be pushed to from GitHub\'s runners', () => {

@@ -67,6 +67,18 @@ export interface GitHubActionsOptions {
    */
   readonly registryPasswordSecret?: string;
   /**
+   * The secret holding a read-only registry token, for the job that only reads the pushed images
+   * (`security`: syft and grype pull them): the push credential then stays out of the job that runs
+   * the scanners. With GHCR's GITHUB_TOKEN that job's token is read-only already (`packages: read`).
+   * @default - the security job logs in with registryPasswordSecret
+   */
+  readonly registryReadPasswordSecret?: string;
+  /**
+   * The user name of the read-only token (`registryReadPasswordSecret`), an expression or a name.
+   * @default - registryUsername
+   */
+  readonly registryReadUsername?: string;
+  /**
    * The registry cache (`CACHE_REGISTRY`): pushes read and write it, pull requests only read it.
    * Empty turns it off.
    * @default - the pipeline's cacheRegistry, or "<registry>/cache"
@@ -162,6 +174,16 @@ export class GitHubActions implements ICiProvider {
     }
     if (options.registryUsername !== undefined) noControlCharacters('registryUsername', options.registryUsername);
     if (options.registryPasswordSecret !== undefined && options.registryPasswordSecret !== 'GITHUB_TOKEN') secretName('registryPasswordSecret', options.registryPasswordSecret);
+    if (options.registryReadUsername !== undefined) noControlCharacters('registryReadUsername', options.registryReadUsername);
+    if (options.registryReadPasswordSecret !== undefined) {
+      if (options.registryReadPasswordSecret === 'GITHUB_TOKEN') {
+        throw invalid('registryReadPasswordSecret', 'GITHUB_TOKEN', 'is the default login on ghcr.io, where the security job\'s token is read-only already: leave registryReadPasswordSecret out, or name a secret holding a read-only token of another registry');
+      }
+      secretName('registryReadPasswordSecret', options.registryReadPasswordSecret);
+    }
+    if (options.registryReadUsername !== undefined && options.registryReadPasswordSecret === undefined) {
+      throw invalid('registryReadUsername', options.registryReadUsername, 'is the user of the read-only token: give registryReadPasswordSecret too (the secret holding it), or leave registryReadUsername out');
+    }
     if (options.cacheRegistry !== undefined && options.cacheRegistry !== '') checkRegistry('cacheRegistry', options.cacheRegistry);
     const metadataTags = options.metadataTags === undefined ? undefined : stringList('metadataTags', options.metadataTags);
     if (metadataTags !== undefined && !metadataTags.some(rule => rule.trim() !== '')) {
@@ -267,7 +289,7 @@ export class GitHubActions implements ICiProvider {
       steps: [
         this.checkout(),
         ...(job.builds ? [job.perPlatform ? this.qemuIfNeeded() : this.qemu(matrix), this.buildx()] : []),
-        ...(job.registry && release ? [this.login(pipeline)] : []),
+        ...(job.registry && release ? [this.login(pipeline, job.registry)] : []),
         ...(job.tags && release ? this.metadata(pipeline) : []),
         ...job.downloads.map(a => this.download(a)),
         ...job.tools.map(t => this.install(t)),
@@ -334,16 +356,19 @@ export class GitHubActions implements ICiProvider {
     return { id: 'buildx', name: 'Set up buildx', uses: this.uses('docker/setup-buildx-action'), with: { 'driver-opts': `image=${BUILDKIT_IMAGE}` } };
   }
 
-  private login(pipeline: IBuildPipeline): github.workflows.JobStep {
+  /** The login of a job: a job that only reads logs in with the read-only token when there is one. */
+  private login(pipeline: IBuildPipeline, access: RegistryAccess): github.workflows.JobStep {
     const o = this.options;
+    const readOnly = access === RegistryAccess.READ && o.registryReadPasswordSecret !== undefined;
+    const username = o.registryUsername ?? '${{ github.actor }}';
     return {
       id: 'login',
-      name: 'Log in to the registry',
+      name: readOnly ? 'Log in to the registry (read-only token)' : 'Log in to the registry',
       uses: this.uses('docker/login-action'),
       with: {
         registry: pipeline.registry.split('/')[0],
-        username: o.registryUsername ?? '${{ github.actor }}',
-        password: `\${{ secrets.${o.registryPasswordSecret ?? 'GITHUB_TOKEN'} }}`,
+        username: readOnly ? o.registryReadUsername ?? username : username,
+        password: `\${{ secrets.${readOnly ? o.registryReadPasswordSecret : o.registryPasswordSecret ?? 'GITHUB_TOKEN'} }}`,
       },
     };
   }
