@@ -279,9 +279,12 @@ describe('options and refusals', () => {
   test('a read-only token, when given, is the only credential of the job that only reads (security: SBOM and scan); the pushing jobs keep the push token', () => {
     // GIVEN another registry with a push token and a read-only robot account
     const project = new typescript.TypeScriptProject({ name: 'shop', defaultReleaseBranch: 'main', outdir: newProject().outdir });
-    new MultiArchPipeline(project, { registry: 'registry.acme.internal/shop', ciProviders: [new GitHubActions({
-      registryUsername: 'ci-bot', registryPasswordSecret: 'REGISTRY_PUSH_TOKEN', registryReadUsername: 'robot$scan', registryReadPasswordSecret: 'REGISTRY_READ_TOKEN',
-    })] });
+    new MultiArchPipeline(project, {
+      registry: 'registry.acme.internal/shop',
+      ciProviders: [new GitHubActions({
+        registryUsername: 'ci-bot', registryPasswordSecret: 'REGISTRY_PUSH_TOKEN', registryReadUsername: 'robot$scan', registryReadPasswordSecret: 'REGISTRY_READ_TOKEN',
+      })],
+    });
     new GoService(project, 'api');
     const { text, doc } = workflow(project);
     // THEN each job that logs in uses the credential of its access, and only one of them
