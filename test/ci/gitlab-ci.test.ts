@@ -98,7 +98,7 @@ describe('GitLab CI, docker-in-docker', () => {
     const login = jobs.push.script.slice(0, 3).join('\n');
     const r = spawnSync('sh', ['-c', login], { env: { PATH: process.env.PATH, REGISTRY_HOST: 'ghcr.io', CI_REGISTRY: 'registry.gitlab.com', CI_REGISTRY_USER: 'gitlab-ci-token', CI_REGISTRY_PASSWORD: 'job-token' }, encoding: 'utf8' });
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain('GitLab CI: ghcr.io is not this GitLab\'s registry (registry.gitlab.com): set REGISTRY_USER and REGISTRY_PASSWORD as masked CI/CD variables');
+    expect(r.stderr).toContain('GitLab CI: ghcr.io is not this GitLab\'s registry (registry.gitlab.com): set REGISTRY_USER and REGISTRY_PASSWORD as masked and protected CI/CD variables');
   });
 
   test('the same Make targets: ci-push, ci-security, ci-sign, then ci-publish, which alone gives public tags', () => {

@@ -249,10 +249,10 @@ const PUBLISH_TAGS_FROM_REF = 'short=$(printf \'%s\' "$CI_COMMIT_SHA" | cut -c 1
 
 /**
  * Logs in, the password on stdin. GitLab's job credentials serve GitLab's own registry only; another
- * registry needs REGISTRY_USER and REGISTRY_PASSWORD as masked CI/CD variables, and the job says so.
+ * registry needs REGISTRY_USER and REGISTRY_PASSWORD as masked and protected CI/CD variables, and the job says so.
  */
 const LOGIN = [
   'if [ -z "${REGISTRY_PASSWORD:-}" ] && [ "$REGISTRY_HOST" = "${CI_REGISTRY:-}" ]; then REGISTRY_USER=$CI_REGISTRY_USER; REGISTRY_PASSWORD=$CI_REGISTRY_PASSWORD; fi',
-  'if [ -z "${REGISTRY_PASSWORD:-}" ]; then echo "GitLab CI: $REGISTRY_HOST is not this GitLab\'s registry (${CI_REGISTRY:-none}): set REGISTRY_USER and REGISTRY_PASSWORD as masked CI/CD variables" >&2; exit 1; fi',
+  'if [ -z "${REGISTRY_PASSWORD:-}" ]; then echo "GitLab CI: $REGISTRY_HOST is not this GitLab\'s registry (${CI_REGISTRY:-none}): set REGISTRY_USER and REGISTRY_PASSWORD as masked and protected CI/CD variables" >&2; exit 1; fi',
   'printf \'%s\' "$REGISTRY_PASSWORD" | docker login --username "$REGISTRY_USER" --password-stdin "$REGISTRY_HOST"',
 ];
