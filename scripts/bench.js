@@ -732,7 +732,7 @@ function peerRepos(stand) {
     fs.writeFileSync(path.join(shared, 'Dockerfile'), text);
     const guideArgs = { VERSION: 'bench', BUILD_DATE: '2026-01-01T00:00:00Z', VCS_REF: 'bench' };
     return [
-      { name: 'generated', label: 'generated (this library)', dir: generatedDir, make: true },
+      { name: 'generated', label: 'generated (this library)', dir: generatedDir, make: true, images: services.map(([svc]) => svc) },
       { name: 'docker-init', label: '`docker init` (Go template)', dir: dockerInit, targets: services.map(([svc]) => ({ name: svc, dockerfile: `cmd/${svc}/Dockerfile`, args: {} })) },
       { name: 'guide-service', label: 'Nephoran guide, per-service Dockerfiles', dir: perService, targets: services.map(([svc]) => ({ name: svc, dockerfile: `cmd/${svc}/Dockerfile`, args: guideArgs })) },
       { name: 'guide-shared', label: 'Nephoran guide, shared Dockerfile', dir: shared, targets: services.map(([svc]) => ({ name: svc, dockerfile: 'Dockerfile', args: { ...guideArgs, SERVICE: svc } })) },
@@ -999,7 +999,7 @@ function longestSteps(log, n) {
 /** The image names a variant pushes. */
 function peerImages(repo, variant) {
   if (!variant.make) return variant.targets.map(t => t.name);
-  return repo.name === 'python' ? ['rag-api'] : repo.variants[1].targets.map(t => t.name);
+  return repo.name === 'python' ? ['rag-api'] : variant.images;
 }
 
 /**
