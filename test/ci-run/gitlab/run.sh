@@ -98,7 +98,12 @@ make_repo() {
   } | sort -u | while IFS= read -r f; do [ -e "$EXAMPLE/$f" ] && printf '%s\n' "$f"; done > "$dir.files"
   rsync -a --files-from="$dir.files" "$EXAMPLE/" "$dir/"
   # examples/monorepo's scorer installs from a wheelhouse that scripts/wheelhouse.sh writes (ignored
-  # in the example); the pipeline's checkout needs it committed
+  # in the example; the e2e tier writes it, and so does this run when it is missing, as the GitHub
+  # run does); the pipeline's checkout needs it committed
+  if [ "$NAME" = monorepo ] && [ ! -d "$EXAMPLE/ml/wheels" ]; then
+    bash "$ROOT/scripts/wheelhouse.sh" "$EXAMPLE/ml/wheels" > "$dir.wheelhouse.log" 2>&1 \
+      || { echo "scripts/wheelhouse.sh $EXAMPLE/ml/wheels failed: see $dir.wheelhouse.log" >&2; exit 1; }
+  fi
   if [ -d "$EXAMPLE/ml/wheels" ]; then rsync -a "$EXAMPLE/ml/wheels/" "$dir/ml/wheels/"; fi
   (
     cd "$dir"
