@@ -95,7 +95,7 @@ target "llm-processor" {
     "org.opencontainers.image.version"     = "${VERSION}"
   }
   annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=llm-processor", "index:org.opencontainers.image.description=LLM intent processor", "index:org.opencontainers.image.source=https://github.com/thc1006/nephoran-intent-operator", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
-  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:${CACHE_TAG}"]
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:${CACHE_TAG}", "type=registry,ref=${CACHE_REGISTRY}/llm-processor-go-deps:${CACHE_TAG}"]
   cache-to    = CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:${CACHE_TAG},mode=max"]
   secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
   attest      = ["type=provenance,mode=max"]
@@ -130,7 +130,7 @@ target "nephio-bridge" {
     "org.opencontainers.image.version"  = "${VERSION}"
   }
   annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=nephio-bridge", "index:org.opencontainers.image.source=https://github.com/thc1006/nephoran-intent-operator", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
-  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/nephio-bridge:${CACHE_TAG}"]
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/nephio-bridge:${CACHE_TAG}", "type=registry,ref=${CACHE_REGISTRY}/llm-processor-go-deps:${CACHE_TAG}"]
   cache-to    = CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/nephio-bridge:${CACHE_TAG},mode=max"]
   secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
   attest      = ["type=provenance,mode=max"]
@@ -183,7 +183,7 @@ target "oran-adaptor" {
     "org.opencontainers.image.version"  = "${VERSION}"
   }
   annotations = INDEX_ANNOTATIONS == "true" ? ["index:org.opencontainers.image.title=oran-adaptor", "index:org.opencontainers.image.source=https://github.com/thc1006/nephoran-intent-operator", "index:org.opencontainers.image.version=${VERSION}", "index:org.opencontainers.image.revision=${VCS_REF}", "index:org.opencontainers.image.created=${BUILD_DATE}"] : []
-  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/oran-adaptor:${CACHE_TAG}"]
+  cache-from  = CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/oran-adaptor:${CACHE_TAG}", "type=registry,ref=${CACHE_REGISTRY}/llm-processor-go-deps:${CACHE_TAG}"]
   cache-to    = CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/oran-adaptor:${CACHE_TAG},mode=max"]
   secret      = GO_NETRC == "" ? [] : ["id=netrc,src=${GO_NETRC}"]
   attest      = ["type=provenance,mode=max"]

@@ -281,9 +281,11 @@ export class BakeTarget {
 
   /**
    * Renders the block; `variables` are the names `${...}` may reference, and `defaults` are merged
-   * under the target's own attributes.
+   * under the target's own attributes. `linkedCaches` are the `cache-from` entries (`cacheFrom`,
+   * `cacheEnabledVariable`) of the targets this one names as contexts (`target:<name>`): they
+   * follow the target's own.
    */
-  public render(variables: string[], defaults: BakeTargetDefaults = {}): string {
+  public render(variables: string[], defaults: BakeTargetDefaults = {}, linkedCaches: BakeTargetDefaults[] = []): string {
     const t = (v: string) => template(v, variables);
     const list = (vs: string[]) => `[${vs.map(t).join(', ')}]`;
     const map = (m: { [k: string]: string }) => {
@@ -323,16 +325,32 @@ export class BakeTarget {
       ];
       return conditions.length ? `${conditions.join(' || ')} ? [] : ${list(entries)}` : list(entries);
     };
-    const cache = (own: string[], inherited: string[], write: boolean) => {
-      const parts = [
-        ...(inherited.length ? [gated(defaults.cacheEnabledVariable, inherited, write ? defaults.cacheWriteVariable : undefined)] : []),
-        ...(own.length ? [gated(this.cacheEnabledVariable, own, write ? this.cacheWriteVariable : undefined)] : []),
-      ];
-      return parts.length ? concat(parts) : undefined;
+    // entries behind the same variables are one list: [gate variable, write variable, entries]
+    type CacheGroup = [string | undefined, string | undefined, string[]];
+    const cache = (groups: CacheGroup[]) => {
+      const merged: CacheGroup[] = [];
+      for (const [variable, write, entries] of groups) {
+        const last = merged[merged.length - 1];
+        const fresh = entries.filter(e => !merged.some(g => g[2].includes(e)));
+        if (!fresh.length) continue;
+        if (last && last[0] === variable && last[1] === write) last[2].push(...fresh);
+        else merged.push([variable, write, [...fresh]]);
+      }
+      return merged.length ? concat(merged.map(([variable, write, entries]) => gated(variable, entries, write))) : undefined;
     };
-    const cacheFrom = cache(this.cacheFrom, defaults.cacheFrom ?? [], false);
+    // a target reads the caches of the targets it links as well: BuildKit looks a step shared by
+    // several builds of one bake up in the caches of the build that reaches it first, which is often
+    // the linking target's (docker/buildx#2265, moby/buildkit#4674)
+    const cacheFrom = cache([
+      [defaults.cacheEnabledVariable, undefined, defaults.cacheFrom ?? []],
+      [this.cacheEnabledVariable, undefined, this.cacheFrom],
+      ...linkedCaches.map((l): CacheGroup => [l.cacheEnabledVariable, undefined, l.cacheFrom ?? []]),
+    ]);
     if (cacheFrom) attrs.push(['cache-from', cacheFrom]);
-    const cacheTo = cache(this.cacheTo, defaults.cacheTo ?? [], true);
+    const cacheTo = cache([
+      [defaults.cacheEnabledVariable, defaults.cacheWriteVariable, defaults.cacheTo ?? []],
+      [this.cacheEnabledVariable, this.cacheWriteVariable, this.cacheTo],
+    ]);
     if (cacheTo) attrs.push(['cache-to', cacheTo]);
     if (this.secrets.length) {
       const parts = this.secrets.map(x => gated(x.whenSet, [`id=${x.id},src=${x.source}`]));
@@ -435,7 +453,12 @@ export class BakeModel {
       blocks.push(`group "${name}" {\n  targets = [${targets.map(x => `"${x}"`).join(', ')}]\n}`);
     }
     for (const target of this._targets) {
-      blocks.push(target.render(names, this.defaultsOf(target.name)));
+      const linked = Object.values(target.contexts)
+        .map(source => /^target:(.+)$/.exec(source)?.[1])
+        .map(name => name === undefined ? undefined : this.tryFindTarget(name))
+        .filter((l): l is BakeTarget => l !== undefined && l !== target)
+        .flatMap((l): BakeTargetDefaults[] => [this.defaultsOf(l.name), { cacheFrom: l.cacheFrom, cacheEnabledVariable: l.cacheEnabledVariable }]);
+      blocks.push(target.render(names, this.defaultsOf(target.name), linked));
     }
     return blocks.join('\n\n') + '\n';
   }

@@ -346,6 +346,14 @@ describe('GoService Dockerfile', () => {
     // AND the three services take their deps stage from it; the one with other tags keeps its own
     for (const name of ['api', 'worker', 'cron']) expect(hcl.target[name][0].contexts).toEqual({ deps: 'target:_go-deps' });
     expect(hcl.target.tagged[0].contexts).toBeUndefined();
+    // AND read its registry cache after their own, so that whichever build reaches the shared steps first finds them
+    const cacheFrom = (name: string) => hcl.target[name][0]['cache-from'];
+    for (const name of ['api', 'worker', 'cron']) {
+      expect(cacheFrom(name)).toEqual(`\${CACHE_REGISTRY == "" ? [] : ["type=registry,ref=\${CACHE_REGISTRY}/${name}:\${CACHE_TAG}", "type=registry,ref=\${CACHE_REGISTRY}/api-go-deps:\${CACHE_TAG}"]}`);
+    }
+    expect(cacheFrom('tagged')).toEqual('${CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/tagged:${CACHE_TAG}"]}');
+    // AND write only their own
+    expect(hcl.target.worker[0]['cache-to']).not.toContain('go-deps');
     // AND no other target is added: the default group builds the services only
     expect(Object.keys(hcl.target).sort()).toEqual(['_go-deps', 'api', 'cron', 'tagged', 'worker']);
     expect(hcl.group.default[0].targets).toEqual(['api', 'worker', 'cron', 'tagged']);

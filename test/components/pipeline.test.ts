@@ -44,9 +44,9 @@ describe('MultiArchPipeline bake file', () => {
     expect(llm.args).toEqual({ VERSION: '${VERSION}', SOURCE_DATE_EPOCH: '${SOURCE_DATE_EPOCH}', BUILD_DATE: '${BUILD_DATE}', VCS_REF: '${VCS_REF}', GO_PACKAGES: './cmd/llm-processor ./cmd/nephio-bridge ./cmd/oran-adaptor', BUILD_TAGS: '' });
     expect(llm.labels['org.opencontainers.image.version']).toBe('${VERSION}');
     // every layer in every cache: the Go services' shared dependency target has a cache of its own,
-    // and each service's holds its whole chain too
+    // and each service's holds its whole chain too; a service reads the shared target's cache after its own
     expect(llm['cache-to']).toBe('${CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:${CACHE_TAG},mode=max"]}');
-    expect(llm['cache-from']).toBe('${CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:${CACHE_TAG}"]}');
+    expect(llm['cache-from']).toBe('${CACHE_REGISTRY == "" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor:${CACHE_TAG}", "type=registry,ref=${CACHE_REGISTRY}/llm-processor-go-deps:${CACHE_TAG}"]}');
     expect(hcl.target['_go-deps'][0]['cache-to']).toBe('${CACHE_REGISTRY == "" || CACHE_WRITE != "true" ? [] : ["type=registry,ref=${CACHE_REGISTRY}/llm-processor-go-deps:${CACHE_TAG},mode=max"]}');
     expect(llm.attest).toEqual(['type=provenance,mode=max']);
     const rag = hcl.target['rag-api'][0];

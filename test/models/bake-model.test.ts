@@ -40,6 +40,33 @@ describe('BakeModel', () => {
     expect(parsed.target.svc[0]['cache-from']).toBe('${REGISTRY == "" ? [] : ["type=registry,ref=${REGISTRY}/svc:cache"]}');
   });
 
+  test('a target reads the registry caches of the targets it links after its own, and writes only its own', async () => {
+    // GIVEN a shared stage's target, a target that links it, one that links it and a target not in the file, and one behind another gate
+    const bake = new BakeModel();
+    bake.addVariable({ name: 'REGISTRY', default: '' });
+    bake.addVariable({ name: 'OTHER', default: '' });
+    const cached = (name: string, variable = 'REGISTRY') => ({
+      cacheFrom: [`type=registry,ref=\${${variable}}/${name}:cache`],
+      cacheTo: [`type=registry,ref=\${${variable}}/${name}:cache,mode=max`],
+      cacheEnabledVariable: variable,
+    });
+    bake.addTarget(new BakeTarget('_shared', { context: '.', dockerfile: 'Dockerfile', target: 'deps', ...cached('shared') }));
+    bake.addTarget(new BakeTarget('_elsewhere', { context: '.', dockerfile: 'Dockerfile', target: 'deps', ...cached('elsewhere', 'OTHER') }));
+    bake.addTarget(new BakeTarget('a', { context: '.', dockerfile: 'Dockerfile', contexts: { deps: 'target:_shared' }, ...cached('a') }));
+    bake.addTarget(new BakeTarget('b', { context: '.', dockerfile: 'Dockerfile', contexts: { deps: 'target:_shared', tools: 'target:missing', base: 'docker-image://alpine' }, ...cached('b') }));
+    bake.addTarget(new BakeTarget('c', { context: '.', dockerfile: 'Dockerfile', contexts: { deps: 'target:_elsewhere', self: 'target:c' }, ...cached('c') }));
+    // WHEN rendered
+    const t = (await parseHcl(bake.render())).target;
+    // THEN the linking targets list the linked cache after their own, in one list when the same variable gates both
+    expect(t.a[0]['cache-from']).toBe('${REGISTRY == "" ? [] : ["type=registry,ref=${REGISTRY}/a:cache", "type=registry,ref=${REGISTRY}/shared:cache"]}');
+    expect(t.b[0]['cache-from']).toBe('${REGISTRY == "" ? [] : ["type=registry,ref=${REGISTRY}/b:cache", "type=registry,ref=${REGISTRY}/shared:cache"]}');
+    // AND behind its own gate when another variable gates the linked one; a link to itself adds nothing
+    expect(t.c[0]['cache-from']).toBe('${concat((REGISTRY == "" ? [] : ["type=registry,ref=${REGISTRY}/c:cache"]), (OTHER == "" ? [] : ["type=registry,ref=${OTHER}/elsewhere:cache"]))}');
+    // AND the linked targets' own lists and every cache-to are unchanged
+    expect(t._shared[0]['cache-from']).toBe('${REGISTRY == "" ? [] : ["type=registry,ref=${REGISTRY}/shared:cache"]}');
+    for (const name of ['a', 'b', 'c']) expect(t[name][0]['cache-to']).not.toMatch(/shared|elsewhere/);
+  });
+
   test('index annotations are gated on the defaults\' variable; manifest annotations are not', async () => {
     // GIVEN a target annotating its index from its labels, plus a manifest and an index annotation of its own
     const target = new BakeTarget('svc', { context: '.', dockerfile: 'Dockerfile', annotateIndex: true, labels: { 'org.opencontainers.image.title': 'svc' } });
