@@ -13,7 +13,7 @@
  * the Dockerfiles users write by hand (scripts/bench-peers), side by side.
  * Needs the lab (scripts/lab.sh up) and a synthesized example (npm run example).
  *
- *   node scripts/bench.js [--rounds 3] [--cgo-rounds 1] [--only cross,rebuild,python,repro,peers]
+ *   node scripts/bench.js [--rounds 3] [--cgo-rounds 1] [--only cross,rebuild,python,repro,peers,cacheloss] [--cycles 24]
  *                         [--peers-minutes N] [--peers-repos python,nephoran,fleet] [--peers-<repo> none|docker-init,…]
  *                         [--peers-results FILE [--peers-split]]
  */
@@ -32,7 +32,10 @@ const PLATFORMS = ['linux/amd64', 'linux/arm64'];
 const cgoRoundsArg = process.argv.indexOf('--cgo-rounds');
 const CGO_ROUNDS = cgoRoundsArg > 0 ? Number(process.argv[cgoRoundsArg + 1]) : 1;
 const onlyArg = process.argv.indexOf('--only');
-const SECTIONS = onlyArg > 0 ? process.argv[onlyArg + 1].split(',') : ['synthesis', 'cross', 'rebuild', 'python', 'repro', 'peers'];
+const ALL_SECTIONS = ['synthesis', 'cross', 'rebuild', 'python', 'repro', 'peers', 'cacheloss'];
+const SECTIONS = onlyArg > 0 ? process.argv[onlyArg + 1].split(',') : ALL_SECTIONS;
+const cyclesArg = process.argv.indexOf('--cycles');
+const CYCLES = cyclesArg > 0 ? Number(process.argv[cyclesArg + 1]) : 24;
 const run = name => SECTIONS.includes(name);
 
 const env = { ...process.env, BUILDKIT_PROGRESS: 'plain' };
@@ -138,6 +141,7 @@ if (run('rebuild')) blocks.rebuild = rebuildReport();
 if (run('python')) blocks.python = pythonReport();
 if (run('repro')) blocks.repro = reproReport();
 if (run('peers')) blocks.peers = peersReport();
+if (run('cacheloss')) blocks.cacheloss = cacheLossReport();
 writeReport(blocks);
 
 function crossReport() {
@@ -198,6 +202,79 @@ function cpuDuring(fn) {
 function depsCompiled(output) {
   const ids = new Set([...output.matchAll(/^#(\d+) \[[^\]]* deps \d+\/\d+\] RUN /gm)].map(m => m[1]));
   return [...output.matchAll(/^#(\d+) DONE (\d+(?:\.\d+)?)s$/gm)].some(m => ids.has(m[1]) && Number(m[2]) >= 5);
+}
+
+/**
+ * How often a fresh runner misses the registry cache of the shared Go dependencies: examples/nephoran's
+ * three Go services, CYCLES one-line changes in a row, each built (`make build-multiarch PUSH=true`,
+ * both platforms in one job) on an emptied builder from the registry caches the build before it
+ * wrote, as a chain of CI runners does; after every second one, a pull-request build (`make
+ * ci-build`, read-only) of another change on an emptied builder. Counts the builds that compiled the
+ * `deps` stage again. A rare loss needs many builds to show: the rebuild and peers sections have too
+ * few rounds to measure its rate.
+ */
+function cacheLossReport() {
+  const dir = nephoranGoConsumer();
+  const file = path.join(dir, 'internal/service/service.go');
+  const original = fs.readFileSync(file, 'utf8');
+  const edit = n => fs.writeFileSync(file, original.replace('version=%s platform', `version=%s${' '.repeat(n)} platform`));
+  const prune = () => spawnSync('docker', ['builder', 'prune', '-af'], { env, stdio: 'ignore' });
+  const cache = `CACHE_REGISTRY=127.0.0.1:5000/bench-cacheloss-${Date.now().toString(36)}`;
+  let pushes = 0;
+  const build = (label, target) => {
+    for (let attempt = 1; ; attempt++) {
+      const start = process.hrtime.bigint();
+      const r = spawnSync('make', [...target, 'BUILDX_DRIVER=docker', 'VERSION=bench-cacheloss', `REGISTRY=127.0.0.1:5000/bench-cacheloss-${Date.now()}-${pushes++}`, cache], { cwd: dir, env, encoding: 'utf8' });
+      const log = r.stdout + r.stderr;
+      // the lab's registry (distribution 2.8) sometimes answers a HEAD racing a tag write with a 500
+      if (r.status !== 0 && /500 Internal Server Error/.test(log) && attempt < 3) continue;
+      if (r.status !== 0) { console.error(log); process.exit(1); }
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const missed = depsCompiled(log);
+      console.log(`cacheloss ${label}: ${seconds.toFixed(1)}s${missed ? ' (compiled the deps stage)' : ''}`);
+      return { seconds, missed };
+    }
+  };
+  const fresh = [];
+  const pr = [];
+  prune();
+  edit(0);
+  build('filling the registry cache', ['build-multiarch', 'PUSH=true']);
+  for (let n = 1; n <= CYCLES; n++) {
+    edit(n);
+    prune();
+    fresh.push(build(`${n}: fresh runner, one-line change`, ['build-multiarch', 'PUSH=true']));
+    if (n % 2 === 0) {
+      edit(CYCLES + n);
+      prune();
+      pr.push(build(`${n}: fresh runner, pull-request build`, ['ci-build']));
+    }
+  }
+  fs.writeFileSync(file, original);
+  const lost = xs => xs.filter(x => x.missed).length;
+  const secs = xs => `median ${median(xs.map(x => x.seconds)).toFixed(1)} s`;
+  return `## Fresh runners find the shared Go dependencies in the registry cache
+
+Measured on ${today} (${engineVersions()}, docker driver): examples/nephoran's three Go services,
+${CYCLES} one-line changes in a row, each built for linux/amd64 and linux/arm64 in one job
+(\`make build-multiarch PUSH=true\`) on an emptied builder (\`docker builder prune -af\`) from the
+registry caches the build before it wrote, as a chain of CI runners does; after every second one, a
+pull-request build (\`make ci-build\`, cache read-only) of another change, also on an emptied builder.
+A build that compiled the \`deps\` stage again (its step ran for 5 s or more) counts as a loss.
+
+| build | builds | compiled \`deps\` again | time |
+| --- | --- | --- | --- |
+| fresh runner, one-line change | ${fresh.length} | **${lost(fresh)}** | ${secs(fresh)} |
+| pull-request build, one-line change | ${pr.length} | **${lost(pr)}** | ${secs(pr)} |
+
+Each service's target reads the \`_go-deps\` registry cache after its own: BuildKit looks a step that
+several builds of one bake share up in the caches of the build that reaches it first, often a
+service's (docker/buildx#2265, moby/buildkit#4674). Before the services read it (library commit
+9ee8d98), the same loop, run by hand on the same engine, lost 1 of 16 fresh-runner builds (0 of 8
+pull-request builds; after: 0 of 24 and 0 of 12), and the peers section lost one platform's \`deps\` in both of its fresh-runner rounds on
+2026-12-06 (docs/troubleshooting.md). What this does not prove: the lab's "fresh runner" is the
+engine of every earlier build with its build cache emptied; its image store keeps the images they
+pushed. A CI runner starts with neither.`;
 }
 
 /**
@@ -515,7 +592,7 @@ function writeReport(fresh) {
   const file = path.join(ROOT, 'BENCHMARKS.md');
   const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   const section = name => fresh[name] ?? (new RegExp(`<!-- bench:${name} -->\\n([\\s\\S]*?)\\n<!-- /bench:${name} -->`).exec(old) || [])[1];
-  const body = ['synthesis', 'cross', 'rebuild', 'python', 'repro', 'peers'].map(name => section(name) && `<!-- bench:${name} -->\n${section(name)}\n<!-- /bench:${name} -->`).filter(x => x);
+  const body = ALL_SECTIONS.map(name => section(name) && `<!-- bench:${name} -->\n${section(name)}\n<!-- /bench:${name} -->`).filter(x => x);
   const report = `# Benchmarks
 
 Measured by \`npm run bench\` (scripts/bench.js): ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()}/${os.arch()}, the local lab
