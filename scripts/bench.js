@@ -913,18 +913,41 @@ function peerBuild(repo, variant, label, opts) {
     cmd = 'docker';
     args = ['buildx', 'bake', '-f', file, ...(opts.push ? ['--push'] : []), ...(opts.noCache ? ['--no-cache'] : [])];
   }
+  // the generated build's recipe lines, each timed (scripts/bench-peers/timed-sh): bake against make's own steps
+  const times = path.join(os.tmpdir(), `bench-peers-make-${process.pid}.txt`);
+  fs.rmSync(times, { force: true });
+  if (variant.make) args.push(`SHELL=${path.join(ROOT, 'scripts/bench-peers/timed-sh')}`);
   const start = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { cwd: dir, env, encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
+  const r = spawnSync(cmd, args, { cwd: dir, env: { ...env, BENCH_MAKE_TIMES: times }, encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  variant.lastMake = variant.make ? makeLineTimes(times) : undefined;
   if (r.status !== 0) {
     if (/500 Internal Server Error/.test(r.stdout + r.stderr)) throw new RegistryFlake(`${repo.name} ${variant.name} ${label}`);
     console.error(r.stdout + r.stderr);
     const why = (r.stdout + r.stderr).split('\n').filter(l => /ERROR|error:|failed to solve/.test(l)).slice(-2).join(' / ');
     throw new Error(`${label} failed: ${why.slice(0, 400)}`);
   }
-  console.log(`peers ${repo.name} ${variant.name} ${label}: ${seconds.toFixed(1)}s`);
+  const outside = variant.lastMake ? ` (make's steps outside bake ${variant.lastMake.other.toFixed(1)}s: ${variant.lastMake.top.map(([l, t]) => `${t.toFixed(1)}s ${l.slice(0, 60)}`).join('; ')})` : '';
+  console.log(`peers ${repo.name} ${variant.name} ${label}: ${seconds.toFixed(1)}s${outside}`);
   variant.lastLog = r.stdout + r.stderr;
   return seconds;
+}
+
+/**
+ * What a generated build's recipe lines took (the file scripts/bench-peers/timed-sh wrote): the bake
+ * calls, everything else (the checks, setup-buildx, keep-digest, the $(shell …) of the variables), and
+ * the three longest of the rest, as [command, seconds].
+ */
+function makeLineTimes(file) {
+  const lines = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(l => l) : [];
+  fs.rmSync(file, { force: true });
+  // a line's command from its first word that is not a variable assignment or `set` (the bake call starts with both)
+  const name = l => l.replace(/^set -f; /, '').replace(/^([A-Z_]+="[^"]*" *)+/, '');
+  const parsed = lines.map(l => { const i = l.indexOf(' '); return [name(l.slice(i + 1)), Number(l.slice(0, i)) / 1000]; });
+  const bake = parsed.filter(([l]) => /^docker buildx bake /.test(l));
+  const rest = parsed.filter(([l]) => !/^docker buildx bake /.test(l));
+  const sum = xs => xs.reduce((n, [, t]) => n + t, 0);
+  return { bake: sum(bake), other: sum(rest), top: rest.sort((a, b) => b[1] - a[1]).slice(0, 3) };
 }
 
 /**
@@ -1000,6 +1023,7 @@ function peerRound(repo, marks) {
     s.load.push(os.loadavg()[0]);
     s[key] = peerBuild(repo, v, label, opts);
     (s.top ??= {})[key] = longestSteps(v.lastLog, 3);
+    if (v.lastMake) (s.make ??= {})[key] = v.lastMake;
   };
   step('cold', (v, s) => {
     edit(v, 0);
