@@ -941,13 +941,16 @@ function peerBuild(repo, variant, label, opts) {
 function makeLineTimes(file) {
   const lines = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(l => l) : [];
   fs.rmSync(file, { force: true });
-  // a line's command from its first word that is not a variable assignment or `set` (the bake call starts with both)
-  const name = l => l.replace(/^set -f; /, '').replace(/^([A-Z_]+="[^"]*" *)+/, '');
-  const parsed = lines.map(l => { const i = l.indexOf(' '); return [name(l.slice(i + 1)), Number(l.slice(0, i)) / 1000]; });
+  const parsed = lines.map(l => { const i = l.indexOf(' '); return [makeCommand(l.slice(i + 1)), Number(l.slice(0, i)) / 1000]; });
   const bake = parsed.filter(([l]) => /^docker buildx bake /.test(l));
   const rest = parsed.filter(([l]) => !/^docker buildx bake /.test(l));
   const sum = xs => xs.reduce((n, [, t]) => n + t, 0);
   return { bake: sum(bake), other: sum(rest), top: rest.sort((a, b) => b[1] - a[1]).slice(0, 3) };
+}
+
+/** A recipe line's command: from its first word that is not `set -f;` or a variable assignment (the bake call starts with both). */
+function makeCommand(line) {
+  return line.replace(/\\\s+/g, ' ').replace(/^\s*set -f; /, '').replace(/^\s*([A-Z_]+="[^"]*"\s*)+/, '').trim();
 }
 
 /**
@@ -1140,7 +1143,9 @@ function peerSplitCi(repo, variant, marks) {
   return out;
 }
 
-function peersMarkdown(repos, rounds, engine) {
+function peersMarkdown(repos, requested, engine) {
+  // the rounds measured, which a run stopped early has fewer of than it asked for
+  const rounds = Math.max(0, ...repos.flatMap(r => r.variants.map(v => v.samples.length)));
   const med = (v, f) => median(v.samples.map(f));
   const sec = x => `${x.toFixed(1)} s`;
   const mb = x => `${(x / 2 ** 20).toFixed(1)} MB`;
@@ -1181,11 +1186,19 @@ function peersMarkdown(repos, rounds, engine) {
     return { repo, line: `| ${repo.name} | ${sec(job('linux/amd64'))} | ${sec(job('linux/arm64'))} | ${sec(merge)} | **${sec(split)}** | ${sec(single)} (${(split / single).toFixed(2)}) | ${sec(peer)} (${(split / peer).toFixed(2)}) |` };
   });
   const verdicts = peersVerdicts(repos);
+  // the generated builds' Makefile steps outside bake (scripts/bench-peers/timed-sh), median over every timed build
+  const makeOwn = repos.filter(r => r.variants[0].samples.some(s => s.make)).map(r => {
+    const xs = r.variants[0].samples.flatMap(s => Object.values(s.make ?? {}).map(m => m.other));
+    const top = {};
+    for (const s of r.variants[0].samples) for (const m of Object.values(s.make ?? {})) for (const [l, t] of m.top) (top[makeCommand(l).split(' ').slice(0, 4).join(' ')] ??= []).push(t);
+    const [line] = Object.entries(top).sort((a, b) => median(b[1]) - median(a[1]));
+    return `${r.name} ${sec(median(xs))}${line ? ` (the longest: \`${line[0].replace(/`/g, "'")}\`…, ${sec(median(line[1]))})` : ''}`;
+  });
   const flakes = repos.flatMap(r => r.variants.filter(v => v.flakes).map(v => `${r.name} ${v.name} ${v.flakes}`));
   // (a step is repeated after a registry 500)
   return `## Against what users write by hand: the generated build and its peers, side by side
 
-Measured on ${today}, ${rounds} round(s), every build of every repository in this one run, on the same lab
+Measured on ${today}, ${rounds} round(s)${rounds < requested ? ` (the run asked for ${requested} and was stopped after ${rounds})` : ''}, every build of every repository in this one run, on the same lab
 engine (${engine}, docker driver, containerd image store; ${os.cpus().length} cores; timings move by
 seconds between runs).
 The peers (scripts/bench-peers, each citing the document and version it follows and what the lab
@@ -1205,7 +1218,10 @@ builds plus the registry cache. Fresh runner: a new clone, an empty builder cach
 round built removed, and the cache mounts) and only the registry cache. Medians:
 
 ${tables.join('\n\n')}
-${repos.filter(r => r.skipped).map(r => `\nNot measured in this run: ${r.name} (the run's time budget, \`--peers-minutes ${r.skipped}\`, was spent).\n`).join('')}${failed.length ? `\nBuilds that failed (their rows are left out):\n${failed.join('\n')}\n` : ''}
+${makeOwn.length ? `\nThe generated builds run through their Makefile, whose own steps before and after bake (check-inputs,
+check-tools, setup-buildx, keep-digest: each runs docker or buildx commands) took, per build (median of
+every timed build): ${makeOwn.join('; ')}. The peers' bake calls have none of these steps.
+` : ''}${repos.filter(r => r.skipped).map(r => `\nNot measured in this run: ${r.name} (the run's time budget, \`--peers-minutes ${r.skipped}\`, was spent).\n`).join('')}${failed.length ? `\nBuilds that failed (their rows are left out):\n${failed.join('\n')}\n` : ''}
 ${repos.some(r => r.variants.length && !r.variants.some(v => v.name === 'guide-shared')) ? `Peers left out to keep the run within the time others on the machine leave it (the guide's builds compile everything with \`-a\`, twice per service): ${repos.filter(r => r.name !== 'python').map(r => `${r.name} has ${r.variants.slice(1).map(v => v.name).join(', ') || 'none'}`).join('; ')}; \`--peers-<repository> docker-init,guide-service,guide-shared\` measures more. The guide's shared Dockerfile runs its per-service one's steps.\n\n` : ''}Split CI (the generated workflows' per-platform jobs, \`make ci-push-platform PLATFORM=…\`, each a fresh
 runner with its own registry cache, then \`make ci-merge\`), after a one-line change, against one job
 that builds both platforms (the fresh-runner row above). The jobs ran one after the other here; on CI
