@@ -21,11 +21,11 @@ lab_env() {
   eval "$(bash "$ROOT/scripts/lab.sh" env)"
 }
 
-# pack_library <dir> <log name>: compiles the library (log in $OUT/<log name>-compile.log) and packs
-# it into <dir>; prints the tarball's file name
+# pack_library <dir> <log name>: compiles the library unless lib/ is current (scripts/compile.sh; log in
+# $OUT/<log name>-compile.log) and packs it into <dir>; prints the tarball's file name
 pack_library() {
   mkdir -p "$1"
-  (cd "$ROOT" && npx projen compile) > "$OUT/$2-compile.log" 2>&1 || { tail -30 "$OUT/$2-compile.log" >&2; fail "npx projen compile"; }
+  bash "$ROOT/scripts/compile.sh" "$OUT/$2-compile.log" >&2 || fail "npx projen compile"
   (cd "$ROOT" && npm pack --silent --pack-destination "$1" | tail -1)
 }
 

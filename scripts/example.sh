@@ -20,7 +20,7 @@ log() { printf '\n== %s\n' "$*"; }
 
 pack_library() {
   log "compiling and packing projen-multiarch"
-  (cd "$ROOT" && npx projen compile >/dev/null)
+  bash "$ROOT/scripts/compile.sh"
   rm -rf "$EXAMPLE/.packed" && mkdir -p "$EXAMPLE/.packed"
   local tarball
   tarball=$(cd "$ROOT" && npm pack --silent --pack-destination "$EXAMPLE/.packed" | tail -1)
