@@ -679,7 +679,7 @@ function peersReport() {
   }
   const engine = engineVersions();
   const file = path.join(os.tmpdir(), `bench-peers-${run}.json`);
-  fs.writeFileSync(file, JSON.stringify({ rounds, engine, repos: repos.map(r => ({ ...r, edit: undefined, variants: r.variants.map(v => ({ ...v, dir: undefined, original: undefined, lastLog: undefined, clone: undefined })) })) }, null, 1));
+  fs.writeFileSync(file, JSON.stringify({ rounds, engine, repos: repos.map(r => ({ ...r, edit: undefined, variants: r.variants.map(v => ({ ...v, dir: undefined, original: undefined, lastLog: undefined, lastMake: undefined, clone: undefined })) })) }, null, 1));
   console.log(`peers: measurements saved in ${file} (node scripts/bench.js --only peers --peers-results ${file} writes the section again)`);
   return peersMarkdown(repos, rounds, engine);
 }
